@@ -1,0 +1,263 @@
+// Digest authentication (RFC 7616 / RFC 2617): header parsing and response computation.
+#include "cmbulk/digest.hpp"
+
+#include <openssl/evp.h>
+
+#include <cctype>
+#include <cstdio>
+#include <map>
+#include <vector>
+
+namespace cmbulk::digest {
+namespace {
+
+struct parse_category_impl : boost::system::error_category {
+    const char* name() const noexcept override { return "cmbulk.digest"; }
+    std::string message(int ev) const override {
+        switch (static_cast<parse_errc>(ev)) {
+            case parse_errc::not_digest: return "not a Digest header";
+            case parse_errc::malformed: return "malformed Digest header";
+            case parse_errc::missing_nonce: return "Digest challenge without nonce";
+            case parse_errc::missing_realm: return "Digest challenge without realm";
+            case parse_errc::unsupported_algorithm: return "unsupported Digest algorithm";
+            case parse_errc::unsupported_qop: return "Digest challenge without qop=auth";
+            case parse_errc::missing_field: return "Digest authorization lacks a required field";
+        }
+        return "unknown digest error";
+    }
+};
+
+bool iequals(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (std::tolower(static_cast<unsigned char>(a[i])) !=
+            std::tolower(static_cast<unsigned char>(b[i])))
+            return false;
+    return true;
+}
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+// One parsed challenge or credentials: the scheme and its auth-params (names lower-cased).
+struct params_block {
+    std::string scheme;
+    std::map<std::string, std::string> params;
+};
+
+// Parses `scheme p1=v1, p2="v2", scheme2 p=...` into blocks. Token68 forms are not used by
+// Digest and are skipped.
+boost::system::result<std::vector<params_block>> parse_blocks(std::string_view s) {
+    std::vector<params_block> blocks;
+    std::size_t i = 0;
+    auto skip_ws = [&] {
+        while (i < s.size() && (is_space(s[i]) || s[i] == ',')) ++i;
+    };
+    auto read_token = [&] {
+        std::size_t start = i;
+        while (i < s.size() && !is_space(s[i]) && s[i] != '=' && s[i] != ',') ++i;
+        return std::string(s.substr(start, i - start));
+    };
+    while (true) {
+        skip_ws();
+        if (i >= s.size()) break;
+        std::string tok = read_token();
+        std::size_t after_tok = i;
+        while (i < s.size() && is_space(s[i])) ++i;
+        if (i < s.size() && s[i] == '=' && !blocks.empty()) {
+            // name=value belongs to the current block.
+            ++i;
+            while (i < s.size() && is_space(s[i])) ++i;
+            std::string value;
+            if (i < s.size() && s[i] == '"') {
+                ++i;
+                bool closed = false;
+                while (i < s.size()) {
+                    char c = s[i++];
+                    if (c == '\\' && i < s.size()) {
+                        value.push_back(s[i++]);
+                    } else if (c == '"') {
+                        closed = true;
+                        break;
+                    } else {
+                        value.push_back(c);
+                    }
+                }
+                if (!closed) return make_error_code(parse_errc::malformed);
+            } else {
+                std::size_t start = i;
+                while (i < s.size() && s[i] != ',' && !is_space(s[i])) ++i;
+                value = std::string(s.substr(start, i - start));
+            }
+            for (auto& c : tok) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            blocks.back().params[tok] = value;
+        } else {
+            if (tok.empty()) return make_error_code(parse_errc::malformed);
+            i = after_tok;
+            blocks.push_back({tok, {}});
+        }
+    }
+    if (blocks.empty()) return make_error_code(parse_errc::not_digest);
+    return blocks;
+}
+
+std::string get(const std::map<std::string, std::string>& m, const char* key) {
+    auto it = m.find(key);
+    return it == m.end() ? std::string() : it->second;
+}
+
+}  // namespace
+
+const boost::system::error_category& parse_category() {
+    static parse_category_impl cat;
+    return cat;
+}
+
+boost::system::error_code make_error_code(parse_errc e) {
+    return {static_cast<int>(e), parse_category()};
+}
+
+std::string_view to_string(algorithm a) { return a == algorithm::sha256 ? "SHA-256" : "MD5"; }
+
+std::optional<algorithm> parse_algorithm(std::string_view s) {
+    if (s.empty() || iequals(s, "MD5")) return algorithm::md5;
+    if (iequals(s, "SHA-256")) return algorithm::sha256;
+    return std::nullopt;
+}
+
+boost::system::result<challenge> parse_challenge(std::string_view header) {
+    auto blocks = parse_blocks(header);
+    if (!blocks) return blocks.error();
+    boost::system::error_code first_error = make_error_code(parse_errc::not_digest);
+    std::optional<challenge> best;
+    for (auto& b : *blocks) {
+        if (!iequals(b.scheme, "Digest")) continue;
+        challenge ch;
+        auto algo = parse_algorithm(get(b.params, "algorithm"));
+        if (!algo) {
+            first_error = make_error_code(parse_errc::unsupported_algorithm);
+            continue;
+        }
+        ch.algo = *algo;
+        ch.realm = get(b.params, "realm");
+        ch.nonce = get(b.params, "nonce");
+        ch.opaque = get(b.params, "opaque");
+        ch.domain = get(b.params, "domain");
+        ch.stale = iequals(get(b.params, "stale"), "true");
+        if (b.params.count("qop")) {
+            std::string qop = get(b.params, "qop");
+            std::size_t p = 0;
+            while (p <= qop.size()) {
+                auto q = qop.find(',', p);
+                if (q == std::string::npos) q = qop.size();
+                auto item = std::string_view(qop).substr(p, q - p);
+                while (!item.empty() && is_space(item.front())) item.remove_prefix(1);
+                while (!item.empty() && is_space(item.back())) item.remove_suffix(1);
+                if (iequals(item, "auth")) ch.qop_auth = true;
+                p = q + 1;
+            }
+            if (!ch.qop_auth) {
+                first_error = make_error_code(parse_errc::unsupported_qop);
+                continue;
+            }
+        }
+        if (ch.nonce.empty()) {
+            first_error = make_error_code(parse_errc::missing_nonce);
+            continue;
+        }
+        if (!best || (best->algo == algorithm::md5 && ch.algo == algorithm::sha256)) best = ch;
+    }
+    if (best) return *best;
+    return first_error;
+}
+
+boost::system::result<authorization> parse_authorization(std::string_view header) {
+    auto blocks = parse_blocks(header);
+    if (!blocks) return blocks.error();
+    auto& b = blocks->front();
+    if (!iequals(b.scheme, "Digest")) return make_error_code(parse_errc::not_digest);
+    authorization a;
+    auto algo = parse_algorithm(get(b.params, "algorithm"));
+    if (!algo) return make_error_code(parse_errc::unsupported_algorithm);
+    a.algo = *algo;
+    a.username = get(b.params, "username");
+    a.realm = get(b.params, "realm");
+    a.nonce = get(b.params, "nonce");
+    a.uri = get(b.params, "uri");
+    a.response = get(b.params, "response");
+    a.cnonce = get(b.params, "cnonce");
+    a.opaque = get(b.params, "opaque");
+    a.qop = get(b.params, "qop");
+    a.nc = get(b.params, "nc");
+    if (a.username.empty() || a.nonce.empty() || a.uri.empty() || a.response.empty())
+        return make_error_code(parse_errc::missing_field);
+    if (!a.qop.empty() && (a.cnonce.empty() || a.nc.empty()))
+        return make_error_code(parse_errc::missing_field);
+    return a;
+}
+
+std::string hash_hex(algorithm a, std::string_view data) {
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    const EVP_MD* md_type = a == algorithm::sha256 ? EVP_sha256() : EVP_md5();
+    EVP_Digest(data.data(), data.size(), md, &len, md_type, nullptr);
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out(len * 2, '0');
+    for (unsigned int i = 0; i < len; ++i) {
+        out[2 * i] = hex[md[i] >> 4];
+        out[2 * i + 1] = hex[md[i] & 0xf];
+    }
+    return out;
+}
+
+std::string compute_response(algorithm a, std::string_view username, std::string_view realm,
+                             std::string_view password, std::string_view method,
+                             std::string_view uri, std::string_view nonce, std::string_view nc,
+                             std::string_view cnonce, std::string_view qop) {
+    std::string a1;
+    a1.reserve(username.size() + realm.size() + password.size() + 2);
+    a1.append(username).append(":").append(realm).append(":").append(password);
+    std::string a2;
+    a2.append(method).append(":").append(uri);
+    std::string ha1 = hash_hex(a, a1);
+    std::string ha2 = hash_hex(a, a2);
+    std::string kd = ha1;
+    kd.append(":").append(nonce).append(":");
+    if (!qop.empty()) kd.append(nc).append(":").append(cnonce).append(":").append(qop).append(":");
+    kd.append(ha2);
+    // The password-derived values are transient; wipe our copies before returning.
+    std::fill(a1.begin(), a1.end(), '\0');
+    return hash_hex(a, kd);
+}
+
+std::string format_nc(std::uint32_t nc) {
+    char buf[9];
+    std::snprintf(buf, sizeof buf, "%08x", nc);
+    return buf;
+}
+
+std::string quote(std::string_view v) {
+    std::string out = "\"";
+    for (char c : v) {
+        if (c == '"' || c == '\\') out.push_back('\\');
+        out.push_back(c);
+    }
+    out.push_back('"');
+    return out;
+}
+
+std::string make_authorization(const challenge& ch, std::string_view username,
+                               std::string_view password, std::string_view method,
+                               std::string_view uri, std::uint32_t nc, std::string_view cnonce) {
+    std::string nc_hex = format_nc(nc);
+    std::string_view qop = ch.qop_auth ? "auth" : "";
+    std::string response = compute_response(ch.algo, username, ch.realm, password, method, uri,
+                                            ch.nonce, nc_hex, cnonce, qop);
+    std::string h = "Digest username=" + quote(username) + ", realm=" + quote(ch.realm) +
+                    ", nonce=" + quote(ch.nonce) + ", uri=" + quote(uri) +
+                    ", algorithm=" + std::string(to_string(ch.algo)) + ", response=" + quote(response);
+    if (ch.qop_auth) h += ", qop=auth, nc=" + nc_hex + ", cnonce=" + quote(cnonce);
+    if (!ch.opaque.empty()) h += ", opaque=" + quote(ch.opaque);
+    return h;
+}
+
+}  // namespace cmbulk::digest

@@ -1,0 +1,68 @@
+// Retry decisions, Retry-After parsing, full-jitter backoff and the run-wide retry budget.
+#include "cmbulk/retry.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <ctime>
+#include <string>
+
+namespace cmbulk {
+
+bool is_retryable(int http_status, attempt_failure failure) {
+    if (failure != attempt_failure::none) return true;
+    return http_status == 429 || (http_status >= 500 && http_status <= 599);
+}
+
+bool outcome_unknown(attempt_failure failure) {
+    return failure == attempt_failure::reset_after_send || failure == attempt_failure::timeout ||
+           failure == attempt_failure::bad_response;
+}
+
+std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value,
+                                                           std::chrono::milliseconds cap,
+                                                           std::chrono::system_clock::time_point now) {
+    while (!value.empty() && std::isspace(static_cast<unsigned char>(value.front()))) value.remove_prefix(1);
+    while (!value.empty() && std::isspace(static_cast<unsigned char>(value.back()))) value.remove_suffix(1);
+    if (value.empty()) return std::nullopt;
+    if (std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        // delta-seconds; more than 9 digits is certainly over any cap (and would overflow).
+        if (value.size() > 9) return cap;
+        auto secs = std::stoll(std::string(value));
+        return std::min<std::chrono::milliseconds>(std::chrono::seconds(secs), cap);
+    }
+    // HTTP-date (IMF-fixdate): "Sun, 06 Nov 1994 08:49:37 GMT".
+    std::tm tm{};
+    std::string s(value);
+    const char* end = strptime(s.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    if (!end || *end != '\0') return std::nullopt;
+    auto when = std::chrono::system_clock::from_time_t(timegm(&tm));
+    if (when <= now) return std::chrono::milliseconds(0);
+    return std::min(std::chrono::duration_cast<std::chrono::milliseconds>(when - now), cap);
+}
+
+std::chrono::milliseconds backoff_delay(const backoff_params& p, int attempt,
+                                        std::optional<std::chrono::milliseconds> retry_after,
+                                        std::mt19937_64& rng) {
+    attempt = std::max(attempt, 1);
+    // base * 2^(attempt-1), capped, without overflowing for large attempt numbers.
+    long long ceiling = p.base.count();
+    for (int i = 1; i < attempt && ceiling < p.cap.count(); ++i) ceiling *= 2;
+    ceiling = std::min<long long>(ceiling, p.cap.count());
+    std::uniform_int_distribution<long long> dist(0, std::max<long long>(ceiling, 0));
+    std::chrono::milliseconds wait(dist(rng));
+    if (retry_after && *retry_after > wait) wait = *retry_after;
+    return wait;
+}
+
+retry_budget::retry_budget(double ratio, double minimum) : ratio_(ratio), tokens_(minimum) {}
+
+void retry_budget::on_first_attempt() { tokens_ += ratio_; }
+
+bool retry_budget::try_spend() {
+    if (tokens_ < 1.0) return false;
+    tokens_ -= 1.0;
+    ++spent_;
+    return true;
+}
+
+}  // namespace cmbulk

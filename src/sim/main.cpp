@@ -1,0 +1,2 @@
+// cmbulk-sim's entry point (being written).
+int main() { return 2; }
