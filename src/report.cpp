@@ -1,0 +1,522 @@
+// The report: outcome names, the streaming CSV / JSON / JSON Lines writer with an atomic commit
+// (temp file, fsync, rename, directory fsync), a reader for the same formats, the latency
+// histogram and the run summary text. See report.hpp.
+#include "cmbulk/report.hpp"
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <cctype>
+#include <fcntl.h>
+#include <fstream>
+#include <sstream>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace cmbulk {
+namespace {
+
+constexpr std::array<outcome, 10> outcomes{
+    outcome::created, outcome::updated, outcome::deleted, outcome::unchanged, outcome::exists,
+    outcome::failed,  outcome::invalid, outcome::not_run, outcome::verified,  outcome::mismatch};
+
+constexpr std::array<std::string_view, 11> columns{
+    "projectId", "type",       "action",      "outcome", "httpStatus", "errorCode",
+    "detail",    "attempts",   "durationMs",  "secretLast4", "line"};
+
+/// Never more than four characters of a secret reach a report.
+std::string_view clip_last4(std::string_view s) { return s.size() > 4 ? s.substr(s.size() - 4) : s; }
+
+void append_csv_field(std::string& out, std::string_view v) {
+    // RFC 4180: quote fields holding a comma, a quote or a line break; double the quotes.
+    if (v.find_first_of(",\"\r\n") == std::string_view::npos) {
+        out.append(v);
+        return;
+    }
+    out.push_back('"');
+    for (char c : v) {
+        if (c == '"') out.push_back('"');
+        out.push_back(c);
+    }
+    out.push_back('"');
+}
+
+std::string sys_error(int err) { return std::strerror(err); }
+
+/// fsync a directory so a rename in it survives a crash.
+int fsync_directory(const std::filesystem::path& dir) {
+    int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return errno;
+    int rc = ::fsync(fd) == 0 ? 0 : errno;
+    ::close(fd);
+    return rc;
+}
+
+template <class Int>
+bool parse_int(std::string_view s, Int& out) {
+    if (s.empty()) {
+        out = 0;
+        return true;
+    }
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+    return ec == std::errc{} && p == s.data() + s.size();
+}
+
+/// Fills a row from column values in report_columns() order. Returns an error text or empty.
+std::string row_from_fields(const std::vector<std::string>& f, report_row& r) {
+    if (f.size() != columns.size())
+        return "expected " + std::to_string(columns.size()) + " fields, found " + std::to_string(f.size());
+    r.project_id = f[0];
+    r.type = f[1];
+    r.action = f[2];
+    auto o = parse_outcome(f[3]);
+    if (!o) return "unknown outcome '" + f[3] + "'";
+    r.result = *o;
+    if (!parse_int(f[4], r.http_status)) return "bad httpStatus";
+    r.error_code = f[5];
+    r.detail = f[6];
+    if (!parse_int(f[7], r.attempts)) return "bad attempts";
+    if (!parse_int(f[8], r.duration_ms)) return "bad durationMs";
+    r.secret_last4 = f[9];
+    if (!parse_int(f[10], r.line)) return "bad line";
+    return {};
+}
+
+std::string row_from_json(const boost::json::value& v, report_row& r) {
+    if (!v.is_object()) return "not a JSON object";
+    const auto& o = v.as_object();
+    auto str = [&](std::string_view k, std::string& out) -> bool {
+        auto* p = o.if_contains(k);
+        if (!p) return true;
+        if (!p->is_string()) return false;
+        out = std::string(p->as_string());
+        return true;
+    };
+    auto num = [&](std::string_view k, auto& out) -> bool {
+        auto* p = o.if_contains(k);
+        if (!p) return true;
+        if (!p->is_int64() && !p->is_uint64()) return false;
+        out = static_cast<std::remove_reference_t<decltype(out)>>(p->to_number<std::int64_t>());
+        return true;
+    };
+    std::string oc;
+    if (!str("projectId", r.project_id) || !str("type", r.type) || !str("action", r.action) ||
+        !str("outcome", oc) || !str("errorCode", r.error_code) || !str("detail", r.detail) ||
+        !str("secretLast4", r.secret_last4))
+        return "a text field is not a string";
+    if (!num("httpStatus", r.http_status) || !num("attempts", r.attempts) ||
+        !num("durationMs", r.duration_ms) || !num("line", r.line))
+        return "a number field is not an integer";
+    auto parsed = parse_outcome(oc);
+    if (!parsed) return "unknown outcome '" + oc + "'";
+    r.result = *parsed;
+    return {};
+}
+
+std::string lower_ext(const std::filesystem::path& p) {
+    std::string e = p.extension().string();
+    std::transform(e.begin(), e.end(), e.begin(), [](unsigned char c) { return std::tolower(c); });
+    return e;
+}
+
+}  // namespace
+
+std::string_view to_string(outcome o) {
+    switch (o) {
+        case outcome::created: return "created";
+        case outcome::updated: return "updated";
+        case outcome::deleted: return "deleted";
+        case outcome::unchanged: return "unchanged";
+        case outcome::exists: return "exists";
+        case outcome::failed: return "failed";
+        case outcome::invalid: return "invalid";
+        case outcome::not_run: return "not-run";
+        case outcome::verified: return "verified";
+        case outcome::mismatch: return "mismatch";
+    }
+    return "failed";
+}
+
+std::optional<outcome> parse_outcome(std::string_view s) {
+    if (s == "not_run") return outcome::not_run;
+    for (auto o : outcomes)
+        if (to_string(o) == s) return o;
+    return std::nullopt;
+}
+
+bool is_success(outcome o) {
+    switch (o) {
+        case outcome::created:
+        case outcome::updated:
+        case outcome::deleted:
+        case outcome::unchanged:
+        case outcome::exists:
+        case outcome::verified: return true;
+        default: return false;
+    }
+}
+
+std::span<const outcome> all_outcomes() { return outcomes; }
+
+std::optional<report_format> report_format_from_path(const std::filesystem::path& p) {
+    auto e = lower_ext(p);
+    if (e == ".csv") return report_format::csv;
+    if (e == ".json") return report_format::json;
+    if (e == ".jsonl" || e == ".ndjson") return report_format::jsonl;
+    return std::nullopt;
+}
+
+std::span<const std::string_view> report_columns() { return columns; }
+
+std::string to_csv_record(const report_row& r) {
+    std::string out;
+    out.reserve(96 + r.detail.size());
+    append_csv_field(out, r.project_id);
+    out.push_back(',');
+    append_csv_field(out, r.type);
+    out.push_back(',');
+    append_csv_field(out, r.action);
+    out.push_back(',');
+    out.append(to_string(r.result));
+    out.push_back(',');
+    out.append(std::to_string(r.http_status));
+    out.push_back(',');
+    append_csv_field(out, r.error_code);
+    out.push_back(',');
+    append_csv_field(out, r.detail);
+    out.push_back(',');
+    out.append(std::to_string(r.attempts));
+    out.push_back(',');
+    out.append(std::to_string(r.duration_ms));
+    out.push_back(',');
+    append_csv_field(out, clip_last4(r.secret_last4));
+    out.push_back(',');
+    out.append(std::to_string(r.line));
+    return out;
+}
+
+std::string to_json_object(const report_row& r) {
+    boost::json::object o;
+    o["projectId"] = r.project_id;
+    o["type"] = r.type;
+    o["action"] = r.action;
+    o["outcome"] = to_string(r.result);
+    o["httpStatus"] = r.http_status;
+    o["errorCode"] = r.error_code;
+    o["detail"] = r.detail;
+    o["attempts"] = r.attempts;
+    o["durationMs"] = r.duration_ms;
+    o["secretLast4"] = clip_last4(r.secret_last4);
+    o["line"] = r.line;
+    return boost::json::serialize(o);
+}
+
+// ---- report_writer ---------------------------------------------------------------------------
+
+report_writer::report_writer(std::filesystem::path path, std::filesystem::path temp, report_format format,
+                             int fd)
+    : path_(std::move(path)), temp_path_(std::move(temp)), format_(format), fd_(fd) {
+    buffer_.reserve(1 << 16);
+    if (format_ == report_format::csv) {
+        for (std::size_t i = 0; i < columns.size(); ++i) {
+            if (i) buffer_.push_back(',');
+            buffer_.append(columns[i]);
+        }
+        buffer_.push_back('\n');
+    } else if (format_ == report_format::json) {
+        buffer_.append("[");
+    }
+}
+
+boost::system::result<std::unique_ptr<report_writer>> report_writer::open(std::filesystem::path path,
+                                                                          report_format format,
+                                                                          std::string& error_message) {
+    auto temp = path;
+    temp += ".tmp-" + std::to_string(::getpid());
+    int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        int err = errno;
+        error_message = "cannot create report " + temp.string() + ": " + sys_error(err);
+        return boost::system::error_code(err, boost::system::system_category());
+    }
+    return std::unique_ptr<report_writer>(new report_writer(std::move(path), std::move(temp), format, fd));
+}
+
+report_writer::~report_writer() {
+    if (fd_ >= 0) ::close(fd_);
+    if (!committed_) {
+        std::error_code ec;
+        std::filesystem::remove(temp_path_, ec);
+    }
+}
+
+void report_writer::write_raw(std::string_view s) {
+    while (!s.empty() && !failed_) {
+        auto n = ::write(fd_, s.data(), s.size());
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            errno_ = errno;
+            failed_ = true;
+            return;
+        }
+        s.remove_prefix(static_cast<std::size_t>(n));
+    }
+}
+
+void report_writer::flush_buffer() {
+    write_raw(buffer_);
+    buffer_.clear();
+}
+
+void report_writer::add(const report_row& row) {
+    if (committed_) return;
+    switch (format_) {
+        case report_format::csv:
+            buffer_.append(to_csv_record(row));
+            buffer_.push_back('\n');
+            break;
+        case report_format::json:
+            buffer_.append(rows_ == 0 ? "\n" : ",\n");
+            buffer_.append(to_json_object(row));
+            break;
+        case report_format::jsonl:
+            buffer_.append(to_json_object(row));
+            buffer_.push_back('\n');
+            break;
+    }
+    ++rows_;
+    if (buffer_.size() >= (1 << 16)) flush_buffer();
+}
+
+boost::system::result<void> report_writer::commit() {
+    using boost::system::error_code;
+    if (committed_ || fd_ < 0) return error_code(EALREADY, boost::system::system_category());
+    if (format_ == report_format::json) buffer_.append("\n]\n");
+    flush_buffer();
+    if (!failed_ && ::fsync(fd_) != 0) {
+        errno_ = errno;
+        failed_ = true;
+    }
+    if (::close(fd_) != 0 && !failed_) {
+        errno_ = errno;
+        failed_ = true;
+    }
+    fd_ = -1;
+    if (failed_) return error_code(errno_, boost::system::system_category());
+    // rename(2) replaces the old report in one step; then make the rename itself durable.
+    if (::rename(temp_path_.c_str(), path_.c_str()) != 0)
+        return error_code(errno, boost::system::system_category());
+    committed_ = true;
+    if (int err = fsync_directory(path_.parent_path())) return error_code(err, boost::system::system_category());
+    return {};
+}
+
+// ---- reading a report back --------------------------------------------------------------------
+
+boost::system::result<std::vector<report_row>> read_report(const std::filesystem::path& p,
+                                                           std::optional<report_format> format,
+                                                           std::string& error_message) {
+    using boost::system::error_code;
+    auto fmt = format ? format : report_format_from_path(p);
+    if (!fmt) {
+        error_message = p.string() + ": unknown report format (use .csv, .json or .jsonl)";
+        return error_code(EINVAL, boost::system::generic_category());
+    }
+    std::ifstream in(p, std::ios::binary);
+    if (!in) {
+        error_message = "cannot open " + p.string();
+        return error_code(ENOENT, boost::system::generic_category());
+    }
+    std::stringstream ss;
+    ss << in.rdbuf();
+    const std::string text = ss.str();
+    std::vector<report_row> rows;
+    auto fail = [&](std::uint64_t line, const std::string& what) {
+        error_message = p.string() + ":" + std::to_string(line) + ": " + what;
+        return error_code(EINVAL, boost::system::generic_category());
+    };
+
+    if (*fmt == report_format::csv) {
+        // RFC 4180 parser: quoted fields may hold commas, doubled quotes and line breaks.
+        std::vector<std::string> fields;
+        std::string field;
+        std::uint64_t line = 1, record_line = 1;
+        bool header = true, in_quotes = false, any = false;
+        auto end_record = [&]() -> std::string {
+            fields.push_back(std::move(field));
+            field.clear();
+            std::string err;
+            if (header) {
+                std::vector<std::string> want(columns.begin(), columns.end());
+                if (fields != want) err = "unexpected header";
+                header = false;
+            } else {
+                report_row r;
+                err = row_from_fields(fields, r);
+                if (err.empty()) rows.push_back(std::move(r));
+            }
+            fields.clear();
+            any = false;
+            return err;
+        };
+        for (std::size_t i = 0; i < text.size(); ++i) {
+            char c = text[i];
+            if (in_quotes) {
+                if (c == '"') {
+                    if (i + 1 < text.size() && text[i + 1] == '"') {
+                        field.push_back('"');
+                        ++i;
+                    } else {
+                        in_quotes = false;
+                    }
+                } else {
+                    if (c == '\n') ++line;
+                    field.push_back(c);
+                }
+                continue;
+            }
+            if (c == '"' && field.empty()) {
+                in_quotes = any = true;
+            } else if (c == ',') {
+                fields.push_back(std::move(field));
+                field.clear();
+                any = true;
+            } else if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') {
+                continue;
+            } else if (c == '\n') {
+                if (auto err = end_record(); !err.empty()) return fail(record_line, err);
+                record_line = ++line;
+            } else {
+                field.push_back(c);
+                any = true;
+            }
+        }
+        if (in_quotes) return fail(record_line, "unterminated quoted field");
+        if (any || !field.empty())
+            if (auto err = end_record(); !err.empty()) return fail(record_line, err);
+        if (header) return fail(1, "empty report (no header)");
+        return rows;
+    }
+
+    if (*fmt == report_format::json) {
+        boost::system::error_code ec;
+        auto v = boost::json::parse(text, ec);
+        if (ec) return fail(1, "invalid JSON: " + ec.message());
+        if (!v.is_array()) return fail(1, "expected a JSON array");
+        std::uint64_t i = 0;
+        for (const auto& e : v.as_array()) {
+            ++i;
+            report_row r;
+            if (auto err = row_from_json(e, r); !err.empty()) return fail(1, "element " + std::to_string(i) + ": " + err);
+            rows.push_back(std::move(r));
+        }
+        return rows;
+    }
+
+    // JSON Lines: one object per line; blank lines are ignored.
+    std::uint64_t line = 0;
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+        auto nl = text.find('\n', pos);
+        std::string_view l(text.data() + pos, (nl == std::string::npos ? text.size() : nl) - pos);
+        pos = nl == std::string::npos ? text.size() : nl + 1;
+        ++line;
+        if (l.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+        boost::system::error_code ec;
+        auto v = boost::json::parse(l, ec);
+        if (ec) return fail(line, "invalid JSON: " + ec.message());
+        report_row r;
+        if (auto err = row_from_json(v, r); !err.empty()) return fail(line, err);
+        rows.push_back(std::move(r));
+    }
+    return rows;
+}
+
+// ---- latency histogram ------------------------------------------------------------------------
+
+namespace {
+// Bucket i >= 1 holds [g^(i-1), g^i) microseconds, g = 1.02; bucket 0 holds 0 us.
+constexpr double growth = 1.02;
+const double log_growth = std::log(growth);
+}  // namespace
+
+void latency_histogram::add(std::chrono::microseconds d) {
+    auto us = std::max<std::int64_t>(d.count(), 0);
+    std::size_t i = 0;
+    if (us > 0) {
+        // Nudge by an epsilon so exact powers of g land in their own bucket despite rounding.
+        double idx = std::floor(std::log(static_cast<double>(us)) / log_growth + 1e-9) + 1;
+        i = static_cast<std::size_t>(std::min<double>(idx, bucket_count - 1));
+    }
+    ++buckets_[i];
+    ++count_;
+    max_ = std::max(max_, std::chrono::microseconds(us));
+}
+
+std::chrono::microseconds latency_histogram::percentile(double p) const {
+    if (count_ == 0) return std::chrono::microseconds(0);
+    p = std::clamp(p, 0.0, 100.0);
+    // The rank of the p-th percentile (nearest-rank method), at least 1.
+    auto rank = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::ceil(p / 100.0 * count_)));
+    std::uint64_t seen = 0;
+    for (std::size_t i = 0; i < bucket_count; ++i) {
+        seen += buckets_[i];
+        if (seen >= rank) {
+            if (i == 0) return std::chrono::microseconds(0);
+            // The bucket's geometric middle: within ~1% of any value in it.
+            double lo = std::pow(growth, static_cast<double>(i - 1));
+            double mid = lo * std::sqrt(growth);
+            auto v = static_cast<std::int64_t>(std::llround(mid));
+            return std::min(std::chrono::microseconds(std::max<std::int64_t>(v, 1)), max_);
+        }
+    }
+    return max_;
+}
+
+// ---- summary ----------------------------------------------------------------------------------
+
+namespace {
+std::string fixed1(double v) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.1f", v);
+    return buf;
+}
+std::string human_latency(std::chrono::microseconds us) {
+    if (us.count() < 1000) return std::to_string(us.count()) + " us";
+    if (us.count() < 10'000) return fixed1(static_cast<double>(us.count()) / 1000.0) + " ms";
+    return std::to_string((us.count() + 500) / 1000) + " ms";
+}
+}  // namespace
+
+std::string format_summary(const run_summary& s) {
+    std::string out;
+    std::uint64_t done = 0;
+    for (auto& [o, n] : s.counts) done += n;
+    out += "rows " + std::to_string(std::max(done, s.total_rows)) + ":";
+    bool first = true;
+    for (auto o : outcomes) {
+        auto it = s.counts.find(o);
+        if (it == s.counts.end() || it->second == 0) continue;
+        out += first ? " " : ", ";
+        first = false;
+        out += std::string(to_string(o)) + " " + std::to_string(it->second);
+    }
+    if (first) out += " none finished";
+    out += "\n";
+    double secs = static_cast<double>(s.elapsed.count()) / 1000.0;
+    out += "requests " + std::to_string(s.requests) + " (" + std::to_string(s.throttled) + " x 429, " +
+           std::to_string(s.retries) + (s.retries == 1 ? " retry" : " retries") + ") in " + fixed1(secs) + " s";
+    if (secs > 0) out += ", " + fixed1(static_cast<double>(s.requests) / secs) + " req/s";
+    out += "\n";
+    if (s.latency.count() > 0)
+        out += "latency p50 " + human_latency(s.latency.percentile(50)) + ", p95 " +
+               human_latency(s.latency.percentile(95)) + ", max " + human_latency(s.latency.max()) + "\n";
+    return out;
+}
+
+}  // namespace cmbulk
