@@ -1,0 +1,152 @@
+// Authentication state of the client: a sans-io Digest session (one per api_session: challenge,
+// nonce count, cnonce, stale handling, definitive-401 detection) and the OAuth 2.0
+// client-credentials token provider shared by every session of one api_client (cached token,
+// refresh before expiry, one refresh in flight, the token endpoint's 10/min limit honoured).
+#pragma once
+
+#include "cmbulk/digest.hpp"
+#include "cmbulk/http_client.hpp"
+
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <random>
+#include <string>
+#include <string_view>
+
+namespace cmbulk {
+
+/// Digest state machine without I/O. The driver asks `authorization()` before each request and
+/// reports every 401 with `on_unauthorized()`; the machine answers what to do.
+///
+/// Policy: the last challenge is kept for the whole session, across reconnects (a nonce belongs to
+/// the server, not to the TCP connection), so a session pays one challenge round trip in total,
+/// not one per connection. Because a cached nonce may have expired on a server that does not say
+/// `stale=true`, a non-stale 401 is only taken as definitive ("wrong key") when the rejected
+/// credentials were computed from a challenge received during the same call; otherwise the new
+/// challenge is taken and the request resent once.
+class digest_session {
+public:
+    /// `seed` feeds the cnonce generator (pass std::random_device output in production).
+    digest_session(std::string username, std::string password, std::uint64_t seed);
+
+    /// What the driver should do after a 401.
+    enum class verdict {
+        resend,      ///< call authorization() again and resend the same request
+        auth_failed, ///< definitive: the credentials are wrong (or the 401 is not a Digest challenge)
+        give_up,     ///< repeated stale nonces within one call: report the 401, not an auth failure
+    };
+
+    /// Starts a new API call (resets the per-call bookkeeping).
+    void begin_call();
+    /// The `Authorization` header for the next request, or nullopt when no challenge is known yet
+    /// (the request then goes without credentials and draws the challenge). Increments nc.
+    std::optional<std::string> authorization(std::string_view method, std::string_view uri);
+    /// Reports a 401 with its `WWW-Authenticate` value (empty when absent).
+    verdict on_unauthorized(std::string_view www_authenticate);
+
+    bool has_challenge() const { return challenge_.has_value(); }
+    /// The nonce count used by the last authorization() (0 before any).
+    std::uint32_t nc() const { return nc_; }
+    /// Drops the cached challenge (the next request draws a new one).
+    void forget() { challenge_.reset(); }
+
+private:
+    std::string username_, password_;
+    std::mt19937_64 rng_;
+    std::optional<digest::challenge> challenge_;
+    std::uint32_t nc_ = 0;
+    bool sent_credentials_ = false;       ///< the last request of this call carried credentials
+    bool challenge_from_this_call_ = false;
+    int stale_in_call_ = 0;
+};
+
+/// Base64 (RFC 4648 §4, with padding).
+std::string base64_encode(std::string_view in);
+
+/// When a cached bearer token must be refreshed: with less than max(60 s, 10% of its life) left.
+/// Pure, on an injected clock.
+class token_cache {
+public:
+    using clock = std::chrono::steady_clock;
+    void store(std::string token, std::chrono::seconds expires_in, clock::time_point now);
+    /// The token if it is still fresh enough at `now`.
+    std::optional<std::string> get(clock::time_point now) const;
+    /// Forgets the token if it is `token` (the server rejected it).
+    void invalidate(std::string_view token);
+
+private:
+    std::string token_;
+    clock::time_point refresh_at_{};
+};
+
+/// The token endpoint allows `limit` requests per `window`; this sliding window says how long
+/// to wait before the next one. Pure, on an injected clock.
+class sliding_window_limit {
+public:
+    using clock = std::chrono::steady_clock;
+    explicit sliding_window_limit(std::size_t limit = 10,
+                                  clock::duration window = std::chrono::seconds(60))
+        : limit_(limit), window_(window) {}
+    /// How long to wait from `now` before a request is allowed (zero when allowed now).
+    clock::duration delay(clock::time_point now) const;
+    void record(clock::time_point now);
+
+private:
+    std::size_t limit_;
+    clock::duration window_;
+    std::deque<clock::time_point> sent_;
+};
+
+/// The outcome of asking for a token.
+struct token_result {
+    std::string token;        ///< empty on failure
+    attempt_failure failure = attempt_failure::none;
+    int status = 0;           ///< HTTP status of the token request, when one was made
+    bool auth_failed = false; ///< the client id / secret were refused (definitive)
+    std::string error_code, detail;  ///< never contains the secret or a token
+    std::optional<std::chrono::milliseconds> retry_after;
+    int requests_sent = 0;    ///< token requests made by this call (0 when cached)
+};
+
+/// OAuth 2.0 client credentials (RFC 6749 §4.4): POST token_url with Basic auth and
+/// `grant_type=client_credentials`. One per api_client, shared by all its sessions; single
+/// threaded (one io_context), so no mutex: a refresh in flight is a flag, and the others wait
+/// on a timer used as an event.
+class token_provider {
+public:
+    token_provider(boost::asio::any_io_executor ex, http_endpoint ep, std::string target,
+                   std::shared_ptr<boost::asio::ssl::context> tls_ctx, http_options opts,
+                   std::string client_id, std::string client_secret, request_gate& gate,
+                   std::string user_agent);
+    /// A valid token: the cached one, or a fresh one (waiting for the endpoint's limit and for a
+    /// Retry-After it sent, and for a refresh another session already started).
+    boost::asio::awaitable<token_result> get();
+    /// The server refused `token`: the next get() fetches a new one.
+    void invalidate(std::string_view token) { cache_.invalidate(token); }
+    /// Token requests made so far.
+    std::uint64_t requests() const { return requests_; }
+
+private:
+    boost::asio::awaitable<token_result> refresh_();
+
+    boost::asio::any_io_executor ex_;
+    http_connection conn_;
+    std::string target_;
+    std::string client_id_, client_secret_;
+    request_gate& gate_;
+    std::string user_agent_;
+    token_cache cache_;
+    sliding_window_limit window_;
+    std::chrono::steady_clock::time_point not_before_{};
+    bool refreshing_ = false;
+    std::uint64_t generation_ = 0;
+    token_result last_failure_;
+    boost::asio::steady_timer event_;
+    std::uint64_t requests_ = 0;
+};
+
+}  // namespace cmbulk

@@ -1,0 +1,124 @@
+// The client's HTTP layer: one keep-alive HTTP/1.1 connection over TCP or TLS (Beast), with
+// connect and request timeouts and a response body limit. Every failure is mapped onto
+// attempt_failure (retry.hpp) and closes the connection; the next send opens a fresh one.
+// Also the request gate interface the runner implements, and base-URL parsing.
+#pragma once
+
+#include "cmbulk/retry.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace cmbulk {
+
+/// Called by the api layer before EVERY HTTP request it sends (including digest challenges, stale
+/// retries and token requests) and after every response; the runner implements it with its token
+/// bucket / adaptive pacer / global 429 pause.
+class request_gate {
+public:
+    virtual ~request_gate() = default;
+    virtual boost::asio::awaitable<void> before_request() = 0;
+    /// status 0 when no response arrived; remaining/limit = RateLimit-Remaining/-Limit or -1 when
+    /// absent.
+    virtual void after_response(int status, double remaining, double limit,
+                                std::optional<std::chrono::milliseconds> retry_after) = 0;
+};
+
+/// A gate that lets everything through (tests, one-off tools).
+class open_gate final : public request_gate {
+public:
+    boost::asio::awaitable<void> before_request() override;
+    void after_response(int, double, double, std::optional<std::chrono::milliseconds>) override {}
+};
+
+/// Where a connection goes: the parsed `scheme://host[:port]` of a URL.
+struct http_endpoint {
+    bool tls = false;
+    std::string host;  ///< without brackets for IPv6 literals
+    std::string port;  ///< "80"/"443" when the URL had none
+    /// The Host header value (host[:port] as the URL spelled it).
+    std::string host_header;
+};
+
+/// Parses `scheme://host[:port][/path]`; `path_out` (if given) receives the path and query
+/// (empty when none). Only http and https; no user-info. On error `message` says why (the URL
+/// is not echoed, it could hold user-info).
+std::optional<http_endpoint> parse_url(std::string_view url, std::string& message,
+                                       std::string* path_out = nullptr);
+
+/// Whether a host is a loopback address or "localhost" (plain http is fine there).
+bool is_loopback_host(std::string_view host);
+
+/// Timeouts and limits of one connection; zero timeouts mean "off".
+struct http_options {
+    std::chrono::milliseconds connect_timeout{10000};  ///< resolve + TCP connect + TLS handshake
+    std::chrono::milliseconds request_timeout{30000};  ///< write of the request + read of the response
+    std::size_t body_limit = 16 * 1024 * 1024;          ///< largest response body accepted
+};
+
+/// A TLS client context: verify_peer, the system trust store or `cacert` (PEM), or no
+/// verification when `insecure`. Null with `message` set when the CA file cannot be used.
+std::shared_ptr<boost::asio::ssl::context> make_tls_context(const std::string& cacert, bool insecure,
+                                                            std::string& message);
+
+/// What one exchange gave.
+struct http_exchange {
+    attempt_failure failure = attempt_failure::none;  ///< none: `response` holds a whole response
+    std::string detail;   ///< short description of a transport failure (never request content)
+    boost::beast::http::response<boost::beast::http::string_body> response;
+    bool reused_connection = false;  ///< the request went over an already open connection
+};
+
+/// One keep-alive connection. One coroutine at a time may use it. Any error or timeout closes
+/// it (a TLS stream is never reused after a timeout); the next send opens a fresh one. A
+/// response with `Connection: close` (or HTTP/1.0 without keep-alive) closes it as well.
+class http_connection {
+public:
+    /// `tls_ctx` is required when `ep.tls`.
+    http_connection(boost::asio::any_io_executor ex, http_endpoint ep,
+                    std::shared_ptr<boost::asio::ssl::context> tls_ctx, http_options opts);
+    ~http_connection();
+    http_connection(const http_connection&) = delete;
+    http_connection& operator=(const http_connection&) = delete;
+
+    /// Sends one request (Host is set here if missing) and reads its response.
+    boost::asio::awaitable<http_exchange> send(
+        boost::beast::http::request<boost::beast::http::string_body> req);
+    /// Closes the connection now (no TLS close_notify: a truncated-stream shutdown is harmless).
+    void close();
+    bool is_open() const;
+    /// How many connections (TCP connects that succeeded) this object opened so far.
+    std::uint64_t connections_opened() const { return opened_; }
+    const http_endpoint& endpoint() const { return ep_; }
+
+private:
+    boost::asio::awaitable<http_exchange> connect_();
+    template <class Stream>
+    boost::asio::awaitable<http_exchange> exchange_(
+        Stream& s, boost::beast::http::request<boost::beast::http::string_body>& req, bool reused);
+    bool peer_closed_() ;
+
+    boost::asio::any_io_executor ex_;
+    http_endpoint ep_;
+    std::shared_ptr<boost::asio::ssl::context> tls_ctx_;
+    http_options opts_;
+    std::unique_ptr<boost::beast::tcp_stream> tcp_;
+    std::unique_ptr<boost::beast::ssl_stream<boost::beast::tcp_stream>> tls_;
+    boost::beast::flat_buffer buffer_;
+    std::uint64_t opened_ = 0;
+};
+
+}  // namespace cmbulk

@@ -1,0 +1,400 @@
+// Typed calls of the integrations and projects endpoints: paths per flavor, request headers,
+// Digest / bearer authentication driven over one http_connection, and the reading of responses
+// (JSON bodies, API error bodies, HTML error pages, rate-limit headers). Single attempts only.
+#include "cmbulk/api.hpp"
+
+#include "cmbulk/version.hpp"
+
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <cctype>
+#include <cstdlib>
+#include <random>
+#include <stdexcept>
+
+namespace cmbulk {
+
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+
+// ---- pure helpers ----------------------------------------------------------------------------
+
+namespace {
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+    return s;
+}
+
+bool icontains(std::string_view hay, std::string_view needle) {
+    if (needle.size() > hay.size()) return false;
+    for (std::size_t i = 0; i + needle.size() <= hay.size(); ++i) {
+        bool ok = true;
+        for (std::size_t j = 0; j < needle.size() && ok; ++j)
+            ok = std::tolower(static_cast<unsigned char>(hay[i + j])) ==
+                 std::tolower(static_cast<unsigned char>(needle[j]));
+        if (ok) return true;
+    }
+    return false;
+}
+
+std::string page_query(int page_num, int items_per_page) {
+    return "?pageNum=" + std::to_string(page_num) + "&itemsPerPage=" + std::to_string(items_per_page);
+}
+
+double header_number(const http::response<http::string_body>& res, std::string_view name) {
+    auto it = res.find(name);
+    if (it == res.end()) return -1;
+    std::string v(trim(it->value()));
+    if (v.empty()) return -1;
+    char* end = nullptr;
+    double d = std::strtod(v.c_str(), &end);
+    if (end != v.c_str() + v.size() || d < 0) return -1;
+    return d;
+}
+
+}  // namespace
+
+std::optional<api_error_body> parse_error_body(std::string_view body) {
+    body = trim(body);
+    if (body.empty() || body.front() != '{') return std::nullopt;
+    boost::system::error_code ec;
+    auto v = boost::json::parse(body, ec);
+    if (ec || !v.is_object()) return std::nullopt;
+    const auto& o = v.as_object();
+    api_error_body e;
+    bool any = false;
+    if (auto p = o.if_contains("error")) {
+        if (p->is_int64()) {
+            e.error = static_cast<int>(p->as_int64());
+            any = true;
+        } else if (p->is_uint64()) {
+            e.error = static_cast<int>(p->as_uint64());
+            any = true;
+        } else if (p->is_string()) {
+            // Some gateways put a text there; keep it as the reason if none is given.
+            e.reason = std::string(p->as_string());
+            any = true;
+        }
+    }
+    auto take = [&](const char* key, std::string& out) {
+        if (auto p = o.if_contains(key); p && p->is_string()) {
+            out = std::string(p->as_string());
+            any = true;
+        }
+    };
+    take("errorCode", e.error_code);
+    take("reason", e.reason);
+    take("detail", e.detail);
+    if (!any) return std::nullopt;
+    return e;
+}
+
+std::string_view api_prefix(flavor f) {
+    return f == flavor::atlas ? "/api/atlas/v2" : "/api/public/v1.0";
+}
+
+std::string_view media_type(flavor f) {
+    return f == flavor::atlas ? "application/vnd.atlas.2023-01-01+json" : "application/json";
+}
+
+std::string encode_segment(std::string_view s) {
+    static constexpr char hex[] = "0123456789ABCDEF";
+    std::string out;
+    for (char c : s) {
+        auto u = static_cast<unsigned char>(c);
+        if (std::isalnum(u) || c == '-' || c == '.' || c == '_' || c == '~') {
+            out += c;
+        } else {
+            out += '%';
+            out += hex[u >> 4];
+            out += hex[u & 0xf];
+        }
+    }
+    return out;
+}
+
+std::string integration_path(flavor f, std::string_view group_id, std::string_view type) {
+    return std::string(api_prefix(f)) + "/groups/" + encode_segment(group_id) + "/integrations/" +
+           encode_segment(type);
+}
+
+std::string integrations_page_path(flavor f, std::string_view group_id, int page_num, int items_per_page) {
+    return std::string(api_prefix(f)) + "/groups/" + encode_segment(group_id) + "/integrations" +
+           page_query(page_num, items_per_page);
+}
+
+std::string projects_page_path(flavor f, std::string_view org_id, int page_num, int items_per_page) {
+    std::string p(api_prefix(f));
+    if (!org_id.empty()) p += "/orgs/" + encode_segment(org_id);
+    return p + "/groups" + page_query(page_num, items_per_page);
+}
+
+std::string describe_non_json(std::string_view body) {
+    auto t = trim(body);
+    if (t.empty()) return "empty body";
+    // Never echo the page: it could reflect anything (even a header we sent).
+    if (t.front() == '<' || icontains(t.substr(0, 1024), "<html")) return "HTML error page";
+    return "non-JSON body";
+}
+
+// ---- client and sessions ---------------------------------------------------------------------
+
+namespace detail {
+struct client_shared {
+    asio::any_io_executor ex;
+    api_config cfg;
+    request_gate* gate = nullptr;
+    http_endpoint ep;
+    std::shared_ptr<asio::ssl::context> tls;
+    http_options opts;
+    std::unique_ptr<token_provider> tokens;
+    std::random_device seed_source;
+};
+}  // namespace detail
+
+namespace {
+std::string join_www_authenticate(const http::response<http::string_body>& res) {
+    std::string all;
+    auto range = res.equal_range(http::field::www_authenticate);
+    for (auto it = range.first; it != range.second; ++it) {
+        if (!all.empty()) all += ", ";
+        all += std::string(it->value());
+    }
+    return all;
+}
+
+void fill_from_response(api_call_result& r, const http::response<http::string_body>& res) {
+    r.status = res.result_int();
+    auto text = trim(res.body());
+    if (text.empty()) return;
+    boost::system::error_code ec;
+    auto v = boost::json::parse(text, ec);
+    if (ec) {
+        r.detail = describe_non_json(text);
+        if (r.status >= 200 && r.status < 300) r.failure = attempt_failure::bad_response;
+        return;
+    }
+    r.body = std::move(v);
+    if (r.status >= 300) {
+        if (auto e = parse_error_body(text)) {
+            r.error_code = e->error_code;
+            r.detail = !e->detail.empty() ? e->detail : e->reason;
+        }
+    }
+}
+}  // namespace
+
+api_session::api_session(std::shared_ptr<detail::client_shared> shared)
+    : shared_(std::move(shared)), conn_(shared_->ex, shared_->ep, shared_->tls, shared_->opts) {
+    const auto& c = shared_->cfg.creds;
+    if (!c.public_key.empty()) {
+        std::uint64_t seed = (std::uint64_t(shared_->seed_source()) << 32) ^ shared_->seed_source();
+        digest_.emplace(c.public_key, c.private_key, seed);
+    }
+}
+
+api_session::~api_session() = default;
+
+void api_session::close() { conn_.close(); }
+
+std::uint64_t api_session::connections_opened() const { return conn_.connections_opened(); }
+
+asio::awaitable<api_call_result> api_session::perform_(http::verb method, std::string target,
+                                                       std::optional<boost::json::object> body) {
+    auto started = std::chrono::steady_clock::now();
+    auto& sh = *shared_;
+    api_call_result r;
+    auto finish = [&] {
+        r.latency = std::chrono::duration_cast<std::chrono::microseconds>(
+            std::chrono::steady_clock::now() - started);
+    };
+    std::string payload = body ? boost::json::serialize(*body) : std::string();
+    if (digest_) digest_->begin_call();
+    bool bearer_retried = false;
+
+    // Bounded: a challenge, a stale nonce or two, a refreshed bearer token.
+    for (int round = 0; round < 6; ++round) {
+        http::request<http::string_body> req{method, target, 11};
+        req.set(http::field::user_agent, user_agent());
+        req.set(http::field::accept, media_type(sh.cfg.api_flavor));
+        if (body) {
+            req.set(http::field::content_type, media_type(sh.cfg.api_flavor));
+            req.body() = payload;
+        }
+        std::string bearer;
+        if (digest_) {
+            if (auto a = digest_->authorization(http::to_string(method), target))
+                req.set(http::field::authorization, *a);
+        } else if (sh.tokens) {
+            auto t = co_await sh.tokens->get();
+            r.requests_sent += t.requests_sent;
+            if (t.token.empty()) {
+                r.failure = t.failure;
+                r.status = t.status;
+                r.auth_failed = t.auth_failed;
+                r.error_code = t.error_code;
+                r.detail = t.detail;
+                r.retry_after = t.retry_after;
+                finish();
+                co_return r;
+            }
+            bearer = std::move(t.token);
+            req.set(http::field::authorization, "Bearer " + bearer);
+        }
+
+        co_await sh.gate->before_request();
+        auto ex = co_await conn_.send(std::move(req));
+        ++r.requests_sent;
+        if (ex.failure != attempt_failure::none) {
+            sh.gate->after_response(0, -1, -1, std::nullopt);
+            r.failure = ex.failure;
+            r.detail = ex.detail;
+            finish();
+            co_return r;
+        }
+        auto& res = ex.response;
+        r.ratelimit_remaining = header_number(res, "RateLimit-Remaining");
+        r.ratelimit_limit = header_number(res, "RateLimit-Limit");
+        r.retry_after.reset();
+        if (auto it = res.find(http::field::retry_after); it != res.end())
+            r.retry_after = parse_retry_after(it->value());
+        sh.gate->after_response(res.result_int(), r.ratelimit_remaining, r.ratelimit_limit,
+                                r.retry_after);
+
+        if (res.result_int() == 401) {
+            if (digest_) {
+                auto v = digest_->on_unauthorized(join_www_authenticate(res));
+                if (v == digest_session::verdict::resend) continue;
+                r.auth_failed = v == digest_session::verdict::auth_failed;
+            } else if (sh.tokens && !bearer_retried) {
+                // Maybe revoked or expired early: one fresh token, then it is definitive.
+                sh.tokens->invalidate(bearer);
+                bearer_retried = true;
+                continue;
+            } else {
+                r.auth_failed = true;
+            }
+        }
+        fill_from_response(r, res);
+        if (r.status == 401 && r.detail.empty()) r.detail = "authentication failed";
+        finish();
+        co_return r;
+    }
+    // Unreachable in practice (every path above returns or continues at most 5 times).
+    r.detail = "authentication did not settle";
+    finish();
+    co_return r;
+}
+
+asio::awaitable<api_call_result> api_session::get_integration(std::string group_id, std::string type) {
+    co_return co_await perform_(http::verb::get, integration_path(shared_->cfg.api_flavor, group_id, type),
+                                std::nullopt);
+}
+
+asio::awaitable<api_call_result> api_session::create_integration(std::string group_id, std::string type,
+                                                                 boost::json::object fields) {
+    auto target = integration_path(shared_->cfg.api_flavor, group_id, type);
+    fields["type"] = type;
+    co_return co_await perform_(http::verb::post, std::move(target), std::move(fields));
+}
+
+asio::awaitable<api_call_result> api_session::update_integration(std::string group_id, std::string type,
+                                                                 boost::json::object fields) {
+    auto target = integration_path(shared_->cfg.api_flavor, group_id, type);
+    fields["type"] = type;
+    co_return co_await perform_(http::verb::put, std::move(target), std::move(fields));
+}
+
+asio::awaitable<api_call_result> api_session::delete_integration(std::string group_id, std::string type) {
+    co_return co_await perform_(http::verb::delete_,
+                                integration_path(shared_->cfg.api_flavor, group_id, type), std::nullopt);
+}
+
+asio::awaitable<api_call_result> api_session::list_integrations_page(std::string group_id, int page_num,
+                                                                     int items_per_page) {
+    co_return co_await perform_(
+        http::verb::get, integrations_page_path(shared_->cfg.api_flavor, group_id, page_num, items_per_page),
+        std::nullopt);
+}
+
+asio::awaitable<api_call_result> api_session::list_projects_page(std::string org_id, int page_num,
+                                                                 int items_per_page) {
+    co_return co_await perform_(
+        http::verb::get, projects_page_path(shared_->cfg.api_flavor, org_id, page_num, items_per_page),
+        std::nullopt);
+}
+
+boost::system::result<void> api_client::check(const api_config& cfg, std::string& message) {
+    auto bad = [&](std::string m) -> boost::system::result<void> {
+        message = std::move(m);
+        return boost::system::error_code(std::make_error_code(std::errc::invalid_argument));
+    };
+    std::string path;
+    std::string why;
+    auto ep = parse_url(cfg.base_url, why, &path);
+    if (!ep) return bad("base URL: " + why);
+    if (!path.empty() && path != "/") return bad("base URL: give scheme://host[:port] without a path");
+    const auto& c = cfg.creds;
+    bool keys = !c.public_key.empty() || !c.private_key.empty();
+    bool account = !c.client_id.empty() || !c.client_secret.empty();
+    if (keys && (c.public_key.empty() || c.private_key.empty()))
+        return bad("an API key needs both a public and a private key");
+    if (account && (c.client_id.empty() || c.client_secret.empty()))
+        return bad("a service account needs both a client id and a client secret");
+    if (!keys && !account) return bad("no credentials: give an API key or a service account");
+    if (keys && account) return bad("give either an API key or a service account, not both");
+    if (cfg.body_limit == 0) return bad("the response body limit must be positive");
+    bool tls = ep->tls;
+    if (account && !cfg.token_url.empty()) {
+        auto tep = parse_url(cfg.token_url, why);
+        if (!tep) return bad("token URL: " + why);
+        tls = tls || tep->tls;
+    }
+    if (tls) {
+        auto ctx = make_tls_context(cfg.cacert, cfg.insecure, why);
+        if (!ctx) return bad(why);
+    }
+    return {};
+}
+
+api_client::api_client(asio::any_io_executor ex, api_config cfg, request_gate& gate) {
+    std::string message;
+    if (!check(cfg, message)) throw std::invalid_argument(message);
+    auto sh = std::make_shared<detail::client_shared>();
+    sh->ex = ex;
+    sh->gate = &gate;
+    sh->opts.connect_timeout = cfg.connect_timeout;
+    sh->opts.request_timeout = cfg.request_timeout;
+    sh->opts.body_limit = cfg.body_limit;
+    std::string why;
+    sh->ep = *parse_url(cfg.base_url, why);
+    std::string token_target;
+    std::optional<http_endpoint> token_ep;
+    if (!cfg.creds.client_id.empty()) {
+        std::string url = cfg.token_url.empty() ? cfg.base_url : cfg.token_url;
+        token_ep = parse_url(url, why, &token_target);
+        if (cfg.token_url.empty()) token_target = "/api/oauth/token";
+        if (token_target.empty()) token_target = "/";
+    }
+    if (sh->ep.tls || (token_ep && token_ep->tls)) sh->tls = make_tls_context(cfg.cacert, cfg.insecure, why);
+    if (token_ep)
+        sh->tokens = std::make_unique<token_provider>(ex, *token_ep, token_target, sh->tls, sh->opts,
+                                                      cfg.creds.client_id, cfg.creds.client_secret, gate,
+                                                      std::string(user_agent()));
+    sh->cfg = std::move(cfg);
+    shared_ = std::move(sh);
+}
+
+api_client::~api_client() = default;
+
+std::unique_ptr<api_session> api_client::make_session() { return std::make_unique<api_session>(shared_); }
+
+std::uint64_t api_client::token_requests() const {
+    return shared_->tokens ? shared_->tokens->requests() : 0;
+}
+
+}  // namespace cmbulk
