@@ -118,17 +118,16 @@ std::string mask_as(secrecy how, std::string_view value) {
         case secrecy::masked: return mask_value(value);
         case secrecy::hidden: return std::string(value.size(), '*');
         case secrecy::masked_partly: {
-            // Keep "scheme://host" so an audit can still see http:// and the host; mask the rest.
+            // Keep "scheme://host" so an audit can still see http:// and the host; mask the rest
+            // (path, query and fragment alike: a token may sit in any of them). Credentials in
+            // the authority ("user:pass@host") are masked too, keeping only "scheme://".
             auto scheme_end = value.find("://");
-            std::size_t keep = 0;
-            if (scheme_end != std::string_view::npos) {
-                auto path_start = value.find('/', scheme_end + 3);
-                keep = path_start == std::string_view::npos ? value.size() : path_start;
-            }
-            if (keep + 4 >= value.size()) {
-                // Nothing (or too little) after the host: mask like any other secret.
-                return keep == value.size() ? std::string(value) : mask_value(value);
-            }
+            if (scheme_end == std::string_view::npos) return mask_value(value);
+            std::size_t host_start = scheme_end + 3;
+            std::size_t keep = value.find_first_of("/?#", host_start);
+            if (keep == std::string_view::npos) keep = value.size();
+            if (value.substr(host_start, keep - host_start).find('@') != std::string_view::npos)
+                keep = host_start;
             return std::string(value.substr(0, keep)) + mask_value(value.substr(keep));
         }
         case secrecy::none:
@@ -142,7 +141,14 @@ std::string last_four(std::string_view value) {
     return std::string(value.substr(value.size() - 4));
 }
 
-bool looks_masked(std::string_view value) { return value.find("****") != std::string_view::npos; }
+bool looks_masked(std::string_view value) {
+    if (value.find("****") != std::string_view::npos) return true;
+    // Short values: the API's mask of a 5-8 character value is a few '*' then at most four
+    // characters ("*2345"); a value made only of '*' is a hidden one.
+    auto first_plain = value.find_first_not_of('*');
+    if (first_plain == 0 || value.empty()) return false;
+    return first_plain == std::string_view::npos || value.size() - first_plain <= 4;
+}
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
     std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);

@@ -16,6 +16,11 @@ token_bucket::token_bucket(double rate_per_second, double capacity, time_point n
 
 void token_bucket::refill(time_point now) {
     if (now <= last_) return;  // a block_until in the future, or a clock that did not move
+    if (rate_ <= 0) {
+        // Unlimited: nothing was taken, nothing to add (a negative rate must not drain tokens).
+        last_ = now;
+        return;
+    }
     tokens_ = std::min(capacity_, tokens_ + seconds(now - last_) * rate_);
     last_ = now;
 }
@@ -68,14 +73,21 @@ void token_bucket::block_until(time_point until) {
 }
 
 adaptive_pacer::adaptive_pacer(pacer_params params, time_point now)
-    : params_(params), rate_(params.initial_rate), last_increase_(now), last_decrease_(now) {}
+    : params_(params),
+      rate_(std::clamp(params.initial_rate, params.min_rate, std::max(params.min_rate, params.max_rate))),
+      last_increase_(now),
+      last_decrease_(now),
+      last_eased_(now) {}
 
 void adaptive_pacer::on_success(time_point now, double remaining, double limit) {
     if (remaining >= 0 && remaining <= params_.low_remaining) {
         // The server says we are about to run dry: ease off before a 429 happens.
-        if (now - last_decrease_ >= std::chrono::seconds(1)) {
+        // At most once a second, and kept apart from the 429 cooldown so an early ease does not
+        // swallow the cut of a real 429 that follows it.
+        if (!eased_once_ || now - last_eased_ >= std::chrono::seconds(1)) {
             rate_ = std::max(params_.min_rate, rate_ * 0.9);
-            last_decrease_ = now;
+            last_eased_ = now;
+            eased_once_ = true;
         }
         last_increase_ = now;
         return;

@@ -46,7 +46,8 @@ std::chrono::milliseconds backoff_delay(const backoff_params& p, int attempt,
     attempt = std::max(attempt, 1);
     // base * 2^(attempt-1), capped, without overflowing for large attempt numbers.
     long long ceiling = p.base.count();
-    for (int i = 1; i < attempt && ceiling < p.cap.count(); ++i) ceiling *= 2;
+    for (int i = 1; i < attempt && ceiling > 0 && ceiling < p.cap.count(); ++i)
+        ceiling = ceiling > p.cap.count() / 2 ? p.cap.count() : ceiling * 2;
     ceiling = std::min<long long>(ceiling, p.cap.count());
     std::uniform_int_distribution<long long> dist(0, std::max<long long>(ceiling, 0));
     std::chrono::milliseconds wait(dist(rng));

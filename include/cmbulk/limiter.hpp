@@ -72,7 +72,9 @@ private:
     double rate_;
     time_point last_increase_;
     time_point last_decrease_;
+    time_point last_eased_;
     bool decreased_once_ = false;
+    bool eased_once_ = false;
 };
 
 }  // namespace cmbulk

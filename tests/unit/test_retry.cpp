@@ -1,0 +1,200 @@
+// Unit tests for the retry leaf: which failures are retried, which leave the outcome unknown,
+// Retry-After parsing (seconds and HTTP dates against a fixed "now"), full-jitter backoff bounds
+// over many seeded draws, and the run-wide retry budget.
+#include "cmbulk/retry.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <chrono>
+#include <random>
+
+using namespace cmbulk;
+using namespace std::chrono_literals;
+using std::chrono::milliseconds;
+
+BOOST_AUTO_TEST_SUITE(retry_suite)
+
+BOOST_AUTO_TEST_CASE(is_retryable_table) {
+    struct row {
+        int status;
+        attempt_failure failure;
+        bool retryable;
+    };
+    const row rows[] = {
+        {200, attempt_failure::none, false},
+        {204, attempt_failure::none, false},
+        {400, attempt_failure::none, false},
+        {401, attempt_failure::none, false},
+        {403, attempt_failure::none, false},
+        {404, attempt_failure::none, false},
+        {409, attempt_failure::none, false},
+        {429, attempt_failure::none, true},
+        {500, attempt_failure::none, true},
+        {502, attempt_failure::none, true},
+        {503, attempt_failure::none, true},
+        {504, attempt_failure::none, true},
+        {599, attempt_failure::none, true},
+        {600, attempt_failure::none, false},
+        {0, attempt_failure::connect_failed, true},
+        {0, attempt_failure::reset_before_send, true},
+        {0, attempt_failure::reset_after_send, true},
+        {0, attempt_failure::timeout, true},
+        {0, attempt_failure::bad_response, true},
+        {503, attempt_failure::bad_response, true},  // an HTML 503
+    };
+    for (const auto& r : rows) {
+        BOOST_TEST_CONTEXT("status " << r.status << " failure " << static_cast<int>(r.failure)) {
+            BOOST_TEST(is_retryable(r.status, r.failure) == r.retryable);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(outcome_unknown_only_when_the_request_may_have_landed) {
+    BOOST_TEST(!outcome_unknown(attempt_failure::none));
+    BOOST_TEST(!outcome_unknown(attempt_failure::connect_failed));
+    BOOST_TEST(!outcome_unknown(attempt_failure::reset_before_send));
+    BOOST_TEST(outcome_unknown(attempt_failure::reset_after_send));
+    BOOST_TEST(outcome_unknown(attempt_failure::timeout));
+    BOOST_TEST(outcome_unknown(attempt_failure::bad_response));
+}
+
+BOOST_AUTO_TEST_CASE(retry_after_seconds) {
+    BOOST_TEST(parse_retry_after("55").value() == milliseconds(55000));
+    BOOST_TEST(parse_retry_after("0").value() == milliseconds(0));
+    BOOST_TEST(parse_retry_after("  7 ").value() == milliseconds(7000));
+    // Capped, by default at ten minutes, and by the caller's cap.
+    BOOST_TEST(parse_retry_after("86400").value() == milliseconds(std::chrono::minutes(10)));
+    BOOST_TEST(parse_retry_after("120", 30s).value() == milliseconds(30000));
+    // Huge (would overflow a 64-bit count of milliseconds) gives the cap, not garbage.
+    BOOST_TEST(parse_retry_after("99999999999999999999999").value() == milliseconds(std::chrono::minutes(10)));
+    BOOST_TEST(parse_retry_after("9999999999", 5s).value() == milliseconds(5000));
+}
+
+BOOST_AUTO_TEST_CASE(retry_after_garbage_and_negative) {
+    const char* bad[] = {"", "   ", "-5", "abc", "5s", "1.5", "+3", "Sun, 06 Nov 1994", "55 seconds",
+                         "Sun, 06 Nov 1994 08:49:37 PST"};
+    for (auto v : bad) {
+        BOOST_TEST_CONTEXT("value '" << v << "'") { BOOST_TEST(!parse_retry_after(v).has_value()); }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(retry_after_http_date) {
+    // now = Sun, 06 Nov 1994 08:49:00 GMT (784111740 s after the epoch).
+    auto now = std::chrono::system_clock::from_time_t(784111740);
+    auto d = parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", std::chrono::minutes(10), now);
+    BOOST_REQUIRE(d.has_value());
+    BOOST_TEST(d->count() == 37000);
+    // A date in the past means "now".
+    auto past = parse_retry_after("Sun, 06 Nov 1994 08:00:00 GMT", std::chrono::minutes(10), now);
+    BOOST_REQUIRE(past.has_value());
+    BOOST_TEST(past->count() == 0);
+    // Far in the future: capped.
+    auto far = parse_retry_after("Mon, 07 Nov 1994 08:49:00 GMT", 60s, now);
+    BOOST_REQUIRE(far.has_value());
+    BOOST_TEST(far->count() == 60000);
+}
+
+BOOST_AUTO_TEST_CASE(backoff_full_jitter_bounds) {
+    backoff_params p;
+    p.base = 200ms;
+    p.cap = 30s;
+    std::mt19937_64 rng(42);
+    for (int attempt = 1; attempt <= 12; ++attempt) {
+        long long ceiling = std::min<long long>(200LL << (attempt - 1), 30000);
+        long long lo = ceiling, hi = 0;
+        double sum = 0;
+        const int draws = 2000;
+        for (int i = 0; i < draws; ++i) {
+            long long d = backoff_delay(p, attempt, std::nullopt, rng).count();
+            lo = std::min(lo, d);
+            hi = std::max(hi, d);
+            sum += static_cast<double>(d);
+        }
+        BOOST_TEST_CONTEXT("attempt " << attempt << " ceiling " << ceiling) {
+            BOOST_TEST(lo >= 0);
+            BOOST_TEST(hi <= ceiling);
+            // Full jitter covers the whole range: draws near 0 and near the ceiling, mean ~ half.
+            BOOST_TEST(lo <= ceiling / 20);
+            BOOST_TEST(hi >= ceiling - ceiling / 20);
+            BOOST_TEST(sum / draws == ceiling / 2.0, boost::test_tools::tolerance(0.1));
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(backoff_same_seed_same_delays) {
+    backoff_params p;
+    std::mt19937_64 a(7), b(7);
+    for (int i = 1; i < 20; ++i)
+        BOOST_TEST(backoff_delay(p, i, std::nullopt, a) == backoff_delay(p, i, std::nullopt, b));
+}
+
+BOOST_AUTO_TEST_CASE(backoff_respects_retry_after_floor) {
+    backoff_params p;
+    p.base = 100ms;
+    p.cap = 1s;
+    std::mt19937_64 rng(1);
+    for (int i = 0; i < 500; ++i) {
+        auto d = backoff_delay(p, 1, milliseconds(5000), rng);
+        BOOST_REQUIRE(d == milliseconds(5000));  // the jitter (<= 100 ms) is below the floor
+    }
+    // A small Retry-After is a floor, not a replacement: values above it still occur.
+    bool above = false;
+    for (int i = 0; i < 500; ++i) {
+        auto d = backoff_delay(p, 4, milliseconds(10), rng);
+        BOOST_REQUIRE(d >= milliseconds(10));
+        BOOST_REQUIRE(d <= milliseconds(800));
+        above = above || d > milliseconds(10);
+    }
+    BOOST_TEST(above);
+}
+
+BOOST_AUTO_TEST_CASE(backoff_cap_and_no_overflow) {
+    backoff_params p;
+    p.base = 200ms;
+    p.cap = 30s;
+    std::mt19937_64 rng(3);
+    for (int attempt : {30, 63, 64, 65, 1000, 1 << 30}) {
+        BOOST_TEST_CONTEXT("attempt " << attempt) {
+            for (int i = 0; i < 200; ++i) {
+                auto d = backoff_delay(p, attempt, std::nullopt, rng);
+                BOOST_REQUIRE(d >= 0ms);
+                BOOST_REQUIRE(d <= 30s);
+            }
+        }
+    }
+    // attempt 0 or negative behaves as attempt 1.
+    for (int i = 0; i < 200; ++i) BOOST_REQUIRE(backoff_delay(p, 0, std::nullopt, rng) <= 200ms);
+    for (int i = 0; i < 200; ++i) BOOST_REQUIRE(backoff_delay(p, -5, std::nullopt, rng) <= 200ms);
+    // A huge cap does not overflow while doubling.
+    backoff_params huge;
+    huge.base = milliseconds(1000);
+    huge.cap = milliseconds::max();
+    for (int i = 0; i < 50; ++i) BOOST_REQUIRE(backoff_delay(huge, 1000, std::nullopt, rng) >= 0ms);
+    // A zero base never waits (and does not loop forever on a huge attempt number).
+    backoff_params zero;
+    zero.base = 0ms;
+    BOOST_TEST(backoff_delay(zero, 1 << 30, std::nullopt, rng) == 0ms);
+}
+
+BOOST_AUTO_TEST_CASE(retry_budget_minimum_then_ratio) {
+    retry_budget b(0.5, 3);
+    BOOST_TEST(b.try_spend());
+    BOOST_TEST(b.try_spend());
+    BOOST_TEST(b.try_spend());
+    BOOST_TEST(!b.try_spend());  // the minimum is used up and nothing was earned
+    BOOST_TEST(b.spent() == 3u);
+    b.on_first_attempt();
+    BOOST_TEST(!b.try_spend());  // half a token
+    b.on_first_attempt();
+    BOOST_TEST(b.try_spend());  // one whole token from two first attempts
+    BOOST_TEST(!b.try_spend());
+    BOOST_TEST(b.spent() == 4u);
+    // A healthy run: 1,000 first attempts earn 500 retries on top of the minimum.
+    retry_budget r(0.5, 50);
+    for (int i = 0; i < 1000; ++i) r.on_first_attempt();
+    int spent = 0;
+    for (int i = 0; i < 10000 && r.try_spend(); ++i) ++spent;
+    BOOST_TEST(spent == 550);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
