@@ -1,0 +1,616 @@
+// The manifest module's validation layer: turns raw rows from the syntax layer into manifest_rows
+// checked against the catalogue (ids, types, actions, fields, enums, booleans, required fields,
+// duplicates), resolves ${env:..} / ${file:..} references, applies --type / --set, and runs the
+// whole-manifest pass. No message ever carries a secret or a value read through a reference.
+#include "cmbulk/manifest.hpp"
+
+#include "cmbulk/manifest_source.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cstdlib>
+#include <fstream>
+#include <unordered_map>
+
+namespace cmbulk {
+
+namespace {
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+std::string in_quotes(std::string_view s) { return "\"" + detail::printable(s) + "\""; }
+
+std::string did_you_mean(std::string_view word, std::span<const std::string_view> names) {
+    auto hint = closest_name(word, names);
+    return hint.empty() ? std::string() : "; did you mean \"" + hint + "\"?";
+}
+
+std::string kind_name(const boost::json::value& v) {
+    switch (v.kind()) {
+        case boost::json::kind::bool_: return "a boolean";
+        case boost::json::kind::int64:
+        case boost::json::kind::uint64:
+        case boost::json::kind::double_: return "a number";
+        case boost::json::kind::array: return "an array";
+        case boost::json::kind::object: return "an object";
+        case boost::json::kind::string: return "a string";
+        case boost::json::kind::null: return "null";
+    }
+    return "a value";
+}
+
+bool is_env_name(std::string_view n) {
+    if (n.empty() || std::isdigit(static_cast<unsigned char>(n[0]))) return false;
+    return std::all_of(n.begin(), n.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+    });
+}
+
+std::optional<std::string> default_getenv(std::string_view name) {
+    const char* v = std::getenv(std::string(name).c_str());
+    if (!v) return std::nullopt;
+    return std::string(v);
+}
+
+/// A (project, type) pair in 13 bytes: the id's 12 bytes and the type's index.
+struct dup_key {
+    std::array<unsigned char, 13> b{};
+    bool operator==(const dup_key&) const = default;
+};
+struct dup_hash {
+    std::size_t operator()(const dup_key& k) const noexcept {
+        std::uint64_t h = 1469598103934665603ull;  // FNV-1a
+        for (auto c : k.b) h = (h ^ c) * 1099511628211ull;
+        return static_cast<std::size_t>(h);
+    }
+};
+
+dup_key make_dup_key(std::string_view id, const type_spec* t) {
+    dup_key k;
+    auto hex = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
+    for (std::size_t i = 0; i < 12; ++i)
+        k.b[i] = static_cast<unsigned char>(hex(id[2 * i]) * 16 + hex(id[2 * i + 1]));
+    k.b[12] = static_cast<unsigned char>(t - all_types().data());
+    return k;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// small public helpers
+
+std::optional<manifest_format> format_from_path(const std::filesystem::path& p) {
+    return parse_format(lower(p.extension().string()).substr(p.extension().empty() ? 0 : 1));
+}
+
+std::string_view to_string(manifest_format f) {
+    switch (f) {
+        case manifest_format::csv: return "csv";
+        case manifest_format::json: return "json";
+        case manifest_format::jsonl: return "jsonl";
+    }
+    return "csv";
+}
+
+std::optional<manifest_format> parse_format(std::string_view s) {
+    if (s == "csv") return manifest_format::csv;
+    if (s == "json") return manifest_format::json;
+    if (s == "jsonl" || s == "ndjson") return manifest_format::jsonl;
+    return std::nullopt;
+}
+
+std::optional<row_action> parse_action(std::string_view s) {
+    if (s == "create") return row_action::create;
+    if (s == "update") return row_action::update;
+    if (s == "upsert") return row_action::upsert;
+    if (s == "delete") return row_action::del;
+    return std::nullopt;
+}
+
+std::string_view to_string(row_action a) {
+    switch (a) {
+        case row_action::none: return "";
+        case row_action::create: return "create";
+        case row_action::update: return "update";
+        case row_action::upsert: return "upsert";
+        case row_action::del: return "delete";
+    }
+    return "";
+}
+
+std::string to_string(const manifest_error& e) {
+    std::string out = e.file;
+    if (e.line != 0) out += ":" + std::to_string(e.line);
+    out += ": ";
+    if (!e.field.empty()) out += e.field + ": ";
+    out += e.message;
+    return out;
+}
+
+bool is_valid_utf8(std::string_view s) {
+    std::size_t i = 0;
+    while (i < s.size()) {
+        auto c = static_cast<unsigned char>(s[i]);
+        if (c < 0x80) {
+            ++i;
+            continue;
+        }
+        std::size_t n;
+        std::uint32_t cp;
+        if ((c & 0xE0) == 0xC0) {
+            n = 2;
+            cp = c & 0x1F;
+        } else if ((c & 0xF0) == 0xE0) {
+            n = 3;
+            cp = c & 0x0F;
+        } else if ((c & 0xF8) == 0xF0) {
+            n = 4;
+            cp = c & 0x07;
+        } else {
+            return false;
+        }
+        if (i + n > s.size()) return false;
+        for (std::size_t k = 1; k < n; ++k) {
+            auto cc = static_cast<unsigned char>(s[i + k]);
+            if ((cc & 0xC0) != 0x80) return false;
+            cp = (cp << 6) | (cc & 0x3F);
+        }
+        // Overlong forms, UTF-16 surrogates and values past U+10FFFF are not UTF-8.
+        if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+            (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+            return false;
+        i += n;
+    }
+    return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// references
+
+std::optional<resolved_value> resolve_value(
+    std::string_view raw, const std::filesystem::path& base_dir,
+    const std::function<std::optional<std::string>(std::string_view)>& getenv,
+    std::string& error) {
+    bool whole = raw.size() > 3 && raw.substr(0, 2) == "${" && raw.back() == '}';
+    if (whole && raw.substr(2, 4) == "env:") {
+        auto name = raw.substr(6, raw.size() - 7);
+        if (!is_env_name(name)) {
+            error = "invalid environment variable name in ${env:" + detail::printable(name) + "}";
+            return std::nullopt;
+        }
+        auto v = getenv ? getenv(name) : default_getenv(name);
+        if (!v) {
+            error = "environment variable " + std::string(name) + " is not set";
+            return std::nullopt;
+        }
+        return resolved_value{std::move(*v), true};
+    }
+    if (whole && raw.substr(2, 5) == "file:") {
+        auto name = raw.substr(7, raw.size() - 8);
+        auto shown = "${file:" + detail::printable(name, 200) + "}";
+        if (name.empty()) {
+            error = "empty path in ${file:}";
+            return std::nullopt;
+        }
+        std::filesystem::path p{std::string(name)};
+        if (p.is_relative() && !base_dir.empty()) p = base_dir / p;
+        std::error_code ec;
+        if (!std::filesystem::is_regular_file(p, ec)) {
+            error = "cannot read " + shown + ": " +
+                    (std::filesystem::exists(p, ec) ? "not a regular file" : "no such file");
+            return std::nullopt;
+        }
+        auto size = std::filesystem::file_size(p, ec);
+        if (ec || size > detail::max_reference_file_bytes) {
+            error = "cannot read " + shown + ": " +
+                    (ec ? ec.message() : "larger than 1 MiB");
+            return std::nullopt;
+        }
+        std::ifstream in(p, std::ios::binary);
+        std::string content(static_cast<std::size_t>(size), '\0');
+        if (!in || !in.read(content.data(), static_cast<std::streamsize>(size))) {
+            error = "cannot read " + shown;
+            return std::nullopt;
+        }
+        // One trailing newline (LF or CRLF) is stripped: editors add one.
+        if (!content.empty() && content.back() == '\n') {
+            content.pop_back();
+            if (!content.empty() && content.back() == '\r') content.pop_back();
+        }
+        if (!is_valid_utf8(content)) {
+            error = "the content of " + shown + " is not valid UTF-8";
+            return std::nullopt;
+        }
+        return resolved_value{std::move(content), true};
+    }
+    std::string out;
+    out.reserve(raw.size());
+    for (std::size_t i = 0; i < raw.size();) {
+        if (raw.substr(i, 3) == "$${") {
+            out += "${";
+            i += 3;
+        } else if (raw.substr(i, 2) == "${") {
+            error =
+                "a reference must be the whole value, ${env:NAME} or ${file:PATH} (write $${ for "
+                "a literal ${)";
+            return std::nullopt;
+        } else {
+            out += raw[i++];
+        }
+    }
+    return resolved_value{std::move(out), false};
+}
+
+// ---------------------------------------------------------------------------------------------
+// manifest_reader
+
+struct manifest_reader::state {
+    manifest_options opts;
+    std::string file;
+    std::filesystem::path base_dir;
+    std::vector<std::string_view> all_names;
+    struct set_value {
+        std::string name;
+        std::string value;
+        bool from_reference = false;
+        bool ok = false;
+    };
+    std::vector<set_value> sets;
+    std::unordered_map<dup_key, std::uint64_t, dup_hash> seen;
+    // References repeat on every row (one token for all projects): resolve each once.
+    struct cached {
+        std::optional<resolved_value> value;
+        std::string error;
+    };
+    std::unordered_map<std::string, cached> ref_cache;
+};
+
+manifest_reader::~manifest_reader() = default;
+
+void manifest_reader::add_file_error(std::uint64_t line, std::string field, std::string message) {
+    file_errors_.push_back({st_->file, line, std::move(field), std::move(message)});
+}
+
+std::unique_ptr<manifest_reader> manifest_reader::open(const std::filesystem::path& path,
+                                                       const manifest_options& opts) {
+    std::unique_ptr<manifest_reader> r(new manifest_reader());
+    r->st_ = std::make_unique<state>();
+    auto& st = *r->st_;
+    st.opts = opts;
+    if (!st.opts.getenv) st.opts.getenv = default_getenv;
+    if (st.opts.default_action == row_action::none) st.opts.default_action = row_action::create;
+    st.file = path.string();
+    st.base_dir = path.parent_path();
+    st.all_names = detail::known_names();
+
+    // Options that apply to every row are checked once.
+    if (!opts.type.empty() && !find_type(opts.type)) {
+        std::vector<std::string_view> types;
+        for (auto& t : all_types()) types.push_back(t.name);
+        r->file_errors_.push_back(
+            {"--type", 0, "", "unknown type " + in_quotes(opts.type) + did_you_mean(opts.type, types)});
+    }
+    for (auto& [name, raw] : opts.set_fields) {
+        state::set_value sv{name, {}, false, false};
+        auto fail = [&](std::string message) {
+            r->file_errors_.push_back({"--set", 0, detail::printable(name), std::move(message)});
+        };
+        if (name == "projectId" || name == "type" || name == "action") {
+            fail("cannot be set with --set (use a column, --type or --action)");
+        } else if (std::find(st.all_names.begin(), st.all_names.end(), name) ==
+                   st.all_names.end()) {
+            fail("unknown field" + did_you_mean(name, st.all_names));
+        } else {
+            std::string error;
+            // --set comes from the command line: relative ${file:..} paths are relative to the
+            // current directory.
+            auto v = resolve_value(raw, {}, st.opts.getenv, error);
+            if (!v)
+                fail(error);
+            else if (v->value.empty())
+                fail(v->from_reference ? "the reference resolved to an empty value"
+                                       : "empty value");
+            else {
+                sv.value = std::move(v->value);
+                sv.from_reference = v->from_reference;
+                sv.ok = true;
+            }
+        }
+        st.sets.push_back(std::move(sv));
+    }
+
+    auto fmt = opts.format ? opts.format : format_from_path(path);
+    if (!fmt) {
+        r->add_file_error(0, "",
+                          "unknown manifest format: use a .csv, .json, .jsonl or .ndjson file name "
+                          "or --format");
+        r->done_ = true;
+        return r;
+    }
+    r->format_ = *fmt;
+    auto bytes = std::make_unique<detail::byte_reader>();
+    std::string error;
+    if (!bytes->open(path, error)) {
+        r->add_file_error(0, "", error);
+        r->done_ = true;
+        return r;
+    }
+    switch (*fmt) {
+        case manifest_format::csv: r->src_ = detail::make_csv_source(std::move(bytes)); break;
+        case manifest_format::json: r->src_ = detail::make_json_source(std::move(bytes)); break;
+        case manifest_format::jsonl: r->src_ = detail::make_jsonl_source(std::move(bytes)); break;
+    }
+    std::vector<detail::source_error> errs;
+    r->src_->start(errs);
+    for (auto& e : errs) r->add_file_error(e.line, std::move(e.field), std::move(e.message));
+    return r;
+}
+
+std::optional<parsed_row> manifest_reader::next() {
+    if (done_) return std::nullopt;
+    detail::raw_row raw;
+    std::vector<detail::source_error> errs;
+    bool got = src_->next(raw, errs);
+    for (auto& e : errs) add_file_error(e.line, std::move(e.field), std::move(e.message));
+    if (!got) {
+        done_ = true;
+        if (src_->bytes().io_error()) add_file_error(0, "", "read error");
+        if (rows_ == 0 && file_errors_.empty()) add_file_error(1, "", "empty manifest: no rows");
+        return std::nullopt;
+    }
+    std::vector<manifest_error> pre;
+    for (auto& e : raw.errors)
+        pre.push_back({st_->file, e.line, std::move(e.field), std::move(e.message)});
+    if (raw.unusable) {
+        parsed_row out;
+        out.row.line = raw.line;
+        out.row.index = rows_++;
+        out.errors = std::move(pre);
+        return out;
+    }
+    return finish_row(raw.line, std::move(raw.obj), std::move(pre));
+}
+
+std::string manifest_reader::sha256_hex() { return src_ ? src_->bytes().sha256_hex() : ""; }
+
+parsed_row manifest_reader::finish_row(std::uint64_t line, boost::json::object raw,
+                                       std::vector<manifest_error> pre_errors) {
+    auto& st = *st_;
+    parsed_row out;
+    out.row.line = line;
+    out.row.index = rows_++;
+    out.errors = std::move(pre_errors);
+    auto err = [&](std::string_view field, std::string message) {
+        out.errors.push_back({st.file, line, std::string(field), std::move(message)});
+    };
+    // The three row keys: strings, or absent (missing, null or empty).
+    auto take = [&](std::string_view key) -> std::optional<std::string> {
+        auto it = raw.find(key);
+        if (it == raw.end()) return std::nullopt;
+        std::optional<std::string> v;
+        if (it->value().is_string()) {
+            if (!it->value().get_string().empty()) v = std::string(it->value().get_string());
+        } else if (!it->value().is_null()) {
+            err(key, "expected a string, got " + kind_name(it->value()));
+        }
+        raw.erase(it);
+        return v;
+    };
+    auto pid = take("projectId");
+    auto type = take("type");
+    auto action = take("action");
+
+    bool id_ok = false;
+    if (!pid) {
+        err("projectId", "missing (required)");
+    } else {
+        out.row.project_id = *pid;
+        id_ok = is_object_id(*pid);
+        if (!id_ok)
+            err("projectId", "invalid project id " + in_quotes(*pid) +
+                                 ": expected 24 lowercase hexadecimal characters");
+    }
+
+    std::string t = type.value_or("");
+    if (!st.opts.type.empty()) {
+        if (t.empty())
+            t = st.opts.type;
+        else if (t != st.opts.type)
+            err("type", "type " + in_quotes(t) + " differs from --type " + st.opts.type);
+    }
+    const type_spec* ts = nullptr;
+    if (t.empty()) {
+        err("type", "missing (give a type column or --type)");
+    } else {
+        ts = find_type(t);
+        if (!ts) {
+            std::vector<std::string_view> types;
+            for (auto& x : all_types()) types.push_back(x.name);
+            err("type", "unknown type " + in_quotes(t) + did_you_mean(t, types));
+        }
+    }
+    out.row.type = t;
+
+    if (action) {
+        if (auto a = parse_action(*action))
+            out.row.action = *a;
+        else
+            err("action", "unknown action " + in_quotes(*action) +
+                              ": expected create, update, upsert or delete");
+    }
+    auto effective = out.row.action != row_action::none ? out.row.action : st.opts.default_action;
+
+    std::vector<std::string_view> type_fields;
+    if (ts)
+        for (auto& f : ts->fields) type_fields.push_back(f.name);
+
+    // Stores one value of a known field after checking it; `echo` says whether the value may be
+    // shown in a message (never for secrets or values read through a reference).
+    auto store = [&](const field_spec& fs, std::string value, bool from_reference,
+                     std::string_view origin) {
+        bool echo = fs.secret == secrecy::none && !from_reference;
+        std::string suffix = origin.empty() ? "" : std::string(" (") + std::string(origin) + ")";
+        switch (fs.kind) {
+            case field_kind::boolean: {
+                auto l = lower(value);
+                if (l == "true" || l == "false") {
+                    out.row.fields[fs.name] = (l == "true");
+                } else {
+                    err(fs.name, (echo ? "invalid boolean " + in_quotes(value) : "invalid boolean") +
+                                     ": expected true or false" + suffix);
+                }
+                return;
+            }
+            case field_kind::enumeration: {
+                if (std::find(fs.enum_values.begin(), fs.enum_values.end(), value) !=
+                    fs.enum_values.end()) {
+                    out.row.fields[fs.name] = value;
+                    return;
+                }
+                std::string expected;
+                for (auto v : fs.enum_values) expected += (expected.empty() ? "" : ", ") + std::string(v);
+                err(fs.name, (echo ? "invalid value " + in_quotes(value) : "invalid value") +
+                                 ": expected one of " + expected + suffix +
+                                 (echo ? did_you_mean(value, fs.enum_values) : ""));
+                return;
+            }
+            case field_kind::string:
+                if (fs.secret != secrecy::none && looks_masked(value)) {
+                    err(fs.name,
+                        "invalid value: it looks masked (contains \"****\"); give the real "
+                        "secret, not the API's masked form" + suffix);
+                    return;
+                }
+                out.row.fields[fs.name] = std::move(value);
+                return;
+        }
+    };
+
+    auto is_set = [&](std::string_view name) {
+        return std::any_of(st.sets.begin(), st.sets.end(),
+                           [&](const state::set_value& s) { return s.name == name; });
+    };
+
+    for (auto& kv : raw) {
+        std::string_view name = kv.key();
+        if (!ts) continue;  // the type is already an error; its fields cannot be judged
+        const field_spec* fs = ts->find_field(name);
+        if (!fs) {
+            auto hint = did_you_mean(name, type_fields);
+            if (hint.empty() &&
+                std::find(st.all_names.begin(), st.all_names.end(), name) != st.all_names.end())
+                hint = "; it is not a field of " + std::string(ts->name);
+            err(detail::printable(name), "unknown field" + hint);
+            continue;
+        }
+        if (is_set(name)) continue;  // --set overrides the row's value
+        const auto& v = kv.value();
+        if (v.is_null()) continue;
+        if (v.is_bool()) {
+            if (fs->kind == field_kind::boolean)
+                out.row.fields[fs->name] = v.get_bool();
+            else
+                err(fs->name, "expected a string, got a boolean");
+            continue;
+        }
+        if (!v.is_string()) {
+            err(fs->name, "expected a " + std::string(fs->kind == field_kind::boolean
+                                                          ? "boolean"
+                                                          : "string") +
+                              ", got " + kind_name(v));
+            continue;
+        }
+        std::string_view s = v.get_string();
+        if (s.empty()) continue;  // empty means absent, as an empty CSV cell
+        if (s.find("${") == std::string_view::npos) {
+            store(*fs, std::string(s), false, "");
+            continue;
+        }
+        auto& c = st.ref_cache[std::string(s)];
+        if (!c.value && c.error.empty()) {
+            c.value = resolve_value(s, st.base_dir, st.opts.getenv, c.error);
+            if (!c.value && c.error.empty()) c.error = "unresolvable reference";
+        }
+        if (!c.value) {
+            err(fs->name, c.error);
+        } else if (c.value->value.empty()) {
+            err(fs->name, "the reference resolved to an empty value");
+        } else {
+            store(*fs, c.value->value, c.value->from_reference, "");
+        }
+        // Only references are worth caching; keep the cache small otherwise.
+        if (!c.value || !c.value->from_reference || st.ref_cache.size() > 1024)
+            st.ref_cache.erase(std::string(s));
+    }
+
+    if (ts) {
+        for (auto& sv : st.sets) {
+            if (!sv.ok) continue;  // already reported once as an option error
+            const field_spec* fs = ts->find_field(sv.name);
+            if (!fs) {
+                err(sv.name, "unknown field for type " + std::string(ts->name) + " (from --set)");
+                continue;
+            }
+            store(*fs, sv.value, sv.from_reference, "from --set");
+        }
+        if (effective != row_action::del) {
+            for (auto& f : ts->fields) {
+                if (!type_spec::is_required(f, st.opts.target_flavor)) continue;
+                if (out.row.fields.contains(f.name)) continue;
+                // A field that failed its own check already has an error.
+                bool reported = std::any_of(out.errors.begin(), out.errors.end(),
+                                            [&](const manifest_error& e) { return e.field == f.name; });
+                if (!reported)
+                    err(f.name, "missing required field" +
+                                    std::string(st.opts.target_flavor == flavor::atlas
+                                                    ? " (Atlas)"
+                                                    : ""));
+            }
+        }
+    }
+
+    if (st.opts.check_duplicates && id_ok && ts) {
+        auto [it, inserted] = st.seen.try_emplace(make_dup_key(*pid, ts), line);
+        if (!inserted)
+            err("projectId", "duplicate row for project " + *pid + " and type " +
+                                 std::string(ts->name) + " (first on line " +
+                                 std::to_string(it->second) + ")");
+    }
+    return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// the whole-manifest pass
+
+validation_summary validate_manifest(const std::filesystem::path& path,
+                                     const manifest_options& opts) {
+    validation_summary s;
+    auto r = manifest_reader::open(path, opts);
+    std::size_t file_errors_seen = 0;
+    auto add = [&](const manifest_error& e) {
+        ++s.error_count;
+        if (s.errors.size() < opts.max_errors) s.errors.push_back(e);
+    };
+    auto flush = [&] {
+        while (file_errors_seen < r->errors().size()) add(r->errors()[file_errors_seen++]);
+    };
+    flush();
+    while (auto row = r->next()) {
+        flush();
+        ++s.rows;
+        if (!row->ok()) {
+            ++s.invalid_rows;
+            for (auto& e : row->errors) add(e);
+        }
+    }
+    flush();
+    s.sha256 = r->sha256_hex();
+    return s;
+}
+
+}  // namespace cmbulk
