@@ -1,0 +1,98 @@
+// The plan of one manifest row as a small state machine with no I/O: it says which request to
+// send next, and is told what came back (a response, or a transport failure), until the row has
+// an outcome. It owns the rules that keep a change from being sent twice: a create or delete whose
+// outcome is unknown is followed by a read, never blindly resent.
+#pragma once
+
+#include "cmbulk/report.hpp"
+#include "cmbulk/retry.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <random>
+#include <string>
+
+namespace cmbulk {
+
+/// What the row's final action is (after --action and the row's own `action`).
+enum class plan_action { create, update, upsert, del };
+
+/// The HTTP request a step asks for.
+enum class plan_request { get, post, put, del };
+std::string_view to_string(plan_request r);
+
+/// The run-wide retry policy shared by all rows: backoff, attempts, budget, jitter source.
+struct retry_policy {
+    int max_attempts = 5;
+    backoff_params backoff;
+    retry_budget budget;
+    std::mt19937_64 rng;
+};
+
+/// What the row wants next.
+struct plan_step {
+    enum kind_t { send, done, fatal } kind = send;
+    plan_request request = plan_request::get;
+    std::chrono::milliseconds delay{0};  ///< wait this long before sending (backoff)
+    bool changes_state = false;          ///< POST/PUT/DELETE: the journal records an intent first
+};
+
+/// The answer to one request, reduced to what the plan needs.
+struct plan_response {
+    attempt_failure failure = attempt_failure::none;
+    int status = 0;
+    std::string error_code;
+    std::string detail;
+    bool auth_failed = false;
+    std::optional<std::chrono::milliseconds> retry_after;
+    /// For a GET that found the integration: the masked secret's last four characters as the
+    /// server shows them (empty when the type has no masked secret).
+    std::string found_secret_last4;
+};
+
+/// One row's state machine.
+class row_plan {
+public:
+    /// `sent_secret_last4`: the last four characters of the secret this row sends (empty if none);
+    /// used to recognise our own create after an ambiguous failure.
+    /// `resolve_first`: a previous run left an intent without outcome: read before writing.
+    row_plan(plan_action action, std::string sent_secret_last4, bool resolve_first = false);
+
+    /// The first step.
+    plan_step start(retry_policy& policy);
+    /// The next step after `r` answered the request of the previous step.
+    plan_step next(const plan_response& r, retry_policy& policy);
+
+    /// Valid once a step said done (or fatal).
+    outcome result() const { return result_; }
+    int http_status() const { return status_; }
+    const std::string& error_code() const { return error_code_; }
+    const std::string& detail() const { return detail_; }
+    /// Requests attempted for this row (reads included, digest challenges not).
+    int attempts() const { return attempts_; }
+
+private:
+    plan_step send(plan_request r, std::chrono::milliseconds delay = {});
+    plan_step finish(outcome o, const plan_response& r);
+    plan_step fail(const plan_response& r, std::string detail = {});
+    plan_step retry_or_fail(const plan_response& r, plan_request again, retry_policy& policy);
+    plan_step after_read(const plan_response& r, retry_policy& policy);
+    plan_step write_request();
+
+    plan_action action_;
+    std::string sent_last4_;
+    plan_request current_ = plan_request::get;
+    bool ambiguous_ = false;     ///< a write may have landed without our seeing the answer
+    bool reading_ = false;       ///< the current request is a resolving / upsert read
+    int attempts_ = 0;
+    int failed_tries_ = 0;       ///< failed attempts (not 429), against max_attempts
+    int throttled_tries_ = 0;    ///< 429s, against a larger allowance
+    outcome result_ = outcome::not_run;
+    int status_ = 0;
+    std::string error_code_;
+    std::string detail_;
+    bool upsert_creating_ = false;
+};
+
+}  // namespace cmbulk

@@ -1,0 +1,170 @@
+// One row's request sequence as a state machine; see row_plan.hpp for the rules.
+#include "cmbulk/row_plan.hpp"
+
+namespace cmbulk {
+namespace {
+// 429s are paced by the run-wide pause; they count against this separate, larger allowance so a
+// throttled run slows down instead of failing rows.
+constexpr int max_throttled_tries = 30;
+bool is_2xx(int s) { return s >= 200 && s <= 299; }
+}  // namespace
+
+std::string_view to_string(plan_request r) {
+    switch (r) {
+        case plan_request::get: return "GET";
+        case plan_request::post: return "POST";
+        case plan_request::put: return "PUT";
+        case plan_request::del: return "DELETE";
+    }
+    return "GET";
+}
+
+row_plan::row_plan(plan_action action, std::string sent_secret_last4, bool resolve_first)
+    : action_(action), sent_last4_(std::move(sent_secret_last4)), ambiguous_(resolve_first) {}
+
+plan_step row_plan::send(plan_request r, std::chrono::milliseconds delay) {
+    current_ = r;
+    reading_ = r == plan_request::get;
+    ++attempts_;
+    plan_step s;
+    s.kind = plan_step::send;
+    s.request = r;
+    s.delay = delay;
+    s.changes_state = r != plan_request::get;
+    return s;
+}
+
+plan_step row_plan::write_request() {
+    switch (action_) {
+        case plan_action::create: return send(plan_request::post);
+        case plan_action::update: return send(plan_request::put);
+        case plan_action::del: return send(plan_request::del);
+        case plan_action::upsert:
+            return send(upsert_creating_ ? plan_request::post : plan_request::put);
+    }
+    return send(plan_request::post);
+}
+
+plan_step row_plan::start(retry_policy& policy) {
+    policy.budget.on_first_attempt();
+    // A read comes first when a previous run may have landed the change already, and for upsert
+    // (which must know whether to create or update).
+    if (ambiguous_ || action_ == plan_action::upsert) return send(plan_request::get);
+    return write_request();
+}
+
+plan_step row_plan::finish(outcome o, const plan_response& r) {
+    result_ = o;
+    status_ = r.status;
+    error_code_ = r.error_code;
+    if (!r.detail.empty() && (o == outcome::failed || o == outcome::exists || o == outcome::unchanged))
+        detail_ = r.detail;
+    plan_step s;
+    s.kind = plan_step::done;
+    return s;
+}
+
+plan_step row_plan::fail(const plan_response& r, std::string detail) {
+    auto s = finish(outcome::failed, r);
+    if (!detail.empty()) detail_ = std::move(detail);
+    if (detail_.empty()) detail_ = r.failure != attempt_failure::none ? "no response" : "request failed";
+    return s;
+}
+
+plan_step row_plan::retry_or_fail(const plan_response& r, plan_request again, retry_policy& policy) {
+    bool throttled = r.failure == attempt_failure::none && r.status == 429;
+    // Failed attempts count against --max-attempts; 429s against a larger allowance, because the
+    // run-wide pause already slows everything down.
+    int& used = throttled ? throttled_tries_ : failed_tries_;
+    int limit = throttled ? max_throttled_tries : policy.max_attempts;
+    ++used;
+    if (used >= limit) {
+        return fail(r, "gave up after " + std::to_string(attempts_) + " attempts: " +
+                           (r.detail.empty() ? std::string("no response") : r.detail));
+    }
+    if (!policy.budget.try_spend()) return fail(r, "retry budget exhausted: the server keeps failing");
+    // A 429's Retry-After is honoured by the run-wide pause; other waits are this row's backoff.
+    std::chrono::milliseconds delay{0};
+    if (!throttled) delay = backoff_delay(policy.backoff, used, r.retry_after, policy.rng);
+    return send(again, delay);
+}
+
+plan_step row_plan::after_read(const plan_response& r, retry_policy& policy) {
+    if (r.failure == attempt_failure::none && r.status == 200) {
+        switch (action_) {
+            case plan_action::create:
+                // Ours if the server shows the secret we sent (the masked last four match).
+                if (sent_last4_.empty() || r.found_secret_last4 == sent_last4_)
+                    return finish(ambiguous_ ? outcome::created : outcome::exists, r);
+                return finish(outcome::exists, r);
+            case plan_action::del: return send(plan_request::del);
+            case plan_action::update: return send(plan_request::put);
+            case plan_action::upsert:
+                upsert_creating_ = false;
+                return send(plan_request::put);
+        }
+    }
+    if (r.failure == attempt_failure::none && r.status == 404 &&
+        r.error_code == "INTEGRATION_NOT_CONFIGURED") {
+        switch (action_) {
+            case plan_action::create: return send(plan_request::post);
+            case plan_action::del:
+                return finish(ambiguous_ ? outcome::deleted : outcome::unchanged, r);
+            case plan_action::update: return send(plan_request::put);
+            case plan_action::upsert:
+                upsert_creating_ = true;
+                return send(plan_request::post);
+        }
+    }
+    if (is_retryable(r.status, r.failure)) return retry_or_fail(r, plan_request::get, policy);
+    return fail(r);
+}
+
+plan_step row_plan::next(const plan_response& r, retry_policy& policy) {
+    if (r.auth_failed) {
+        auto s = fail(r, "authentication failed: check the API key or service account");
+        s.kind = plan_step::fatal;
+        return s;
+    }
+    if (reading_) return after_read(r, policy);
+
+    if (r.failure == attempt_failure::none) {
+        if (is_2xx(r.status)) {
+            switch (current_) {
+                case plan_request::post: return finish(outcome::created, r);
+                case plan_request::put: return finish(outcome::updated, r);
+                case plan_request::del: return finish(outcome::deleted, r);
+                case plan_request::get: break;
+            }
+        }
+        if (current_ == plan_request::post && r.status == 409 &&
+            r.error_code == "INTEGRATION_ALREADY_CONFIGURED") {
+            // Our earlier attempt may have landed: then this 409 is our own create.
+            if (ambiguous_) return finish(outcome::created, r);
+            if (action_ == plan_action::upsert) {
+                upsert_creating_ = false;
+                return send(plan_request::put);
+            }
+            return finish(outcome::exists, r);
+        }
+        if (current_ == plan_request::del && r.status == 404 &&
+            r.error_code == "INTEGRATION_NOT_CONFIGURED")
+            return finish(ambiguous_ ? outcome::deleted : outcome::unchanged, r);
+        if (current_ == plan_request::put && r.status == 404 &&
+            r.error_code == "INTEGRATION_NOT_CONFIGURED" && action_ == plan_action::upsert) {
+            upsert_creating_ = true;
+            return send(plan_request::post);
+        }
+    }
+    if (!is_retryable(r.status, r.failure)) return fail(r);
+
+    // A POST or DELETE that may have reached the server is never resent blindly: read first.
+    if ((current_ == plan_request::post || current_ == plan_request::del) &&
+        outcome_unknown(r.failure)) {
+        ambiguous_ = true;
+        return retry_or_fail(r, plan_request::get, policy);
+    }
+    return retry_or_fail(r, current_, policy);
+}
+
+}  // namespace cmbulk

@@ -1,0 +1,267 @@
+// Unit tests for row_plan: each action's request sequence, retries, and the rules that keep a
+// change from being sent twice (ambiguous creates and deletes are read back first).
+#include "cmbulk/row_plan.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+using namespace cmbulk;
+
+namespace {
+retry_policy make_policy(int max_attempts = 5) {
+    retry_policy p;
+    p.max_attempts = max_attempts;
+    p.backoff.base = std::chrono::milliseconds(100);
+    p.backoff.cap = std::chrono::milliseconds(1000);
+    p.rng.seed(42);
+    return p;
+}
+plan_response ok(int status = 200) {
+    plan_response r;
+    r.status = status;
+    return r;
+}
+plan_response api_error(int status, std::string code) {
+    plan_response r;
+    r.status = status;
+    r.error_code = std::move(code);
+    r.detail = "detail";
+    return r;
+}
+plan_response transport(attempt_failure f) {
+    plan_response r;
+    r.failure = f;
+    r.detail = "connection reset";
+    return r;
+}
+plan_response found(std::string last4) {
+    auto r = ok(200);
+    r.found_secret_last4 = std::move(last4);
+    return r;
+}
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(row_plan_suite)
+
+BOOST_AUTO_TEST_CASE(create_is_one_post) {
+    auto pol = make_policy();
+    row_plan p(plan_action::create, "abcd");
+    auto s = p.start(pol);
+    BOOST_TEST((s.request == plan_request::post));
+    BOOST_TEST(s.changes_state);
+    s = p.next(ok(), pol);
+    BOOST_TEST((s.kind == plan_step::done));
+    BOOST_TEST((p.result() == outcome::created));
+    BOOST_TEST(p.attempts() == 1);
+}
+
+BOOST_AUTO_TEST_CASE(create_conflict_without_ambiguity_is_exists) {
+    auto pol = make_policy();
+    row_plan p(plan_action::create, "abcd");
+    p.start(pol);
+    auto s = p.next(api_error(409, "INTEGRATION_ALREADY_CONFIGURED"), pol);
+    BOOST_TEST((s.kind == plan_step::done));
+    BOOST_TEST((p.result() == outcome::exists));
+}
+
+BOOST_AUTO_TEST_CASE(create_reset_after_send_reads_before_resending) {
+    auto pol = make_policy();
+    row_plan p(plan_action::create, "abcd");
+    p.start(pol);
+    auto s = p.next(transport(attempt_failure::reset_after_send), pol);
+    BOOST_TEST((s.request == plan_request::get));
+    BOOST_TEST(!s.changes_state);
+    // The create had landed: the server shows our secret's last four.
+    s = p.next(found("abcd"), pol);
+    BOOST_TEST((s.kind == plan_step::done));
+    BOOST_TEST((p.result() == outcome::created));
+    BOOST_TEST(p.attempts() == 2);
+}
+
+BOOST_AUTO_TEST_CASE(create_reset_after_send_not_landed_posts_again) {
+    auto pol = make_policy();
+    row_plan p(plan_action::create, "abcd");
+    p.start(pol);
+    auto s = p.next(transport(attempt_failure::timeout), pol);
+    BOOST_TEST((s.request == plan_request::get));
+    s = p.next(api_error(404, "INTEGRATION_NOT_CONFIGURED"), pol);
+    BOOST_TEST((s.request == plan_request::post));
+    s = p.next(ok(), pol);
+    BOOST_TEST((p.result() == outcome::created));
+    BOOST_TEST(p.attempts() == 3);
+}
+
+BOOST_AUTO_TEST_CASE(conflict_after_ambiguous_post_counts_as_created) {
+    auto pol = make_policy();
+    row_plan p(plan_action::create, "abcd");
+    p.start(pol);
+    p.next(transport(attempt_failure::reset_after_send), pol);         // -> GET
+    auto s = p.next(api_error(404, "INTEGRATION_NOT_CONFIGURED"), pol);  // -> POST
+    BOOST_TEST((s.request == plan_request::post));
+    s = p.next(api_error(409, "INTEGRATION_ALREADY_CONFIGURED"), pol);
+    BOOST_TEST((p.result() == outcome::created));
+}
+
+BOOST_AUTO_TEST_CASE(someone_elses_integration_is_exists) {
+    auto pol = make_policy();
+    row_plan p(plan_action::create, "abcd");
+    p.start(pol);
+    p.next(transport(attempt_failure::reset_after_send), pol);
+    p.next(found("zzzz"), pol);
+    BOOST_TEST((p.result() == outcome::exists));
+}
+
+BOOST_AUTO_TEST_CASE(reset_before_send_posts_again_without_read) {
+    auto pol = make_policy();
+    row_plan p(plan_action::create, "abcd");
+    p.start(pol);
+    auto s = p.next(transport(attempt_failure::reset_before_send), pol);
+    BOOST_TEST((s.request == plan_request::post));
+    BOOST_TEST(s.delay.count() >= 0);
+    BOOST_TEST(s.delay.count() <= 100);
+}
+
+BOOST_AUTO_TEST_CASE(server_errors_retry_with_backoff_then_fail) {
+    auto pol = make_policy(3);
+    row_plan p(plan_action::update, "");
+    auto s = p.start(pol);
+    BOOST_TEST((s.request == plan_request::put));
+    s = p.next(api_error(503, ""), pol);
+    BOOST_TEST((s.kind == plan_step::send));
+    s = p.next(api_error(500, "UNEXPECTED_ERROR"), pol);
+    BOOST_TEST((s.kind == plan_step::send));
+    s = p.next(api_error(500, "UNEXPECTED_ERROR"), pol);
+    BOOST_TEST((s.kind == plan_step::done));
+    BOOST_TEST((p.result() == outcome::failed));
+    BOOST_TEST(p.attempts() == 3);
+    BOOST_TEST(p.http_status() == 500);
+}
+
+BOOST_AUTO_TEST_CASE(retry_after_is_a_floor_for_5xx_backoff) {
+    auto pol = make_policy();
+    row_plan p(plan_action::update, "");
+    p.start(pol);
+    auto r = api_error(503, "SERVICE_UNAVAILABLE");
+    r.retry_after = std::chrono::milliseconds(7000);
+    auto s = p.next(r, pol);
+    BOOST_TEST(s.delay.count() >= 7000);
+}
+
+BOOST_AUTO_TEST_CASE(throttling_does_not_use_up_attempts) {
+    auto pol = make_policy(2);
+    row_plan p(plan_action::update, "");
+    p.start(pol);
+    plan_step s;
+    for (int i = 0; i < 10; ++i) {
+        s = p.next(api_error(429, "RATE_LIMITED_TOKEN_BUCKET"), pol);
+        BOOST_TEST_REQUIRE((s.kind == plan_step::send));
+        BOOST_TEST(s.delay.count() == 0);  // the run-wide pause waits, not the row
+    }
+    s = p.next(ok(), pol);
+    BOOST_TEST((p.result() == outcome::updated));
+}
+
+BOOST_AUTO_TEST_CASE(client_errors_are_final) {
+    for (int status : {400, 403, 404}) {
+        BOOST_TEST_CONTEXT("status " << status) {
+            auto pol = make_policy();
+            row_plan p(plan_action::create, "abcd");
+            p.start(pol);
+            auto s = p.next(api_error(status, "VALIDATION_ERROR"), pol);
+            BOOST_TEST((s.kind == plan_step::done));
+            BOOST_TEST((p.result() == outcome::failed));
+            BOOST_TEST(p.detail() == "detail");
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(definitive_401_is_fatal) {
+    auto pol = make_policy();
+    row_plan p(plan_action::create, "abcd");
+    p.start(pol);
+    auto r = api_error(401, "");
+    r.auth_failed = true;
+    auto s = p.next(r, pol);
+    BOOST_TEST((s.kind == plan_step::fatal));
+    BOOST_TEST((p.result() == outcome::failed));
+}
+
+BOOST_AUTO_TEST_CASE(delete_ambiguous_then_absent_is_deleted) {
+    auto pol = make_policy();
+    row_plan p(plan_action::del, "");
+    auto s = p.start(pol);
+    BOOST_TEST((s.request == plan_request::del));
+    s = p.next(transport(attempt_failure::reset_after_send), pol);
+    BOOST_TEST((s.request == plan_request::get));
+    s = p.next(api_error(404, "INTEGRATION_NOT_CONFIGURED"), pol);
+    BOOST_TEST((p.result() == outcome::deleted));
+}
+
+BOOST_AUTO_TEST_CASE(delete_of_absent_is_unchanged) {
+    auto pol = make_policy();
+    row_plan p(plan_action::del, "");
+    p.start(pol);
+    p.next(api_error(404, "INTEGRATION_NOT_CONFIGURED"), pol);
+    BOOST_TEST((p.result() == outcome::unchanged));
+}
+
+BOOST_AUTO_TEST_CASE(upsert_reads_then_posts_or_puts) {
+    {
+        auto pol = make_policy();
+        row_plan p(plan_action::upsert, "abcd");
+        auto s = p.start(pol);
+        BOOST_TEST((s.request == plan_request::get));
+        s = p.next(api_error(404, "INTEGRATION_NOT_CONFIGURED"), pol);
+        BOOST_TEST((s.request == plan_request::post));
+        p.next(ok(), pol);
+        BOOST_TEST((p.result() == outcome::created));
+    }
+    {
+        auto pol = make_policy();
+        row_plan p(plan_action::upsert, "abcd");
+        p.start(pol);
+        auto s = p.next(found("wxyz"), pol);
+        BOOST_TEST((s.request == plan_request::put));
+        p.next(ok(), pol);
+        BOOST_TEST((p.result() == outcome::updated));
+    }
+}
+
+BOOST_AUTO_TEST_CASE(resume_with_open_intent_reads_first) {
+    auto pol = make_policy();
+    row_plan p(plan_action::create, "abcd", /*resolve_first=*/true);
+    auto s = p.start(pol);
+    BOOST_TEST((s.request == plan_request::get));
+    p.next(found("abcd"), pol);
+    BOOST_TEST((p.result() == outcome::created));
+}
+
+BOOST_AUTO_TEST_CASE(endless_ambiguity_ends) {
+    auto pol = make_policy(4);
+    row_plan p(plan_action::create, "abcd");
+    auto s = p.start(pol);
+    int steps = 0;
+    while (s.kind == plan_step::send && steps < 100) {
+        s = s.request == plan_request::get ? p.next(api_error(404, "INTEGRATION_NOT_CONFIGURED"), pol)
+                                           : p.next(transport(attempt_failure::timeout), pol);
+        ++steps;
+    }
+    BOOST_TEST((s.kind == plan_step::done));
+    BOOST_TEST((p.result() == outcome::failed));
+    BOOST_TEST(steps < 20);
+}
+
+BOOST_AUTO_TEST_CASE(retry_budget_stops_a_failing_run) {
+    auto pol = make_policy(100);
+    pol.budget = retry_budget(0.0, 3);
+    row_plan p(plan_action::update, "");
+    auto s = p.start(pol);
+    int sends = 1;
+    while (s.kind == plan_step::send) {
+        s = p.next(api_error(500, "UNEXPECTED_ERROR"), pol);
+        if (s.kind == plan_step::send) ++sends;
+    }
+    BOOST_TEST(sends == 4);  // the first attempt and three retries
+    BOOST_TEST(p.detail().find("budget") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
