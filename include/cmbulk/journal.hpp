@@ -1,0 +1,143 @@
+// The checkpoint journal: an append-only JSON Lines file with a versioned header, an `intent`
+// record before each state-changing request and an `outcome` record when a row ends. Replay
+// drops a torn last line (and open_append cuts it off before appending) but refuses a bad header
+// or garbage in the middle with "file:line: ...". Never holds a secret (four last characters at most).
+#pragma once
+
+#include "cmbulk/report.hpp"
+
+#include <boost/system/result.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cmbulk {
+
+/// The journal's first line. Line format:
+/// {"cmbulkJournal":1,"toolVersion":..,"manifestSha256":..,"action":..,"flavor":..,"baseUrl":..,
+///  "options":{..},"createdAt":".."}
+struct journal_header {
+    int format_version = 1;
+    std::string tool_version, manifest_sha256, action, flavor, base_url;
+    /// Options that change what is sent (e.g. "type", "set.teamName"). Values are written as
+    /// given: NEVER put a secret here (hash it first, e.g. with digest::hash_hex).
+    std::map<std::string, std::string> options;
+    /// ISO 8601 UTC; journal_writer::create fills it when empty.
+    std::string created_at;
+};
+
+/// The journal format version this build writes and reads.
+inline constexpr int journal_format_version = 1;
+
+/// Which manifest row a record is about.
+struct journal_row_ref {
+    std::uint64_t row = 0;   ///< 0-based index of the row in the manifest
+    std::uint64_t line = 0;  ///< the row's manifest line (for messages)
+    std::string project_id, type, action;
+};
+
+/// How a row ended (one `outcome` record).
+/// Record: {"k":"outcome","row":..,"line":..,"p":..,"t":..,"a":..,"o":"created","s":200,
+///          "e":"","d":"","n":1,"ms":12,"l4":"7890"} (empty strings and zero status omitted).
+struct journal_outcome {
+    outcome result = outcome::not_run;
+    int http_status = 0;
+    std::string error_code, detail;
+    int attempts = 0;
+    std::int64_t duration_ms = 0;
+    /// At most the last four characters of the secret sent; longer values are clipped on write.
+    std::string secret_last4;
+};
+
+/// What the journal says about one manifest row after replay.
+struct journal_row_state {
+    std::uint64_t row = 0, line = 0;
+    std::string project_id, type, action;
+    bool intent_open = false;      ///< an intent without a later outcome: the change may have landed
+    std::string intent_method;     ///< HTTP method of the last intent ("POST", "PUT", "DELETE")
+    std::uint32_t intents = 0;     ///< intent records seen for this row (over all runs)
+    std::optional<journal_outcome> last_outcome;  ///< the last outcome record (last one wins)
+};
+
+/// A replayed journal.
+struct journal_replay {
+    journal_header header;
+    std::vector<journal_row_state> rows;  ///< sorted by row index, one entry per row seen
+    bool torn_tail_repaired = false;      ///< a torn last line was dropped
+    std::uint64_t records = 0;            ///< intent and outcome records read (header excluded)
+    std::uint64_t valid_bytes = 0;        ///< length of the file up to the end of the last good line
+    /// The state of manifest row `row`, or nullptr when the journal never mentions it.
+    const journal_row_state* find(std::uint64_t row) const;
+};
+
+/// Reads a journal. A torn LAST line (bytes after the last newline, or an unparseable final
+/// line) is dropped and reported via torn_tail_repaired; an empty file, a truncated or invalid
+/// header, an unknown format version, or a bad record before the last line is an error whose
+/// message names the file and line ("path:7: ..."): rows are never silently skipped. A record
+/// naming a different project or type for a row seen before is an error too.
+boost::system::result<journal_replay> replay_journal(const std::filesystem::path& path,
+                                                     std::string& error_message);
+
+/// Appends records to a journal. Not thread-safe (the client has one thread).
+class journal_writer {
+public:
+    /// Starts a new journal at `path`, replacing any file there (the caller checks for an
+    /// existing journal first): the header is written to "<path>.tmp-<pid>", fsynced, renamed over
+    /// `path`, and the directory is fsynced. `fsync_interval` zero means fsync every record.
+    static boost::system::result<std::unique_ptr<journal_writer>> create(
+        std::filesystem::path path, const journal_header& header, std::string& error_message,
+        std::chrono::milliseconds fsync_interval = std::chrono::seconds(1));
+    /// Opens an existing journal for --resume: replays it (errors as replay_journal), cuts off a
+    /// torn tail (ftruncate + fsync) and opens it with O_APPEND. The replay is handed back
+    /// through `replay` when not null, so the caller need not read the file twice.
+    static boost::system::result<std::unique_ptr<journal_writer>> open_append(
+        std::filesystem::path path, std::string& error_message, journal_replay* replay = nullptr,
+        std::chrono::milliseconds fsync_interval = std::chrono::seconds(1));
+
+    ~journal_writer();  ///< close()
+    journal_writer(const journal_writer&) = delete;
+    journal_writer& operator=(const journal_writer&) = delete;
+
+    /// Records that a state-changing request (`method`: "POST", "PUT", "DELETE") is about to be
+    /// sent for the row. One write(2): the record has reached the OS when this returns; fsynced
+    /// when the last fsync is older than the interval. An error means "do not send".
+    boost::system::result<void> write_intent(const journal_row_ref& row, std::string_view method);
+    /// Records how the row ended. Same guarantees as write_intent.
+    boost::system::result<void> write_outcome(const journal_row_ref& row, const journal_outcome& o);
+    /// fsync now.
+    boost::system::result<void> sync();
+    /// fsync and close; later writes fail. Called by the destructor.
+    void close();
+
+    const std::filesystem::path& path() const { return path_; }
+    std::uint64_t records_written() const { return records_; }
+
+private:
+    journal_writer(std::filesystem::path path, int fd, std::chrono::milliseconds fsync_interval);
+    boost::system::result<void> append(const std::string& line);
+    std::filesystem::path path_;
+    int fd_ = -1;
+    std::chrono::milliseconds fsync_interval_;
+    std::chrono::steady_clock::time_point last_sync_;
+    bool dirty_ = false;
+    std::uint64_t records_ = 0;
+};
+
+/// Serializes a header / records exactly as the writer does (one line, no newline); for tests.
+std::string journal_header_line(const journal_header& h);
+std::string journal_intent_line(const journal_row_ref& row, std::string_view method);
+std::string journal_outcome_line(const journal_row_ref& row, const journal_outcome& o);
+
+/// What differs between the saved header and the run about to resume ("manifest changed
+/// (sha256 0123456789ab... vs ba9876543210...)", "action differs: create vs update",
+/// "base URL differs: http://a vs http://b", "option type differs: SLACK vs WEBHOOK"); empty when
+/// the run may resume. The tool version and creation time may differ freely.
+std::vector<std::string> compare_headers(const journal_header& saved, const journal_header& now);
+
+}  // namespace cmbulk
