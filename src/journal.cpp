@@ -68,7 +68,8 @@ void put_row(boost::json::object& o, const journal_row_ref& r) {
 struct fields {
     const boost::json::object& o;
     std::string err;
-    std::string str(std::string_view k, bool required) {
+    /// A view into the parsed line (valid while the value lives).
+    std::string_view sv(std::string_view k, bool required) {
         auto* v = o.if_contains(k);
         if (!v) {
             if (required && err.empty()) err = "missing \"" + std::string(k) + "\"";
@@ -78,8 +79,10 @@ struct fields {
             if (err.empty()) err = "\"" + std::string(k) + "\" is not a string";
             return {};
         }
-        return std::string(v->as_string());
+        auto& str = v->get_string();
+        return std::string_view(str.data(), str.size());
     }
+    std::string str(std::string_view k, bool required) { return std::string(sv(k, required)); }
     std::int64_t num(std::string_view k, bool required) {
         auto* v = o.if_contains(k);
         if (!v) {
@@ -127,14 +130,14 @@ struct replay_state {
     std::string apply(const boost::json::value& v) {
         if (!v.is_object()) return "a record must be a JSON object";
         fields f{v.as_object(), {}};
-        auto kind = f.str("k", true);
+        auto kind = f.sv("k", true);
         if (!f.err.empty()) return f.err;
-        if (kind != "intent" && kind != "outcome") return "unknown record kind \"" + kind + "\"";
+        if (kind != "intent" && kind != "outcome") return "unknown record kind \"" + std::string(kind) + "\"";
         auto row = static_cast<std::uint64_t>(f.num("row", true));
         auto line = static_cast<std::uint64_t>(f.num("line", false));
-        auto p = f.str("p", true);
-        auto t = f.str("t", true);
-        auto a = f.str("a", false);
+        auto p = f.sv("p", true);
+        auto t = f.sv("t", true);
+        auto a = f.sv("a", false);
         if (!f.err.empty()) return f.err;
 
         auto [it, fresh] = index.try_emplace(row, out.rows.size());
@@ -150,28 +153,28 @@ struct replay_state {
         auto& s = out.rows[it->second];
         if (!fresh && (s.project_id != p || s.type != t))
             return "row " + std::to_string(row) + " was " + s.project_id + " " + s.type +
-                   " earlier in the journal, here it is " + p + " " + t;
-        if (!a.empty()) s.action = a;
+                   " earlier in the journal, here it is " + std::string(p) + " " + std::string(t);
+        if (!a.empty() && s.action != a) s.action = a;
 
         if (kind == "intent") {
-            auto m = f.str("m", true);
+            auto m = f.sv("m", true);
             if (!f.err.empty()) return f.err;
             s.intent_open = true;
-            s.intent_method = std::move(m);
+            s.intent_method = m;
             ++s.intents;
         } else {
             journal_outcome o;
-            auto name = f.str("o", true);
+            auto name = f.sv("o", true);
             if (!f.err.empty()) return f.err;
             auto parsed = parse_outcome(name);
-            if (!parsed) return "unknown outcome \"" + name + "\"";
+            if (!parsed) return "unknown outcome \"" + std::string(name) + "\"";
             o.result = *parsed;
             o.http_status = static_cast<int>(f.num("s", false));
             o.error_code = f.str("e", false);
             o.detail = f.str("d", false);
             o.attempts = static_cast<int>(f.num("n", false));
             o.duration_ms = f.num("ms", false);
-            o.secret_last4 = std::string(clip_last4(f.str("l4", false)));
+            o.secret_last4 = std::string(clip_last4(f.sv("l4", false)));
             if (!f.err.empty()) return f.err;
             s.intent_open = false;
             s.last_outcome = std::move(o);
@@ -258,10 +261,21 @@ boost::system::result<journal_replay> replay_journal(const std::filesystem::path
     std::uint64_t held_end = 0;       // file offset just after `held`'s newline
     bool has_held = false;
 
-    // Processes one complete line strictly (it is not the last one, or it is the header).
+    // Processes one complete line; `syntax` tells a line that is not JSON at all (what a torn
+    // write leaves) from a well-formed record that makes no sense (always an error).
+    bool syntax = false;
+    // One parser for the whole file, reset per line, with a stack buffer as its memory: replay
+    // of 100k rows stays far below the 2 s a resume may take.
+    boost::json::parser parser;
+    unsigned char line_memory[4096];
     auto process = [&](std::string_view text) -> std::string {
         error_code ec;
-        auto v = boost::json::parse(text, ec);
+        boost::json::monotonic_resource mr(line_memory, sizeof line_memory);
+        parser.reset(boost::json::storage_ptr(&mr));
+        parser.write(text.data(), text.size(), ec);
+        boost::json::value v;
+        if (!ec) v = parser.release();
+        syntax = static_cast<bool>(ec);
         if (!have_header) {
             if (ec) return "invalid journal header (" + ec.message() + ")";
             if (auto err = parse_header(v, st.out.header); !err.empty()) return err;
@@ -318,8 +332,10 @@ boost::system::result<journal_replay> replay_journal(const std::filesystem::path
         st.out.valid_bytes = held_end;
     } else if (auto err = process(held); err.empty()) {
         st.out.valid_bytes = held_end;
-    } else {
+    } else if (syntax) {
         st.out.torn_tail_repaired = true;
+    } else {
+        return fail(line_no, err);
     }
     if (partial_tail) st.out.torn_tail_repaired = true;
 

@@ -76,8 +76,8 @@ struct journal_replay {
     const journal_row_state* find(std::uint64_t row) const;
 };
 
-/// Reads a journal. A torn LAST line (bytes after the last newline, or an unparseable final
-/// line) is dropped and reported via torn_tail_repaired; an empty file, a truncated or invalid
+/// Reads a journal. A torn LAST line (bytes after the last newline, or a final line that is not
+/// JSON) is dropped and reported via torn_tail_repaired; an empty file, a truncated or invalid
 /// header, an unknown format version, or a bad record before the last line is an error whose
 /// message names the file and line ("path:7: ..."): rows are never silently skipped. A record
 /// naming a different project or type for a row seen before is an error too.
