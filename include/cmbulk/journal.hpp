@@ -110,8 +110,11 @@ public:
     boost::system::result<void> write_intent(const journal_row_ref& row, std::string_view method);
     /// Records how the row ended. Same guarantees as write_intent.
     boost::system::result<void> write_outcome(const journal_row_ref& row, const journal_outcome& o);
-    /// fsync now.
+    /// fsync now. Records written and then left idle are only fsynced by the next write past the
+    /// interval, so the caller also calls sync() from a timer (about once a second) while dirty().
     boost::system::result<void> sync();
+    /// Whether records were written since the last fsync.
+    bool dirty() const { return dirty_; }
     /// fsync and close; later writes fail. Called by the destructor.
     void close();
 
@@ -128,6 +131,11 @@ private:
     bool dirty_ = false;
     std::uint64_t records_ = 0;
 };
+
+/// The report row a journal says for one manifest row (for `cmbulk report CHECKPOINT` and the
+/// rows a resume does not touch): the last outcome, or `not-run` with a detail saying the row
+/// was interrupted when an intent is open (the change may have landed) or nothing was recorded.
+report_row journal_report_row(const journal_row_state& s);
 
 /// Serializes a header / records exactly as the writer does (one line, no newline); for tests.
 std::string journal_header_line(const journal_header& h);

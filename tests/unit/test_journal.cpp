@@ -397,6 +397,28 @@ BOOST_AUTO_TEST_CASE(compare_headers_says_what_differs) {
     BOOST_TEST(diff[2] == "option type differs: SLACK vs WEBHOOK");
 }
 
+BOOST_AUTO_TEST_CASE(report_rows_from_a_journal) {
+    std::string err;
+    auto r = replay_journal(data("intent_then_outcome.jsonl"), err);
+    BOOST_REQUIRE_MESSAGE(r.has_value(), err);
+    auto a = journal_report_row(*r->find(0));
+    BOOST_TEST((a.result == outcome::created));
+    BOOST_TEST(a.project_id == "5e2211c17a3e5a48f5497de3");
+    BOOST_TEST(a.line == 2u);
+    BOOST_TEST(a.secret_last4 == "7890");
+    BOOST_TEST(a.http_status == 200);
+    auto b = journal_report_row(*r->find(1));
+    BOOST_TEST((b.result == outcome::failed));
+    BOOST_TEST(b.error_code == "VALIDATION_ERROR");
+    // An open intent is not a success, whatever came before it.
+    auto open = replay_journal(data("torn_tail.jsonl"), err);
+    BOOST_REQUIRE(open.has_value());
+    auto c = journal_report_row(*open->find(1));
+    BOOST_TEST((c.result == outcome::not_run));
+    BOOST_TEST(c.detail.find("POST") != std::string::npos);
+    BOOST_TEST(c.line == 3u);
+}
+
 BOOST_AUTO_TEST_CASE(record_lines_are_compact_json) {
     auto line = journal_intent_line(ref(3), "PUT");
     auto v = boost::json::parse(line).as_object();
