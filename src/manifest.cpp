@@ -44,6 +44,15 @@ std::string kind_name(const boost::json::value& v) {
     return "a value";
 }
 
+/// A hint for a wrong enum value, only when it is close for its length ("eu" -> "EU", not
+/// "XX" -> "US").
+std::string enum_hint(std::string_view value, std::span<const std::string_view> values) {
+    auto hint = closest_name(value, values);
+    if (hint.empty() || edit_distance(value, hint) > std::max<std::size_t>(1, value.size() / 3))
+        return {};
+    return "; did you mean \"" + hint + "\"?";
+}
+
 bool is_env_name(std::string_view n) {
     if (n.empty() || std::isdigit(static_cast<unsigned char>(n[0]))) return false;
     return std::all_of(n.begin(), n.end(), [](char c) {
@@ -389,6 +398,7 @@ parsed_row manifest_reader::finish_row(std::uint64_t line, boost::json::object r
         out.errors.push_back({st.file, line, std::string(field), std::move(message)});
     };
     // The three row keys: strings, or absent (missing, null or empty).
+    // (Not erased from `raw`: erasing reorders a boost::json::object, and errors follow columns.)
     auto take = [&](std::string_view key) -> std::optional<std::string> {
         auto it = raw.find(key);
         if (it == raw.end()) return std::nullopt;
@@ -398,7 +408,6 @@ parsed_row manifest_reader::finish_row(std::uint64_t line, boost::json::object r
         } else if (!it->value().is_null()) {
             err(key, "expected a string, got " + kind_name(it->value()));
         }
-        raw.erase(it);
         return v;
     };
     auto pid = take("projectId");
@@ -476,7 +485,7 @@ parsed_row manifest_reader::finish_row(std::uint64_t line, boost::json::object r
                 for (auto v : fs.enum_values) expected += (expected.empty() ? "" : ", ") + std::string(v);
                 err(fs.name, (echo ? "invalid value " + in_quotes(value) : "invalid value") +
                                  ": expected one of " + expected + suffix +
-                                 (echo ? did_you_mean(value, fs.enum_values) : ""));
+                                 (echo ? enum_hint(value, fs.enum_values) : ""));
                 return;
             }
             case field_kind::string:
@@ -498,6 +507,7 @@ parsed_row manifest_reader::finish_row(std::uint64_t line, boost::json::object r
 
     for (auto& kv : raw) {
         std::string_view name = kv.key();
+        if (name == "projectId" || name == "type" || name == "action") continue;
         if (!ts) continue;  // the type is already an error; its fields cannot be judged
         const field_spec* fs = ts->find_field(name);
         if (!fs) {

@@ -216,6 +216,7 @@ public:
         if (stopped_) return false;
         record rec;
         for (;;) {
+            rec = record{};
             auto st = read_record(rec);
             if (st == status::fatal) {
                 file_errors.push_back(fatal_);
@@ -242,6 +243,11 @@ public:
             row.errors.push_back({rec.line, "", "row has " + std::to_string(rec.count) +
                                                     " cells, the header has " +
                                                     std::to_string(header_.size())});
+        // A ragged row's cells may sit under the wrong columns: judge nothing else in it.
+        if (rec.too_many || rec.count != header_.size()) {
+            row.unusable = true;
+            return true;
+        }
         auto n = std::min(rec.cells.size(), header_.size());
         for (std::size_t i = 0; i < n; ++i)
             if (use_[i] && !rec.cells[i].empty())

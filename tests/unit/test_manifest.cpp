@@ -1,0 +1,694 @@
+// Unit tests for the manifest module: CSV (RFC 4180 and its edge cases), JSON arrays, JSON Lines,
+// secret references, --type / --set, every validation error with its exact `file:line: field:
+// message` text, the error cap, empty manifests, the SHA-256, and the samples in samples/.
+#include "cmbulk/manifest.hpp"
+
+#include "common/test_support.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <chrono>
+#include <map>
+
+using namespace cmbulk;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string id1 = "5f0000000000000000000001";
+const std::string id2 = "5f0000000000000000000002";
+const std::string id3 = "5f0000000000000000000003";
+
+/// Options whose environment is a fixed map (the process environment is never read).
+manifest_options opts_with_env(std::map<std::string, std::string> env = {}) {
+    manifest_options o;
+    o.getenv = [env](std::string_view n) -> std::optional<std::string> {
+        auto it = env.find(std::string(n));
+        if (it == env.end()) return std::nullopt;
+        return it->second;
+    };
+    return o;
+}
+
+/// Writes `content` to dir/name and validates it; errors come back as strings with the file
+/// shown by its name only.
+struct checked {
+    validation_summary summary;
+    std::vector<std::string> errors;
+};
+
+checked validate_text(const test::temp_dir& dir, const std::string& name, const std::string& content,
+                      const manifest_options& o) {
+    auto p = dir / name;
+    test::write_file(p, content);
+    checked c;
+    c.summary = validate_manifest(p, o);
+    for (auto e : c.summary.errors) {
+        if (e.file == p.string()) e.file = name;
+        c.errors.push_back(to_string(e));
+    }
+    return c;
+}
+
+/// Every error on its own line, for failure messages.
+std::string joined(const checked& c) {
+    std::string all;
+    for (auto& e : c.errors) all += e + "\n";
+    return all;
+}
+
+/// Reads every row of a manifest.
+std::vector<parsed_row> read_all(const fs::path& p, const manifest_options& o,
+                                 std::vector<manifest_error>* file_errors = nullptr) {
+    auto r = manifest_reader::open(p, o);
+    std::vector<parsed_row> rows;
+    while (auto row = r->next()) {
+        rows.push_back(std::move(*row));
+        BOOST_REQUIRE(rows.size() < 100000);
+    }
+    if (file_errors) *file_errors = r->errors();
+    return rows;
+}
+
+const std::string slack_header = "projectId,type,apiToken,teamName\n";
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(manifest_formats)
+
+BOOST_AUTO_TEST_CASE(format_by_extension) {
+    BOOST_TEST((format_from_path("a/b.csv") == manifest_format::csv));
+    BOOST_TEST((format_from_path("B.CSV") == manifest_format::csv));
+    BOOST_TEST((format_from_path("x.json") == manifest_format::json));
+    BOOST_TEST((format_from_path("x.jsonl") == manifest_format::jsonl));
+    BOOST_TEST((format_from_path("x.ndjson") == manifest_format::jsonl));
+    BOOST_TEST(!format_from_path("x.txt").has_value());
+    BOOST_TEST(!format_from_path("noext").has_value());
+    BOOST_TEST((parse_action("delete") == row_action::del));
+    BOOST_TEST(!parse_action("Delete").has_value());
+    BOOST_TEST(to_string(row_action::upsert) == "upsert");
+    BOOST_TEST(to_string(manifest_error{"m.csv", 3, "apiToken", "x"}) == "m.csv:3: apiToken: x");
+    BOOST_TEST(to_string(manifest_error{"m.csv", 3, "", "x"}) == "m.csv:3: x");
+    BOOST_TEST(to_string(manifest_error{"--set", 0, "url", "x"}) == "--set: url: x");
+}
+
+BOOST_AUTO_TEST_CASE(unknown_format_and_missing_file) {
+    test::temp_dir dir;
+    auto c = validate_text(dir, "m.txt", slack_header, opts_with_env());
+    BOOST_REQUIRE(c.errors.size() == 1u);
+    BOOST_TEST(c.errors[0].find("unknown manifest format") != std::string::npos);
+    auto o = opts_with_env();
+    o.format = manifest_format::csv;  // --format wins over the extension
+    c = validate_text(dir, "m.txt", slack_header + id1 + ",SLACK,t0k3n,team\n", o);
+    BOOST_TEST(c.summary.ok(), joined(c));
+    auto s = validate_manifest(dir / "absent.csv", opts_with_env());
+    BOOST_REQUIRE(s.errors.size() == 1u);
+    BOOST_TEST(s.errors[0].message.find("cannot open") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(manifest_csv)
+
+BOOST_AUTO_TEST_CASE(reads_typed_rows) {
+    test::temp_dir dir;
+    test::write_file(dir / "m.csv",
+                     "projectId,type,action,username,password,serviceDiscovery,enabled,scheme\n" +
+                         id1 + ",PROMETHEUS,,u,p,http,TRUE,\n" + id2 +
+                         ",PROMETHEUS,delete,,,,,\n");
+    std::vector<manifest_error> fe;
+    auto rows = read_all(dir / "m.csv", opts_with_env(), &fe);
+    BOOST_TEST(fe.empty());
+    BOOST_REQUIRE(rows.size() == 2u);
+    BOOST_TEST(rows[0].ok());
+    BOOST_TEST(rows[0].row.line == 2u);
+    BOOST_TEST(rows[0].row.index == 0u);
+    BOOST_TEST(rows[0].row.project_id == id1);
+    BOOST_TEST(rows[0].row.type == "PROMETHEUS");
+    BOOST_TEST((rows[0].row.action == row_action::none));
+    BOOST_TEST(rows[0].row.fields.size() == 4u);  // the empty scheme cell is absent
+    BOOST_TEST(rows[0].row.fields.at("enabled").is_bool());
+    BOOST_TEST(rows[0].row.fields.at("enabled").get_bool() == true);
+    BOOST_TEST(rows[0].row.fields.at("password").get_string() == "p");
+    BOOST_TEST(!rows[0].row.fields.contains("type"));
+    BOOST_TEST(!rows[0].row.fields.contains("projectId"));
+    // A delete row needs no fields.
+    BOOST_TEST(rows[1].ok());
+    BOOST_TEST((rows[1].row.action == row_action::del));
+    BOOST_TEST(rows[1].row.index == 1u);
+    BOOST_TEST(rows[1].row.fields.empty());
+}
+
+BOOST_AUTO_TEST_CASE(rfc4180_quoting_crlf_and_bom) {
+    test::temp_dir dir;
+    std::string content = "\xEF\xBB\xBFprojectId,type,apiToken,teamName\r\n" + id1 +
+                          ",SLACK,\"tok,en\",\"a \"\"quoted\"\" team\"\r\n" + id2 +
+                          ",SLACK,tok2,\"multi\r\nline\nteam\"\r\n" + id3 + ",\"SLACK\",tok3,t3";
+    test::write_file(dir / "m.csv", content);
+    std::vector<manifest_error> fe;
+    auto rows = read_all(dir / "m.csv", opts_with_env(), &fe);
+    BOOST_TEST(fe.empty());
+    BOOST_REQUIRE(rows.size() == 3u);
+    for (auto& r : rows) BOOST_TEST(r.ok());
+    BOOST_TEST(rows[0].row.fields.at("apiToken").get_string() == "tok,en");
+    BOOST_TEST(rows[0].row.fields.at("teamName").get_string() == "a \"quoted\" team");
+    BOOST_TEST(rows[1].row.line == 3u);
+    BOOST_TEST(rows[1].row.fields.at("teamName").get_string() == "multi\r\nline\nteam");
+    BOOST_TEST(rows[2].row.line == 6u);  // the quoted cell spanned lines 3 to 5
+    BOOST_TEST(rows[2].row.type == "SLACK");
+}
+
+BOOST_AUTO_TEST_CASE(blank_lines_and_comma_only_rows_are_skipped) {
+    test::temp_dir dir;
+    auto c = validate_text(dir, "m.csv",
+                           slack_header + "\n" + id1 + ",SLACK,t,team\n\n,,,\r\n" + id2 +
+                               ",SLACK,t,team\n\n",
+                           opts_with_env());
+    BOOST_TEST(c.summary.ok(), joined(c));
+    BOOST_TEST(c.summary.rows == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(header_errors) {
+    test::temp_dir dir;
+    struct tcase {
+        std::string header;
+        std::string expected;
+    };
+    std::vector<tcase> cases{
+        {"projectId,type,apiTokn,teamName\n",
+         "m.csv:1: apiTokn: unknown column; did you mean \"apiToken\"?"},
+        {"projectId,type,apiToken,teamName,type\n",
+         "m.csv:1: type: duplicate column (first is column 2)"},
+        {"projectId,type,apiToken,,teamName\n", "m.csv:1: column 4 has an empty name"},
+        {"projectId,type,apiToken,teamName,zzzzzzzz\n", "m.csv:1: zzzzzzzz: unknown column"},
+    };
+    for (auto& tc : cases) {
+        BOOST_TEST_CONTEXT(tc.header) {
+            auto c = validate_text(dir, "m.csv", tc.header, opts_with_env());
+            BOOST_REQUIRE(!c.errors.empty());
+            BOOST_TEST(c.errors[0] == tc.expected);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(row_syntax_errors) {
+    test::temp_dir dir;
+    struct tcase {
+        std::string name;
+        std::string rows;
+        std::string expected;
+    };
+    std::string nul("x\0y", 3);
+    std::vector<tcase> cases{
+        {"too many cells", id1 + ",SLACK,t,team,extra\n", "m.csv:2: row has 5 cells, the header has 4"},
+        {"too few cells", id1 + ",SLACK,t\n", "m.csv:2: row has 3 cells, the header has 4"},
+        {"stray quote", id1 + ",SLACK,t,te\"am\n",
+         "m.csv:2: teamName: stray quote in an unquoted field (quote the whole field and double "
+         "the quote)"},
+        {"text after closing quote", id1 + ",SLACK,t,\"team\"x\n",
+         "m.csv:2: teamName: character after a closing quote (double a quote inside a quoted "
+         "field)"},
+        {"nul byte", id1 + ",SLACK,t," + nul + "\n", "m.csv:2: teamName: NUL byte"},
+        {"invalid utf-8", id1 + ",SLACK,t,te\xC3(am\n", "m.csv:2: teamName: invalid UTF-8"},
+        {"overlong utf-8", id1 + ",SLACK,t,\xC0\xAF\n", "m.csv:2: teamName: invalid UTF-8"},
+        {"bom in the middle", id1 + ",SLACK,t,\xEF\xBB\xBFteam\n",
+         "m.csv:2: teamName: byte-order mark (U+FEFF) in the middle of the file"},
+        {"unterminated quote", id1 + ",SLACK,t,team\n" + id2 + ",SLACK,\"t,team\n",
+         "m.csv:3: apiToken: unterminated quoted field (it opens on this line and the file ends "
+         "inside it)"},
+    };
+    for (auto& tc : cases) {
+        BOOST_TEST_CONTEXT(tc.name) {
+            auto c = validate_text(dir, "m.csv", slack_header + tc.rows, opts_with_env());
+            BOOST_REQUIRE(!c.errors.empty());
+            BOOST_TEST(c.errors[0] == tc.expected);
+            BOOST_TEST(!c.summary.ok());
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(reading_goes_on_after_a_bad_row) {
+    test::temp_dir dir;
+    auto c = validate_text(dir, "m.csv",
+                           slack_header + id1 + ",SLACK,t\n" + id2 + ",SLACK,t,team\n" + id3 +
+                               ",SLACK,t,team,x\n",
+                           opts_with_env());
+    BOOST_TEST(c.summary.rows == 3u);
+    BOOST_TEST(c.summary.invalid_rows == 2u);
+    BOOST_REQUIRE(c.errors.size() == 2u);
+    BOOST_TEST(c.errors[0] == "m.csv:2: row has 3 cells, the header has 4");
+    BOOST_TEST(c.errors[1] == "m.csv:4: row has 5 cells, the header has 4");
+}
+
+BOOST_AUTO_TEST_CASE(oversized_cell_and_too_many_columns) {
+    test::temp_dir dir;
+    std::string big((1 << 20) + 10, 'a');
+    auto c = validate_text(dir, "m.csv", slack_header + id1 + ",SLACK,t," + big + "\n" + id2 +
+                                             ",SLACK,t,team\n",
+                           opts_with_env());
+    BOOST_REQUIRE(!c.errors.empty());
+    BOOST_TEST(c.errors[0] == "m.csv:2: teamName: cell longer than 1 MiB");
+    BOOST_TEST(c.summary.rows == 2u);
+    BOOST_TEST(c.summary.invalid_rows == 1u);
+
+    std::string wide = id1 + ",SLACK,t,team";
+    for (int i = 0; i < 10'000; ++i) wide += ",";
+    c = validate_text(dir, "m.csv", slack_header + wide + "\n", opts_with_env());
+    BOOST_REQUIRE(!c.errors.empty());
+    BOOST_TEST(c.errors[0] == "m.csv:2: row has more than 10000 cells");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(manifest_json)
+
+BOOST_AUTO_TEST_CASE(reads_an_array_of_objects) {
+    test::temp_dir dir;
+    test::write_file(dir / "m.json",
+                     "[\n  {\"projectId\": \"" + id1 +
+                         "\", \"type\": \"SLACK\",\n   \"apiToken\": \"t\", \"teamName\": \"a\\\"b, ]}\"},\n"
+                         "  {\"projectId\": \"" +
+                         id2 +
+                         "\", \"type\": \"PROMETHEUS\", \"username\": \"u\", \"password\": \"p\",\n"
+                         "   \"serviceDiscovery\": \"file\", \"enabled\": false, \"scheme\": null}\n]\n");
+    std::vector<manifest_error> fe;
+    auto rows = read_all(dir / "m.json", opts_with_env(), &fe);
+    BOOST_TEST(fe.empty());
+    BOOST_REQUIRE(rows.size() == 2u);
+    BOOST_TEST(rows[0].ok());
+    BOOST_TEST(rows[0].row.line == 2u);
+    BOOST_TEST(rows[0].row.fields.at("teamName").get_string() == "a\"b, ]}");
+    BOOST_TEST(rows[1].ok());
+    BOOST_TEST(rows[1].row.line == 4u);
+    BOOST_TEST(rows[1].row.fields.at("enabled").get_bool() == false);
+    BOOST_TEST(!rows[1].row.fields.contains("scheme"));  // null means absent
+}
+
+BOOST_AUTO_TEST_CASE(booleans_as_strings_are_accepted) {
+    test::temp_dir dir;
+    auto row = "{\"projectId\":\"" + id1 +
+               "\",\"type\":\"PROMETHEUS\",\"username\":\"u\",\"password\":\"p\","
+               "\"serviceDiscovery\":\"http\",\"enabled\":";
+    auto c = validate_text(dir, "m.json", "[" + row + "\"true\"}]", opts_with_env());
+    BOOST_TEST(c.summary.ok(), joined(c));
+    c = validate_text(dir, "m.json", "[" + row + "\"yes\"}]", opts_with_env());
+    BOOST_REQUIRE(c.errors.size() == 1u);
+    BOOST_TEST(c.errors[0] == "m.json:1: enabled: invalid boolean \"yes\": expected true or false");
+    c = validate_text(dir, "m.json", "[" + row + "1}]", opts_with_env());
+    BOOST_REQUIRE(c.errors.size() == 1u);
+    BOOST_TEST(c.errors[0] == "m.json:1: enabled: expected a boolean, got a number");
+}
+
+BOOST_AUTO_TEST_CASE(syntax_errors) {
+    test::temp_dir dir;
+    auto good = "{\"projectId\":\"" + id1 + "\",\"type\":\"SLACK\",\"apiToken\":\"t\",\"teamName\":\"x\"}";
+    auto good2 = "{\"projectId\":\"" + id2 + "\",\"type\":\"SLACK\",\"apiToken\":\"t\",\"teamName\":\"x\"}";
+    std::string deep;
+    for (int i = 0; i < 40; ++i) deep += "{\"a\":";
+    deep += "1";
+    for (int i = 0; i < 40; ++i) deep += "}";
+    struct tcase {
+        std::string name;
+        std::string content;
+        std::string expected;
+    };
+    std::vector<tcase> cases{
+        {"not an array", good, "m.json:1: a JSON manifest must be an array of objects"},
+        {"trailing garbage", "[" + good + "]\n x", "m.json:2: unexpected data after the closing ']'"},
+        {"element not an object", "[\n" + good + ",\n\"str\"]", "m.json:3: expected an object, got string"},
+        {"too deep", "[" + deep + "]", "m.json:1: nesting deeper than 32 levels"},
+        {"number for a string", "[{\"projectId\":\"" + id1 + "\",\"type\":\"SLACK\",\"apiToken\":42,\"teamName\":\"x\"}]",
+         "m.json:1: apiToken: expected a string, got a number"},
+        {"number for projectId", "[{\"projectId\":5,\"type\":\"SLACK\"}]",
+         "m.json:1: projectId: expected a string, got a number"},
+        {"trailing comma", "[" + good + ",\n]", "m.json:2: trailing comma before ']'"},
+        {"unterminated", "[" + good + ",\n" + good2, "m.json:2: unexpected end of file: the array is not closed"},
+        {"unterminated element", "[\n{\"projectId\":\"x", "m.json:2: unexpected end of file inside the element that starts on line 2"},
+        {"missing comma", "[" + good + "\n" + good2 + "]", "m.json:2: expected ',' or ']' after an element"},
+        {"bad element json", "[\n{\"projectId\" \"x\"}]", "m.json:2: invalid JSON: "},
+    };
+    for (auto& tc : cases) {
+        BOOST_TEST_CONTEXT(tc.name) {
+            auto c = validate_text(dir, "m.json", tc.content, opts_with_env());
+            BOOST_REQUIRE(!c.errors.empty());
+            BOOST_TEST(c.errors[0].substr(0, tc.expected.size()) == tc.expected);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(empty_array_and_empty_file) {
+    test::temp_dir dir;
+    for (std::string content : {"[]", " [ \n ] \n", ""}) {
+        BOOST_TEST_CONTEXT(content) {
+            auto c = validate_text(dir, "m.json", content, opts_with_env());
+            BOOST_REQUIRE(c.errors.size() == 1u);
+            BOOST_TEST(c.errors[0] == "m.json:1: empty manifest: no rows");
+        }
+    }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(manifest_jsonl)
+
+BOOST_AUTO_TEST_CASE(one_object_per_line_blank_lines_skipped) {
+    test::temp_dir dir;
+    auto line = [](const std::string& id) {
+        return "{\"projectId\":\"" + id + "\",\"type\":\"SLACK\",\"apiToken\":\"t\",\"teamName\":\"x\"}";
+    };
+    test::write_file(dir / "m.ndjson", line(id1) + "\r\n\n   \n" + line(id2) + "\n" + "[1]\n{bad\n" + line(id3));
+    std::vector<manifest_error> fe;
+    auto rows = read_all(dir / "m.ndjson", opts_with_env(), &fe);
+    BOOST_TEST(fe.empty());
+    BOOST_REQUIRE(rows.size() == 5u);
+    BOOST_TEST(rows[0].ok());
+    BOOST_TEST(rows[0].row.line == 1u);
+    BOOST_TEST(rows[1].ok());
+    BOOST_TEST(rows[1].row.line == 4u);
+    BOOST_REQUIRE(rows[2].errors.size() == 1u);
+    BOOST_TEST(to_string(rows[2].errors[0]).ends_with(":5: expected an object, got array"));
+    BOOST_REQUIRE(rows[3].errors.size() == 1u);
+    BOOST_TEST(rows[3].errors[0].line == 6u);
+    BOOST_TEST(rows[3].errors[0].message.starts_with("invalid JSON: "));
+    BOOST_TEST(rows[4].ok());
+    BOOST_TEST(rows[4].row.line == 7u);
+    BOOST_TEST(rows[4].row.index == 4u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(manifest_references)
+
+BOOST_AUTO_TEST_CASE(env_file_and_literal) {
+    test::temp_dir dir;
+    fs::create_directory(dir / "secrets");
+    test::write_file(dir / "secrets" / "tok.txt", "xoxb-from-file\n");
+    test::write_file(dir / "secrets" / "crlf.txt", "crlf-token\r\n\n");
+    auto o = opts_with_env({{"SLACK_TOKEN", "xoxb-from-env"}});
+    test::write_file(dir / "m.csv", slack_header + id1 + ",SLACK,${env:SLACK_TOKEN},team\n" + id2 +
+                                        ",SLACK,${file:secrets/tok.txt},$${not a ref}\n" + id3 +
+                                        ",SLACK,${file:" + (dir / "secrets" / "crlf.txt").string() +
+                                        "},a$$b\n");
+    std::vector<manifest_error> fe;
+    auto rows = read_all(dir / "m.csv", o, &fe);
+    BOOST_TEST(fe.empty());
+    BOOST_REQUIRE(rows.size() == 3u);
+    for (auto& r : rows) BOOST_TEST(r.ok());
+    BOOST_TEST(rows[0].row.fields.at("apiToken").get_string() == "xoxb-from-env");
+    BOOST_TEST(rows[1].row.fields.at("apiToken").get_string() == "xoxb-from-file");
+    BOOST_TEST(rows[1].row.fields.at("teamName").get_string() == "${not a ref}");
+    // Only one trailing newline goes: "crlf-token\r\n\n" keeps "crlf-token\r\n".
+    BOOST_TEST(rows[2].row.fields.at("apiToken").get_string() == "crlf-token\r\n");
+    BOOST_TEST(rows[2].row.fields.at("teamName").get_string() == "a$$b");
+}
+
+BOOST_AUTO_TEST_CASE(unresolvable_references) {
+    test::temp_dir dir;
+    test::write_file(dir / "empty.txt", "\n");
+    auto o = opts_with_env({{"EMPTY", ""}});
+    struct tcase {
+        std::string value;
+        std::string expected;
+    };
+    std::vector<tcase> cases{
+        {"${env:MISSING_VAR}", "m.csv:2: apiToken: environment variable MISSING_VAR is not set"},
+        {"${env:BAD-NAME}", "m.csv:2: apiToken: invalid environment variable name in ${env:BAD-NAME}"},
+        {"${env:EMPTY}", "m.csv:2: apiToken: the reference resolved to an empty value"},
+        {"${file:nope.txt}", "m.csv:2: apiToken: cannot read ${file:nope.txt}: no such file"},
+        {"${file:empty.txt}", "m.csv:2: apiToken: the reference resolved to an empty value"},
+        {"${file:}", "m.csv:2: apiToken: empty path in ${file:}"},
+        {"pre${env:X}", "m.csv:2: apiToken: a reference must be the whole value, ${env:NAME} or "
+                        "${file:PATH} (write $${ for a literal ${)"},
+        {"${ENV:X}", "m.csv:2: apiToken: a reference must be the whole value, ${env:NAME} or "
+                     "${file:PATH} (write $${ for a literal ${)"},
+    };
+    for (auto& tc : cases) {
+        BOOST_TEST_CONTEXT(tc.value) {
+            auto c = validate_text(dir, "m.csv", slack_header + id1 + ",SLACK," + tc.value + ",team\n", o);
+            BOOST_REQUIRE(c.errors.size() == 1u);
+            BOOST_TEST(c.errors[0] == tc.expected);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(secrets_never_appear_in_messages) {
+    test::temp_dir dir;
+    const std::string secret = "SUPERSECRET-****-1234";
+    auto o = opts_with_env({{"REGION", "SECRET-REGION-VALUE"}});
+    auto c = validate_text(dir, "m.csv",
+                           "projectId,type,apiKey,region\n" + id1 + ",OPS_GENIE," + secret +
+                               ",${env:REGION}\n",
+                           o);
+    BOOST_REQUIRE(c.errors.size() == 2u);
+    BOOST_TEST(c.errors[0] ==
+               "m.csv:2: apiKey: invalid value: it looks masked (contains \"****\"); give the "
+               "real secret, not the API's masked form");
+    BOOST_TEST(c.errors[1] == "m.csv:2: region: invalid value: expected one of US, EU");
+    for (auto& e : c.errors) {
+        BOOST_TEST(e.find("SUPERSECRET") == std::string::npos);
+        BOOST_TEST(e.find("SECRET-REGION") == std::string::npos);
+    }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(manifest_overrides)
+
+BOOST_AUTO_TEST_CASE(type_fills_and_set_overrides) {
+    test::temp_dir dir;
+    test::write_file(dir / "m.csv", "projectId,teamName,apiToken\n" + id1 + ",team1,old\n" + id2 + ",team2,\n");
+    auto o = opts_with_env({{"NEW_TOKEN", "xoxb-new"}});
+    o.type = "SLACK";
+    o.set_fields = {{"apiToken", "${env:NEW_TOKEN}"}};
+    std::vector<manifest_error> fe;
+    auto rows = read_all(dir / "m.csv", o, &fe);
+    BOOST_TEST(fe.empty());
+    BOOST_REQUIRE(rows.size() == 2u);
+    for (auto& r : rows) {
+        BOOST_TEST(r.ok());
+        BOOST_TEST(r.row.type == "SLACK");
+        BOOST_TEST(r.row.fields.at("apiToken").get_string() == "xoxb-new");
+    }
+    BOOST_TEST(rows[1].row.fields.at("teamName").get_string() == "team2");
+}
+
+BOOST_AUTO_TEST_CASE(override_errors) {
+    test::temp_dir dir;
+    struct tcase {
+        std::string name;
+        std::string type;
+        std::vector<std::pair<std::string, std::string>> sets;
+        std::string expected;
+    };
+    std::vector<tcase> cases{
+        {"type differs", "PAGER_DUTY", {}, "m.csv:2: type: type \"SLACK\" differs from --type PAGER_DUTY"},
+        {"unknown --type", "SLAK", {}, "--type: unknown type \"SLAK\"; did you mean \"SLACK\"?"},
+        {"set projectId", "", {{"projectId", id2}}, "--set: projectId: cannot be set with --set (use a column, --type or --action)"},
+        {"set unknown", "", {{"apiTokn", "x"}}, "--set: apiTokn: unknown field; did you mean \"apiToken\"?"},
+        {"set unresolvable", "", {{"apiToken", "${env:NOPE}"}}, "--set: apiToken: environment variable NOPE is not set"},
+        {"set field of another type", "", {{"serviceKey", "k"}}, "m.csv:2: serviceKey: unknown field for type SLACK (from --set)"},
+        {"set bad enum", "", {{"teamName", "t"}, {"channelName", "c"}}, ""},
+    };
+    for (auto& tc : cases) {
+        BOOST_TEST_CONTEXT(tc.name) {
+            auto o = opts_with_env();
+            o.type = tc.type;
+            o.set_fields = tc.sets;
+            auto c = validate_text(dir, "m.csv", slack_header + id1 + ",SLACK,t,team\n", o);
+            if (tc.expected.empty()) {
+                BOOST_TEST(c.summary.ok(), joined(c));
+            } else {
+                BOOST_REQUIRE(!c.errors.empty());
+                BOOST_TEST(c.errors[0] == tc.expected);
+            }
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(set_values_are_checked_per_type) {
+    test::temp_dir dir;
+    auto o = opts_with_env();
+    o.set_fields = {{"region", "XX"}};
+    auto c = validate_text(dir, "m.csv", "projectId,type,serviceKey\n" + id1 + ",PAGER_DUTY,k\n", o);
+    BOOST_REQUIRE(c.errors.size() == 1u);
+    BOOST_TEST(c.errors[0] ==
+               "m.csv:2: region: invalid value \"XX\": expected one of US, EU (from --set)");
+    o.set_fields = {{"region", "eu"}};
+    c = validate_text(dir, "m.csv", "projectId,type,serviceKey\n" + id1 + ",PAGER_DUTY,k\n", o);
+    BOOST_REQUIRE(c.errors.size() == 1u);
+    BOOST_TEST(c.errors[0] == "m.csv:2: region: invalid value \"eu\": expected one of US, EU (from "
+                              "--set); did you mean \"EU\"?");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(manifest_validation)
+
+BOOST_AUTO_TEST_CASE(row_errors_with_exact_text) {
+    test::temp_dir dir;
+    struct tcase {
+        std::string name;
+        std::string content;
+        std::vector<std::string> expected;
+        flavor fl = flavor::cloud_manager;
+    };
+    std::vector<tcase> cases{
+        {"bad id", slack_header + "5F00000000000000000000XX,SLACK,t,team\n",
+         {"m.csv:2: projectId: invalid project id \"5F00000000000000000000XX\": expected 24 "
+          "lowercase hexadecimal characters"}},
+        {"missing id", slack_header + ",SLACK,t,team\n", {"m.csv:2: projectId: missing (required)"}},
+        {"unknown type", slack_header + id1 + ",SLAK,t,team\n",
+         {"m.csv:2: type: unknown type \"SLAK\"; did you mean \"SLACK\"?"}},
+        {"missing type", "projectId,apiToken\n" + id1 + ",t\n",
+         {"m.csv:2: type: missing (give a type column or --type)"}},
+        {"missing required (Cloud Manager)", "projectId,type,apiToken,channelName\n" + id1 + ",SLACK,t,#c\n",
+         {"m.csv:2: teamName: missing required field"}},
+        {"missing required (Atlas)", slack_header + id1 + ",SLACK,t,team\n",
+         {"m.csv:2: channelName: missing required field (Atlas)"}, flavor::atlas},
+        {"field of another type", "projectId,type,apiToken,teamName,serviceKey\n" + id1 + ",SLACK,t,team,k\n",
+         {"m.csv:2: serviceKey: unknown field; it is not a field of SLACK"}},
+        {"unknown json key with hint", "[{\"projectId\":\"" + id1 + "\",\"type\":\"SLACK\",\"apiToken\":\"t\",\"teamName\":\"x\",\"chanelName\":\"c\"}]",
+         {"m.json:1: chanelName: unknown field; did you mean \"channelName\"?"}},
+        {"bad action", "projectId,type,action,apiToken,teamName\n" + id1 + ",SLACK,remove,t,team\n",
+         {"m.csv:2: action: unknown action \"remove\": expected create, update, upsert or delete"}},
+        {"bad enum with hint", "projectId,type,serviceKey,region\n" + id1 + ",PAGER_DUTY,k,eu\n",
+         {"m.csv:2: region: invalid value \"eu\": expected one of US, EU; did you mean \"EU\"?"}},
+        {"bad boolean", "projectId,type,username,password,serviceDiscovery,enabled\n" + id1 + ",PROMETHEUS,u,p,http,yes\n",
+         {"m.csv:2: enabled: invalid boolean \"yes\": expected true or false"}},
+        {"secret enum-like value not echoed", "projectId,type,url,secret\n" + id1 + ",WEBHOOK,https://h/x,abc****def\n",
+         {"m.csv:2: secret: invalid value: it looks masked (contains \"****\"); give the real secret, not the API's masked form"}},
+        {"duplicate", slack_header + id1 + ",SLACK,t,team\n" + id2 + ",SLACK,t,team\n" + id1 + ",SLACK,u,team\n",
+         {"m.csv:4: projectId: duplicate row for project " + id1 + " and type SLACK (first on line 2)"}},
+        {"header only", slack_header, {"m.csv:1: empty manifest: no rows"}},
+        {"empty file", "", {"m.csv:1: empty manifest: no rows"}},
+    };
+    for (auto& tc : cases) {
+        BOOST_TEST_CONTEXT(tc.name) {
+            auto o = opts_with_env();
+            o.target_flavor = tc.fl;
+            auto name = tc.content.starts_with("[") ? "m.json" : "m.csv";
+            auto c = validate_text(dir, name, tc.content, o);
+            BOOST_TEST(c.errors == tc.expected, boost::test_tools::per_element());
+            BOOST_TEST(c.summary.error_count == tc.expected.size());
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(same_project_different_types_is_not_a_duplicate) {
+    test::temp_dir dir;
+    auto c = validate_text(dir, "m.csv",
+                           "projectId,type,apiToken,teamName,serviceKey\n" + id1 + ",SLACK,t,team,\n" +
+                               id1 + ",PAGER_DUTY,,,k\n",
+                           opts_with_env());
+    BOOST_TEST(c.summary.ok(), joined(c));
+    auto o = opts_with_env();
+    o.check_duplicates = false;
+    c = validate_text(dir, "m.csv", slack_header + id1 + ",SLACK,t,team\n" + id1 + ",SLACK,t,team\n", o);
+    BOOST_TEST(c.summary.ok(), joined(c));
+}
+
+BOOST_AUTO_TEST_CASE(delete_action_needs_no_fields) {
+    test::temp_dir dir;
+    auto o = opts_with_env();
+    o.default_action = row_action::del;
+    auto c = validate_text(dir, "m.csv", "projectId,type\n" + id1 + ",SLACK\n", o);
+    BOOST_TEST(c.summary.ok(), joined(c));
+    o.default_action = row_action::update;
+    c = validate_text(dir, "m.csv", "projectId,type\n" + id1 + ",SLACK\n", o);
+    BOOST_TEST(c.summary.error_count == 2u);  // apiToken and teamName
+}
+
+BOOST_AUTO_TEST_CASE(error_cap_counts_everything) {
+    test::temp_dir dir;
+    std::string content = slack_header;
+    for (int i = 0; i < 50; ++i) content += "bad" + std::to_string(i) + ",SLACK,t,team\n";
+    auto o = opts_with_env();
+    o.max_errors = 7;
+    auto c = validate_text(dir, "m.csv", content, o);
+    BOOST_TEST(c.errors.size() == 7u);
+    BOOST_TEST(c.summary.error_count == 50u);
+    BOOST_TEST(c.summary.invalid_rows == 50u);
+    BOOST_TEST(c.summary.rows == 50u);
+    BOOST_TEST(c.errors[6].starts_with("m.csv:8: projectId: invalid project id \"bad6\""));
+}
+
+BOOST_AUTO_TEST_CASE(sha256_of_the_file_bytes) {
+    test::temp_dir dir;
+    auto c = validate_text(dir, "m.csv",
+                           "projectId,type,apiToken,teamName\n5f0000000000000000000001,SLACK,xoxb-1,team\n",
+                           opts_with_env());
+    BOOST_TEST(c.summary.ok(), joined(c));
+    BOOST_TEST(c.summary.sha256 == "d98ab0488c0b492c126be0266eac52827438aad15a195a4f2cee62c14b6abd70");
+    // The hash covers the whole file even when reading stops early.
+    auto d = validate_text(dir, "m.json", "[1] x", opts_with_env());
+    BOOST_TEST(d.summary.sha256.size() == 64u);
+    auto e = validate_text(dir, "m.json", "[1] y", opts_with_env());
+    BOOST_TEST(d.summary.sha256 != e.summary.sha256);
+}
+
+BOOST_AUTO_TEST_CASE(large_manifest_streams_quickly) {
+    test::temp_dir dir;
+    {
+        std::string chunk;
+        std::FILE* f = std::fopen((dir / "big.csv").c_str(), "wb");
+        BOOST_REQUIRE(f);
+        std::string header = slack_header;
+        std::fwrite(header.data(), 1, header.size(), f);
+        char id[32];
+        for (int i = 0; i < 200'000; ++i) {
+            std::snprintf(id, sizeof id, "5f%022x", i);
+            chunk += id;
+            chunk += ",SLACK,${env:TOKEN},team\n";
+            if (chunk.size() > 60000) {
+                std::fwrite(chunk.data(), 1, chunk.size(), f);
+                chunk.clear();
+            }
+        }
+        std::fwrite(chunk.data(), 1, chunk.size(), f);
+        std::fclose(f);
+    }
+    auto start = std::chrono::steady_clock::now();
+    auto o = opts_with_env({{"TOKEN", "xoxb-big"}});
+    auto s = validate_manifest(dir / "big.csv", o);
+    auto took = std::chrono::steady_clock::now() - start;
+    BOOST_TEST(s.ok());
+    BOOST_TEST(s.rows == 200'000u);
+    BOOST_TEST(std::chrono::duration_cast<std::chrono::seconds>(took).count() < 30);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(manifest_samples)
+
+// Every manifest in samples/ must validate (references resolve to stand-in values here).
+BOOST_AUTO_TEST_CASE(every_sample_validates) {
+    auto dir = test::source_dir() / "samples";
+    std::size_t seen = 0;
+    for (auto& entry : fs::directory_iterator(dir)) {
+        auto p = entry.path();
+        auto fmt = format_from_path(p);
+        if (!fmt || p.filename() == "sim-seed.json") continue;
+        if (p.filename().string().find("seed") != std::string::npos) continue;
+        if (*fmt == manifest_format::json) {
+            // A JSON file that is not an array (a seed, a config) is not a manifest.
+            auto text = test::read_file(p);
+            auto first = text.find_first_not_of(" \t\r\n");
+            if (first == std::string::npos || text[first] != '[') continue;
+        }
+        BOOST_TEST_CONTEXT(p.filename()) {
+            manifest_options o;
+            o.getenv = [](std::string_view n) -> std::optional<std::string> {
+                return "stand-in-" + std::string(n);
+            };
+            auto s = validate_manifest(p, o);
+            std::string all;
+            for (auto& e : s.errors) all += to_string(e) + "\n";
+            BOOST_TEST(s.ok(), all);
+            BOOST_TEST(s.rows > 0u);
+            ++seen;
+        }
+    }
+    BOOST_TEST(seen >= all_types().size());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
