@@ -1,0 +1,680 @@
+// Integration tests of the client's network layers (http, auth, api) against a purpose-built
+// Beast server inside the test, on 127.0.0.1:0 and the same single-threaded io_context: digest
+// challenge / nonce reuse / stale / wrong key, timeouts, body limit, resets, HTML 503, Connection:
+// close, rate-limit headers, TLS with a self-signed certificate, OAuth client credentials.
+#include "cmbulk/api.hpp"
+#include "cmbulk/auth.hpp"
+#include "cmbulk/digest.hpp"
+
+#include "common/test_support.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <set>
+
+using namespace cmbulk;
+using namespace std::chrono_literals;
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+const std::string group = "5f4d3c2b1a0987654321fedc";
+
+/// What the fake server does with one request that passed authentication.
+struct reply {
+    enum class kind { respond, reset, stall } what = kind::respond;
+    http::response<http::string_body> res{http::status::ok, 11};
+};
+
+/// One request as the server saw it.
+struct seen_request {
+    std::string method, target, authorization, content_type, accept, user_agent, body;
+};
+
+class fake_server {
+public:
+    enum class auth_mode { digest, bearer };
+
+    fake_server(asio::io_context& ioc, auth_mode mode = auth_mode::digest,
+                std::shared_ptr<asio::ssl::context> tls = nullptr)
+        : ioc_(ioc), acceptor_(ioc, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)),
+          mode_(mode), tls_(std::move(tls)) {
+        asio::co_spawn(ioc_, accept_loop(), [](std::exception_ptr) {});
+    }
+    unsigned short port() const { return acceptor_.local_endpoint().port(); }
+    std::string base_url() const {
+        return std::string(tls_ ? "https" : "http") + "://127.0.0.1:" + std::to_string(port());
+    }
+
+    // Knobs and counters (single thread: the test and the server share the io_context).
+    std::function<reply(const http::request<http::string_body>&)> handler;
+    std::string password = "priv";
+    bool stale_next = false;       ///< answer the next authenticated request with stale=true
+    int requests = 0, challenges = 0, stale_sent = 0, connections = 0, nc_violations = 0;
+    int token_requests = 0;
+    std::vector<seen_request> log;
+    std::string token_secret = "csec";
+    std::string current_token;
+    bool reject_bearer_once = false;
+
+private:
+    asio::awaitable<void> accept_loop() {
+        for (;;) {
+            auto [ec, sock] = co_await acceptor_.async_accept(asio::as_tuple(asio::use_awaitable));
+            if (ec) co_return;
+            ++connections;
+            asio::co_spawn(ioc_, serve_socket(std::move(sock)), [](std::exception_ptr) {});
+        }
+    }
+
+    asio::awaitable<void> serve_socket(tcp::socket sock) {
+        if (!tls_) {
+            co_await serve(sock, sock);
+            co_return;
+        }
+        asio::ssl::stream<tcp::socket> s(std::move(sock), *tls_);
+        auto [ec] = co_await s.async_handshake(asio::ssl::stream_base::server,
+                                               asio::as_tuple(asio::use_awaitable));
+        if (ec) co_return;
+        co_await serve(s, s.next_layer());
+    }
+
+    template <class Stream>
+    asio::awaitable<void> serve(Stream& s, tcp::socket& raw) {
+        beast::flat_buffer buf;
+        for (;;) {
+            http::request<http::string_body> req;
+            auto [ec, n] = co_await http::async_read(s, buf, req, asio::as_tuple(asio::use_awaitable));
+            (void)n;
+            if (ec) co_return;
+            ++requests;
+            auto field = [&](http::field f) { return std::string(req[f]); };
+            log.push_back({std::string(req.method_string()), std::string(req.target()),
+                           field(http::field::authorization), field(http::field::content_type),
+                           field(http::field::accept), field(http::field::user_agent), req.body()});
+            reply rep = decide(req);
+            if (rep.what == reply::kind::reset) {
+                boost::system::error_code ig;
+                raw.set_option(asio::socket_base::linger(true, 0), ig);
+                raw.close(ig);
+                co_return;
+            }
+            if (rep.what == reply::kind::stall) {
+                asio::steady_timer t(ioc_, 5s);
+                co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+                co_return;
+            }
+            rep.res.version(11);
+            rep.res.prepare_payload();
+            auto [wec, w] = co_await http::async_write(s, rep.res, asio::as_tuple(asio::use_awaitable));
+            (void)w;
+            if (wec || !rep.res.keep_alive()) {
+                boost::system::error_code ig;
+                raw.shutdown(tcp::socket::shutdown_both, ig);
+                co_return;
+            }
+        }
+    }
+
+    static reply json_reply(http::status st, const std::string& body) {
+        reply r;
+        r.res.result(st);
+        r.res.set(http::field::content_type, "application/json");
+        r.res.body() = body;
+        return r;
+    }
+
+    reply unauthorized(bool stale) {
+        reply r = json_reply(http::status::unauthorized,
+                             R"({"error":401,"reason":"Unauthorized","detail":"You are not authorized."})");
+        if (mode_ == auth_mode::digest) {
+            if (stale) ++stale_sent; else ++challenges;
+            // A fresh nonce for every challenge, like a real server; earlier ones stay valid.
+            nonce_ = "nonce-" + std::to_string(++nonces_issued_);
+            valid_nonces_.insert(nonce_);
+            r.res.set(http::field::www_authenticate,
+                      "Digest realm=\"MMS Public API\", domain=\"\", nonce=\"" + nonce_ +
+                          "\", algorithm=MD5, qop=\"auth\", stale=" + (stale ? "true" : "false"));
+        }
+        return r;
+    }
+
+    reply decide(const http::request<http::string_body>& req) {
+        std::string authz(req[http::field::authorization]);
+        if (req.target() == "/api/oauth/token") {
+            ++token_requests;
+            bool ok = authz == "Basic " + base64_encode("cid:" + token_secret) &&
+                      req.body() == "grant_type=client_credentials" && req.method() == http::verb::post;
+            if (!ok) return json_reply(http::status::unauthorized, R"({"error":"invalid_client"})");
+            current_token = "tok-" + std::to_string(token_requests);
+            return json_reply(http::status::ok, R"({"access_token":")" + current_token +
+                                                    R"(","token_type":"Bearer","expires_in":3600})");
+        }
+        if (mode_ == auth_mode::bearer) {
+            if (authz != "Bearer " + current_token || current_token.empty()) return unauthorized(false);
+            if (reject_bearer_once) {
+                reject_bearer_once = false;
+                current_token = "revoked";
+                return unauthorized(false);
+            }
+        } else {
+            if (authz.empty()) return unauthorized(false);
+            auto a = digest::parse_authorization(authz);
+            if (!a) return unauthorized(false);
+            std::string expect = digest::compute_response(a->algo, a->username, "MMS Public API", password,
+                                                          req.method_string(), a->uri, a->nonce, a->nc,
+                                                          a->cnonce, a->qop);
+            if (a->username != "pub" || a->response != expect || a->uri != req.target())
+                return unauthorized(false);
+            if (!valid_nonces_.count(a->nonce)) return unauthorized(old_nonces_.count(a->nonce) > 0);
+            unsigned long nc = std::stoul(a->nc, nullptr, 16);
+            if (nc <= last_nc_[a->nonce]) {
+                ++nc_violations;
+                return unauthorized(false);
+            }
+            last_nc_[a->nonce] = nc;
+            if (stale_next) {
+                stale_next = false;
+                old_nonces_.insert(valid_nonces_.begin(), valid_nonces_.end());
+                valid_nonces_.clear();
+                return unauthorized(true);
+            }
+        }
+        if (handler) return handler(req);
+        return json_reply(http::status::ok, R"({"ok":true,"n":)" + std::to_string(requests) + "}");
+    }
+
+    asio::io_context& ioc_;
+    tcp::acceptor acceptor_;
+    auth_mode mode_;
+    std::shared_ptr<asio::ssl::context> tls_;
+    std::string nonce_;
+    int nonces_issued_ = 0;
+    std::set<std::string> valid_nonces_, old_nonces_;
+    std::map<std::string, unsigned long> last_nc_;
+};
+
+/// Counts what the api layer tells the runner.
+class counting_gate final : public request_gate {
+public:
+    asio::awaitable<void> before_request() override {
+        ++before;
+        co_return;
+    }
+    void after_response(int status, double remaining, double limit,
+                        std::optional<std::chrono::milliseconds> retry_after) override {
+        statuses.push_back(status);
+        last_remaining = remaining;
+        last_limit = limit;
+        last_retry_after = retry_after;
+    }
+    int before = 0;
+    std::vector<int> statuses;
+    double last_remaining = -2, last_limit = -2;
+    std::optional<std::chrono::milliseconds> last_retry_after;
+};
+
+/// Runs `body` on the io_context for at most `limit`; fails the test if it did not finish.
+template <class F>
+void run(asio::io_context& ioc, F body, std::chrono::milliseconds limit = 10s) {
+    bool done = false;
+    std::exception_ptr error;
+    ioc.restart();
+    asio::co_spawn(ioc, std::move(body), [&](std::exception_ptr e) {
+        done = true;
+        error = e;
+        ioc.stop();
+    });
+    ioc.run_for(limit);
+    BOOST_REQUIRE_MESSAGE(done, "the test coroutine did not finish in time");
+    if (error) std::rethrow_exception(error);
+}
+
+api_config digest_config(const fake_server& s, std::string priv = "priv") {
+    api_config c;
+    c.base_url = s.base_url();
+    c.creds.public_key = "pub";
+    c.creds.private_key = std::move(priv);
+    c.connect_timeout = 2000ms;
+    c.request_timeout = 2000ms;
+    return c;
+}
+
+/// The absolute path of a program found on PATH (run_process uses execve), or empty.
+std::string find_program(const std::string& name) {
+    const char* path = std::getenv("PATH");
+    std::string dirs = path ? path : "/usr/bin:/bin";
+    std::size_t start = 0;
+    while (start <= dirs.size()) {
+        auto end = dirs.find(':', start);
+        if (end == std::string::npos) end = dirs.size();
+        std::filesystem::path candidate = std::filesystem::path(dirs.substr(start, end - start)) / name;
+        if (::access(candidate.c_str(), X_OK) == 0) return candidate.string();
+        start = end + 1;
+    }
+    return {};
+}
+
+reply make_reply(http::status st, std::string body, std::string content_type = "application/json") {
+    reply r;
+    r.res.result(st);
+    r.res.set(http::field::content_type, content_type);
+    r.res.body() = std::move(body);
+    return r;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(client_fake_server)
+
+BOOST_AUTO_TEST_CASE(one_challenge_then_nonce_reuse) {
+    asio::io_context ioc;
+    fake_server srv(ioc);
+    counting_gate gate;
+    api_client client(ioc.get_executor(), digest_config(srv), gate);
+    auto session = client.make_session();
+    std::vector<api_call_result> results;
+    run(ioc, [&]() -> asio::awaitable<void> {
+        for (int i = 0; i < 5; ++i) results.push_back(co_await session->get_integration(group, "SLACK"));
+    });
+    BOOST_REQUIRE_EQUAL(results.size(), 5u);
+    for (std::size_t i = 0; i < results.size(); ++i) {
+        BOOST_TEST_CONTEXT("call " << i) {
+            BOOST_TEST((results[i].failure == attempt_failure::none));
+            BOOST_TEST(results[i].status == 200);
+            BOOST_TEST(results[i].requests_sent == (i == 0 ? 2 : 1));
+            BOOST_TEST(results[i].body.is_object());
+        }
+    }
+    BOOST_TEST(srv.requests == 6);  // N calls cost N+1 requests
+    BOOST_TEST(srv.challenges == 1);
+    BOOST_TEST(srv.connections == 1);
+    BOOST_TEST(srv.nc_violations == 0);
+    BOOST_TEST(gate.before == 6);
+    BOOST_TEST(gate.statuses.size() == 6u);
+    BOOST_TEST(gate.statuses.front() == 401);
+    BOOST_TEST(session->connections_opened() == 1u);
+    // The request line and headers.
+    BOOST_TEST(srv.log.back().target == "/api/public/v1.0/groups/" + group + "/integrations/SLACK");
+    BOOST_TEST(srv.log.back().accept == "application/json");
+    BOOST_TEST(srv.log.back().user_agent.find("cmbulk/") == 0u);
+    BOOST_TEST(srv.log.front().authorization.empty());
+    BOOST_TEST(srv.log.back().authorization.find("nc=00000005") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(stale_nonce_is_followed_transparently) {
+    asio::io_context ioc;
+    fake_server srv(ioc);
+    counting_gate gate;
+    api_client client(ioc.get_executor(), digest_config(srv), gate);
+    auto session = client.make_session();
+    api_call_result first, stale;
+    run(ioc, [&]() -> asio::awaitable<void> {
+        first = co_await session->get_integration(group, "SLACK");
+        srv.stale_next = true;
+        stale = co_await session->get_integration(group, "SLACK");
+    });
+    BOOST_TEST(first.status == 200);
+    BOOST_TEST(stale.status == 200);
+    BOOST_TEST(!stale.auth_failed);
+    BOOST_TEST(stale.requests_sent == 2);
+    BOOST_TEST(srv.stale_sent == 1);
+    BOOST_TEST(srv.challenges == 1);
+    BOOST_TEST(srv.requests == 4);
+}
+
+BOOST_AUTO_TEST_CASE(wrong_key_fails_definitively_with_two_requests) {
+    asio::io_context ioc;
+    fake_server srv(ioc);
+    counting_gate gate;
+    api_client client(ioc.get_executor(), digest_config(srv, "wrong-SECRET-key"), gate);
+    auto session = client.make_session();
+    api_call_result r;
+    run(ioc, [&]() -> asio::awaitable<void> { r = co_await session->get_integration(group, "SLACK"); });
+    BOOST_TEST(r.auth_failed);
+    BOOST_TEST(r.status == 401);
+    BOOST_TEST(r.requests_sent == 2);
+    BOOST_TEST(srv.requests == 2);
+    BOOST_TEST(r.detail.find("wrong-SECRET") == std::string::npos);
+    BOOST_TEST(r.detail.find("response=") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(stall_times_out_then_a_fresh_connection_works) {
+    asio::io_context ioc;
+    fake_server srv(ioc);
+    counting_gate gate;
+    auto cfg = digest_config(srv);
+    cfg.request_timeout = 300ms;
+    api_client client(ioc.get_executor(), cfg, gate);
+    auto session = client.make_session();
+    bool stall = true;
+    srv.handler = [&](const http::request<http::string_body>&) {
+        reply r = make_reply(http::status::ok, "{}");
+        if (stall) r.what = reply::kind::stall;
+        return r;
+    };
+    api_call_result timed_out, after;
+    std::chrono::steady_clock::duration took{};
+    run(ioc, [&]() -> asio::awaitable<void> {
+        auto t0 = std::chrono::steady_clock::now();
+        timed_out = co_await session->get_integration(group, "SLACK");
+        took = std::chrono::steady_clock::now() - t0;
+        stall = false;
+        after = co_await session->get_integration(group, "SLACK");
+    });
+    BOOST_TEST((timed_out.failure == attempt_failure::timeout));
+    BOOST_TEST(took < std::chrono::steady_clock::duration(2s));
+    BOOST_TEST(took >= std::chrono::steady_clock::duration(250ms));
+    BOOST_TEST(!timed_out.detail.empty());
+    BOOST_TEST(gate.statuses.at(1) == 0);  // the runner hears "no response"
+    BOOST_TEST((after.failure == attempt_failure::none));
+    BOOST_TEST(after.status == 200);
+    BOOST_TEST(srv.connections == 2);
+    BOOST_TEST(session->connections_opened() == 2u);
+    // The challenge is kept across reconnects: no second challenge.
+    BOOST_TEST(after.requests_sent == 1);
+    BOOST_TEST(srv.challenges == 1);
+}
+
+BOOST_AUTO_TEST_CASE(body_over_limit_is_bad_response) {
+    asio::io_context ioc;
+    fake_server srv(ioc);
+    counting_gate gate;
+    auto cfg = digest_config(srv);
+    cfg.body_limit = 1024;
+    api_client client(ioc.get_executor(), cfg, gate);
+    auto session = client.make_session();
+    srv.handler = [](const http::request<http::string_body>&) {
+        return make_reply(http::status::ok, "{\"pad\":\"" + std::string(4096, 'x') + "\"}");
+    };
+    api_call_result r;
+    run(ioc, [&]() -> asio::awaitable<void> { r = co_await session->get_integration(group, "SLACK"); });
+    BOOST_TEST((r.failure == attempt_failure::bad_response));
+    BOOST_TEST(r.detail.find("limit") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(reset_after_sending_is_reported) {
+    asio::io_context ioc;
+    fake_server srv(ioc);
+    counting_gate gate;
+    api_client client(ioc.get_executor(), digest_config(srv), gate);
+    auto session = client.make_session();
+    srv.handler = [](const http::request<http::string_body>&) {
+        reply r;
+        r.what = reply::kind::reset;
+        return r;
+    };
+    api_call_result r;
+    run(ioc, [&]() -> asio::awaitable<void> {
+        boost::json::object f;
+        f["apiToken"] = "xoxb-1";
+        f["teamName"] = "t";
+        r = co_await session->create_integration(group, "SLACK", f);
+    });
+    BOOST_TEST((r.failure == attempt_failure::reset_after_send));
+    BOOST_TEST(r.requests_sent == 2);
+    BOOST_TEST(r.detail.find("xoxb") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(connection_refused_is_connect_failed) {
+    asio::io_context ioc;
+    unsigned short dead_port;
+    {
+        tcp::acceptor a(ioc, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+        dead_port = a.local_endpoint().port();
+    }
+    counting_gate gate;
+    api_config cfg;
+    cfg.base_url = "http://127.0.0.1:" + std::to_string(dead_port);
+    cfg.creds.public_key = "pub";
+    cfg.creds.private_key = "priv";
+    api_client client(ioc.get_executor(), cfg, gate);
+    auto session = client.make_session();
+    api_call_result r;
+    run(ioc, [&]() -> asio::awaitable<void> { r = co_await session->get_integration(group, "SLACK"); });
+    BOOST_TEST((r.failure == attempt_failure::connect_failed));
+    BOOST_TEST(r.status == 0);
+}
+
+BOOST_AUTO_TEST_CASE(html_503_and_api_errors_and_rate_limit_headers) {
+    asio::io_context ioc;
+    fake_server srv(ioc);
+    counting_gate gate;
+    api_client client(ioc.get_executor(), digest_config(srv), gate);
+    auto session = client.make_session();
+    int call = 0;
+    srv.handler = [&](const http::request<http::string_body>&) {
+        ++call;
+        if (call == 1)
+            return make_reply(http::status::service_unavailable,
+                              "<html><head><title>503 Service Unavailable</title></head><body>x</body></html>",
+                              "text/html");
+        if (call == 2) {
+            auto r = make_reply(http::status::too_many_requests,
+                                R"({"detail":"Rate limit exceeded","error":429,"errorCode":"RATE_LIMITED_TOKEN_BUCKET","reason":"Too Many Requests"})");
+            r.res.set("RateLimit-Limit", "10");
+            r.res.set("RateLimit-Remaining", "0");
+            r.res.set(http::field::retry_after, "55");
+            return r;
+        }
+        return make_reply(http::status::not_found,
+                          R"({"detail":"The integration of type 'SLACK' is not configured for this group.","error":404,"errorCode":"INTEGRATION_NOT_CONFIGURED","reason":"Not Found"})");
+    };
+    api_call_result html, limited, missing;
+    run(ioc, [&]() -> asio::awaitable<void> {
+        html = co_await session->get_integration(group, "SLACK");
+        limited = co_await session->get_integration(group, "SLACK");
+        missing = co_await session->get_integration(group, "SLACK");
+    });
+    BOOST_TEST((html.failure == attempt_failure::none));
+    BOOST_TEST(html.status == 503);
+    BOOST_TEST(html.detail == "HTML error page");
+    BOOST_TEST(html.error_code.empty());
+    BOOST_TEST(html.body.is_null());
+
+    BOOST_TEST(limited.status == 429);
+    BOOST_TEST(limited.error_code == "RATE_LIMITED_TOKEN_BUCKET");
+    BOOST_TEST(limited.ratelimit_limit == 10);
+    BOOST_TEST(limited.ratelimit_remaining == 0);
+    BOOST_REQUIRE(limited.retry_after.has_value());
+    BOOST_TEST(limited.retry_after->count() == 55000);
+
+    BOOST_TEST(missing.status == 404);
+    BOOST_TEST(missing.error_code == "INTEGRATION_NOT_CONFIGURED");
+    BOOST_TEST(missing.detail.find("not configured") != std::string::npos);
+    BOOST_TEST(missing.ratelimit_remaining == -1);
+    BOOST_TEST(!missing.retry_after.has_value());
+    BOOST_TEST(gate.last_remaining == -1);
+}
+
+BOOST_AUTO_TEST_CASE(connection_close_is_honoured_and_bodies_carry_type) {
+    asio::io_context ioc;
+    fake_server srv(ioc);
+    counting_gate gate;
+    auto cfg = digest_config(srv);
+    cfg.api_flavor = flavor::atlas;
+    api_client client(ioc.get_executor(), cfg, gate);
+    auto session = client.make_session();
+    srv.handler = [&](const http::request<http::string_body>&) {
+        auto r = make_reply(http::status::ok, R"({"results":[],"totalCount":0})");
+        r.res.keep_alive(false);
+        return r;
+    };
+    api_call_result created, updated, deleted;
+    run(ioc, [&]() -> asio::awaitable<void> {
+        boost::json::object f;
+        f["apiToken"] = "xoxb-9";
+        f["channelName"] = "c";
+        created = co_await session->create_integration(group, "SLACK", f);
+        f["apiToken"] = "xoxb-10";
+        updated = co_await session->update_integration(group, "SLACK", f);
+        deleted = co_await session->delete_integration(group, "SLACK");
+    });
+    BOOST_TEST(created.status == 200);
+    BOOST_TEST(updated.status == 200);
+    BOOST_TEST(deleted.status == 200);
+    // The 401 challenge kept the connection; every 200 closed it.
+    BOOST_TEST(srv.connections == 3);
+    BOOST_TEST(srv.requests == 4);
+    BOOST_REQUIRE(srv.log.size() == 4u);
+    const auto& post = srv.log[1];
+    BOOST_TEST(post.method == "POST");
+    BOOST_TEST(post.target == "/api/atlas/v2/groups/" + group + "/integrations/SLACK");
+    BOOST_TEST(post.accept == "application/vnd.atlas.2023-01-01+json");
+    BOOST_TEST(post.content_type == "application/vnd.atlas.2023-01-01+json");
+    auto body = boost::json::parse(post.body).as_object();
+    BOOST_TEST(body.at("type").as_string() == "SLACK");
+    BOOST_TEST(body.at("apiToken").as_string() == "xoxb-9");
+    BOOST_TEST(srv.log[2].method == "PUT");
+    BOOST_TEST(boost::json::parse(srv.log[2].body).as_object().at("type").as_string() == "SLACK");
+    BOOST_TEST(srv.log[3].method == "DELETE");
+    BOOST_TEST(srv.log[3].body.empty());
+}
+
+BOOST_AUTO_TEST_CASE(listing_pages_targets) {
+    asio::io_context ioc;
+    fake_server srv(ioc);
+    counting_gate gate;
+    api_client client(ioc.get_executor(), digest_config(srv), gate);
+    auto session = client.make_session();
+    run(ioc, [&]() -> asio::awaitable<void> {
+        co_await session->list_integrations_page(group, 2, 50);
+        co_await session->list_projects_page("", 1, 500);
+        co_await session->list_projects_page("aaaaaaaaaaaaaaaaaaaaaaaa", 3, 100);
+    });
+    BOOST_REQUIRE(srv.log.size() == 4u);
+    BOOST_TEST(srv.log[1].target == "/api/public/v1.0/groups/" + group + "/integrations?pageNum=2&itemsPerPage=50");
+    BOOST_TEST(srv.log[2].target == "/api/public/v1.0/groups?pageNum=1&itemsPerPage=500");
+    BOOST_TEST(srv.log[3].target == "/api/public/v1.0/orgs/aaaaaaaaaaaaaaaaaaaaaaaa/groups?pageNum=3&itemsPerPage=100");
+}
+
+BOOST_AUTO_TEST_CASE(tls_self_signed_refused_unless_trusted_or_insecure) {
+    test::temp_dir dir;
+    auto cert = (dir / "cert.pem").string(), key = (dir / "key.pem").string();
+    test::run_options opts;
+    opts.timeout = 30s;
+    auto openssl = find_program("openssl");
+    BOOST_REQUIRE_MESSAGE(!openssl.empty(), "openssl is not on PATH");
+    auto gen = test::run_process({openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                                  "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", cert,
+                                  "-days", "2", "-subj", "/CN=localhost", "-addext",
+                                  "subjectAltName=DNS:localhost,IP:127.0.0.1"},
+                                 opts);
+    BOOST_REQUIRE_MESSAGE(gen.exit_code == 0, "openssl failed: " << gen.err);
+    auto server_ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
+    server_ctx->use_certificate_chain_file(cert);
+    server_ctx->use_private_key_file(key, asio::ssl::context::pem);
+
+    asio::io_context ioc;
+    fake_server srv(ioc, fake_server::auth_mode::digest, server_ctx);
+    counting_gate gate;
+    auto attempt = [&](api_config cfg) {
+        api_client client(ioc.get_executor(), cfg, gate);
+        auto session = client.make_session();
+        api_call_result r;
+        run(ioc, [&]() -> asio::awaitable<void> { r = co_await session->get_integration(group, "SLACK"); });
+        return r;
+    };
+    auto untrusted = attempt(digest_config(srv));
+    BOOST_TEST((untrusted.failure == attempt_failure::connect_failed));
+    BOOST_TEST(untrusted.detail.find("TLS") != std::string::npos);
+    BOOST_TEST(srv.requests == 0);
+
+    auto cfg = digest_config(srv);
+    cfg.cacert = cert;
+    auto trusted = attempt(cfg);
+    BOOST_TEST((trusted.failure == attempt_failure::none));
+    BOOST_TEST(trusted.status == 200);
+
+    cfg = digest_config(srv);
+    cfg.insecure = true;
+    auto insecure = attempt(cfg);
+    BOOST_TEST(insecure.status == 200);
+
+    // Trusted CA but the wrong name: 127.0.0.2 is not in the certificate.
+    cfg = digest_config(srv);
+    cfg.cacert = cert;
+    cfg.base_url = "https://127.0.0.2:" + std::to_string(srv.port());
+    auto wrong_name = attempt(cfg);
+    BOOST_TEST((wrong_name.failure == attempt_failure::connect_failed));
+}
+
+BOOST_AUTO_TEST_CASE(oauth_token_shared_cached_and_refreshed_once) {
+    asio::io_context ioc;
+    fake_server srv(ioc, fake_server::auth_mode::bearer);
+    counting_gate gate;
+    api_config cfg;
+    cfg.base_url = srv.base_url();
+    cfg.creds.client_id = "cid";
+    cfg.creds.client_secret = "csec";
+    cfg.request_timeout = 2000ms;
+    api_client client(ioc.get_executor(), cfg, gate);
+    auto s1 = client.make_session();
+    auto s2 = client.make_session();
+    std::vector<api_call_result> results;
+    int finished = 0;
+    run(ioc, [&]() -> asio::awaitable<void> {
+        // Two sessions ask at once: one token request, the other waits for it.
+        auto worker = [&](api_session* s) -> asio::awaitable<void> {
+            for (int i = 0; i < 3; ++i) results.push_back(co_await s->get_integration(group, "SLACK"));
+            ++finished;
+        };
+        asio::co_spawn(ioc, worker(s1.get()), [](std::exception_ptr e) { if (e) std::rethrow_exception(e); });
+        asio::co_spawn(ioc, worker(s2.get()), [](std::exception_ptr e) { if (e) std::rethrow_exception(e); });
+        for (int i = 0; i < 200 && finished < 2; ++i) {
+            asio::steady_timer t(ioc, 10ms);
+            co_await t.async_wait(asio::use_awaitable);
+        }
+        // The server revokes the token: one refresh, transparently.
+        srv.reject_bearer_once = true;
+        results.push_back(co_await s1->get_integration(group, "SLACK"));
+    });
+    BOOST_REQUIRE_EQUAL(finished, 2);
+    BOOST_REQUIRE_EQUAL(results.size(), 7u);
+    for (auto& r : results) BOOST_TEST(r.status == 200);
+    BOOST_TEST(srv.token_requests == 2);
+    BOOST_TEST(client.token_requests() == 2u);
+    BOOST_TEST(results.back().requests_sent == 3);  // rejected, token, resent
+    BOOST_TEST(srv.log.front().authorization.find("Basic ") == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(oauth_wrong_secret_is_auth_failed) {
+    asio::io_context ioc;
+    fake_server srv(ioc, fake_server::auth_mode::bearer);
+    counting_gate gate;
+    api_config cfg;
+    cfg.base_url = srv.base_url();
+    cfg.creds.client_id = "cid";
+    cfg.creds.client_secret = "WRONG-secret";
+    api_client client(ioc.get_executor(), cfg, gate);
+    auto s = client.make_session();
+    api_call_result r;
+    run(ioc, [&]() -> asio::awaitable<void> { r = co_await s->get_integration(group, "SLACK"); });
+    BOOST_TEST(r.auth_failed);
+    BOOST_TEST(r.status == 401);
+    BOOST_TEST(srv.requests == 1);  // only the token request
+    BOOST_TEST(r.detail.find("WRONG") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
