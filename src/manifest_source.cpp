@@ -312,9 +312,16 @@ private:
                            "cell longer than " + std::to_string(max_cell_bytes >> 20) + " MiB");
                 return;
             }
+            // Doubling near the cap would allocate up to twice the cap (and libstdc++'s reserve
+            // doubles too): once a cell is big, jump straight to the cap.
+            if (cell.size() == cell.capacity() && cell.capacity() >= 64 * 1024 &&
+                cell.capacity() < max_cell_bytes)
+                cell.reserve(max_cell_bytes);
             cell.push_back(ch);
         };
         auto end_cell = [&] {
+            // An oversized cell is an error already: keep none of it.
+            if (cell_too_long) cell = std::string();
             if (r.cells.size() < max_columns) {
                 if (!is_valid_utf8(cell))
                     r.errors.emplace_back(column_name(r.count), "invalid UTF-8");
