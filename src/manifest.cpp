@@ -607,7 +607,10 @@ validation_summary validate_manifest(const std::filesystem::path& path,
         if (s.errors.size() < opts.max_errors) s.errors.push_back(e);
     };
     auto flush = [&] {
-        while (file_errors_seen < r->errors().size()) add(r->errors()[file_errors_seen++]);
+        while (file_errors_seen < r->errors().size()) {
+            ++s.file_error_count;
+            add(r->errors()[file_errors_seen++]);
+        }
     };
     flush();
     while (auto row = r->next()) {

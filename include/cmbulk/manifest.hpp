@@ -147,6 +147,9 @@ struct validation_summary {
     std::uint64_t invalid_rows = 0;  ///< rows with at least one error
     std::vector<manifest_error> errors;  ///< in file order, at most max_errors
     std::uint64_t error_count = 0;       ///< every error found, including those past the cap
+    /// Errors of the file as a whole (cannot open, header, syntax that stops reading, empty
+    /// manifest, --set / --type): --skip-invalid cannot skip these, nothing may be applied.
+    std::uint64_t file_error_count = 0;
     std::string sha256;                  ///< of the file's bytes, lowercase hex
     bool ok() const { return error_count == 0; }
 };

@@ -238,6 +238,11 @@ BOOST_AUTO_TEST_CASE(reading_goes_on_after_a_bad_row) {
     BOOST_REQUIRE(c.errors.size() == 2u);
     BOOST_TEST(c.errors[0] == "m.csv:2: row has 3 cells, the header has 4");
     BOOST_TEST(c.errors[1] == "m.csv:4: row has 5 cells, the header has 4");
+    BOOST_TEST(c.summary.file_error_count == 0u);  // row errors: --skip-invalid may run the rest
+    c = validate_text(dir, "m.csv", slack_header + id1 + ",SLACK,t,team\n" + id2 + ",SLACK,\"t\n",
+                      opts_with_env());
+    BOOST_TEST(c.summary.rows == 1u);
+    BOOST_TEST(c.summary.file_error_count == 1u);  // the unterminated quote stops reading
 }
 
 BOOST_AUTO_TEST_CASE(oversized_cell_and_too_many_columns) {
