@@ -160,6 +160,45 @@ BOOST_AUTO_TEST_CASE(torn_tail_repaired_then_appending_works) {
     BOOST_TEST(!contains(text, "\"p\":\"5e2\n"));
 }
 
+BOOST_AUTO_TEST_CASE(only_the_last_line_may_be_torn) {
+    temp_dir d;
+    const std::string header = journal_header_line(sample_header()) + "\n";
+    const std::string good = journal_intent_line(ref(0), "POST") + "\n";
+    std::string err;
+    // A bad complete line followed by a partial one: two bad lines cannot come from one torn
+    // write, so this is refused, naming the complete one.
+    write_file(d / "two.jsonl", header + good + "{\"k\":\"outc\n{\"k\":\"in");
+    BOOST_TEST(contains(replay_error(d / "two.jsonl"), "two.jsonl:3:"));
+    // A header followed by a torn first record: valid, nothing recorded yet.
+    write_file(d / "h.jsonl", header + "{\"k\":\"intent\",\"ro");
+    auto r = replay_journal(d / "h.jsonl", err);
+    BOOST_REQUIRE_MESSAGE(r.has_value(), err);
+    BOOST_TEST(r->torn_tail_repaired);
+    BOOST_TEST(r->rows.empty());
+    BOOST_TEST(r->valid_bytes == header.size());
+    // A well-formed but senseless last record is not a torn write: refused.
+    write_file(d / "sense.jsonl", header + good + "{\"k\":\"outcome\",\"row\":0,\"p\":\"x\",\"t\":\"SLACK\",\"o\":\"won\"}\n");
+    BOOST_TEST(contains(replay_error(d / "sense.jsonl"), "sense.jsonl:3:"));
+    // A negative row index is refused.
+    write_file(d / "neg.jsonl", header + "{\"k\":\"intent\",\"row\":-1,\"p\":\"x\",\"t\":\"SLACK\",\"m\":\"POST\"}\n" + good);
+    BOOST_TEST(contains(replay_error(d / "neg.jsonl"), "neg.jsonl:2:"));
+}
+
+BOOST_AUTO_TEST_CASE(records_reach_the_file_before_the_fsync_interval) {
+    temp_dir d;
+    auto p = d / "j.jsonl";
+    std::string err;
+    auto w = journal_writer::create(p, sample_header(), err, std::chrono::hours(1));
+    BOOST_REQUIRE(w.has_value());
+    BOOST_REQUIRE((*w)->write_intent(ref(4), "PUT").has_value());
+    BOOST_TEST((*w)->dirty());  // written, not yet fsynced
+    auto r = replay_journal(p, err);  // another reader sees it at once
+    BOOST_REQUIRE_MESSAGE(r.has_value(), err);
+    BOOST_TEST(r->find(4)->intent_open);
+    BOOST_REQUIRE((*w)->sync().has_value());
+    BOOST_TEST(!(*w)->dirty());
+}
+
 BOOST_AUTO_TEST_CASE(truncated_header_is_an_error_naming_line_1) {
     auto err = replay_error(data("truncated_header.jsonl"));
     BOOST_TEST(contains(err, "truncated_header.jsonl:1:"), err);
