@@ -427,4 +427,40 @@ BOOST_AUTO_TEST_CASE(help_and_generate) {
     BOOST_TEST(c.call("GET", v1 + "/groups/" + first_id + "/integrations").json().at("totalCount").as_int64() == 0);
 }
 
+BOOST_AUTO_TEST_CASE(tls_threads_and_stall) {
+    temp_dir dir;
+    auto cert = (dir / "cert.pem").string(), key = (dir / "key.pem").string();
+    auto gen = run_process({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj",
+                            "/CN=127.0.0.1", "-days", "1", "-keyout", key, "-out", cert});
+    BOOST_REQUIRE_EQUAL(gen.exit_code, 0);
+    sim_process tls({"--seed", sample_seed(), "--tls-cert", cert, "--tls-key", key, "--threads", "2"});
+    curl_client c(tls.port(), demo_public, demo_private);
+    c.extra_args = {"--cacert", cert};
+    auto https = "https://127.0.0.1:" + std::to_string(tls.port());
+    auto r = c.call("GET", https + v1 + "/groups?itemsPerPage=2");
+    BOOST_TEST_REQUIRE(r.status == 200, r.body);
+    std::string next;
+    auto page = r.json();
+    for (auto& l : page.at("links").as_array())
+        if (str(l, "rel") == "next") next = str(l, "href");
+    BOOST_TEST(next.rfind(https + v1 + "/groups?pageNum=2", 0) == 0u, next);
+    BOOST_TEST(c.call("GET", next).status == 200);
+    // Plain HTTP to the TLS port gets no answer.
+    curl_client plain(tls.port(), demo_public, demo_private);
+    BOOST_TEST(plain.call("GET", v1 + "/groups").status != 200);
+
+    // A stall holds the request until the client gives up; the log says so.
+    sim_process stall({"--seed", sample_seed(), "--fault", "stall=1", "--stall-cap", "5"});
+    curl_client s(stall.port(), demo_public, demo_private);
+    s.extra_args = {"--max-time", "1"};
+    auto start = std::chrono::steady_clock::now();
+    BOOST_TEST(s.call("GET", v1 + "/groups").status != 200);  // curl reports the 401 it had before giving up
+    auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+    BOOST_TEST(waited.count() >= 900);
+    auto log = json::parse(http_request(stall.port(), "GET", "/__sim/requests").body).as_array();
+    BOOST_REQUIRE(!log.empty());
+    BOOST_TEST(log.back().at("fault").as_string() == "stall");
+    BOOST_TEST(log.back().at("status").as_int64() == 0);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

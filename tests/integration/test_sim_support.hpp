@@ -42,6 +42,7 @@ public:
         std::vector<std::string> argv{"/usr/bin/curl", "-s", "-S", "--max-time", "20", "-X", method,
                                       "-o", body_path.string(), "-D", head_path.string(),
                                       "-w", "%{http_code}"};
+        argv.insert(argv.end(), extra_args.begin(), extra_args.end());
         if (!user_.empty()) {
             argv.push_back("--digest");
             argv.push_back("-u");
@@ -92,6 +93,9 @@ public:
         std::filesystem::remove(body_path, ec);
         return out;
     }
+
+    /// More curl arguments for every call (e.g. "-k", "--max-time", "1").
+    std::vector<std::string> extra_args;
 
 private:
     temp_dir dir_;
