@@ -496,7 +496,8 @@ int run_apply(const apply_options& opts, std::ostream& out, std::ostream& err) {
     auto v = validate_manifest(opts.manifest, opts.manifest_opts);
     if (v.error_count > 0) {
         print_validation_errors(v, err);
-        if (!opts.skip_invalid || v.rows == 0 || v.invalid_rows == 0) {
+        // Errors of the file as a whole (syntax, header, empty) cannot be skipped row by row.
+        if (!opts.skip_invalid || v.rows == 0 || v.invalid_rows == 0 || v.file_error_count > 0) {
             err << opts.manifest.string() << ": " << v.error_count << " error(s) in "
                 << v.invalid_rows << " of " << v.rows << " rows; nothing was sent"
                 << (opts.skip_invalid ? "" : " (--skip-invalid runs the valid rows)") << "\n";
