@@ -3,15 +3,15 @@
 // creation) and header comparison for --resume. See journal.hpp.
 #include "cmbulk/journal.hpp"
 
-#include <boost/json.hpp>
-
-#include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <ctime>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
 #include <unordered_map>
 
 namespace cmbulk {
@@ -22,7 +22,9 @@ using boost::system::error_code;
 error_code sys_ec(int err) { return error_code(err, boost::system::system_category()); }
 error_code bad_journal() { return error_code(EINVAL, boost::system::generic_category()); }
 
-std::string_view clip_last4(std::string_view s) { return s.size() > 4 ? s.substr(s.size() - 4) : s; }
+std::string_view clip_last4(std::string_view s) {
+    return s.size() > 4 ? s.substr(s.size() - 4) : s;
+}
 
 int fsync_directory(const std::filesystem::path& dir) {
     int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -132,7 +134,8 @@ struct replay_state {
         fields f{v.as_object(), {}};
         auto kind = f.sv("k", true);
         if (!f.err.empty()) return f.err;
-        if (kind != "intent" && kind != "outcome") return "unknown record kind \"" + std::string(kind) + "\"";
+        if (kind != "intent" && kind != "outcome")
+            return "unknown record kind \"" + std::string(kind) + "\"";
         auto row = static_cast<std::uint64_t>(f.num("row", true));
         auto line = static_cast<std::uint64_t>(f.num("line", false));
         auto p = f.sv("p", true);
@@ -229,8 +232,9 @@ std::string journal_outcome_line(const journal_row_ref& row, const journal_outco
 // ---- replay ------------------------------------------------------------------------------------
 
 const journal_row_state* journal_replay::find(std::uint64_t row) const {
-    auto it = std::lower_bound(rows.begin(), rows.end(), row,
-                               [](const journal_row_state& s, std::uint64_t r) { return s.row < r; });
+    auto it =
+        std::lower_bound(rows.begin(), rows.end(), row,
+                         [](const journal_row_state& s, std::uint64_t r) { return s.row < r; });
     return it != rows.end() && it->row == row ? &*it : nullptr;
 }
 
@@ -254,11 +258,11 @@ boost::system::result<journal_replay> replay_journal(const std::filesystem::path
 
     replay_state st;
     bool have_header = false;
-    std::uint64_t line_no = 0;        // lines completed so far
-    std::uint64_t consumed = 0;       // file offset where `carry` starts
-    std::string carry;                // bytes of the current, unfinished line
-    std::string held;                 // the last complete line, not processed yet
-    std::uint64_t held_end = 0;       // file offset just after `held`'s newline
+    std::uint64_t line_no = 0;   // lines completed so far
+    std::uint64_t consumed = 0;  // file offset where `carry` starts
+    std::string carry;           // bytes of the current, unfinished line
+    std::string held;            // the last complete line, not processed yet
+    std::uint64_t held_end = 0;  // file offset just after `held`'s newline
     bool has_held = false;
 
     // Processes one complete line; `syntax` tells a line that is not JSON at all (what a torn
@@ -346,8 +350,11 @@ boost::system::result<journal_replay> replay_journal(const std::filesystem::path
 
 // ---- writer ------------------------------------------------------------------------------------
 
-journal_writer::journal_writer(std::filesystem::path path, int fd, std::chrono::milliseconds fsync_interval)
-    : path_(std::move(path)), fd_(fd), fsync_interval_(fsync_interval),
+journal_writer::journal_writer(std::filesystem::path path, int fd,
+                               std::chrono::milliseconds fsync_interval)
+    : path_(std::move(path)),
+      fd_(fd),
+      fsync_interval_(fsync_interval),
       last_sync_(std::chrono::steady_clock::now()) {}
 
 journal_writer::~journal_writer() { close(); }
@@ -368,7 +375,8 @@ boost::system::result<std::unique_ptr<journal_writer>> journal_writer::create(
     auto bail = [&](int err, const char* what) {
         ::close(fd);
         ::unlink(temp.c_str());
-        error_message = std::string("cannot ") + what + " journal " + path.string() + ": " + std::strerror(err);
+        error_message =
+            std::string("cannot ") + what + " journal " + path.string() + ": " + std::strerror(err);
         return sys_ec(err);
     };
     // write, fsync, rename, fsync the directory: the journal exists whole or not at all.
@@ -377,7 +385,8 @@ boost::system::result<std::unique_ptr<journal_writer>> journal_writer::create(
     if (::rename(temp.c_str(), path.c_str()) != 0) return bail(errno, "rename");
     if (int err = fsync_directory(path.parent_path())) {
         ::close(fd);
-        error_message = "cannot fsync the directory of journal " + path.string() + ": " + std::strerror(err);
+        error_message =
+            "cannot fsync the directory of journal " + path.string() + ": " + std::strerror(err);
         return sys_ec(err);
     }
     return std::unique_ptr<journal_writer>(new journal_writer(std::move(path), fd, fsync_interval));
@@ -391,7 +400,8 @@ boost::system::result<std::unique_ptr<journal_writer>> journal_writer::open_appe
     int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
     if (fd < 0) {
         int err = errno;
-        error_message = "cannot open journal " + path.string() + " for appending: " + std::strerror(err);
+        error_message =
+            "cannot open journal " + path.string() + " for appending: " + std::strerror(err);
         return sys_ec(err);
     }
     if (r->torn_tail_repaired) {
@@ -399,7 +409,8 @@ boost::system::result<std::unique_ptr<journal_writer>> journal_writer::open_appe
         if (::ftruncate(fd, static_cast<off_t>(r->valid_bytes)) != 0 || ::fsync(fd) != 0) {
             int err = errno;
             ::close(fd);
-            error_message = "cannot repair the torn tail of journal " + path.string() + ": " + std::strerror(err);
+            error_message = "cannot repair the torn tail of journal " + path.string() + ": " +
+                            std::strerror(err);
             return sys_ec(err);
         }
     }
@@ -423,11 +434,13 @@ boost::system::result<void> journal_writer::append(const std::string& line) {
     return {};
 }
 
-boost::system::result<void> journal_writer::write_intent(const journal_row_ref& row, std::string_view method) {
+boost::system::result<void> journal_writer::write_intent(const journal_row_ref& row,
+                                                         std::string_view method) {
     return append(journal_intent_line(row, method) + "\n");
 }
 
-boost::system::result<void> journal_writer::write_outcome(const journal_row_ref& row, const journal_outcome& o) {
+boost::system::result<void> journal_writer::write_outcome(const journal_row_ref& row,
+                                                          const journal_outcome& o) {
     return append(journal_outcome_line(row, o) + "\n");
 }
 
@@ -464,9 +477,10 @@ report_row journal_report_row(const journal_row_state& s) {
         r.secret_last4 = std::string(clip_last4(o.secret_last4));
     } else {
         r.result = outcome::not_run;
-        r.detail = s.intent_open ? "interrupted after a " + s.intent_method +
-                                       " was started; it may have landed (resume resolves it by a read)"
-                                 : "no outcome recorded";
+        r.detail = s.intent_open
+                       ? "interrupted after a " + s.intent_method +
+                             " was started; it may have landed (resume resolves it by a read)"
+                       : "no outcome recorded";
         if (s.last_outcome) r.attempts = s.last_outcome->attempts;
     }
     return r;
@@ -476,15 +490,19 @@ report_row journal_report_row(const journal_row_state& s) {
 
 std::vector<std::string> compare_headers(const journal_header& saved, const journal_header& now) {
     std::vector<std::string> out;
-    auto short_hash = [](const std::string& h) { return h.size() > 12 ? h.substr(0, 12) + "..." : h; };
+    auto short_hash = [](const std::string& h) {
+        return h.size() > 12 ? h.substr(0, 12) + "..." : h;
+    };
     if (saved.format_version != now.format_version)
-        out.push_back("journal format differs: version " + std::to_string(saved.format_version) + " vs " +
-                      std::to_string(now.format_version));
+        out.push_back("journal format differs: version " + std::to_string(saved.format_version) +
+                      " vs " + std::to_string(now.format_version));
     if (saved.manifest_sha256 != now.manifest_sha256)
         out.push_back("manifest changed (sha256 " + short_hash(saved.manifest_sha256) + " vs " +
                       short_hash(now.manifest_sha256) + ")");
-    if (saved.action != now.action) out.push_back("action differs: " + saved.action + " vs " + now.action);
-    if (saved.flavor != now.flavor) out.push_back("flavor differs: " + saved.flavor + " vs " + now.flavor);
+    if (saved.action != now.action)
+        out.push_back("action differs: " + saved.action + " vs " + now.action);
+    if (saved.flavor != now.flavor)
+        out.push_back("flavor differs: " + saved.flavor + " vs " + now.flavor);
     if (saved.base_url != now.base_url)
         out.push_back("base URL differs: " + saved.base_url + " vs " + now.base_url);
     // Options: the union of both key sets, in order.

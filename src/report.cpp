@@ -3,20 +3,20 @@
 // histogram and the run summary text. See report.hpp.
 #include "cmbulk/report.hpp"
 
-#include <boost/json.hpp>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <boost/json.hpp>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <cctype>
-#include <fcntl.h>
 #include <fstream>
 #include <sstream>
-#include <sys/stat.h>
-#include <unistd.h>
 
 namespace cmbulk {
 namespace {
@@ -26,11 +26,13 @@ constexpr std::array<outcome, 10> outcomes{
     outcome::failed,  outcome::invalid, outcome::not_run, outcome::verified,  outcome::mismatch};
 
 constexpr std::array<std::string_view, 11> columns{
-    "projectId", "type",       "action",      "outcome", "httpStatus", "errorCode",
-    "detail",    "attempts",   "durationMs",  "secretLast4", "line"};
+    "projectId", "type",     "action",     "outcome",     "httpStatus", "errorCode",
+    "detail",    "attempts", "durationMs", "secretLast4", "line"};
 
 /// Never more than four characters of a secret reach a report.
-std::string_view clip_last4(std::string_view s) { return s.size() > 4 ? s.substr(s.size() - 4) : s; }
+std::string_view clip_last4(std::string_view s) {
+    return s.size() > 4 ? s.substr(s.size() - 4) : s;
+}
 
 void append_csv_field(std::string& out, std::string_view v) {
     // RFC 4180: quote fields holding a comma, a quote or a line break; double the quotes.
@@ -70,7 +72,8 @@ bool parse_int(std::string_view s, Int& out) {
 /// Fills a row from column values in report_columns() order. Returns an error text or empty.
 std::string row_from_fields(const std::vector<std::string>& f, report_row& r) {
     if (f.size() != columns.size())
-        return "expected " + std::to_string(columns.size()) + " fields, found " + std::to_string(f.size());
+        return "expected " + std::to_string(columns.size()) + " fields, found " +
+               std::to_string(f.size());
     r.project_id = f[0];
     r.type = f[1];
     r.action = f[2];
@@ -128,16 +131,26 @@ std::string lower_ext(const std::filesystem::path& p) {
 
 std::string_view to_string(outcome o) {
     switch (o) {
-        case outcome::created: return "created";
-        case outcome::updated: return "updated";
-        case outcome::deleted: return "deleted";
-        case outcome::unchanged: return "unchanged";
-        case outcome::exists: return "exists";
-        case outcome::failed: return "failed";
-        case outcome::invalid: return "invalid";
-        case outcome::not_run: return "not-run";
-        case outcome::verified: return "verified";
-        case outcome::mismatch: return "mismatch";
+        case outcome::created:
+            return "created";
+        case outcome::updated:
+            return "updated";
+        case outcome::deleted:
+            return "deleted";
+        case outcome::unchanged:
+            return "unchanged";
+        case outcome::exists:
+            return "exists";
+        case outcome::failed:
+            return "failed";
+        case outcome::invalid:
+            return "invalid";
+        case outcome::not_run:
+            return "not-run";
+        case outcome::verified:
+            return "verified";
+        case outcome::mismatch:
+            return "mismatch";
     }
     return "failed";
 }
@@ -156,8 +169,10 @@ bool is_success(outcome o) {
         case outcome::deleted:
         case outcome::unchanged:
         case outcome::exists:
-        case outcome::verified: return true;
-        default: return false;
+        case outcome::verified:
+            return true;
+        default:
+            return false;
     }
 }
 
@@ -218,8 +233,8 @@ std::string to_json_object(const report_row& r) {
 
 // ---- report_writer ---------------------------------------------------------------------------
 
-report_writer::report_writer(std::filesystem::path path, std::filesystem::path temp, report_format format,
-                             int fd)
+report_writer::report_writer(std::filesystem::path path, std::filesystem::path temp,
+                             report_format format, int fd)
     : path_(std::move(path)), temp_path_(std::move(temp)), format_(format), fd_(fd) {
     buffer_.reserve(1 << 16);
     if (format_ == report_format::csv) {
@@ -233,9 +248,8 @@ report_writer::report_writer(std::filesystem::path path, std::filesystem::path t
     }
 }
 
-boost::system::result<std::unique_ptr<report_writer>> report_writer::open(std::filesystem::path path,
-                                                                          report_format format,
-                                                                          std::string& error_message) {
+boost::system::result<std::unique_ptr<report_writer>> report_writer::open(
+    std::filesystem::path path, report_format format, std::string& error_message) {
     auto temp = path;
     temp += ".tmp-" + std::to_string(::getpid());
     int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -244,7 +258,8 @@ boost::system::result<std::unique_ptr<report_writer>> report_writer::open(std::f
         error_message = "cannot create report " + temp.string() + ": " + sys_error(err);
         return boost::system::error_code(err, boost::system::system_category());
     }
-    return std::unique_ptr<report_writer>(new report_writer(std::move(path), std::move(temp), format, fd));
+    return std::unique_ptr<report_writer>(
+        new report_writer(std::move(path), std::move(temp), format, fd));
 }
 
 report_writer::~report_writer() {
@@ -312,7 +327,8 @@ boost::system::result<void> report_writer::commit() {
     if (::rename(temp_path_.c_str(), path_.c_str()) != 0)
         return error_code(errno, boost::system::system_category());
     committed_ = true;
-    if (int err = fsync_directory(path_.parent_path())) return error_code(err, boost::system::system_category());
+    if (int err = fsync_directory(path_.parent_path()))
+        return error_code(err, boost::system::system_category());
     return {};
 }
 
@@ -412,7 +428,8 @@ boost::system::result<std::vector<report_row>> read_report(const std::filesystem
         for (const auto& e : v.as_array()) {
             ++i;
             report_row r;
-            if (auto err = row_from_json(e, r); !err.empty()) return fail(1, "element " + std::to_string(i) + ": " + err);
+            if (auto err = row_from_json(e, r); !err.empty())
+                return fail(1, "element " + std::to_string(i) + ": " + err);
             rows.push_back(std::move(r));
         }
         return rows;
@@ -462,7 +479,8 @@ std::chrono::microseconds latency_histogram::percentile(double p) const {
     if (count_ == 0) return std::chrono::microseconds(0);
     p = std::clamp(p, 0.0, 100.0);
     // The rank of the p-th percentile (nearest-rank method), at least 1.
-    auto rank = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::ceil(p / 100.0 * count_)));
+    auto rank =
+        std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::ceil(p / 100.0 * count_)));
     std::uint64_t seen = 0;
     for (std::size_t i = 0; i < bucket_count; ++i) {
         seen += buckets_[i];
@@ -509,13 +527,15 @@ std::string format_summary(const run_summary& s) {
     if (first) out += " none finished";
     out += "\n";
     double secs = static_cast<double>(s.elapsed.count()) / 1000.0;
-    out += "requests " + std::to_string(s.requests) + " (" + std::to_string(s.throttled) + " x 429, " +
-           std::to_string(s.retries) + (s.retries == 1 ? " retry" : " retries") + ") in " + fixed1(secs) + " s";
+    out += "requests " + std::to_string(s.requests) + " (" + std::to_string(s.throttled) +
+           " x 429, " + std::to_string(s.retries) + (s.retries == 1 ? " retry" : " retries") +
+           ") in " + fixed1(secs) + " s";
     if (secs > 0) out += ", " + fixed1(static_cast<double>(s.requests) / secs) + " req/s";
     out += "\n";
     if (s.latency.count() > 0)
         out += "latency p50 " + human_latency(s.latency.percentile(50)) + ", p95 " +
-               human_latency(s.latency.percentile(95)) + ", max " + human_latency(s.latency.max()) + "\n";
+               human_latency(s.latency.percentile(95)) + ", max " + human_latency(s.latency.max()) +
+               "\n";
     return out;
 }
 

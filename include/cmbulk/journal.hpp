@@ -1,13 +1,11 @@
 // The checkpoint journal: an append-only JSON Lines file with a versioned header, an `intent`
 // record before each state-changing request and an `outcome` record when a row ends. Replay
 // drops a torn last line (and open_append cuts it off before appending) but refuses a bad header
-// or garbage in the middle with "file:line: ...". Never holds a secret (four last characters at most).
+// or garbage in the middle with "file:line: ...". Never holds a secret (four last characters at
+// most).
 #pragma once
 
-#include "cmbulk/report.hpp"
-
 #include <boost/system/result.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -16,6 +14,8 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "cmbulk/report.hpp"
 
 namespace cmbulk {
 
@@ -59,9 +59,9 @@ struct journal_outcome {
 struct journal_row_state {
     std::uint64_t row = 0, line = 0;
     std::string project_id, type, action;
-    bool intent_open = false;      ///< an intent without a later outcome: the change may have landed
-    std::string intent_method;     ///< HTTP method of the last intent ("POST", "PUT", "DELETE")
-    std::uint32_t intents = 0;     ///< intent records seen for this row (over all runs)
+    bool intent_open = false;   ///< an intent without a later outcome: the change may have landed
+    std::string intent_method;  ///< HTTP method of the last intent ("POST", "PUT", "DELETE")
+    std::uint32_t intents = 0;  ///< intent records seen for this row (over all runs)
     std::optional<journal_outcome> last_outcome;  ///< the last outcome record (last one wins)
 };
 
@@ -71,7 +71,7 @@ struct journal_replay {
     std::vector<journal_row_state> rows;  ///< sorted by row index, one entry per row seen
     bool torn_tail_repaired = false;      ///< a torn last line was dropped
     std::uint64_t records = 0;            ///< intent and outcome records read (header excluded)
-    std::uint64_t valid_bytes = 0;        ///< length of the file up to the end of the last good line
+    std::uint64_t valid_bytes = 0;  ///< length of the file up to the end of the last good line
     /// The state of manifest row `row`, or nullptr when the journal never mentions it.
     const journal_row_state* find(std::uint64_t row) const;
 };

@@ -3,9 +3,8 @@
 // it atomically; the run summary counts outcomes and keeps a bounded-memory latency histogram.
 #pragma once
 
-#include <boost/system/result.hpp>
-
 #include <array>
+#include <boost/system/result.hpp>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -90,7 +89,8 @@ public:
     const std::filesystem::path& temp_path() const { return temp_path_; }
 
 private:
-    report_writer(std::filesystem::path path, std::filesystem::path temp, report_format format, int fd);
+    report_writer(std::filesystem::path path, std::filesystem::path temp, report_format format,
+                  int fd);
     void write_raw(std::string_view s);
     void flush_buffer();
     std::filesystem::path path_, temp_path_;
@@ -139,8 +139,8 @@ struct run_summary {
     std::uint64_t throttled = 0;              ///< 429 answers
     std::uint64_t retries = 0;                ///< attempts after the first
     std::chrono::milliseconds elapsed{};
-    latency_histogram latency;                ///< per request
-    std::uint64_t total_rows = 0;             ///< manifest rows
+    latency_histogram latency;     ///< per request
+    std::uint64_t total_rows = 0;  ///< manifest rows
     /// Counts one finished row.
     void add(outcome o) { ++counts[o]; }
 };

@@ -1,20 +1,19 @@
 // Unit tests for the catalogue leaf: the type table (every type, required fields per flavor),
 // the API's masking rules for each kind of secret, masked-value detection, "did you mean" hints
 // and object id validation.
-#include "cmbulk/catalogue.hpp"
-
-#include <boost/test/unit_test.hpp>
-
 #include <array>
+#include <boost/test/unit_test.hpp>
 #include <string>
+
+#include "cmbulk/catalogue.hpp"
 
 using namespace cmbulk;
 
 BOOST_AUTO_TEST_SUITE(catalogue_suite)
 
 BOOST_AUTO_TEST_CASE(every_type_is_present) {
-    const char* names[] = {"PAGER_DUTY", "SLACK",      "OPS_GENIE", "VICTOR_OPS", "WEBHOOK",
-                           "MICROSOFT_TEAMS", "PROMETHEUS", "DATADOG", "NEW_RELIC"};
+    const char* names[] = {"PAGER_DUTY",      "SLACK",      "OPS_GENIE", "VICTOR_OPS", "WEBHOOK",
+                           "MICROSOFT_TEAMS", "PROMETHEUS", "DATADOG",   "NEW_RELIC"};
     BOOST_TEST(all_types().size() == std::size(names));
     for (auto n : names) {
         BOOST_TEST_CONTEXT("type " << n) {
@@ -85,8 +84,7 @@ BOOST_AUTO_TEST_CASE(field_kinds_and_secrecy) {
     BOOST_TEST(find_type("DATADOG")->find_field("region")->enum_values.size() == 6u);
     // Every enumeration has values, and no other kind has any.
     for (auto& t : all_types())
-        for (auto& f : t.fields)
-            BOOST_TEST_CONTEXT(t.name << "." << f.name) {
+        for (auto& f : t.fields) BOOST_TEST_CONTEXT(t.name << "." << f.name) {
                 BOOST_TEST((f.kind == field_kind::enumeration) == !f.enum_values.empty());
             }
 }
@@ -177,8 +175,8 @@ BOOST_AUTO_TEST_CASE(closest_name_hints) {
 BOOST_AUTO_TEST_CASE(object_ids) {
     BOOST_TEST(is_object_id("5e2211c17a3e5a48f5497de3"));
     BOOST_TEST(is_object_id("000000000000000000000000"));
-    BOOST_TEST(!is_object_id("5E2211C17A3E5A48F5497DE3"));  // lower case only
-    BOOST_TEST(!is_object_id("5e2211c17a3e5a48f5497de"));   // 23
+    BOOST_TEST(!is_object_id("5E2211C17A3E5A48F5497DE3"));   // lower case only
+    BOOST_TEST(!is_object_id("5e2211c17a3e5a48f5497de"));    // 23
     BOOST_TEST(!is_object_id("5e2211c17a3e5a48f5497de3a"));  // 25
     BOOST_TEST(!is_object_id("5e2211c17a3e5a48f5497dg3"));
     BOOST_TEST(!is_object_id(""));

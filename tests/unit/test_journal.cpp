@@ -2,14 +2,12 @@
 // (open intents, last outcome wins, torn tails repaired, bad headers and garbage in the middle
 // refused with file:line), writer round trips, appending after a repair, a 100k-row journal,
 // no secret on disk, and header comparison for --resume.
-#include "cmbulk/journal.hpp"
-
-#include "common/test_support.hpp"
-
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
-
 #include <chrono>
+
+#include "cmbulk/journal.hpp"
+#include "common/test_support.hpp"
 
 using namespace cmbulk;
 using cmbulk::test::read_file;
@@ -45,7 +43,9 @@ std::string replay_error(const std::filesystem::path& p) {
     return err;
 }
 
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+bool contains(const std::string& s, const std::string& part) {
+    return s.find(part) != std::string::npos;
+}
 
 }  // namespace
 
@@ -177,10 +177,15 @@ BOOST_AUTO_TEST_CASE(only_the_last_line_may_be_torn) {
     BOOST_TEST(r->rows.empty());
     BOOST_TEST(r->valid_bytes == header.size());
     // A well-formed but senseless last record is not a torn write: refused.
-    write_file(d / "sense.jsonl", header + good + "{\"k\":\"outcome\",\"row\":0,\"p\":\"x\",\"t\":\"SLACK\",\"o\":\"won\"}\n");
+    write_file(d / "sense.jsonl",
+               header + good +
+                   "{\"k\":\"outcome\",\"row\":0,\"p\":\"x\",\"t\":\"SLACK\",\"o\":\"won\"}\n");
     BOOST_TEST(contains(replay_error(d / "sense.jsonl"), "sense.jsonl:3:"));
     // A negative row index is refused.
-    write_file(d / "neg.jsonl", header + "{\"k\":\"intent\",\"row\":-1,\"p\":\"x\",\"t\":\"SLACK\",\"m\":\"POST\"}\n" + good);
+    write_file(d / "neg.jsonl",
+               header +
+                   "{\"k\":\"intent\",\"row\":-1,\"p\":\"x\",\"t\":\"SLACK\",\"m\":\"POST\"}\n" +
+                   good);
     BOOST_TEST(contains(replay_error(d / "neg.jsonl"), "neg.jsonl:2:"));
 }
 
@@ -191,7 +196,7 @@ BOOST_AUTO_TEST_CASE(records_reach_the_file_before_the_fsync_interval) {
     auto w = journal_writer::create(p, sample_header(), err, std::chrono::hours(1));
     BOOST_REQUIRE(w.has_value());
     BOOST_REQUIRE((*w)->write_intent(ref(4), "PUT").has_value());
-    BOOST_TEST((*w)->dirty());  // written, not yet fsynced
+    BOOST_TEST((*w)->dirty());        // written, not yet fsynced
     auto r = replay_journal(p, err);  // another reader sees it at once
     BOOST_REQUIRE_MESSAGE(r.has_value(), err);
     BOOST_TEST(r->find(4)->intent_open);
@@ -389,14 +394,16 @@ BOOST_AUTO_TEST_CASE(hundred_thousand_rows_replay) {
     auto r = replay_journal(p, err);
     auto took = std::chrono::steady_clock::now() - started;
     BOOST_REQUIRE_MESSAGE(r.has_value(), err);
-    BOOST_TEST_MESSAGE("replayed " << r->records << " records in "
-                                   << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
-                                   << " ms");
+    BOOST_TEST_MESSAGE("replayed "
+                       << r->records << " records in "
+                       << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
+                       << " ms");
     BOOST_TEST(r->records == 2 * n);
     BOOST_TEST(r->rows.size() == n);
     BOOST_TEST(!r->torn_tail_repaired);
     std::uint64_t done = 0;
-    for (auto& s : r->rows) done += s.last_outcome && s.last_outcome->result == outcome::created && !s.intent_open;
+    for (auto& s : r->rows)
+        done += s.last_outcome && s.last_outcome->result == outcome::created && !s.intent_open;
     BOOST_TEST(done == n);
     BOOST_TEST(r->find(n - 1)->line == n + 1);
 }

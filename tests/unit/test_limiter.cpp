@@ -1,11 +1,10 @@
 // Unit tests for the limiter leaf: the token bucket and the adaptive (AIMD) pacer, driven by a
 // fake clock (time points built by hand, starting an hour after the epoch and moved by the test),
 // so nothing here sleeps or depends on the machine's speed.
-#include "cmbulk/limiter.hpp"
-
 #include <boost/test/unit_test.hpp>
-
 #include <chrono>
+
+#include "cmbulk/limiter.hpp"
 
 using namespace cmbulk;
 using namespace std::chrono_literals;

@@ -1,14 +1,12 @@
 // Unit tests for the report module: outcome names, format by extension, each format written and
 // read back (with commas, quotes and newlines in the detail), the atomic commit (temp file gone,
 // an uncommitted writer leaves the old report intact), the latency histogram and the summary.
-#include "cmbulk/report.hpp"
-
-#include "common/test_support.hpp"
-
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
-
 #include <random>
+
+#include "cmbulk/report.hpp"
+#include "common/test_support.hpp"
 
 using namespace cmbulk;
 using cmbulk::test::read_file;
@@ -112,8 +110,8 @@ BOOST_AUTO_TEST_CASE(outcome_names_round_trip) {
 }
 
 BOOST_AUTO_TEST_CASE(success_outcomes) {
-    for (auto o : {outcome::created, outcome::updated, outcome::deleted, outcome::unchanged, outcome::exists,
-                   outcome::verified})
+    for (auto o : {outcome::created, outcome::updated, outcome::deleted, outcome::unchanged,
+                   outcome::exists, outcome::verified})
         BOOST_TEST_CONTEXT(to_string(o)) { BOOST_TEST(is_success(o)); }
     for (auto o : {outcome::failed, outcome::invalid, outcome::not_run, outcome::mismatch})
         BOOST_TEST_CONTEXT(to_string(o)) { BOOST_TEST(!is_success(o)); }
@@ -134,13 +132,15 @@ BOOST_AUTO_TEST_CASE(csv_round_trip_and_columns) {
     auto rows = sample_rows();
     check_same(write_and_read(d / "r.csv", report_format::csv, rows), rows);
     auto text = read_file(d / "r.csv");
-    BOOST_TEST(text.rfind("projectId,type,action,outcome,httpStatus,errorCode,detail,attempts,durationMs,"
-                          "secretLast4,line\n",
-                          0) == 0u);
+    BOOST_TEST(
+        text.rfind("projectId,type,action,outcome,httpStatus,errorCode,detail,attempts,durationMs,"
+                   "secretLast4,line\n",
+                   0) == 0u);
     BOOST_TEST(text.find("5e2211c17a3e5a48f5497de3,SLACK,create,created,200,,,1,12,7890,2\n") !=
                std::string::npos);
     // RFC 4180: the detail is quoted, inner quotes doubled, line breaks kept inside the quotes.
-    BOOST_TEST(text.find("\"bad value, \"\"quoted\"\"\nsecond line\r\nthird, with comma\"") != std::string::npos);
+    BOOST_TEST(text.find("\"bad value, \"\"quoted\"\"\nsecond line\r\nthird, with comma\"") !=
+               std::string::npos);
     BOOST_TEST(text.find(",not-run,") != std::string::npos);
 }
 
@@ -168,7 +168,9 @@ BOOST_AUTO_TEST_CASE(json_round_trip_is_one_array) {
     BOOST_REQUIRE(v.is_array());
     BOOST_TEST(v.as_array().size() == rows.size());
     auto& first = v.as_array()[0].as_object();
-    for (auto k : report_columns()) BOOST_TEST_CONTEXT(k) { BOOST_TEST(first.contains(k)); }
+    for (auto k : report_columns()) BOOST_TEST_CONTEXT(k) {
+            BOOST_TEST(first.contains(k));
+        }
     BOOST_TEST(first.at("outcome").as_string() == "created");
     BOOST_TEST(first.at("httpStatus").as_int64() == 200);
 }
@@ -205,7 +207,9 @@ BOOST_AUTO_TEST_CASE(never_more_than_four_secret_characters) {
     r.action = "create";
     r.secret_last4 = "xoxb-SECRET-TOKEN-1234";  // a caller mistake: the whole secret
     for (auto f : {report_format::csv, report_format::json, report_format::jsonl}) {
-        auto p = d / (f == report_format::csv ? "s.csv" : f == report_format::json ? "s.json" : "s.jsonl");
+        auto p = d / (f == report_format::csv    ? "s.csv"
+                      : f == report_format::json ? "s.json"
+                                                 : "s.jsonl");
         auto back = write_and_read(p, f, {r});
         BOOST_TEST(back.at(0).secret_last4 == "1234");
         BOOST_TEST(read_file(p).find("SECRET") == std::string::npos);
@@ -283,7 +287,8 @@ BOOST_AUTO_TEST_CASE(read_report_errors_name_file_and_line) {
     BOOST_TEST(!r.has_value());
     BOOST_TEST(err.find("bad.jsonl:2:") != std::string::npos);
     write_file(d / "bad.csv",
-               "projectId,type,action,outcome,httpStatus,errorCode,detail,attempts,durationMs,secretLast4,line\n"
+               "projectId,type,action,outcome,httpStatus,errorCode,detail,attempts,durationMs,"
+               "secretLast4,line\n"
                "a,SLACK,create,created,200,,,1,1,,2\n"
                "a,SLACK,create,exploded,200,,,1,1,,3\n");
     r = read_report(d / "bad.csv", std::nullopt, err);
@@ -298,11 +303,15 @@ BOOST_AUTO_TEST_CASE(histogram_percentiles_of_a_uniform_distribution) {
     // 1..100000 us, each once: p50 = 50000, p95 = 95000, p99 = 99000.
     for (int i = 1; i <= 100000; ++i) h.add(std::chrono::microseconds(i));
     BOOST_TEST(h.count() == 100000u);
-    BOOST_TEST(static_cast<double>(h.percentile(50).count()) == 50000.0, boost::test_tools::tolerance(0.02));
-    BOOST_TEST(static_cast<double>(h.percentile(95).count()) == 95000.0, boost::test_tools::tolerance(0.02));
-    BOOST_TEST(static_cast<double>(h.percentile(99).count()) == 99000.0, boost::test_tools::tolerance(0.02));
+    BOOST_TEST(static_cast<double>(h.percentile(50).count()) == 50000.0,
+               boost::test_tools::tolerance(0.02));
+    BOOST_TEST(static_cast<double>(h.percentile(95).count()) == 95000.0,
+               boost::test_tools::tolerance(0.02));
+    BOOST_TEST(static_cast<double>(h.percentile(99).count()) == 99000.0,
+               boost::test_tools::tolerance(0.02));
     BOOST_TEST(h.percentile(100).count() <= 100000);
-    BOOST_TEST(static_cast<double>(h.percentile(100).count()) == 100000.0, boost::test_tools::tolerance(0.02));
+    BOOST_TEST(static_cast<double>(h.percentile(100).count()) == 100000.0,
+               boost::test_tools::tolerance(0.02));
     BOOST_TEST(h.percentile(0).count() == 1);
     BOOST_TEST(h.max().count() == 100000);
 }

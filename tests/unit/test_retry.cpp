@@ -1,12 +1,11 @@
 // Unit tests for the retry leaf: which failures are retried, which leave the outcome unknown,
 // Retry-After parsing (seconds and HTTP dates against a fixed "now"), full-jitter backoff bounds
 // over many seeded draws, and the run-wide retry budget.
-#include "cmbulk/retry.hpp"
-
 #include <boost/test/unit_test.hpp>
-
 #include <chrono>
 #include <random>
+
+#include "cmbulk/retry.hpp"
 
 using namespace cmbulk;
 using namespace std::chrono_literals;
@@ -66,13 +65,17 @@ BOOST_AUTO_TEST_CASE(retry_after_seconds) {
     BOOST_TEST(parse_retry_after("86400").value() == milliseconds(std::chrono::minutes(10)));
     BOOST_TEST(parse_retry_after("120", 30s).value() == milliseconds(30000));
     // Huge (would overflow a 64-bit count of milliseconds) gives the cap, not garbage.
-    BOOST_TEST(parse_retry_after("99999999999999999999999").value() == milliseconds(std::chrono::minutes(10)));
+    BOOST_TEST(parse_retry_after("99999999999999999999999").value() ==
+               milliseconds(std::chrono::minutes(10)));
     BOOST_TEST(parse_retry_after("9999999999", 5s).value() == milliseconds(5000));
 }
 
 BOOST_AUTO_TEST_CASE(retry_after_garbage_and_negative) {
-    const char* bad[] = {"", "   ", "-5", "abc", "5s", "1.5", "+3", "Sun, 06 Nov 1994", "55 seconds",
-                         "Sun, 06 Nov 1994 08:49:37 PST"};
+    const char* bad[] = {"",           "   ",
+                         "-5",         "abc",
+                         "5s",         "1.5",
+                         "+3",         "Sun, 06 Nov 1994",
+                         "55 seconds", "Sun, 06 Nov 1994 08:49:37 PST"};
     for (auto v : bad) {
         BOOST_TEST_CONTEXT("value '" << v << "'") { BOOST_TEST(!parse_retry_after(v).has_value()); }
     }
