@@ -198,10 +198,11 @@ struct run_state {
     asio::steady_timer all_done;
     asio::steady_timer progress_timer;
     asio::steady_timer grace_timer;
+    asio::steady_timer sync_timer;
 
     run_state(const apply_options& o, std::ostream& e, asio::io_context& io)
         : opts(o), err(e), ioc(io), progress(e, o.progress), auth_ready(io), all_done(io),
-          progress_timer(io), grace_timer(io) {
+          progress_timer(io), grace_timer(io), sync_timer(io) {
         auth_ready.expires_at(asio::steady_timer::time_point::max());
         all_done.expires_at(asio::steady_timer::time_point::max());
     }
@@ -433,6 +434,17 @@ awaitable<void> watch_signals(run_state& st, asio::signal_set& signals) {
     for (auto* s : st.sessions) s->close();
 }
 
+/// fsyncs the checkpoint about once a second while records are waiting (each record already
+/// reached the OS with its own write; this bounds what a power cut can take).
+awaitable<void> sync_journal(run_state& st) {
+    while (st.workers_running > 0) {
+        st.sync_timer.expires_after(std::chrono::seconds(1));
+        auto [ec] = co_await st.sync_timer.async_wait(as_tuple_awaitable);
+        if (ec || st.workers_running == 0) break;
+        if (st.journal && st.journal->dirty()) st.note_journal(st.journal->sync());
+    }
+}
+
 awaitable<void> show_progress(run_state& st) {
     while (st.workers_running > 0) {
         st.progress_timer.expires_after(st.progress.interval());
@@ -632,6 +644,9 @@ int run_apply(const apply_options& opts, std::ostream& out, std::ostream& err) {
     asio::co_spawn(ioc, show_progress(st), [](std::exception_ptr e) {
         if (e) std::rethrow_exception(e);
     });
+    asio::co_spawn(ioc, sync_journal(st), [](std::exception_ptr e) {
+        if (e) std::rethrow_exception(e);
+    });
     asio::co_spawn(
         ioc,
         [&]() -> awaitable<void> {
@@ -639,6 +654,7 @@ int run_apply(const apply_options& opts, std::ostream& out, std::ostream& err) {
             signals.cancel();
             st.progress_timer.cancel();
             st.grace_timer.cancel();
+            st.sync_timer.cancel();
         },
         [](std::exception_ptr e) {
             if (e) std::rethrow_exception(e);
