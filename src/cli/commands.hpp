@@ -5,4 +5,5 @@
 namespace cmbulk::cli {
 int cmd_validate(int argc, char** argv);
 int cmd_apply(int argc, char** argv);
+int cmd_report(int argc, char** argv);
 }  // namespace cmbulk::cli

@@ -17,7 +17,8 @@ void print_main_help(std::ostream& o) {
          "Usage: cmbulk <command> [options]\n\n"
          "Commands:\n"
          "  validate MANIFEST   check a manifest offline (nothing is sent)\n"
-         "  apply MANIFEST      create, update, upsert or delete integrations row by row\n\n"
+         "  apply MANIFEST      create, update, upsert or delete integrations row by row\n"
+         "  report CHECKPOINT   write the report a checkpoint records (also mid-run)\n\n"
          "Run `cmbulk <command> --help` for a command's options.\n\n"
       << cli::exit_codes_help;
 }
@@ -40,6 +41,7 @@ int main(int argc, char** argv) {
         }
         if (cmd == "validate") return cli::cmd_validate(argc - 1, argv + 1);
         if (cmd == "apply") return cli::cmd_apply(argc - 1, argv + 1);
+        if (cmd == "report") return cli::cmd_report(argc - 1, argv + 1);
     } catch (const std::exception& e) {
         std::cerr << "cmbulk: internal error: " << e.what() << "\n";
         return exit_fatal;
