@@ -1,0 +1,81 @@
+// JSON Lines log events of `--log-format json` (see run_log.hpp). Boost.JSON does the escaping.
+#include "cmbulk/run_log.hpp"
+
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <ctime>
+
+namespace cmbulk {
+
+std::string utc_timestamp() {
+    auto now = std::chrono::system_clock::now();
+    auto t = std::chrono::system_clock::to_time_t(now);
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[40];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    char out[48];
+    std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(ms));
+    return out;
+}
+
+namespace {
+double ms_of(std::chrono::microseconds d) { return static_cast<double>(d.count()) / 1000.0; }
+}  // namespace
+
+std::string json_request_event(std::string_view ts, std::uint64_t line, std::string_view project_id,
+                               std::string_view type, std::string_view method, int attempt,
+                               int status, std::string_view failure,
+                               std::chrono::microseconds latency) {
+    boost::json::object o;
+    o["ts"] = ts;
+    o["event"] = "request";
+    o["line"] = line;
+    o["projectId"] = project_id;
+    o["type"] = type;
+    o["method"] = method;
+    o["attempt"] = attempt;
+    o["status"] = status;
+    o["failure"] = failure;
+    o["latencyMs"] = ms_of(latency);
+    return boost::json::serialize(o);
+}
+
+std::string json_row_event(std::string_view ts, const report_row& r) {
+    boost::json::object o;
+    o["ts"] = ts;
+    o["event"] = "row";
+    o["line"] = r.line;
+    o["projectId"] = r.project_id;
+    o["type"] = r.type;
+    o["action"] = r.action;
+    o["result"] = to_string(r.result);
+    o["httpStatus"] = r.http_status;
+    o["errorCode"] = r.error_code;
+    o["detail"] = r.detail;
+    o["attempts"] = r.attempts;
+    o["durationMs"] = r.duration_ms;
+    return boost::json::serialize(o);
+}
+
+std::string json_summary_event(std::string_view ts, const run_summary& s, int exit_status) {
+    boost::json::object o;
+    o["ts"] = ts;
+    o["event"] = "summary";
+    boost::json::object rows;
+    for (auto& [k, n] : s.counts)
+        if (n) rows[to_string(k)] = n;
+    o["rows"] = std::move(rows);
+    o["requests"] = s.requests;
+    o["throttled"] = s.throttled;
+    o["retries"] = s.retries;
+    o["elapsedMs"] = s.elapsed.count();
+    o["latencyP50Ms"] = ms_of(s.latency.percentile(50));
+    o["latencyP95Ms"] = ms_of(s.latency.percentile(95));
+    o["exitStatus"] = exit_status;
+    return boost::json::serialize(o);
+}
+
+}  // namespace cmbulk
