@@ -4,7 +4,9 @@
 set -euo pipefail
 CMBULK_PACKAGES=(cmake ninja-build g++ libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
                  libboost-program-options1.81-dev libboost-test1.81-dev libssl-dev curl
-                 python3 python3-requests openssl)
+                 python3 python3-requests openssl
+                 clang libclang-rt-14-dev  # clang: the libFuzzer targets (scripts/fuzz.sh)
+                 tinyproxy-bin chromium dpkg-dev)  # proxy test, HTML report test, .deb test
 missing=()
 for p in "${CMBULK_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

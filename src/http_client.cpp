@@ -6,7 +6,6 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/error.hpp>
-#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http/error.hpp>
@@ -15,11 +14,17 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/url/parse.hpp>
 
+#include <boost/beast/http/empty_body.hpp>
+
+#include <openssl/evp.h>
 #include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <cstdlib>
 #include <fstream>
 
 namespace cmbulk {
@@ -104,6 +109,103 @@ std::optional<http_endpoint> parse_url(std::string_view url, std::string& messag
     return ep;
 }
 
+proxy_environment proxy_environment_from_env() {
+    auto get = [](const char* lower_name, const char* upper_name) {
+        const char* v = std::getenv(lower_name);
+        if (!v || !*v) v = std::getenv(upper_name);
+        return v ? std::string(v) : std::string();
+    };
+    return {get("https_proxy", "HTTPS_PROXY"), get("http_proxy", "HTTP_PROXY"),
+            get("no_proxy", "NO_PROXY")};
+}
+
+std::optional<proxy_config> parse_proxy_url(std::string_view url, std::string& message) {
+    std::string text(url);
+    if (text.find("://") == std::string::npos) text = "http://" + text;
+    auto u = boost::urls::parse_uri(text);
+    // Never echo the URL: it may carry the proxy's password.
+    if (!u) {
+        message = "the proxy variable is not a valid URL";
+        return std::nullopt;
+    }
+    if (lower(u->scheme()) != "http") {
+        message = "unsupported proxy scheme '" + lower(u->scheme()) + "' (only http:// proxies)";
+        return std::nullopt;
+    }
+    if (!u->has_authority() || u->encoded_host().empty()) {
+        message = "the proxy URL has no host";
+        return std::nullopt;
+    }
+    proxy_config p;
+    p.endpoint.tls = false;
+    p.endpoint.host = u->host_type() == boost::urls::host_type::ipv6
+                          ? std::string(u->encoded_host_address())
+                          : std::string(u->host());
+    p.endpoint.port = u->has_port() ? std::to_string(u->port_number()) : "80";
+    if (p.endpoint.port == "0") {
+        message = "the proxy URL has an invalid port";
+        return std::nullopt;
+    }
+    p.endpoint.host_header = std::string(u->encoded_host_and_port());
+    p.display = "http://" + std::string(u->encoded_host()) + ":" + p.endpoint.port;
+    if (u->has_userinfo()) {
+        std::string cred = std::string(u->user()) + ":" + std::string(u->password());
+        std::string b64(4 * ((cred.size() + 2) / 3) + 1, '\0');
+        int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()),
+                                reinterpret_cast<const unsigned char*>(cred.data()),
+                                static_cast<int>(cred.size()));
+        b64.resize(static_cast<std::size_t>(n));
+        p.authorization = "Basic " + b64;
+    }
+    return p;
+}
+
+bool no_proxy_matches(std::string_view no_proxy, std::string_view host_in, std::string_view port) {
+    std::string host = lower(host_in);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    std::string list = lower(no_proxy);
+    std::size_t pos = 0;
+    while (pos <= list.size()) {
+        auto comma = list.find(',', pos);
+        std::string entry = list.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+        pos = comma == std::string::npos ? list.size() + 1 : comma + 1;
+        while (!entry.empty() && (entry.front() == ' ' || entry.front() == '\t')) entry.erase(0, 1);
+        while (!entry.empty() && (entry.back() == ' ' || entry.back() == '\t')) entry.pop_back();
+        if (entry.empty()) continue;
+        if (entry == "*") return true;
+        std::string entry_port;
+        if (entry.front() == '[') {  // [v6]:port
+            auto close = entry.find(']');
+            if (close == std::string::npos) continue;
+            if (close + 1 < entry.size() && entry[close + 1] == ':') entry_port = entry.substr(close + 2);
+            entry = entry.substr(1, close - 1);
+        } else if (std::count(entry.begin(), entry.end(), ':') == 1) {
+            auto colon = entry.find(':');
+            entry_port = entry.substr(colon + 1);
+            entry.erase(colon);
+        }
+        if (!entry_port.empty() && entry_port != port) continue;
+        if (!entry.empty() && entry.front() == '.') entry.erase(0, 1);
+        if (entry.empty()) continue;
+        if (host == entry) return true;
+        if (!is_ip_literal(host) && host.size() > entry.size() && host.ends_with(entry) &&
+            host[host.size() - entry.size() - 1] == '.')
+            return true;
+    }
+    return false;
+}
+
+std::optional<proxy_config> select_proxy(const http_endpoint& target, const proxy_environment& env,
+                                         std::string& message) {
+    message.clear();
+    const std::string& var = target.tls ? env.https_proxy : env.http_proxy;
+    if (var.empty() || no_proxy_matches(env.no_proxy, target.host, target.port)) return std::nullopt;
+    std::string why;
+    auto p = parse_proxy_url(var, why);
+    if (!p) message = std::string(target.tls ? "HTTPS_PROXY" : "HTTP_PROXY") + ": " + why;
+    return p;
+}
+
 bool is_loopback_host(std::string_view host) {
     std::string h = lower(host);
     if (h == "localhost" || (h.size() > 10 && h.ends_with(".localhost"))) return true;
@@ -148,7 +250,34 @@ std::shared_ptr<asio::ssl::context> make_tls_context(const std::string& cacert, 
 
 http_connection::http_connection(asio::any_io_executor ex, http_endpoint ep,
                                  std::shared_ptr<asio::ssl::context> tls_ctx, http_options opts)
-    : ex_(std::move(ex)), ep_(std::move(ep)), tls_ctx_(std::move(tls_ctx)), opts_(opts) {}
+    : ex_(std::move(ex)), ep_(std::move(ep)), tls_ctx_(std::move(tls_ctx)), opts_(opts) {
+    if (opts_.proxy_from_environment) proxy_ = select_proxy(ep_, proxy_environment_from_env(), proxy_error_);
+}
+
+asio::awaitable<std::string> http_connection::tunnel_(beast::tcp_stream& s) {
+    // HTTP CONNECT (RFC 9110 §9.3.6): a 2xx answer turns the connection into a byte tunnel to
+    // the target, over which TLS runs end to end. The proxy never sees the API's traffic.
+    http::request<http::empty_body> req{http::verb::connect, ep_.host_header.find(':') == std::string::npos
+                                                                 ? ep_.host_header + ":" + ep_.port
+                                                                 : ep_.host_header, 11};
+    req.set(http::field::host, req.target());
+    if (!proxy_->authorization.empty()) req.set(http::field::proxy_authorization, proxy_->authorization);
+    auto [wec, w] = co_await http::async_write(s, req, asio::as_tuple(asio::use_awaitable));
+    (void)w;
+    if (wec) co_return "proxy " + proxy_->display + ": sending CONNECT failed: " + wec.message();
+    http::response_parser<http::empty_body> parser;
+    parser.skip(true);  // a 2xx answer to CONNECT has no body
+    beast::flat_buffer buf;
+    auto [rec, r] = co_await http::async_read_header(s, buf, parser, asio::as_tuple(asio::use_awaitable));
+    (void)r;
+    if (rec) co_return "proxy " + proxy_->display + ": no answer to CONNECT: " + rec.message();
+    auto status = parser.get().result_int();
+    if (status / 100 != 2)
+        co_return "proxy " + proxy_->display + " refused the tunnel: HTTP " + std::to_string(status) +
+            (status == 407 ? " (proxy authentication required: check the proxy URL's user:password)" : "");
+    if (buf.size() != 0) co_return "proxy " + proxy_->display + ": unexpected bytes after CONNECT";
+    co_return std::string();
+}
 
 http_connection::~http_connection() { close(); }
 
@@ -202,13 +331,17 @@ asio::awaitable<http_exchange> http_connection::connect_() {
             if (!ec) resolver->cancel();
         });
     }
-    auto [rec, results] = co_await resolver->async_resolve(ep_.host, ep_.port,
+    if (!proxy_error_.empty()) co_return fail(proxy_error_);
+    const http_endpoint& hop = proxy_ ? proxy_->endpoint : ep_;  // the first hop: proxy or server
+    auto [rec, results] = co_await resolver->async_resolve(hop.host, hop.port,
                                                           asio::as_tuple(asio::use_awaitable));
     guard.cancel();
     if (rec) {
         if (rec == asio::error::operation_aborted)
-            co_return fail("resolving the host timed out after " + ms_text(timeout));
-        co_return fail("cannot resolve the host: " + rec.message());
+            co_return fail(std::string(proxy_ ? "resolving the proxy" : "resolving the host") +
+                           " timed out after " + ms_text(timeout));
+        co_return fail(std::string(proxy_ ? "cannot resolve the proxy: " : "cannot resolve the host: ") +
+                       rec.message());
     }
 
     auto stream = std::make_unique<beast::tcp_stream>(ex_);
@@ -224,9 +357,10 @@ asio::awaitable<http_exchange> http_connection::connect_() {
     auto [cec, endpoint] = co_await stream->async_connect(results, asio::as_tuple(asio::use_awaitable));
     (void)endpoint;
     if (cec) {
+        std::string where = proxy_ ? " (proxy " + proxy_->display + ")" : "";
         if (cec == beast::error::timeout)
-            co_return fail("connect timed out after " + ms_text(timeout));
-        co_return fail("connect failed: " + cec.message());
+            co_return fail("connect timed out after " + ms_text(timeout) + where);
+        co_return fail("connect failed: " + cec.message() + where);
     }
     ++opened_;
     boost::system::error_code ignored;
@@ -236,13 +370,25 @@ asio::awaitable<http_exchange> http_connection::connect_() {
         tcp_ = std::move(stream);
         co_return out;
     }
+    if (proxy_) {
+        if (timeout.count() > 0) stream->expires_after(remaining());
+        auto why = co_await tunnel_(*stream);
+        if (!why.empty()) co_return fail(why);
+    }
     if (!tls_ctx_) co_return fail("no TLS context for an https URL");
     tls_ = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(std::move(*stream), *tls_ctx_);
     // SNI (never for IP literals, RFC 6066 §3), and host-name verification unless verification
     // is off altogether (--insecure).
     if (!is_ip_literal(ep_.host)) SSL_set_tlsext_host_name(tls_->native_handle(), ep_.host.c_str());
-    if (SSL_CTX_get_verify_mode(tls_ctx_->native_handle()) != SSL_VERIFY_NONE)
-        tls_->set_verify_callback(asio::ssl::host_name_verification(ep_.host));
+    // Host-name verification by OpenSSL itself (not a verify callback), so a mismatch is
+    // reported as such ("hostname mismatch" / "IP address mismatch") rather than as a bare
+    // "certificate verify failed".
+    if (SSL_CTX_get_verify_mode(tls_ctx_->native_handle()) != SSL_VERIFY_NONE) {
+        int ok = is_ip_literal(ep_.host)
+                     ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(tls_->native_handle()), ep_.host.c_str())
+                     : SSL_set1_host(tls_->native_handle(), ep_.host.c_str());
+        if (ok != 1) co_return fail("cannot set up host-name verification for " + ep_.host);
+    }
     if (timeout.count() > 0)
         tls_->next_layer().expires_after(remaining());
     else
@@ -319,6 +465,13 @@ asio::awaitable<http_exchange> http_connection::exchange_(Stream& s,
 
 asio::awaitable<http_exchange> http_connection::send(http::request<http::string_body> req) {
     if (req.find(http::field::host) == req.end()) req.set(http::field::host, ep_.host_header);
+    if (proxy_ && !ep_.tls) {
+        // Plain http through a proxy: absolute-form request target (RFC 9112 §3.2.2).
+        if (!req.target().starts_with("http://"))
+            req.target("http://" + ep_.host_header + std::string(req.target()));
+        if (!proxy_->authorization.empty())
+            req.set(http::field::proxy_authorization, proxy_->authorization);
+    }
     req.version(11);
     req.prepare_payload();
     bool reused = false;

@@ -62,11 +62,45 @@ std::optional<http_endpoint> parse_url(std::string_view url, std::string& messag
 /// Whether a host is a loopback address or "localhost" (plain http is fine there).
 bool is_loopback_host(std::string_view host);
 
+/// An HTTP proxy (from HTTPS_PROXY / HTTP_PROXY): https targets go through a CONNECT tunnel,
+/// http targets as absolute-form requests.
+struct proxy_config {
+    http_endpoint endpoint;     ///< the proxy itself (http:// only)
+    std::string authorization;  ///< "Basic ..." from the URL's user-info, or empty; never logged
+    std::string display;        ///< "http://host:port" without credentials, for messages
+};
+
+/// The proxy variables, as read from the environment.
+struct proxy_environment {
+    std::string https_proxy, http_proxy, no_proxy;
+};
+
+/// Reads https_proxy/HTTPS_PROXY, http_proxy/HTTP_PROXY and no_proxy/NO_PROXY (the lowercase
+/// spelling wins when both are set, as in curl).
+proxy_environment proxy_environment_from_env();
+
+/// Parses `http://[user:password@]host[:port]` (port 80 when absent; a bare `host:port` is
+/// taken as http://). Credentials are percent-decoded into a Basic
+/// Proxy-Authorization value. Errors never echo the URL (it may hold a password).
+std::optional<proxy_config> parse_proxy_url(std::string_view url, std::string& message);
+
+/// Whether NO_PROXY excludes `host`:`port`: a comma-separated list of `*`, host names (matching
+/// the host and its subdomains; a leading dot is ignored), IP literals, each optionally with
+/// `:port`. Case-insensitive. Loopback is NOT excluded implicitly: add localhost,127.0.0.1.
+bool no_proxy_matches(std::string_view no_proxy, std::string_view host, std::string_view port);
+
+/// The proxy for a target: HTTPS_PROXY for https, HTTP_PROXY for http, none when NO_PROXY
+/// matches or the variable is empty. `message` is set (and nullopt returned) when the variable
+/// holds an unusable URL; `message` is left empty when there is simply no proxy.
+std::optional<proxy_config> select_proxy(const http_endpoint& target, const proxy_environment& env,
+                                         std::string& message);
+
 /// Timeouts and limits of one connection; zero timeouts mean "off".
 struct http_options {
     std::chrono::milliseconds connect_timeout{10000};  ///< resolve + TCP connect + TLS handshake
     std::chrono::milliseconds request_timeout{30000};  ///< write of the request + read of the response
     std::size_t body_limit = 16 * 1024 * 1024;          ///< largest response body accepted
+    bool proxy_from_environment = true;  ///< honour HTTPS_PROXY / HTTP_PROXY / NO_PROXY
 };
 
 /// A TLS client context: verify_peer, the system trust store or `cacert` (PEM), or no
@@ -110,6 +144,7 @@ private:
     boost::asio::awaitable<http_exchange> exchange_(
         Stream& s, boost::beast::http::request<boost::beast::http::string_body>& req, bool reused);
     bool peer_closed_() ;
+    boost::asio::awaitable<std::string> tunnel_(boost::beast::tcp_stream& s);
 
     boost::asio::any_io_executor ex_;
     http_endpoint ep_;
@@ -119,6 +154,8 @@ private:
     std::unique_ptr<boost::beast::ssl_stream<boost::beast::tcp_stream>> tls_;
     boost::beast::flat_buffer buffer_;
     std::uint64_t opened_ = 0;
+    std::optional<proxy_config> proxy_;  ///< the proxy this connection goes through, if any
+    std::string proxy_error_;            ///< an unusable proxy variable: every connect fails
 };
 
 }  // namespace cmbulk

@@ -2,6 +2,7 @@
 #include "cli_common.hpp"
 
 #include "cmbulk/catalogue.hpp"
+#include "cmbulk/config.hpp"
 #include "cmbulk/http_client.hpp"
 
 #include <boost/url/parse.hpp>
@@ -158,9 +159,13 @@ po::options_description server_options_desc() {
         ("cacert", po::value<std::string>(), "PEM file of CA certificates to trust")
         ("insecure", "do not verify the server's certificate (warns)")
         ("allow-http", "allow credentials over plain http:// to a non-loopback host")
+        ("config", po::value<std::string>(),
+         "config file (default $XDG_CONFIG_HOME/cmbulk/config); flag > environment > config")
         ("connect-timeout", po::value<double>()->default_value(10), "seconds (0: off)")
         ("request-timeout", po::value<double>()->default_value(30), "seconds per request (0: off)")
-        ("body-limit", po::value<std::size_t>()->default_value(16 * 1024 * 1024), "max response body bytes");
+        ("body-limit", po::value<std::size_t>()->default_value(16 * 1024 * 1024), "max response body bytes")
+        ("max-retry-after", po::value<double>()->default_value(60),
+         "seconds: longest server Retry-After honoured (longer ones are capped)");
     return server;
 }
 
@@ -186,6 +191,12 @@ bool fill_api_config(const po::variables_map& vm, api_config& cfg, std::string& 
     cfg.request_timeout = std::chrono::milliseconds(
         static_cast<long>(vm["request-timeout"].as<double>() * 1000));
     cfg.body_limit = vm["body-limit"].as<std::size_t>();
+    auto max_retry_after = vm["max-retry-after"].as<double>();
+    if (!(max_retry_after >= 0 && max_retry_after <= 86400)) {
+        msg = "--max-retry-after: expected 0 to 86400 seconds";
+        return false;
+    }
+    cfg.max_retry_after = std::chrono::milliseconds(static_cast<long>(max_retry_after * 1000));
     if (!load_credentials(vm, cfg.creds, msg)) return false;
     if (url->scheme() == "http" && !is_loopback_host(std::string(url->host())) &&
         !vm.count("allow-http")) {
@@ -209,11 +220,75 @@ bool parse_command_line(int argc, char** argv, const po::options_description& vi
         all.add(hidden);
         pos.add(positional, 1);
     }
+    if (!all.find_nothrow("config", false)) {
+        po::options_description cfg_opt;
+        cfg_opt.add_options()("config", po::value<std::string>());
+        all.add(cfg_opt);
+    }
     try {
         po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
         po::notify(vm);
     } catch (const po::error& e) {
         std::cerr << "cmbulk " << command << ": " << e.what() << "\n";
+        return false;
+    }
+    std::string msg;
+    if (!apply_config(all, vm, msg)) {
+        std::cerr << "cmbulk " << command << ": " << msg << "\n";
+        return false;
+    }
+    return true;
+}
+
+bool apply_config(const po::options_description& desc, po::variables_map& vm, std::string& msg) {
+    auto get = [](const char* n) { return static_cast<const char*>(std::getenv(n)); };
+    std::vector<config_entry> file_entries;
+    std::filesystem::path path;
+    bool explicit_path = vm.count("config") > 0;
+    if (explicit_path)
+        path = vm["config"].as<std::string>();
+    else if (!getenv_str("CMBULK_CONFIG").empty())
+        path = getenv_str("CMBULK_CONFIG"), explicit_path = true;
+    else
+        path = default_config_path(get);
+    if (!path.empty()) {
+        std::ifstream in(path, std::ios::binary);
+        if (!in) {
+            if (explicit_path) {
+                msg = "--config " + path.string() + ": cannot read it";
+                return false;
+            }
+        } else {
+            std::stringstream ss;
+            ss << in.rdbuf();
+            auto parsed = parse_config(ss.str(), path.string(), msg);
+            if (!parsed) return false;
+            file_entries = std::move(*parsed);
+        }
+    }
+    auto pair_set = [&](const char* a, const char* b) {
+        return !getenv_str(a).empty() && !getenv_str(b).empty();
+    };
+    bool env_creds = pair_set("CMBULK_PUBLIC_KEY", "CMBULK_PRIVATE_KEY") ||
+                     pair_set("MONGODB_ATLAS_PUBLIC_API_KEY", "MONGODB_ATLAS_PRIVATE_API_KEY") ||
+                     pair_set("CMBULK_CLIENT_ID", "CMBULK_CLIENT_SECRET") ||
+                     pair_set("MONGODB_ATLAS_CLIENT_ID", "MONGODB_ATLAS_CLIENT_SECRET");
+    auto merged = merge_config(config_from_environment(get), file_entries, env_creds);
+    // Stored after the command line: program_options keeps values already stored from flags
+    // (only defaults are replaced), which gives flag > environment > config.
+    std::vector<std::string> args;
+    for (auto& e : merged) {
+        if (!desc.find_nothrow(e.key, false)) continue;  // not an option of this subcommand
+        args.push_back("--" + e.key + "=" + e.value);
+    }
+    if (args.empty()) return true;
+    try {
+        po::store(po::command_line_parser(args).options(desc).run(), vm);
+        po::notify(vm);
+    } catch (const po::error& e) {
+        std::string where;
+        for (auto& m : merged) where += (where.empty() ? "" : ", ") + m.source;
+        msg = std::string(e.what()) + " (from the environment or config file: " + where + ")";
         return false;
     }
     return true;

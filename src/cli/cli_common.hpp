@@ -36,6 +36,12 @@ bool load_credentials(const po::variables_map& vm, credentials& c, std::string& 
 
 /// Parses argv with `visible` options plus one positional "manifest" (if `positional` is set);
 /// prints the error and returns false on a parse error.
+/// Stores option values from the environment (CMBULK_BASE_URL, ...) and the config file (--config,
+/// $CMBULK_CONFIG, or $XDG_CONFIG_HOME/cmbulk/config) under those already parsed from the
+/// command line: flag > environment > config. Keys this subcommand has no option for are skipped.
+/// False (with a message naming file:line) on a bad file or value. parse_command_line calls it.
+bool apply_config(const po::options_description& desc, po::variables_map& vm, std::string& msg);
+
 bool parse_command_line(int argc, char** argv, const po::options_description& visible,
                         const char* positional, po::variables_map& vm, const char* command);
 
