@@ -169,6 +169,12 @@ std::string join_www_authenticate(const http::response<http::string_body>& res) 
 
 void fill_from_response(api_call_result& r, const http::response<http::string_body>& res) {
     r.status = res.result_int();
+    if (r.status >= 300 && r.status <= 399) {
+        // Never followed: the Location could be another host, and the next request would carry
+        // credentials there. The Location itself is not echoed (it could hold anything).
+        r.detail = "HTTP " + std::to_string(r.status) + " redirect not followed (check --base-url)";
+        return;
+    }
     auto text = trim(res.body());
     if (text.empty()) return;
     boost::system::error_code ec;
@@ -261,7 +267,7 @@ asio::awaitable<api_call_result> api_session::perform_(http::verb method, std::s
         r.ratelimit_limit = header_number(res, "RateLimit-Limit");
         r.retry_after.reset();
         if (auto it = res.find(http::field::retry_after); it != res.end())
-            r.retry_after = parse_retry_after(it->value());
+            r.retry_after = parse_retry_after(it->value(), sh.cfg.max_retry_after);
         sh.gate->after_response(res.result_int(), r.ratelimit_remaining, r.ratelimit_limit,
                                 r.retry_after);
 

@@ -36,6 +36,8 @@ struct api_config {
     bool insecure = false;  ///< skip certificate verification (caller warns)
     std::chrono::milliseconds connect_timeout{10000}, request_timeout{30000};  ///< 0 = off
     std::size_t body_limit = 16 * 1024 * 1024;
+    /// Retry-After values are capped at this, so "come back in a year" cannot stall a run.
+    std::chrono::milliseconds max_retry_after{60000};
     std::string token_url;  ///< OAuth token endpoint; empty = base_url + "/api/oauth/token"
 };
 
