@@ -4,6 +4,7 @@
 # reset-after, truncate). Checks that every project got exactly one create, the report has every
 # row `created`, and samples the client's RSS each second (peak and at 10/50/90% of progress).
 # Usage: bench/soak.sh [ORGS:PROJECTS] [CONCURRENCY]   (default 10:10000 and 32)
+# Env: CMBULK_SOAK_BUILD=DIR (default build-release), CMBULK_SOAK_NO_BUILD=1 to skip building.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 world=${1:-10:10000}
@@ -12,8 +13,10 @@ build=${CMBULK_SOAK_BUILD:-build-release}
 work=$(mktemp -d /tmp/cmbulk-soak.XXXXXX)
 echo "soak: build $build, work dir $work"
 
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMBULK_BUILD_TESTS=OFF >/dev/null
-cmake --build "$build" -j "${CMBULK_JOBS:-2}" --target cmbulk cmbulk-sim >/dev/null
+if [ -z "${CMBULK_SOAK_NO_BUILD:-}" ]; then  # set it to use already built binaries in $build
+  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMBULK_BUILD_TESTS=OFF >/dev/null
+  cmake --build "$build" -j "${CMBULK_JOBS:-2}" --target cmbulk cmbulk-sim >/dev/null
+fi
 
 faults=(--fault 500=0.04 --fault 503-html=0.04 --fault 429=0.03
         --fault reset-before=0.03 --fault reset-after=0.03 --fault truncate=0.03)

@@ -5,6 +5,7 @@
 # Usage: scripts/fuzz.sh [SECONDS] [TARGET...]   (targets: fuzz_csv_manifest, fuzz_json_manifest, ...)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/deps.sh
 seconds=${1:-60}
 shift || true
 build=${CMBULK_FUZZ_BUILD:-build-fuzz}

@@ -304,7 +304,10 @@ std::unique_ptr<manifest_reader> manifest_reader::open(const std::filesystem::pa
         r->file_errors_.push_back(
             {"--type", 0, "", "unknown type " + in_quotes(opts.type) + did_you_mean(opts.type, types)});
     }
-    for (auto& [name, raw] : opts.set_fields) {
+    for (auto& set_field : opts.set_fields) {
+        // Plain references, not a structured binding: clang 14 cannot capture those in a lambda.
+        auto& name = set_field.first;
+        auto& raw = set_field.second;
         state::set_value sv{name, {}, false, false};
         auto fail = [&](std::string message) {
             r->file_errors_.push_back({"--set", 0, detail::printable(name), std::move(message)});

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <unordered_set>
 
 namespace cmbulk::detail {
 
@@ -135,6 +136,42 @@ std::string json_error_message(const boost::system::error_code& ec) {
     return "invalid JSON: " + ec.message();
 }
 
+/// The first key that occurs twice in the top-level object of a valid JSON text, or nullopt.
+/// Boost.JSON keeps only the last of duplicate keys, which would silently drop a value.
+std::optional<std::string> duplicate_top_level_key(std::string_view text) {
+    std::unordered_set<std::string> keys;
+    std::size_t depth = 0, string_start = 0;
+    std::string_view last_string;
+    bool in_string = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (in_string) {
+            if (c == '\\') {
+                ++i;
+            } else if (c == '"') {
+                in_string = false;
+                last_string = text.substr(string_start, i + 1 - string_start);
+            }
+            continue;
+        }
+        if (c == '"') {
+            in_string = true;
+            string_start = i;
+        } else if (c == '{' || c == '[') {
+            ++depth;
+        } else if (c == '}' || c == ']') {
+            --depth;
+        } else if (c == ':' && depth == 1) {
+            boost::system::error_code ec;
+            auto key = boost::json::parse(last_string, ec);
+            if (ec || !key.is_string()) continue;
+            std::string k(key.get_string());
+            if (!keys.insert(k).second) return k;
+        }
+    }
+    return std::nullopt;
+}
+
 /// Parses one element's text into row.obj, or records why it cannot.
 void parse_element(const std::string& text, raw_row& row) {
     boost::json::parse_options po;
@@ -149,6 +186,11 @@ void parse_element(const std::string& text, raw_row& row) {
     if (!v.is_object()) {
         row.errors.push_back({row.line, "", "expected an object, got " +
                                                 std::string(boost::json::to_string(v.kind()))});
+        row.unusable = true;
+        return;
+    }
+    if (auto dup = duplicate_top_level_key(text)) {
+        row.errors.push_back({row.line, printable(*dup), "key given twice in one object"});
         row.unusable = true;
         return;
     }

@@ -35,7 +35,13 @@ std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view valu
     std::string s(value);
     const char* end = strptime(s.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
     if (!end || *end != '\0') return std::nullopt;
-    auto when = std::chrono::system_clock::from_time_t(timegm(&tm));
+    // Decide far-off dates on time_t first: system_clock counts nanoseconds in libstdc++ and
+    // overflows past the year 2262 (fuzzer finding: "Wed, 21 Oct 5569 07:28:00 GMT").
+    const std::time_t t = timegm(&tm);
+    const std::time_t n = std::chrono::system_clock::to_time_t(now);
+    if (t < n) return std::chrono::milliseconds(0);
+    if (t - n > std::chrono::duration_cast<std::chrono::seconds>(cap).count() + 1) return cap;
+    auto when = std::chrono::system_clock::from_time_t(t);
     if (when <= now) return std::chrono::milliseconds(0);
     return std::min(std::chrono::duration_cast<std::chrono::milliseconds>(when - now), cap);
 }
