@@ -2,6 +2,7 @@
 #include "cmbulk/pacing.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 namespace cmbulk {
 namespace {
@@ -23,7 +24,10 @@ std::optional<server_rate_hint> parse_rate_hint(const boost::json::value& body) 
     if (a.size() < 5) return std::nullopt;
     double capacity = number(a[2]), refill = number(a[3]), period = number(a[4]);
     if (capacity <= 0 || refill <= 0 || period <= 0) return std::nullopt;
-    return server_rate_hint{capacity, refill / period};
+    // Boost.JSON reads 1e999 as infinity (fuzzer finding): only finite, positive paces count.
+    const double per_second = refill / period;
+    if (!std::isfinite(capacity) || !std::isfinite(per_second) || per_second <= 0) return std::nullopt;
+    return server_rate_hint{capacity, per_second};
 }
 
 rate_controller::rate_controller(pacing_params params, time_point now)

@@ -184,6 +184,21 @@ BOOST_AUTO_TEST_CASE(retry_after_date_far_in_the_future) {
     BOOST_TEST(soon->count() == 10'500);
 }
 
+// Found by fuzz_api_response: a 429 body whose parameters hold 1e999 (Boost.JSON: infinity)
+// gave an infinite refill rate to the pacer. Such hints are now ignored.
+BOOST_AUTO_TEST_CASE(rate_hint_with_infinite_numbers) {
+    auto text = read_file(corpus_root / "api_response/crash-rate-hint-infinite-refill");
+    auto v = boost::json::parse(text);
+    BOOST_TEST(!cmbulk::parse_rate_hint(v).has_value());
+    auto inf_capacity = boost::json::parse(R"({"parameters":["/x",1,1e999,10,1]})");
+    BOOST_TEST(!cmbulk::parse_rate_hint(inf_capacity).has_value());
+    auto tiny = boost::json::parse(R"({"parameters":["/x",1,10,1e-300,1e300]})");
+    BOOST_TEST(!cmbulk::parse_rate_hint(tiny).has_value());  // 1e-600/s underflows to 0
+    auto good = boost::json::parse(R"({"parameters":["/x",1,100,10,2]})");
+    BOOST_REQUIRE(cmbulk::parse_rate_hint(good).has_value());
+    BOOST_TEST(cmbulk::parse_rate_hint(good)->refill_per_second == 5.0);
+}
+
 // Found by the malformed-manifest corpus (json_duplicate_key.json): Boost.JSON keeps the last of
 // two equal keys, so {"apiToken":"a",...,"apiToken":"b"} silently sent "b". Now an error.
 BOOST_AUTO_TEST_CASE(json_key_given_twice_is_an_error) {
