@@ -58,7 +58,7 @@ add("csv_no_header.csv", GOOD + GOOD.replace(P.encode(), Q.encode()), 1, "data w
 add("csv_empty_file.csv", b"", 1, "zero bytes")
 add("csv_header_only.csv", H, 1, "header without rows")
 add("csv_unknown_column.csv", b"projectId,type,apiTokn,teamName\n" + (P + ",SLACK,tok-12345,team\n").encode(), 1, "misspelt column")
-add("csv_missing_projectid_column.csv", b"type,apiToken,teamName\nSLACK,tok-12345,team\n", 1, "no projectId column")
+add("csv_missing_projectid_column.csv", b"type,apiToken,teamName\nSLACK,tok-12345,team\n", 2, "no projectId column")
 # --- CSV: values ---
 add("csv_bad_id_short.csv", H + b"5e2211c17a3e,SLACK,tok-12345,team,#a\n", 2, "id too short")
 add("csv_bad_id_nonhex.csv", H + b"5e2211c17a3e5a48f5497deg,SLACK,tok-12345,team,#a\n", 2, "id with a non-hex digit")
