@@ -274,7 +274,7 @@ asio::awaitable<std::string> http_connection::tunnel_(beast::tcp_stream& s) {
     auto status = parser.get().result_int();
     if (status / 100 != 2)
         co_return "proxy " + proxy_->display + " refused the tunnel: HTTP " + std::to_string(status) +
-            (status == 407 ? " (proxy authentication required: check the proxy URL's user:password)" : "");
+            (status == 407 || status == 401 ? " (proxy authentication required: check the proxy URL's user:password)" : "");
     if (buf.size() != 0) co_return "proxy " + proxy_->display + ": unexpected bytes after CONNECT";
     co_return std::string();
 }

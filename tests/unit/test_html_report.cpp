@@ -41,7 +41,7 @@ BOOST_AUTO_TEST_CASE(timeline_counts_per_second) {
     BOOST_TEST(b[1] == 1u);   // <= 2 ms: 1.5 ms
     BOOST_TEST(b[2] == 1u);   // <= 5 ms: 3 ms
     BOOST_TEST(b[5] == 1u);   // <= 50 ms: 40 ms
-    BOOST_TEST(b[12] == 1u);  // <= 30 s: 12 s (open last bucket is index 14)
+    BOOST_TEST(b[13] == 1u);  // <= 30 s: 12 s (open last bucket is index 14)
     BOOST_TEST(b[14] == 0u);
 }
 
