@@ -19,8 +19,12 @@ std::string_view to_string(plan_request r) {
     return "GET";
 }
 
-row_plan::row_plan(plan_action action, std::string sent_secret_last4, bool resolve_first)
-    : action_(action), sent_last4_(std::move(sent_secret_last4)), ambiguous_(resolve_first) {}
+row_plan::row_plan(plan_action action, std::string sent_secret_last4, bool resolve_first,
+                   plan_checks checks)
+    : action_(action),
+      sent_last4_(std::move(sent_secret_last4)),
+      ambiguous_(resolve_first),
+      checks_(checks) {}
 
 plan_step row_plan::send(plan_request r, std::chrono::milliseconds delay) {
     current_ = r;
@@ -49,16 +53,29 @@ plan_step row_plan::start(retry_policy& policy) {
     policy.budget.on_first_attempt();
     // A read comes first when a previous run may have landed the change already, and for upsert
     // (which must know whether to create or update).
-    if (ambiguous_ || action_ == plan_action::upsert) return send(plan_request::get);
+    // --skip-unchanged reads first too (a delete needs no read: a missing one is `unchanged`).
+    if (ambiguous_ || action_ == plan_action::upsert ||
+        (checks_.skip_unchanged && action_ != plan_action::del))
+        return send(plan_request::get);
     return write_request();
 }
 
 plan_step row_plan::finish(outcome o, const plan_response& r) {
+    // --verify: a write that succeeded is read back before the row ends.
+    if (checks_.verify && !verifying_ &&
+        (o == outcome::created || o == outcome::updated || o == outcome::deleted)) {
+        verifying_ = true;
+        written_ = o;
+        failed_tries_ = 0;
+        throttled_tries_ = 0;
+        return send(plan_request::get);
+    }
     result_ = o;
     status_ = r.status;
     error_code_ = r.error_code;
     if (!r.detail.empty() && (o == outcome::failed || o == outcome::exists || o == outcome::unchanged))
         detail_ = r.detail;
+    if (o == outcome::mismatch) detail_ = r.found_differences.empty() ? "differs" : r.found_differences;
     plan_step s;
     s.kind = plan_step::done;
     return s;
@@ -86,11 +103,41 @@ plan_step row_plan::retry_or_fail(const plan_response& r, plan_request again, re
     // A 429's Retry-After is honoured by the run-wide pause; other waits are this row's backoff.
     std::chrono::milliseconds delay{0};
     if (!throttled) delay = backoff_delay(policy.backoff, used, r.retry_after, policy.rng);
-    return send(again, delay);
+    auto s = send(again, delay);
+    s.retry = true;
+    return s;
+}
+
+plan_step row_plan::after_verify_read(const plan_response& r, retry_policy& policy) {
+    bool ok = r.failure == attempt_failure::none;
+    if (ok && r.status == 200) {
+        bool good = action_ != plan_action::del &&
+                    (r.found == found_state::same || r.found == found_state::uncertain);
+        if (action_ == plan_action::del) {
+            auto copy = r;
+            copy.found_differences = "still configured after the delete";
+            return finish(outcome::mismatch, copy);
+        }
+        return finish(good ? outcome::verified : outcome::mismatch, r);
+    }
+    if (ok && r.status == 404 && r.error_code == "INTEGRATION_NOT_CONFIGURED") {
+        if (action_ == plan_action::del) return finish(outcome::verified, r);
+        auto copy = r;
+        copy.found_differences = "not configured after the write";
+        return finish(outcome::mismatch, copy);
+    }
+    if (is_retryable(r.status, r.failure)) return retry_or_fail(r, plan_request::get, policy);
+    return fail(r, std::string(to_string(written_)) + ", but the verification read failed: " +
+                       (r.detail.empty() ? std::string("HTTP ") + std::to_string(r.status) : r.detail));
 }
 
 plan_step row_plan::after_read(const plan_response& r, retry_policy& policy) {
+    if (verifying_) return after_verify_read(r, policy);
     if (r.failure == attempt_failure::none && r.status == 200) {
+        // --skip-unchanged: what is there already is what the row says (a resolving read after an
+        // ambiguous write keeps its own rules below).
+        if (checks_.skip_unchanged && !ambiguous_ && r.found == found_state::same)
+            return finish(outcome::unchanged, r);
         switch (action_) {
             case plan_action::create:
                 // Ours if the server shows the secret we sent (the masked last four match).

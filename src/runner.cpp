@@ -4,11 +4,15 @@
 #include "cmbulk/runner.hpp"
 
 #include "cmbulk/catalogue.hpp"
+#include "cmbulk/compare.hpp"
 #include "cmbulk/exit_status.hpp"
+#include "cmbulk/html_report.hpp"
 #include "cmbulk/journal.hpp"
 #include "cmbulk/progress.hpp"
 #include "cmbulk/report.hpp"
 #include "cmbulk/row_plan.hpp"
+#include "cmbulk/run_log.hpp"
+#include "cmbulk/run_support.hpp"
 #include "cmbulk/version.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -101,48 +105,6 @@ boost::json::object masked_fields(const manifest_row& row) {
     return out;
 }
 
-/// The run-wide gate: every HTTP request the api layer sends waits here first.
-class run_gate final : public request_gate {
-public:
-    run_gate(asio::any_io_executor ex, pacing_params params)
-        : ex_(ex), ctl_(params, clock_type::now()) {}
-
-    awaitable<void> before_request() override {
-        auto wait = ctl_.reserve(clock_type::now());
-        asio::steady_timer timer(ex_);
-        while (wait > duration::zero()) {
-            timer.expires_after(wait);
-            co_await timer.async_wait(as_tuple_awaitable);
-            // A Retry-After pause may have begun while we waited: honour it too.
-            auto now = clock_type::now();
-            wait = now < ctl_.paused_until() ? ctl_.paused_until() - now : duration::zero();
-        }
-        ++requests_;
-    }
-
-    void after_response(int status, double remaining, double limit,
-                        std::optional<std::chrono::milliseconds> retry_after) override {
-        pacing_feedback fb;
-        fb.status = status;
-        fb.remaining = remaining;
-        fb.limit = limit;
-        fb.retry_after = retry_after;
-        ctl_.on_response(clock_type::now(), fb);
-        if (status == 429) ++throttled_;
-    }
-
-    void apply_hint(const server_rate_hint& h) { ctl_.apply_hint(clock_type::now(), h); }
-    std::uint64_t requests() const { return requests_; }
-    std::uint64_t throttled() const { return throttled_; }
-    double current_rate() const { return ctl_.current_rate(); }
-
-private:
-    asio::any_io_executor ex_;
-    rate_controller ctl_;
-    std::uint64_t requests_ = 0;
-    std::uint64_t throttled_ = 0;
-};
-
 /// A row taken from the manifest, with what resume knows about it.
 struct work_item {
     manifest_row row;
@@ -178,6 +140,7 @@ struct run_state {
     retry_policy policy;
     resume_state resumed;
     run_summary summary;
+    run_timeline timeline;  ///< per-second counters and failed rows for --html-report
     progress_meter progress;
 
     // Dispatch.
@@ -207,7 +170,12 @@ struct run_state {
         all_done.expires_at(asio::steady_timer::time_point::max());
     }
 
-    void release_auth_gate() { auth_ready.cancel(); }
+    bool auth_gate_open = false;
+    /// Lets the waiting workers go (a cancel wakes only those already waiting, hence the flag).
+    void release_auth_gate() {
+        auth_gate_open = true;
+        auth_ready.cancel();
+    }
 
     journal_row_ref row_ref(const work_item& item) const {
         return journal_row_ref{item.row.index, item.row.line, item.row.project_id, item.row.type,
@@ -254,6 +222,8 @@ struct run_state {
         }
         ++rows_done;
         progress.update(rows_done, failed_rows, gate ? gate->requests() : 0);
+        timeline.on_row(r);
+        if (opts.log_json) err << json_row_event(utc_timestamp(), r) << "\n";
         report->add(r);
     }
 
@@ -330,17 +300,19 @@ awaitable<api_call_result> send_request(api_session& session, plan_request req,
 awaitable<void> run_row(run_state& st, api_session& session, work_item item) {
     auto started = clock_type::now();
     std::string last4 = sent_last4(item.row);
-    row_plan plan(item.action, last4, item.resolve_first);
+    plan_checks checks;
+    checks.skip_unchanged = st.opts.skip_unchanged;
+    checks.verify = st.opts.verify;
+    row_plan plan(item.action, last4, item.resolve_first, checks);
     auto step = plan.start(st.policy);
     asio::steady_timer timer(st.ioc);
     int last_status = 0;
     while (step.kind == plan_step::send) {
+        // Planned reads (upsert, --skip-unchanged, --verify) are not retries.
+        if (step.retry) ++st.summary.retries;
         if (step.delay > std::chrono::milliseconds(0)) {
-            ++st.summary.retries;
             timer.expires_after(step.delay);
             co_await timer.async_wait(as_tuple_awaitable);
-        } else if (plan.attempts() > 1) {
-            ++st.summary.retries;
         }
         if (st.hard_stop) break;
         if (step.changes_state && st.journal) {
@@ -349,6 +321,12 @@ awaitable<void> run_row(run_state& st, api_session& session, work_item item) {
         }
         auto r = co_await send_request(session, step.request, item.row);
         st.summary.latency.add(r.latency);
+        st.timeline.on_request(clock_type::now(), r.status, plan.attempts() > 1, r.latency);
+        if (st.opts.log_json)
+            st.err << json_request_event(utc_timestamp(), item.row.line, item.row.project_id,
+                                         item.row.type, to_string(step.request), plan.attempts(),
+                                         r.status, r.failure == attempt_failure::none ? "" : "no-response",
+                                         r.latency) << "\n";
         last_status = r.status;
         if (r.status != 0 && !r.auth_failed && !st.auth_confirmed) {
             st.auth_confirmed = true;
@@ -364,8 +342,16 @@ awaitable<void> run_row(run_state& st, api_session& session, work_item item) {
         pr.detail = r.detail;
         pr.auth_failed = r.auth_failed;
         pr.retry_after = r.retry_after;
-        if (step.request == plan_request::get && r.status == 200)
+        if (step.request == plan_request::get && r.status == 200) {
             pr.found_secret_last4 = found_last4(item.row.type, r.body);
+            if ((checks.skip_unchanged || checks.verify) && r.body.is_object()) {
+                auto diff = compare_integration(item.row.type, item.row.fields, r.body.get_object());
+                pr.found = diff.unchanged()     ? found_state::same
+                           : diff.consistent() ? found_state::uncertain
+                                               : found_state::differs;
+                pr.found_differences = describe(diff);
+            }
+        }
         step = plan.next(pr, st.policy);
     }
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - started).count();
@@ -397,7 +383,7 @@ awaitable<void> run_row(run_state& st, api_session& session, work_item item) {
 awaitable<void> worker(run_state& st, int id) {
     auto session = st.client->make_session();
     st.sessions.push_back(session.get());
-    if (id != 0 && !st.auth_confirmed) {
+    if (id != 0 && !st.auth_gate_open) {
         // Until one request has authenticated, only worker 0 talks to the server: a wrong key
         // then costs one challenge and one refusal, not one per worker.
         co_await st.auth_ready.async_wait(as_tuple_awaitable);
@@ -411,6 +397,9 @@ awaitable<void> worker(run_state& st, int id) {
         while (auto more = st.next_of_project(project)) co_await run_row(st, *session, std::move(*more));
         if (st.fatal || st.hard_stop) break;
     }
+    // Worker 0 may end without one request (every row done in an earlier run): the others
+    // must not wait for an authentication that will never happen.
+    if (id == 0) st.release_auth_gate();
     session->close();
     std::erase(st.sessions, session.get());
     if (--st.workers_running == 0) st.all_done.cancel();
@@ -452,6 +441,30 @@ awaitable<void> show_progress(run_state& st) {
         if (ec || st.workers_running == 0) break;  // cancelled: the run is over
         st.progress.tick(st.rows_done, st.failed_rows, st.gate->requests(), st.gate->current_rate());
     }
+}
+
+/// --html-report and the JSON summary event of --log-format json, written once the run is over.
+void write_extra_outputs(run_state& st, const std::filesystem::path& report_path,
+                         const std::filesystem::path& checkpoint_path) {
+    bool bad = st.failed_rows > 0 || st.summary.counts[outcome::invalid] > 0 ||
+               st.summary.counts[outcome::not_run] > 0 || st.summary.counts[outcome::mismatch] > 0;
+    int status = st.fatal ? exit_fatal : st.interrupted ? exit_interrupted : bad ? exit_rows_failed : exit_success;
+    if (st.opts.log_json) st.err << json_summary_event(utc_timestamp(), st.summary, status) << "\n";
+    if (st.opts.html_report_path.empty()) return;
+    html_report_info info;
+    info.command = st.opts.command_line.empty() ? "cmbulk apply " + st.opts.manifest.string()
+                                                : st.opts.command_line;
+    info.base_url = st.opts.api.base_url;
+    info.flavor = std::string(to_string(st.opts.api.api_flavor));
+    info.report_path = report_path.string();
+    info.checkpoint_path = st.journal ? checkpoint_path.string() : std::string("none");
+    info.finished_at = utc_timestamp();
+    info.exit_status = status;
+    std::string message;
+    if (write_html_report(st.opts.html_report_path, info, st.summary, st.timeline, message))
+        st.err << "html report: " << st.opts.html_report_path.string() << "\n";
+    else
+        st.err << "cmbulk: could not write the HTML report: " << message << "\n";
 }
 
 std::filesystem::path default_report_path(const apply_options& o) {
@@ -564,7 +577,14 @@ int run_apply(const apply_options& opts, std::ostream& out, std::ostream& err) {
     auto checkpoint_path = default_checkpoint_path(report_path, opts);
     auto header = make_header(opts, v.sha256);
     std::string message;
-    if (opts.resume) {
+    bool resume = opts.resume;
+    if (resume && !std::filesystem::exists(checkpoint_path)) {
+        // The checkpoint is created before the first request, so without one nothing was sent.
+        err << "cmbulk: --resume: no checkpoint at " << checkpoint_path.string()
+            << ": nothing was sent before; starting the run\n";
+        resume = false;
+    }
+    if (resume) {
         journal_replay replayed;
         auto jw = journal_writer::open_append(checkpoint_path, message, &replayed);
         if (!jw) {
@@ -594,7 +614,7 @@ int run_apply(const apply_options& opts, std::ostream& out, std::ostream& err) {
             else st.resumed.by_index[r.row] = r;
         }
         st.journal = std::move(*jw);
-    } else {
+    } else if (!opts.no_checkpoint) {
         std::error_code ec;
         if (std::filesystem::exists(checkpoint_path, ec)) {
             auto replay = replay_journal(checkpoint_path, message);
@@ -631,6 +651,7 @@ int run_apply(const apply_options& opts, std::ostream& out, std::ostream& err) {
     st.client = std::make_unique<api_client>(ioc.get_executor(), opts.api, *st.gate);
 
     auto start = clock_type::now();
+    st.timeline = run_timeline(start);
     asio::signal_set signals(ioc, SIGINT, SIGTERM);
     int n = std::max(1, opts.concurrency);
     st.workers_running = n;
@@ -697,14 +718,15 @@ int run_apply(const apply_options& opts, std::ostream& out, std::ostream& err) {
     st.summary.throttled = st.gate->throttled();
     st.summary.elapsed =
         std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - start);
-    if (opts.progress != progress_mode::quiet || st.fatal || st.failed_rows)
+    if (!opts.log_json && (opts.progress != progress_mode::quiet || st.fatal || st.failed_rows))
         err << format_summary(st.summary);
     if (!committed)
         err << "cmbulk: could not write the report " << report_path.string() << "\n";
     else
-        err << "report: " << report_path.string() << "\ncheckpoint: " << checkpoint_path.string()
-            << "\n";
+        err << "report: " << report_path.string() << "\ncheckpoint: "
+            << (st.journal ? checkpoint_path.string() : std::string("none (--no-checkpoint)")) << "\n";
 
+    write_extra_outputs(st, report_path, checkpoint_path);
     if (st.fatal) {
         err << "cmbulk: stopped: " << st.fatal_message << "\n";
         return exit_fatal;
@@ -715,7 +737,8 @@ int run_apply(const apply_options& opts, std::ostream& out, std::ostream& err) {
         return exit_interrupted;
     }
     bool any_bad = st.failed_rows > 0 || st.summary.counts[outcome::invalid] > 0 ||
-                   st.summary.counts[outcome::not_run] > 0;
+                   st.summary.counts[outcome::not_run] > 0 ||
+                   st.summary.counts[outcome::mismatch] > 0;
     return any_bad ? exit_rows_failed : exit_success;
 }
 

@@ -36,6 +36,25 @@ struct plan_step {
     plan_request request = plan_request::get;
     std::chrono::milliseconds delay{0};  ///< wait this long before sending (backoff)
     bool changes_state = false;          ///< POST/PUT/DELETE: the journal records an intent first
+    bool retry = false;                  ///< another attempt after a failure (not a planned read)
+};
+
+/// How an integration found by a GET compares with the row (see compare.hpp).
+enum class found_state {
+    not_compared,  ///< the runner did not compare
+    same,          ///< every field equal, nothing uncertain: the row would change nothing
+    uncertain,     ///< every comparable field equal; a hidden / never-returned secret may differ
+    differs,       ///< a non-secret field or a masked secret differs
+};
+
+/// Extra reads a row may do around its write.
+struct plan_checks {
+    /// Read first (create, update, upsert); a row whose integration is already `same` sends
+    /// nothing and ends `unchanged`.
+    bool skip_unchanged = false;
+    /// After a successful write, read back: `verified` when the integration is `same` or
+    /// `uncertain` (a delete: when it is gone), `mismatch` otherwise.
+    bool verify = false;
 };
 
 /// The answer to one request, reduced to what the plan needs.
@@ -49,6 +68,11 @@ struct plan_response {
     /// For a GET that found the integration: the masked secret's last four characters as the
     /// server shows them (empty when the type has no masked secret).
     std::string found_secret_last4;
+    /// For a GET that found the integration: how it compares with the row (compare.hpp); the
+    /// runner fills it for --skip-unchanged and --verify.
+    found_state found = found_state::not_compared;
+    /// With `found`: which fields differ (names only, never values), for a mismatch's detail.
+    std::string found_differences;
 };
 
 /// One row's state machine.
@@ -57,7 +81,9 @@ public:
     /// `sent_secret_last4`: the last four characters of the secret this row sends (empty if none);
     /// used to recognise our own create after an ambiguous failure.
     /// `resolve_first`: a previous run left an intent without outcome: read before writing.
-    row_plan(plan_action action, std::string sent_secret_last4, bool resolve_first = false);
+    /// `checks`: --skip-unchanged / --verify reads.
+    row_plan(plan_action action, std::string sent_secret_last4, bool resolve_first = false,
+             plan_checks checks = {});
 
     /// The first step.
     plan_step start(retry_policy& policy);
@@ -71,6 +97,8 @@ public:
     const std::string& detail() const { return detail_; }
     /// Requests attempted for this row (reads included, digest challenges not).
     int attempts() const { return attempts_; }
+    /// The current GET is the read-back of --verify.
+    bool verifying() const { return verifying_; }
 
 private:
     plan_step send(plan_request r, std::chrono::milliseconds delay = {});
@@ -93,6 +121,10 @@ private:
     std::string error_code_;
     std::string detail_;
     bool upsert_creating_ = false;
+    plan_checks checks_;
+    bool verifying_ = false;      ///< the write succeeded; reading it back
+    outcome written_ = outcome::not_run;  ///< what the write did, while verifying
+    plan_step after_verify_read(const plan_response& r, retry_policy& policy);
 };
 
 }  // namespace cmbulk

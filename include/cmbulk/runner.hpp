@@ -34,14 +34,23 @@ struct apply_options {
     std::uint64_t max_failures = 0;    ///< stop dispatching after this many failed rows (0: off)
     bool skip_invalid = false;         ///< report invalid rows as `invalid` and run the rest
     bool dry_run = false;              ///< print what would be sent, send nothing
+    /// Read each row's integration first; send nothing when it already is what the row says
+    /// (compare.hpp), and report the row `unchanged`.
+    bool skip_unchanged = false;
+    /// Read each integration back after its write: `verified` or `mismatch` (exit 1).
+    bool verify = false;
     std::filesystem::path report_path; ///< empty: <manifest stem>.report.csv next to the manifest
     std::filesystem::path checkpoint_path;  ///< empty: <report>.checkpoint.jsonl
+    bool no_checkpoint = false;        ///< --no-checkpoint: write no journal (no resume possible)
     bool resume = false;               ///< continue the run recorded in the checkpoint
     bool resume_failed = true;         ///< on resume, run failed rows again
     bool force = false;                ///< on resume, accept a changed manifest (rows matched by project+type)
     std::chrono::milliseconds grace{10000};  ///< first signal: in-flight requests get this long
     progress_mode progress = progress_mode::automatic;
     std::uint64_t fault_seed = 0;      ///< seed for jitter (0: random)
+    std::filesystem::path html_report_path; ///< also write the HTML run report here (empty: none)
+    bool log_json = false;             ///< --log-format json: JSON Lines events on stderr (run_log.hpp)
+    std::string command_line;          ///< shown in the HTML report
 };
 
 /// Runs `cmbulk apply`; returns the exit status (exit_status.hpp). Writes human messages to `err`

@@ -19,8 +19,13 @@ int cmd_apply(int argc, char** argv) {
         ("max-failures", po::value<std::uint64_t>()->default_value(0), "stop starting rows after N failed rows (0: off)")
         ("skip-invalid", "report invalid rows as `invalid` and run the valid ones")
         ("dry-run", "validate and print what would be sent (secrets masked); send nothing")
+        ("skip-unchanged", "read each integration first; send nothing when it already matches the row (outcome `unchanged`)")
+        ("verify", "read each integration back after its write: outcome `verified` or `mismatch` (exit 1)")
         ("report", po::value<std::string>(), "report file: .csv, .json or .jsonl (default ./<manifest>.report.csv)")
+        ("html-report", po::value<std::string>(), "also write a self-contained HTML run report (timeline, latency, failed rows)")
+        ("log-format", po::value<std::string>()->default_value("text"), "text, or json: JSON Lines on stderr, one event per request and per row")
         ("checkpoint", po::value<std::string>(), "checkpoint journal (default: next to the report, .checkpoint.jsonl)")
+        ("no-checkpoint", "write no checkpoint journal (an interrupted run cannot be resumed)")
         ("resume", "continue the run recorded in the checkpoint")
         ("resume-failed", po::value<bool>()->default_value(true), "on --resume, run failed rows again")
         ("force", "on --resume with a changed manifest: match rows by (projectId, type)")
@@ -43,7 +48,10 @@ int cmd_apply(int argc, char** argv) {
                      "  export CMBULK_PUBLIC_KEY=... CMBULK_PRIVATE_KEY=...\n"
                      "  cmbulk apply projects.csv --type SLACK --action update \\\n"
                      "      --set 'apiToken=${env:NEW_SLACK_TOKEN}' --report run.csv\n"
-                     "  cmbulk apply projects.csv --action update --resume   # after an interruption\n\n"
+                     "  cmbulk apply projects.csv --action update --resume   # after an interruption\n"
+                     "  cmbulk apply slack.csv --action update --skip-unchanged --verify\n"
+                     "  cmbulk apply slack.csv --report run.html        # run.html + run.csv\n"
+                     "  cmbulk apply slack.csv --log-format json 2>events.jsonl\n\n"
                   << visible << "\n"
                   << credentials_help << "\n"
                   << exit_codes_help;
@@ -76,9 +84,38 @@ int cmd_apply(int argc, char** argv) {
     o.max_failures = vm["max-failures"].as<std::uint64_t>();
     o.skip_invalid = vm.count("skip-invalid") > 0;
     o.dry_run = vm.count("dry-run") > 0;
+    o.skip_unchanged = vm.count("skip-unchanged") > 0;
+    o.verify = vm.count("verify") > 0;
     if (vm.count("report")) o.report_path = vm["report"].as<std::string>();
+    if (vm.count("html-report")) o.html_report_path = vm["html-report"].as<std::string>();
+    // --report run.html: the HTML page there, and the row report beside it as run.csv.
+    if (o.report_path.extension() == ".html" || o.report_path.extension() == ".htm") {
+        if (o.html_report_path.empty()) o.html_report_path = o.report_path;
+        o.report_path.replace_extension(".csv");
+    }
+    auto log_format = vm["log-format"].as<std::string>();
+    if (log_format != "text" && log_format != "json") {
+        std::cerr << "cmbulk apply: --log-format: expected text or json\n";
+        return exit_usage;
+    }
+    o.log_json = log_format == "json";
+    // The command for the HTML report, with literal --set values masked (they may be secrets).
+    for (int i = 0; i < argc; ++i) {
+        std::string a = argv[i];
+        bool set_value = i > 0 && std::string(argv[i - 1]) == "--set";
+        if (set_value || a.starts_with("--set=")) {
+            auto eq = a.find('=', set_value ? 0 : 6);
+            if (eq != std::string::npos && a.compare(eq + 1, 2, "${") != 0) a = a.substr(0, eq + 1) + "****";
+        }
+        o.command_line += (i ? " " : "cmbulk ") + a;
+    }
     if (vm.count("checkpoint")) o.checkpoint_path = vm["checkpoint"].as<std::string>();
     o.resume = vm.count("resume") > 0;
+    o.no_checkpoint = vm.count("no-checkpoint") > 0;
+    if (o.no_checkpoint && (o.resume || vm.count("checkpoint"))) {
+        std::cerr << "cmbulk apply: --no-checkpoint excludes --checkpoint and --resume\n";
+        return exit_usage;
+    }
     o.resume_failed = vm["resume-failed"].as<bool>();
     o.force = vm.count("force") > 0;
     o.grace = std::chrono::milliseconds(static_cast<long>(vm["grace"].as<double>() * 1000));
@@ -92,6 +129,7 @@ int cmd_apply(int argc, char** argv) {
         std::cerr << "cmbulk apply: --progress: expected auto, live or plain\n";
         return exit_usage;
     }
+    if (o.log_json) o.progress = progress_mode::quiet;  // JSON lines only, no progress line
 
     if (!o.dry_run) {
         if (!fill_api_config(vm, o.api, msg)) {

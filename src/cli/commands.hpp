@@ -6,4 +6,6 @@ namespace cmbulk::cli {
 int cmd_validate(int argc, char** argv);
 int cmd_apply(int argc, char** argv);
 int cmd_report(int argc, char** argv);
+int cmd_audit(int argc, char** argv);
+int cmd_plan(int argc, char** argv);
 }  // namespace cmbulk::cli

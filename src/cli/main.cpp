@@ -18,6 +18,8 @@ void print_main_help(std::ostream& o) {
          "Commands:\n"
          "  validate MANIFEST   check a manifest offline (nothing is sent)\n"
          "  apply MANIFEST      create, update, upsert or delete integrations row by row\n"
+         "  audit               list every project's integrations, findings, --emit-manifest\n"
+         "  plan MANIFEST       what apply would change: create / update / unchanged / delete\n"
          "  report CHECKPOINT   write the report a checkpoint records (also mid-run)\n\n"
          "Run `cmbulk <command> --help` for a command's options.\n\n"
       << cli::exit_codes_help;
@@ -41,6 +43,8 @@ int main(int argc, char** argv) {
         }
         if (cmd == "validate") return cli::cmd_validate(argc - 1, argv + 1);
         if (cmd == "apply") return cli::cmd_apply(argc - 1, argv + 1);
+        if (cmd == "audit") return cli::cmd_audit(argc - 1, argv + 1);
+        if (cmd == "plan") return cli::cmd_plan(argc - 1, argv + 1);
         if (cmd == "report") return cli::cmd_report(argc - 1, argv + 1);
     } catch (const std::exception& e) {
         std::cerr << "cmbulk: internal error: " << e.what() << "\n";

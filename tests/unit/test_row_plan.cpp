@@ -265,3 +265,145 @@ BOOST_AUTO_TEST_CASE(retry_budget_stops_a_failing_run) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// --skip-unchanged and --verify: the extra reads around a write.
+BOOST_AUTO_TEST_SUITE(row_plan_checks_suite)
+
+namespace {
+plan_response found_as(found_state s) {
+    plan_response r;
+    r.status = 200;
+    r.found = s;
+    r.found_differences = "channelName";
+    return r;
+}
+plan_response not_configured() {
+    plan_response r;
+    r.status = 404;
+    r.error_code = "INTEGRATION_NOT_CONFIGURED";
+    return r;
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(skip_unchanged_reads_first_and_sends_nothing_when_same) {
+    auto pol = make_policy();
+    row_plan p(plan_action::update, "abcd", false, plan_checks{true, false});
+    auto s = p.start(pol);
+    BOOST_TEST((s.request == plan_request::get));
+    BOOST_TEST(!s.changes_state);
+    s = p.next(found_as(found_state::same), pol);
+    BOOST_TEST((s.kind == plan_step::done));
+    BOOST_TEST((p.result() == outcome::unchanged));
+    BOOST_TEST(p.attempts() == 1);
+}
+
+BOOST_AUTO_TEST_CASE(skip_unchanged_sends_when_different_or_uncertain_or_missing) {
+    for (auto st : {found_state::differs, found_state::uncertain}) {
+        auto pol = make_policy();
+        row_plan p(plan_action::update, "abcd", false, plan_checks{true, false});
+        p.start(pol);
+        auto s = p.next(found_as(st), pol);
+        BOOST_TEST((s.request == plan_request::put));
+        s = p.next(ok(), pol);
+        BOOST_TEST((p.result() == outcome::updated));
+    }
+    auto pol = make_policy();
+    row_plan p(plan_action::create, "abcd", false, plan_checks{true, false});
+    BOOST_TEST((p.start(pol).request == plan_request::get));
+    auto s = p.next(not_configured(), pol);
+    BOOST_TEST((s.request == plan_request::post));
+    p.next(ok(), pol);
+    BOOST_TEST((p.result() == outcome::created));
+}
+
+BOOST_AUTO_TEST_CASE(skip_unchanged_delete_sends_delete_directly) {
+    auto pol = make_policy();
+    row_plan p(plan_action::del, "", false, plan_checks{true, false});
+    BOOST_TEST((p.start(pol).request == plan_request::del));
+}
+
+BOOST_AUTO_TEST_CASE(verify_reads_back_after_write) {
+    auto pol = make_policy();
+    row_plan p(plan_action::update, "abcd", false, plan_checks{false, true});
+    BOOST_TEST((p.start(pol).request == plan_request::put));
+    auto s = p.next(ok(), pol);
+    BOOST_TEST((s.kind == plan_step::send));
+    BOOST_TEST((s.request == plan_request::get));
+    BOOST_TEST(p.verifying());
+    s = p.next(found_as(found_state::same), pol);
+    BOOST_TEST((s.kind == plan_step::done));
+    BOOST_TEST((p.result() == outcome::verified));
+    BOOST_TEST(p.attempts() == 2);
+}
+
+BOOST_AUTO_TEST_CASE(verify_accepts_uncertain_and_flags_differences) {
+    {
+        auto pol = make_policy();
+        row_plan p(plan_action::create, "abcd", false, plan_checks{false, true});
+        p.start(pol);
+        p.next(ok(), pol);
+        p.next(found_as(found_state::uncertain), pol);
+        BOOST_TEST((p.result() == outcome::verified));
+    }
+    {
+        auto pol = make_policy();
+        row_plan p(plan_action::update, "abcd", false, plan_checks{false, true});
+        p.start(pol);
+        p.next(ok(), pol);
+        p.next(found_as(found_state::differs), pol);
+        BOOST_TEST((p.result() == outcome::mismatch));
+        BOOST_TEST(p.detail() == "channelName");
+        BOOST_TEST(!is_success(p.result()));
+    }
+    {
+        auto pol = make_policy();
+        row_plan p(plan_action::update, "abcd", false, plan_checks{false, true});
+        p.start(pol);
+        p.next(ok(), pol);
+        p.next(not_configured(), pol);
+        BOOST_TEST((p.result() == outcome::mismatch));
+    }
+}
+
+BOOST_AUTO_TEST_CASE(verify_delete_expects_gone) {
+    auto pol = make_policy();
+    row_plan p(plan_action::del, "", false, plan_checks{false, true});
+    p.start(pol);
+    auto s = p.next(ok(), pol);
+    BOOST_TEST((s.request == plan_request::get));
+    p.next(not_configured(), pol);
+    BOOST_TEST((p.result() == outcome::verified));
+}
+
+BOOST_AUTO_TEST_CASE(verify_read_retries_then_verifies) {
+    auto pol = make_policy();
+    row_plan p(plan_action::update, "abcd", false, plan_checks{false, true});
+    p.start(pol);
+    p.next(ok(), pol);
+    auto s = p.next(api_error(503, "SERVICE_UNAVAILABLE"), pol);
+    BOOST_TEST((s.request == plan_request::get));
+    BOOST_TEST(s.delay.count() >= 0);
+    p.next(found_as(found_state::same), pol);
+    BOOST_TEST((p.result() == outcome::verified));
+}
+
+BOOST_AUTO_TEST_CASE(verify_read_final_error_fails_naming_the_write) {
+    auto pol = make_policy();
+    row_plan p(plan_action::update, "abcd", false, plan_checks{false, true});
+    p.start(pol);
+    p.next(ok(), pol);
+    p.next(api_error(403, "FORBIDDEN"), pol);
+    BOOST_TEST((p.result() == outcome::failed));
+    BOOST_TEST(p.detail().find("updated, but the verification read failed") == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(no_checks_no_extra_reads) {
+    auto pol = make_policy();
+    row_plan p(plan_action::update, "abcd");
+    p.start(pol);
+    auto s = p.next(ok(), pol);
+    BOOST_TEST((s.kind == plan_step::done));
+    BOOST_TEST((p.result() == outcome::updated));
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,52 @@
+// `cmbulk plan MANIFEST`: reads each row's current integration (bounded workers, one rate limit,
+// retried reads) and says what `apply` would do: create, update (naming the fields that differ
+// and "secret differs" by the masked last four), unchanged or delete. Never prints a secret.
+#pragma once
+
+#include "cmbulk/api.hpp"
+#include "cmbulk/compare.hpp"
+#include "cmbulk/manifest.hpp"
+#include "cmbulk/pacing.hpp"
+#include "cmbulk/retry.hpp"
+#include "cmbulk/runner.hpp"
+
+#include <filesystem>
+#include <iosfwd>
+#include <string_view>
+
+namespace cmbulk {
+
+/// What apply would do with one row.
+enum class plan_verdict {
+    create,     ///< missing: POST (or a v1.0 PUT, which creates)
+    update,     ///< present and different: PUT
+    unchanged,  ///< present and equal (or a delete of a missing one)
+    del,        ///< present: DELETE
+    exists,     ///< create of a present, different integration: apply would be refused (409)
+    error,      ///< the read failed
+};
+/// "create", "update", "unchanged", "delete", "exists", "error".
+std::string_view to_string(plan_verdict v);
+
+/// The verdict for a row with `action` (none counts as create) when the GET found the
+/// integration (`found`, compared as `diff`) or not. Pure.
+plan_verdict decide(row_action action, bool found, const integration_diff& diff);
+
+struct plan_options {
+    std::filesystem::path manifest;
+    manifest_options manifest_opts;
+    api_config api;
+    int concurrency = 8;
+    pacing_params pacing;
+    int max_attempts = 5;
+    backoff_params backoff;
+    bool detailed_exitcode = false;
+    std::uint64_t jitter_seed = 0;
+};
+
+/// Runs `cmbulk plan`: one line per row on `out` in manifest order, the counts at the end.
+/// Exit: 0 (no changes, or changes without --detailed-exitcode), 4 (changes, with
+/// --detailed-exitcode), 1 (a read failed), 2 (usage / invalid manifest), 3 (fatal).
+int run_plan(const plan_options& opts, std::ostream& out, std::ostream& err);
+
+}  // namespace cmbulk

@@ -1,0 +1,154 @@
+// Unit tests for the pure pieces of audit.hpp: findings, report formats, the projects file reader,
+// and --emit-manifest rows (secrets become references, never masked values).
+#include "cmbulk/audit.hpp"
+#include "cmbulk/catalogue.hpp"
+
+#include "common/test_support.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <fstream>
+
+using namespace cmbulk;
+namespace json = boost::json;
+
+namespace {
+json::object obj(std::string_view s) { return json::parse(s).as_object(); }
+audit_row slack_row() {
+    audit_row r;
+    r.project_id = "5e2211c17a3e5a48f5497de4";
+    r.project_name = "checkout, prod";
+    r.org_id = "5e2211c17a3e5a48f5497de3";
+    r.type = "SLACK";
+    r.fields = obj(R"({"apiToken":"***************************Prod","teamName":"acme","channelName":"#alerts"})");
+    return r;
+}
+void write(const std::filesystem::path& p, std::string_view s) {
+    std::ofstream(p, std::ios::binary) << s;
+}
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(audit_suite)
+
+BOOST_AUTO_TEST_CASE(findings) {
+    using v = std::vector<std::string>;
+    BOOST_TEST(findings_for("WEBHOOK", obj(R"({"url":"http://h.example****abcd"})")) == v{"webhook-http"});
+    BOOST_TEST(findings_for("WEBHOOK", obj(R"({"url":"HTTP://h.example****abcd"})")) == v{"webhook-http"});
+    BOOST_TEST(findings_for("WEBHOOK", obj(R"({"url":"https://h.example****abcd"})")).empty());
+    BOOST_TEST(findings_for("SLACK", obj(R"({"apiToken":"****abcd","teamName":"t"})")) == v{"slack-no-channel"});
+    BOOST_TEST(findings_for("SLACK", obj(R"({"apiToken":"****abcd","channelName":""})")) == v{"slack-no-channel"});
+    BOOST_TEST(findings_for("SLACK", obj(R"({"channelName":"#a"})")).empty());
+    BOOST_TEST(findings_for("PROMETHEUS", obj(R"({"enabled":false})")) == v{"prometheus-disabled"});
+    BOOST_TEST(findings_for("PROMETHEUS", obj(R"({"enabled":true})")).empty());
+    BOOST_TEST(findings_for("NEW_RELIC", obj("{}")) == v{"legacy-type"});
+    BOOST_TEST((findings_for("HIP_CHAT", obj("{}")) == v{"legacy-type", "unknown-type"}));
+    BOOST_TEST(findings_for("DATADOG", obj(R"({"apiKey":"****abcd"})")).empty());
+}
+
+BOOST_AUTO_TEST_CASE(csv_report_has_a_column_per_catalogue_field) {
+    auto cols = audit_field_columns();
+    BOOST_TEST(cols.size() == 21u);
+    auto text = format_audit_report({slack_row()}, report_format::csv);
+    auto header = text.substr(0, text.find('\n'));
+    BOOST_TEST(header.find("projectId,projectName,orgId,type,findings,error,serviceKey,region,apiToken") == 0u);
+    BOOST_TEST(text.find("\"checkout, prod\"") != std::string::npos);
+    BOOST_TEST(text.find("***************************Prod,acme,#alerts") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(json_reports_round_trip) {
+    auto a = slack_row();
+    a.findings = {"slack-no-channel"};
+    audit_row err;
+    err.project_id = "5e2211c17a3e5a48f5497de5";
+    err.findings = {"unreadable"};
+    err.error = "HTTP 403 FORBIDDEN: no access";
+    for (auto f : {report_format::json, report_format::jsonl}) {
+        std::string msg;
+        auto rows = parse_audit_rows(format_audit_report({a, err}, f), f, msg);
+        BOOST_REQUIRE_MESSAGE(rows.has_value(), msg);
+        BOOST_REQUIRE_EQUAL(rows->size(), 2u);
+        BOOST_TEST((*rows)[0].fields == a.fields);
+        BOOST_TEST((*rows)[0].project_name == "checkout, prod");
+        BOOST_TEST((*rows)[0].findings == a.findings);
+        BOOST_TEST((*rows)[1].error == err.error);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(emitted_row_has_references_not_masked_values) {
+    std::vector<std::string> refs;
+    auto m = manifest_row_for(slack_row(), {{"apiToken", "NEW_SLACK_TOKEN"}}, refs);
+    BOOST_REQUIRE(m.has_value());
+    BOOST_TEST(m->at("apiToken").as_string() == "${env:NEW_SLACK_TOKEN}");
+    BOOST_TEST(m->at("teamName").as_string() == "acme");
+    BOOST_TEST(m->at("channelName").as_string() == "#alerts");
+    BOOST_TEST(m->at("projectId").as_string() == "5e2211c17a3e5a48f5497de4");
+    BOOST_TEST(refs == std::vector<std::string>{"NEW_SLACK_TOKEN"});
+    for (auto& kv : *m)
+        BOOST_TEST(!looks_masked(std::string_view(kv.value().as_string())));
+}
+
+BOOST_AUTO_TEST_CASE(default_references_and_required_never_returned) {
+    BOOST_TEST(default_secret_ref("SLACK", "apiToken") == "SLACK_API_TOKEN");
+    BOOST_TEST(default_secret_ref("MICROSOFT_TEAMS", "microsoftTeamsWebhookUrl") ==
+               "MICROSOFT_TEAMS_MICROSOFT_TEAMS_WEBHOOK_URL");
+    audit_row prom;
+    prom.project_id = "5f3a9b0c1d2e3f4a5b6c7d81";
+    prom.type = "PROMETHEUS";
+    prom.fields = obj(R"({"username":"prom","serviceDiscovery":"http","enabled":true})");
+    std::vector<std::string> refs;
+    auto m = manifest_row_for(prom, {}, refs);
+    BOOST_REQUIRE(m.has_value());
+    // The password is never returned but required: a reference the user must fill.
+    BOOST_TEST(m->at("password").as_string() == "${env:PROMETHEUS_PASSWORD}");
+    BOOST_TEST(m->at("enabled").as_bool() == true);
+    // Optional secrets the API does not show are left out.
+    audit_row vo;
+    vo.project_id = prom.project_id;
+    vo.type = "VICTOR_OPS";
+    vo.fields = obj(R"({"apiKey":"******4321"})");
+    auto v = manifest_row_for(vo, {}, refs);
+    BOOST_TEST(!v->contains("routingKey"));
+    // Errors, empty projects and unknown types make no row.
+    audit_row e = vo;
+    e.error = "HTTP 403";
+    BOOST_TEST(!manifest_row_for(e, {}, refs).has_value());
+    audit_row none;
+    none.project_id = prom.project_id;
+    BOOST_TEST(!manifest_row_for(none, {}, refs).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(manifest_csv_columns_only_those_used) {
+    std::vector<std::string> refs;
+    auto a = *manifest_row_for(slack_row(), {{"apiToken", "T"}}, refs);
+    auto text = format_manifest({a}, manifest_format::csv);
+    BOOST_TEST(text == "projectId,type,apiToken,teamName,channelName\n"
+                       "5e2211c17a3e5a48f5497de4,SLACK,${env:T},acme,#alerts\n");
+    auto jl = format_manifest({a, a}, manifest_format::jsonl);
+    BOOST_TEST(std::count(jl.begin(), jl.end(), '\n') == 2);
+}
+
+BOOST_AUTO_TEST_CASE(projects_files) {
+    cmbulk::test::temp_dir dir;
+    std::string msg;
+    write(dir / "p.csv", "name,projectId,orgId\n\"a, b\",5e2211c17a3e5a48f5497de4,5e2211c17a3e5a48f5497de3\n\n"
+                         "c,5e2211c17a3e5a48f5497de5,\n");
+    auto csv = read_projects_file(dir / "p.csv", msg);
+    BOOST_REQUIRE_MESSAGE(csv.has_value(), msg);
+    BOOST_REQUIRE_EQUAL(csv->size(), 2u);
+    BOOST_TEST((*csv)[0].name == "a, b");
+    BOOST_TEST((*csv)[0].org_id == "5e2211c17a3e5a48f5497de3");
+    write(dir / "p.json", R"(["5e2211c17a3e5a48f5497de4", {"projectId":"5e2211c17a3e5a48f5497de5"}])");
+    auto js = read_projects_file(dir / "p.json", msg);
+    BOOST_REQUIRE_MESSAGE(js.has_value(), msg);
+    BOOST_TEST(js->size() == 2u);
+    write(dir / "p.jsonl", "{\"projectId\":\"5e2211c17a3e5a48f5497de4\"}\n{\"projectId\":\"nothex\"}\n");
+    auto bad = read_projects_file(dir / "p.jsonl", msg);
+    BOOST_TEST(!bad.has_value());
+    BOOST_TEST(msg.find("p.jsonl:2: projectId") != std::string::npos);
+    write(dir / "q.csv", "id2\n5e2211c17a3e5a48f5497de4\n");
+    BOOST_TEST(!read_projects_file(dir / "q.csv", msg).has_value());
+    BOOST_TEST(msg.find("no projectId column") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
