@@ -3,12 +3,10 @@
 // projects for --resume, and --emit-manifest. See audit.hpp.
 #include "cmbulk/audit.hpp"
 
-#include "cmbulk/catalogue.hpp"
-#include "cmbulk/exit_status.hpp"
-#include "cmbulk/json_util.hpp"
-#include "cmbulk/progress.hpp"
-#include "cmbulk/run_support.hpp"
+#include <fcntl.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -16,11 +14,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <algorithm>
 #include <cctype>
 #include <fstream>
 #include <iostream>
@@ -29,6 +22,12 @@
 #include <sstream>
 #include <unordered_map>
 #include <unordered_set>
+
+#include "cmbulk/catalogue.hpp"
+#include "cmbulk/exit_status.hpp"
+#include "cmbulk/json_util.hpp"
+#include "cmbulk/progress.hpp"
+#include "cmbulk/run_support.hpp"
 
 namespace cmbulk {
 namespace asio = boost::asio;
@@ -100,7 +99,8 @@ bool has_next_link(const json::object& page) {
     if (!links || !links->is_array()) return false;
     for (auto& l : links->get_array())
         if (l.is_object())
-            if (auto* rel = l.get_object().if_contains("rel"); rel && rel->is_string() && rel->get_string() == "next")
+            if (auto* rel = l.get_object().if_contains("rel");
+                rel && rel->is_string() && rel->get_string() == "next")
                 return true;
     return false;
 }
@@ -124,10 +124,12 @@ std::vector<std::string> findings_for(std::string_view type, const json::object&
                                           [](char a, char b) { return std::tolower(a) == b; }))
             f.emplace_back("webhook-http");
     }
-    if (type == "SLACK" && str_of(fields, "channelName").empty()) f.emplace_back("slack-no-channel");
+    if (type == "SLACK" && str_of(fields, "channelName").empty())
+        f.emplace_back("slack-no-channel");
     if (type == "PROMETHEUS") {
         auto* e = fields.if_contains("enabled");
-        if (e && ((e->is_bool() && !e->get_bool()) || (e->is_string() && e->get_string() == "false")))
+        if (e &&
+            ((e->is_bool() && !e->get_bool()) || (e->is_string() && e->get_string() == "false")))
             f.emplace_back("prometheus-disabled");
     }
     if ((t && t->legacy) || type == "HIP_CHAT" || type == "FLOWDOCK" || type == "NEW_RELIC")
@@ -140,7 +142,8 @@ std::vector<std::string> audit_field_columns() {
     std::vector<std::string> cols;
     for (auto& t : all_types())
         for (auto& f : t.fields)
-            if (std::find(cols.begin(), cols.end(), f.name) == cols.end()) cols.emplace_back(f.name);
+            if (std::find(cols.begin(), cols.end(), f.name) == cols.end())
+                cols.emplace_back(f.name);
     return cols;
 }
 
@@ -180,9 +183,9 @@ std::string format_audit_report(const std::vector<audit_row>& rows, report_forma
         for (auto& c : cols) out += "," + c;
         out += "\n";
         for (auto& r : rows) {
-            out += csv_cell(r.project_id) + "," + csv_cell(r.project_name) + "," + csv_cell(r.org_id) +
-                   "," + csv_cell(r.type) + "," + csv_cell(join(r.findings, ";")) + "," +
-                   csv_cell(r.error);
+            out += csv_cell(r.project_id) + "," + csv_cell(r.project_name) + "," +
+                   csv_cell(r.org_id) + "," + csv_cell(r.type) + "," +
+                   csv_cell(join(r.findings, ";")) + "," + csv_cell(r.error);
             for (auto& c : cols) {
                 out += ",";
                 if (auto* v = r.fields.if_contains(c)) out += csv_cell(cell_text(*v));
@@ -225,7 +228,8 @@ boost::system::result<std::vector<audit_row>> parse_audit_rows(std::string_view 
         std::size_t pos = 0, line = 0;
         while (pos < text.size()) {
             auto nl = text.find('\n', pos);
-            auto l = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+            auto l =
+                text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
             pos = nl == std::string_view::npos ? text.size() : nl + 1;
             ++line;
             if (l.empty()) continue;
@@ -264,7 +268,8 @@ boost::system::result<std::vector<audit_project>> read_projects_file(const std::
         if (pr.name.empty()) pr.name = str_of(o, "name");
         pr.org_id = str_of(o, "orgId");
         if (!is_object_id(pr.id)) {
-            message = p.string() + ":" + std::to_string(line) + ": projectId: expected 24 lowercase hex characters";
+            message = p.string() + ":" + std::to_string(line) +
+                      ": projectId: expected 24 lowercase hex characters";
             return false;
         }
         out.push_back(std::move(pr));
@@ -294,7 +299,8 @@ boost::system::result<std::vector<audit_project>> read_projects_file(const std::
             if (line.empty()) continue;
             if (*fmt == manifest_format::jsonl) {
                 auto v = json::parse(line, ec);
-                if (ec || !v.is_object()) return bad(std::to_string(n) + ": expected a JSON object");
+                if (ec || !v.is_object())
+                    return bad(std::to_string(n) + ": expected a JSON object");
                 if (!from_object(v.get_object(), n))
                     return boost::system::error_code(EINVAL, boost::system::generic_category());
                 continue;
@@ -307,8 +313,10 @@ boost::system::result<std::vector<audit_project>> read_projects_file(const std::
                 continue;
             }
             json::object o;
-            for (std::size_t i = 0; i < header.size() && i < cells.size(); ++i) o[header[i]] = cells[i];
-            if (!from_object(o, n)) return boost::system::error_code(EINVAL, boost::system::generic_category());
+            for (std::size_t i = 0; i < header.size() && i < cells.size(); ++i)
+                o[header[i]] = cells[i];
+            if (!from_object(o, n))
+                return boost::system::error_code(EINVAL, boost::system::generic_category());
         }
     }
     if (out.empty()) return bad(" no projects");
@@ -345,7 +353,8 @@ std::optional<json::object> manifest_row_for(const audit_row& row,
         // the field or the type requires it.
         if (!v && !f.required) continue;
         auto it = secret_refs.find(std::string(f.name));
-        std::string name = it != secret_refs.end() ? it->second : default_secret_ref(row.type, f.name);
+        std::string name =
+            it != secret_refs.end() ? it->second : default_secret_ref(row.type, f.name);
         o[f.name] = "${env:" + name + "}";
         if (std::find(refs_used.begin(), refs_used.end(), name) == refs_used.end())
             refs_used.push_back(name);
@@ -416,7 +425,8 @@ public:
                 auto v = json::parse(lines[i], ec);
                 if (ec || !v.is_object()) {
                     if (i + 1 == lines.size() && !first) break;  // torn tail
-                    msg = p.string() + ":" + std::to_string(i + 1) + ": not an audit checkpoint record";
+                    msg = p.string() + ":" + std::to_string(i + 1) +
+                          ": not an audit checkpoint record";
                     return false;
                 }
                 auto& o = v.get_object();
@@ -463,7 +473,8 @@ public:
         if (fd_ < 0) return;
         auto text = record(id, rows);
         // One write per record: a kill leaves at most the last line torn.
-        if (::write(fd_, text.data(), text.size()) != static_cast<ssize_t>(text.size())) failed_ = true;
+        if (::write(fd_, text.data(), text.size()) != static_cast<ssize_t>(text.size()))
+            failed_ = true;
         if (++since_sync_ >= 200) sync();
     }
     void sync() {
@@ -494,7 +505,7 @@ struct audit_state {
     std::vector<audit_project> projects;
     std::vector<std::vector<audit_row>> results;  ///< per project, in discovery order
     std::vector<bool> finished;
-    std::vector<audit_row> source_errors;         ///< organizations / listings that failed
+    std::vector<audit_row> source_errors;  ///< organizations / listings that failed
     std::unordered_map<std::string, std::vector<audit_row>> resumed;
     audit_checkpoint checkpoint;
     progress_meter progress;
@@ -506,10 +517,12 @@ struct audit_state {
     std::optional<asio::steady_timer> ticker;  ///< progress lines while projects are read
     bool reading_done = false;
 
-    audit_state(const audit_options& o, std::ostream& e) : opts(o), err(e), progress(e, o.progress) {}
+    audit_state(const audit_options& o, std::ostream& e)
+        : opts(o), err(e), progress(e, o.progress) {}
 
     bool wanted_type(std::string_view t) const {
-        return opts.types.empty() || std::find(opts.types.begin(), opts.types.end(), t) != opts.types.end();
+        return opts.types.empty() ||
+               std::find(opts.types.begin(), opts.types.end(), t) != opts.types.end();
     }
     /// A read's failure that ends the run (wrong key, nothing answering).
     bool check_fatal(const api_call_result& r) {
@@ -540,7 +553,8 @@ awaitable<void> discover(audit_state& st, api_session& session, std::string org,
             audit_row row;
             row.org_id = org;
             row.findings.emplace_back("unreadable");
-            row.error = (org.empty() ? "GET /groups: " : "organization " + org + ": ") + describe_failure(r);
+            row.error = (org.empty() ? "GET /groups: " : "organization " + org + ": ") +
+                        describe_failure(r);
             st.source_errors.push_back(std::move(row));
             co_return;
         }
@@ -624,8 +638,10 @@ awaitable<void> audit_project_at(audit_state& st, api_session& session, std::siz
         row.org_id = p.org_id;
         rows.push_back(std::move(row));
     }
-    if (failed) ++st.unreadable;
-    else st.checkpoint.add(p.id, rows);
+    if (failed)
+        ++st.unreadable;
+    else
+        st.checkpoint.add(p.id, rows);
     st.results[i] = std::move(rows);
     st.finished[i] = true;
     ++st.done;
@@ -723,15 +739,15 @@ int run_audit(const audit_options& opts, std::ostream& out, std::ostream& err) {
     auto started = clock_type::now();
     // 1. Discovery, one list after the other on one connection.
     std::function<awaitable<void>()> discovery = [&]() -> awaitable<void> {
-            auto session = st.client->make_session();
-            for (auto& org : opts.org_ids) {
-                if (st.stop) break;
-                co_await discover(st, *session, org, seen);
-            }
-            std::string every_org;  // named: no temporaries in co_await expressions (GCC 12)
-            if (opts.all && !st.stop) co_await discover(st, *session, every_org, seen);
-            session->close();
-        };
+        auto session = st.client->make_session();
+        for (auto& org : opts.org_ids) {
+            if (st.stop) break;
+            co_await discover(st, *session, org, seen);
+        }
+        std::string every_org;  // named: no temporaries in co_await expressions (GCC 12)
+        if (opts.all && !st.stop) co_await discover(st, *session, every_org, seen);
+        session->close();
+    };
     run_until_done(ioc, discovery, st.interrupted);
     if (st.interrupted) st.stop = true;
 
@@ -775,7 +791,8 @@ int run_audit(const audit_options& opts, std::ostream& out, std::ostream& err) {
         }
         for (auto& r : st.results[i]) rows.push_back(r);
     }
-    if (auto w = write_file_atomically(report_path, format_audit_report(rows, *report_fmt), msg); !w) {
+    if (auto w = write_file_atomically(report_path, format_audit_report(rows, *report_fmt), msg);
+        !w) {
         err << "cmbulk audit: " << msg << "\n";
         return exit_rows_failed;
     }
@@ -786,15 +803,16 @@ int run_audit(const audit_options& opts, std::ostream& out, std::ostream& err) {
     for (auto& r : rows) {
         for (auto& f : r.findings) per_finding[f]++;
         if (!r.error.empty()) continue;
-        if (r.type.empty()) ++empty_projects;
+        if (r.type.empty())
+            ++empty_projects;
         else {
             ++integrations;
             per_type[r.type]++;
         }
     }
     auto secs = std::chrono::duration<double>(clock_type::now() - started).count();
-    err << "audit: " << st.done << " of " << st.projects.size() << " projects read, " << integrations
-        << " integrations, " << empty_projects << " projects without integrations"
+    err << "audit: " << st.done << " of " << st.projects.size() << " projects read, "
+        << integrations << " integrations, " << empty_projects << " projects without integrations"
         << (opts.types.empty() ? "" : " of the types asked for") << ", "
         << (st.unreadable + st.source_errors.size()) << " unreadable; " << st.gate->requests()
         << " requests in " << std::fixed;
@@ -819,10 +837,14 @@ int run_audit(const audit_options& opts, std::ostream& out, std::ostream& err) {
         std::vector<std::string> refs;
         std::uint64_t skipped = 0;
         for (auto& r : rows) {
-            if (auto m = manifest_row_for(r, opts.secret_refs, refs)) mrows.push_back(std::move(*m));
-            else if (!r.type.empty() && r.error.empty()) ++skipped;
+            if (auto m = manifest_row_for(r, opts.secret_refs, refs))
+                mrows.push_back(std::move(*m));
+            else if (!r.type.empty() && r.error.empty())
+                ++skipped;
         }
-        if (auto w = write_file_atomically(opts.emit_manifest, format_manifest(mrows, *emit_fmt), msg); !w) {
+        if (auto w =
+                write_file_atomically(opts.emit_manifest, format_manifest(mrows, *emit_fmt), msg);
+            !w) {
             err << "cmbulk audit: " << msg << "\n";
             return exit_rows_failed;
         }
@@ -830,13 +852,16 @@ int run_audit(const audit_options& opts, std::ostream& out, std::ostream& err) {
         if (skipped) err << "; " << skipped << " integrations of unknown types left out";
         err << ")\n";
         if (!refs.empty()) {
-            err << "  set these environment variables before `cmbulk apply` (the secrets are references):";
+            err << "  set these environment variables before `cmbulk apply` (the secrets are "
+                   "references):";
             for (auto& r : refs) err << " " << r;
             err << "\n";
         }
         for (auto& [field, name] : opts.secret_refs) {
             bool used = std::find(refs.begin(), refs.end(), name) != refs.end();
-            if (!used) err << "cmbulk audit: warning: --secret-ref " << field << "=" << name << " matched no field\n";
+            if (!used)
+                err << "cmbulk audit: warning: --secret-ref " << field << "=" << name
+                    << " matched no field\n";
         }
     }
 
@@ -845,10 +870,14 @@ int run_audit(const audit_options& opts, std::ostream& out, std::ostream& err) {
             << " projects not read; to finish: the same command with --resume\n";
         return exit_interrupted;
     }
-    if (st.checkpoint.failed()) err << "cmbulk audit: warning: the checkpoint could not be written\n";
+    if (st.checkpoint.failed())
+        err << "cmbulk audit: warning: the checkpoint could not be written\n";
     bool any_error = st.unreadable > 0 || !st.source_errors.empty() || not_done > 0;
-    if (!any_error) st.checkpoint.remove();
-    else err << "checkpoint: " << checkpoint_path.string() << " (--resume reads only the projects that failed)\n";
+    if (!any_error)
+        st.checkpoint.remove();
+    else
+        err << "checkpoint: " << checkpoint_path.string()
+            << " (--resume reads only the projects that failed)\n";
     return any_error ? exit_rows_failed : exit_success;
 }
 

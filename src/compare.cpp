@@ -1,9 +1,9 @@
 // The comparison of a manifest row with the API's masked object; see compare.hpp.
 #include "cmbulk/compare.hpp"
 
-#include "cmbulk/catalogue.hpp"
-
 #include <algorithm>
+
+#include "cmbulk/catalogue.hpp"
 
 namespace cmbulk {
 namespace {
@@ -15,8 +15,10 @@ const boost::json::value* get(const boost::json::object& o, std::string_view k) 
 /// Equal as the API would store them: a CSV "true" and a JSON true are the same boolean.
 bool same_value(const boost::json::value* a, const boost::json::value* b) {
     if (!a || !b) return a == b;
-    if (a->is_bool() && b->is_string()) return (a->get_bool() ? "true" : "false") == b->get_string();
-    if (b->is_bool() && a->is_string()) return (b->get_bool() ? "true" : "false") == a->get_string();
+    if (a->is_bool() && b->is_string())
+        return (a->get_bool() ? "true" : "false") == b->get_string();
+    if (b->is_bool() && a->is_string())
+        return (b->get_bool() ? "true" : "false") == a->get_string();
     return *a == *b;
 }
 
@@ -36,7 +38,8 @@ integration_diff compare_integration(std::string_view type, const boost::json::o
         std::sort(keys.begin(), keys.end());
         keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
         for (auto& k : keys)
-            if (!ignored_key(k) && !same_value(get(desired, k), get(current, k))) d.fields.push_back(k);
+            if (!ignored_key(k) && !same_value(get(desired, k), get(current, k)))
+                d.fields.push_back(k);
         return d;
     }
     for (auto& f : t->fields) {
@@ -79,7 +82,8 @@ std::string describe(const integration_diff& d) {
         return s;
     };
     if (!d.fields.empty()) out += list(d.fields);
-    if (!d.secrets.empty()) out += (out.empty() ? "" : "; ") + std::string("secret differs: ") + list(d.secrets);
+    if (!d.secrets.empty())
+        out += (out.empty() ? "" : "; ") + std::string("secret differs: ") + list(d.secrets);
     if (!d.uncertain.empty())
         out += (out.empty() ? "" : "; ") + std::string("cannot compare: ") + list(d.uncertain);
     return out;

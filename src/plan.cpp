@@ -1,14 +1,13 @@
 // `cmbulk plan`: per row, a retried GET of the integration and the comparison of compare.hpp.
 #include "cmbulk/plan.hpp"
 
-#include "cmbulk/exit_status.hpp"
-#include "cmbulk/run_support.hpp"
-
 #include <boost/asio/io_context.hpp>
-
 #include <iostream>
 #include <map>
 #include <random>
+
+#include "cmbulk/exit_status.hpp"
+#include "cmbulk/run_support.hpp"
 
 namespace cmbulk {
 namespace asio = boost::asio;
@@ -16,12 +15,18 @@ using asio::awaitable;
 
 std::string_view to_string(plan_verdict v) {
     switch (v) {
-        case plan_verdict::create: return "create";
-        case plan_verdict::update: return "update";
-        case plan_verdict::unchanged: return "unchanged";
-        case plan_verdict::del: return "delete";
-        case plan_verdict::exists: return "exists";
-        case plan_verdict::error: return "error";
+        case plan_verdict::create:
+            return "create";
+        case plan_verdict::update:
+            return "update";
+        case plan_verdict::unchanged:
+            return "unchanged";
+        case plan_verdict::del:
+            return "delete";
+        case plan_verdict::exists:
+            return "exists";
+        case plan_verdict::error:
+            return "error";
     }
     return "error";
 }
@@ -82,41 +87,44 @@ int run_plan(const plan_options& opts, std::ostream& out, std::ostream& err) {
     std::string fatal_message;
     // Named std::functions: GCC 12 destroys lambda temporaries inside co_await twice.
     std::function<awaitable<void>(api_session&, std::size_t)> job =
-                [&](api_session& s, std::size_t i) -> awaitable<void> {
-                    if (interrupted) stop = true;
-                    if (stop) co_return;
-                    auto& row = rows[i];
-                    int attempts = 0;
-                    std::function<awaitable<api_call_result>()> call = [&s, &row]() {
-                        return s.get_integration(row.project_id, row.type);
-                    };
-                    auto r = co_await read_with_retry(call, gate, policy, attempts);
-                    if (r.status != 0 && !r.auth_failed) confirmed = true;
-                    if (r.auth_failed || (r.status == 0 && !confirmed)) {
-                        fatal = stop = true;
-                        fatal_message = r.auth_failed ? "authentication failed: check the API key or service account"
-                                                      : "server unreachable: " + r.detail;
-                        co_return;
-                    }
-                    auto action = row.action == row_action::none ? opts.manifest_opts.default_action : row.action;
-                    auto& line = lines[i];
-                    done[i] = true;
-                    if (r.status == 200 && r.body.is_object()) {
-                        auto diff = compare_integration(row.type, row.fields, r.body.get_object());
-                        line.verdict = decide(action, true, diff);
-                        if (line.verdict == plan_verdict::update || line.verdict == plan_verdict::exists)
-                            line.text = describe(diff);
-                        if (line.verdict == plan_verdict::exists)
-                            line.text += " (a create would be refused: use --action update or upsert)";
-                    } else if (r.status == 404 && r.error_code == "INTEGRATION_NOT_CONFIGURED") {
-                        line.verdict = decide(action, false, {});
-                    } else {
-                        line.verdict = plan_verdict::error;
-                        line.text = (r.status ? "HTTP " + std::to_string(r.status) : std::string("no response")) +
-                                    (r.error_code.empty() ? "" : " " + r.error_code) +
-                                    (r.detail.empty() ? "" : ": " + r.detail);
-                    }
-                };
+        [&](api_session& s, std::size_t i) -> awaitable<void> {
+        if (interrupted) stop = true;
+        if (stop) co_return;
+        auto& row = rows[i];
+        int attempts = 0;
+        std::function<awaitable<api_call_result>()> call = [&s, &row]() {
+            return s.get_integration(row.project_id, row.type);
+        };
+        auto r = co_await read_with_retry(call, gate, policy, attempts);
+        if (r.status != 0 && !r.auth_failed) confirmed = true;
+        if (r.auth_failed || (r.status == 0 && !confirmed)) {
+            fatal = stop = true;
+            fatal_message = r.auth_failed
+                                ? "authentication failed: check the API key or service account"
+                                : "server unreachable: " + r.detail;
+            co_return;
+        }
+        auto action =
+            row.action == row_action::none ? opts.manifest_opts.default_action : row.action;
+        auto& line = lines[i];
+        done[i] = true;
+        if (r.status == 200 && r.body.is_object()) {
+            auto diff = compare_integration(row.type, row.fields, r.body.get_object());
+            line.verdict = decide(action, true, diff);
+            if (line.verdict == plan_verdict::update || line.verdict == plan_verdict::exists)
+                line.text = describe(diff);
+            if (line.verdict == plan_verdict::exists)
+                line.text += " (a create would be refused: use --action update or upsert)";
+        } else if (r.status == 404 && r.error_code == "INTEGRATION_NOT_CONFIGURED") {
+            line.verdict = decide(action, false, {});
+        } else {
+            line.verdict = plan_verdict::error;
+            line.text =
+                (r.status ? "HTTP " + std::to_string(r.status) : std::string("no response")) +
+                (r.error_code.empty() ? "" : " " + r.error_code) +
+                (r.detail.empty() ? "" : ": " + r.detail);
+        }
+    };
     std::function<awaitable<void>()> work = [&]() -> awaitable<void> {
         co_await for_each_index(*client, opts.concurrency, rows.size(), job, stop);
     };
@@ -132,15 +140,16 @@ int run_plan(const plan_options& opts, std::ostream& out, std::ostream& err) {
         }
         auto& l = lines[i];
         counts[l.verdict]++;
-        out << name << ":" << rows[i].line << ": " << rows[i].project_id << " " << rows[i].type << ": "
-            << to_string(l.verdict);
+        out << name << ":" << rows[i].line << ": " << rows[i].project_id << " " << rows[i].type
+            << ": " << to_string(l.verdict);
         if (!l.text.empty()) out << " (" << l.text << ")";
         out << "\n";
     }
     out << "plan: " << rows.size() << " rows: " << counts[plan_verdict::create] << " to create, "
-        << counts[plan_verdict::update] << " to update, " << counts[plan_verdict::del] << " to delete, "
-        << counts[plan_verdict::unchanged] << " unchanged, " << counts[plan_verdict::exists]
-        << " exist (create refused), " << counts[plan_verdict::error] << " errors";
+        << counts[plan_verdict::update] << " to update, " << counts[plan_verdict::del]
+        << " to delete, " << counts[plan_verdict::unchanged] << " unchanged, "
+        << counts[plan_verdict::exists] << " exist (create refused), "
+        << counts[plan_verdict::error] << " errors";
     if (not_read) out << ", " << not_read << " not read";
     out << "\n";
     if (fatal) {
@@ -149,7 +158,8 @@ int run_plan(const plan_options& opts, std::ostream& out, std::ostream& err) {
     }
     if (interrupted) return exit_interrupted;
     if (counts[plan_verdict::error] > 0 || not_read > 0) return exit_rows_failed;
-    bool changes = counts[plan_verdict::create] + counts[plan_verdict::update] + counts[plan_verdict::del] > 0;
+    bool changes =
+        counts[plan_verdict::create] + counts[plan_verdict::update] + counts[plan_verdict::del] > 0;
     return changes && opts.detailed_exitcode ? exit_changes : exit_success;
 }
 

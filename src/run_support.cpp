@@ -1,16 +1,15 @@
 // The run-wide gate, the retried read and the atomic file write shared by apply, audit and plan.
 #include "cmbulk/run_support.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstring>
 
@@ -130,7 +129,8 @@ awaitable<void> for_each_index(api_client& client, int workers, std::size_t coun
     co_await st->done->async_wait(as_tuple_awaitable);
 }
 
-void run_until_done(asio::io_context& ioc, std::function<awaitable<void>()> work, bool& interrupted) {
+void run_until_done(asio::io_context& ioc, std::function<awaitable<void>()> work,
+                    bool& interrupted) {
     asio::signal_set signals(ioc, SIGINT, SIGTERM);
     signals.async_wait([&interrupted](boost::system::error_code ec, int) {
         if (!ec) interrupted = true;

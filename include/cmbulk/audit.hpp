@@ -5,16 +5,8 @@
 // the unit tests; run_audit is the coroutine shell.
 #pragma once
 
-#include "cmbulk/api.hpp"
-#include "cmbulk/manifest.hpp"
-#include "cmbulk/pacing.hpp"
-#include "cmbulk/report.hpp"
-#include "cmbulk/retry.hpp"
-#include "cmbulk/runner.hpp"
-
 #include <boost/json/object.hpp>
 #include <boost/system/result.hpp>
-
 #include <filesystem>
 #include <iosfwd>
 #include <map>
@@ -22,6 +14,13 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "cmbulk/api.hpp"
+#include "cmbulk/manifest.hpp"
+#include "cmbulk/pacing.hpp"
+#include "cmbulk/report.hpp"
+#include "cmbulk/retry.hpp"
+#include "cmbulk/runner.hpp"
 
 namespace cmbulk {
 
@@ -73,9 +72,9 @@ std::string default_secret_ref(std::string_view type, std::string_view field);
 /// and each secret field (present in the API's answer, or required) as `${env:NAME}` with NAME
 /// from `secret_refs` (FIELD -> NAME) or default_secret_ref. A masked value is never copied.
 /// nullopt for rows that are not an integration of a known type. `refs_used` gains each NAME.
-std::optional<boost::json::object> manifest_row_for(const audit_row& row,
-                                                    const std::map<std::string, std::string>& secret_refs,
-                                                    std::vector<std::string>& refs_used);
+std::optional<boost::json::object> manifest_row_for(
+    const audit_row& row, const std::map<std::string, std::string>& secret_refs,
+    std::vector<std::string>& refs_used);
 /// The manifest text: CSV (projectId, type, then every field any row has, in catalogue order) or
 /// JSON Lines (one object per line), by `format` (json is written as an array).
 std::string format_manifest(const std::vector<boost::json::object>& rows, manifest_format format);

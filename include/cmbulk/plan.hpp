@@ -3,16 +3,16 @@
 // and "secret differs" by the masked last four), unchanged or delete. Never prints a secret.
 #pragma once
 
+#include <filesystem>
+#include <iosfwd>
+#include <string_view>
+
 #include "cmbulk/api.hpp"
 #include "cmbulk/compare.hpp"
 #include "cmbulk/manifest.hpp"
 #include "cmbulk/pacing.hpp"
 #include "cmbulk/retry.hpp"
 #include "cmbulk/runner.hpp"
-
-#include <filesystem>
-#include <iosfwd>
-#include <string_view>
 
 namespace cmbulk {
 

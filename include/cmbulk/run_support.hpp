@@ -3,20 +3,19 @@
 // rename, directory fsync) for reports and emitted manifests.
 #pragma once
 
-#include "cmbulk/api.hpp"
-#include "cmbulk/pacing.hpp"
-#include "cmbulk/row_plan.hpp"
-
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/system/result.hpp>
-
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <string>
 #include <string_view>
+
+#include "cmbulk/api.hpp"
+#include "cmbulk/pacing.hpp"
+#include "cmbulk/row_plan.hpp"
 
 namespace cmbulk {
 
@@ -59,8 +58,8 @@ boost::asio::awaitable<void> for_each_index(
 /// Runs `work` on `ioc` until it completes (then restarts `ioc` for later use). A SIGINT or
 /// SIGTERM meanwhile sets `interrupted`; the work is expected to wind down when it sees it.
 /// Rethrows the work's exception.
-void run_until_done(boost::asio::io_context& ioc, std::function<boost::asio::awaitable<void>()> work,
-                    bool& interrupted);
+void run_until_done(boost::asio::io_context& ioc,
+                    std::function<boost::asio::awaitable<void>()> work, bool& interrupted);
 
 /// Writes `content` to a temporary file next to `path`, fsyncs it, renames it over `path` and
 /// fsyncs the directory: readers see the old file or the new one, never half of one. On failure

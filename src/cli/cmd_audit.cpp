@@ -1,64 +1,71 @@
 // `cmbulk audit`: options into audit_options, then run_audit (src/audit.cpp).
-#include "cli_common.hpp"
-#include "commands.hpp"
+#include <iostream>
 
+#include "cli_common.hpp"
 #include "cmbulk/audit.hpp"
 #include "cmbulk/exit_status.hpp"
-
-#include <iostream>
+#include "commands.hpp"
 
 namespace cmbulk::cli {
 
 int cmd_audit(int argc, char** argv) {
     po::options_description src("Projects and types");
-    src.add_options()
-        ("projects", po::value<std::string>(), "FILE (.csv, .json, .jsonl) with a projectId column/key")
-        ("org", po::value<std::vector<std::string>>()->composing(), "organization id (repeatable): every page of GET /orgs/{id}/groups")
-        ("all", "every project the key can see (every page of GET /groups)")
-        ("type", po::value<std::vector<std::string>>()->composing(), "only this integration type (repeatable)")
-        ("page-size", po::value<int>()->default_value(100), "itemsPerPage of every list (1..500)")
-        ("flavor", po::value<std::string>()->default_value("cloud-manager"), "cloud-manager, ops-manager or atlas");
+    src.add_options()("projects", po::value<std::string>(),
+                      "FILE (.csv, .json, .jsonl) with a projectId column/key")(
+        "org", po::value<std::vector<std::string>>()->composing(),
+        "organization id (repeatable): every page of GET /orgs/{id}/groups")(
+        "all", "every project the key can see (every page of GET /groups)")(
+        "type", po::value<std::vector<std::string>>()->composing(),
+        "only this integration type (repeatable)")(
+        "page-size", po::value<int>()->default_value(100), "itemsPerPage of every list (1..500)")(
+        "flavor", po::value<std::string>()->default_value("cloud-manager"),
+        "cloud-manager, ops-manager or atlas");
     po::options_description run("Run");
-    run.add_options()
-        ("report", po::value<std::string>()->default_value("audit.csv"), "audit report: .csv, .json or .jsonl")
-        ("emit-manifest", po::value<std::string>(), "also write a manifest for `cmbulk apply` (.csv, .json or .jsonl)")
-        ("secret-ref", po::value<std::vector<std::string>>()->composing(),
-         "FIELD=NAME: in the emitted manifest, secret FIELD becomes ${env:NAME} (default TYPE_FIELD, e.g. SLACK_API_TOKEN)")
-        ("concurrency,c", po::value<int>()->default_value(8), "parallel connections (workers)")
-        ("rate", po::value<double>()->default_value(0), "requests per second (0: find the server's pace)")
-        ("burst", po::value<double>()->default_value(0), "token bucket capacity (0: rate/10)")
-        ("max-attempts", po::value<int>()->default_value(5), "attempts per read (first included)")
-        ("checkpoint", po::value<std::string>(), "checkpoint of finished projects (default <report>.checkpoint.jsonl)")
-        ("resume", "skip the projects the checkpoint records as read")
-        ("quiet,q", "no progress")
-        ("progress", po::value<std::string>()->default_value("auto"), "auto, live or plain")
-        ("jitter-seed", po::value<std::uint64_t>()->default_value(0), "seed of the backoff jitter (0: random)")
-        ("help,h", "show this help");
+    run.add_options()("report", po::value<std::string>()->default_value("audit.csv"),
+                      "audit report: .csv, .json or .jsonl")(
+        "emit-manifest", po::value<std::string>(),
+        "also write a manifest for `cmbulk apply` (.csv, .json or .jsonl)")(
+        "secret-ref", po::value<std::vector<std::string>>()->composing(),
+        "FIELD=NAME: in the emitted manifest, secret FIELD becomes ${env:NAME} (default "
+        "TYPE_FIELD, e.g. SLACK_API_TOKEN)")("concurrency,c", po::value<int>()->default_value(8),
+                                             "parallel connections (workers)")(
+        "rate", po::value<double>()->default_value(0),
+        "requests per second (0: find the server's pace)")(
+        "burst", po::value<double>()->default_value(0), "token bucket capacity (0: rate/10)")(
+        "max-attempts", po::value<int>()->default_value(5), "attempts per read (first included)")(
+        "checkpoint", po::value<std::string>(),
+        "checkpoint of finished projects (default <report>.checkpoint.jsonl)")(
+        "resume", "skip the projects the checkpoint records as read")("quiet,q", "no progress")(
+        "progress", po::value<std::string>()->default_value("auto"), "auto, live or plain")(
+        "jitter-seed", po::value<std::uint64_t>()->default_value(0),
+        "seed of the backoff jitter (0: random)")("help,h", "show this help");
     po::options_description visible;
     visible.add(src).add(server_options_desc()).add(run);
     po::variables_map vm;
     if (!parse_command_line(argc, argv, visible, nullptr, vm, "audit")) return exit_usage;
     bool has_source = vm.count("projects") || vm.count("org") || vm.count("all");
     if (vm.count("help") || !has_source) {
-        std::cout << "Usage: cmbulk audit (--projects FILE | --org ID... | --all) [options]\n\n"
-                     "Reads every page of every project's integrations (bounded workers, one rate\n"
-                     "limit, retried reads) and writes one report row per (project, integration),\n"
-                     "one per project without any, and one per project or organization that could\n"
-                     "not be read, with the values as the API shows them (secrets masked) and\n"
-                     "findings: webhook-http, slack-no-channel, prometheus-disabled, legacy-type,\n"
-                     "unknown-type, unreadable. Counts per type and finding go to stderr.\n"
-                     "--emit-manifest turns the audit into a manifest: current non-secret fields,\n"
-                     "each secret as ${env:NAME} (never a masked value).\n\n"
-                     "Examples:\n"
-                     "  cmbulk audit --org 5e2211c17a3e5a48f5497de3 --report audit.csv\n"
-                     "  cmbulk audit --all --type SLACK --report slack.jsonl \\\n"
-                     "      --emit-manifest slack-update.csv --secret-ref apiToken=NEW_SLACK_TOKEN\n"
-                     "  NEW_SLACK_TOKEN=xoxb-... cmbulk apply slack-update.csv --action update --verify\n\n"
-                  << visible << "\n"
-                  << credentials_help << "\n"
-                  << "Exit codes: 0 all read; 1 some projects or organizations could not be read\n"
-                     "(reported with the error); 2 usage; 3 authentication failed or server\n"
-                     "unreachable; 130 interrupted (finish with --resume).\n";
+        std::cout
+            << "Usage: cmbulk audit (--projects FILE | --org ID... | --all) [options]\n\n"
+               "Reads every page of every project's integrations (bounded workers, one rate\n"
+               "limit, retried reads) and writes one report row per (project, integration),\n"
+               "one per project without any, and one per project or organization that could\n"
+               "not be read, with the values as the API shows them (secrets masked) and\n"
+               "findings: webhook-http, slack-no-channel, prometheus-disabled, legacy-type,\n"
+               "unknown-type, unreadable. Counts per type and finding go to stderr.\n"
+               "--emit-manifest turns the audit into a manifest: current non-secret fields,\n"
+               "each secret as ${env:NAME} (never a masked value).\n\n"
+               "Examples:\n"
+               "  cmbulk audit --org 5e2211c17a3e5a48f5497de3 --report audit.csv\n"
+               "  cmbulk audit --all --type SLACK --report slack.jsonl \\\n"
+               "      --emit-manifest slack-update.csv --secret-ref apiToken=NEW_SLACK_TOKEN\n"
+               "  NEW_SLACK_TOKEN=xoxb-... cmbulk apply slack-update.csv --action update "
+               "--verify\n\n"
+            << visible << "\n"
+            << credentials_help << "\n"
+            << "Exit codes: 0 all read; 1 some projects or organizations could not be read\n"
+               "(reported with the error); 2 usage; 3 authentication failed or server\n"
+               "unreachable; 130 interrupted (finish with --resume).\n";
         return vm.count("help") ? exit_success : exit_usage;
     }
     audit_options o;
@@ -98,10 +105,14 @@ int cmd_audit(int argc, char** argv) {
     o.resume = vm.count("resume") > 0;
     o.jitter_seed = vm["jitter-seed"].as<std::uint64_t>();
     auto prog = vm["progress"].as<std::string>();
-    if (vm.count("quiet")) o.progress = progress_mode::quiet;
-    else if (prog == "live") o.progress = progress_mode::live;
-    else if (prog == "plain") o.progress = progress_mode::plain;
-    else o.progress = progress_mode::automatic;
+    if (vm.count("quiet"))
+        o.progress = progress_mode::quiet;
+    else if (prog == "live")
+        o.progress = progress_mode::live;
+    else if (prog == "plain")
+        o.progress = progress_mode::plain;
+    else
+        o.progress = progress_mode::automatic;
     if (!fill_api_config(vm, o.api, msg)) {
         std::cerr << "cmbulk audit: " << msg << "\n";
         return exit_usage;

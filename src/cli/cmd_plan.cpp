@@ -1,48 +1,50 @@
 // `cmbulk plan MANIFEST`: options into plan_options, then run_plan (src/plan.cpp).
-#include "cli_common.hpp"
-#include "commands.hpp"
+#include <iostream>
 
+#include "cli_common.hpp"
 #include "cmbulk/exit_status.hpp"
 #include "cmbulk/plan.hpp"
-
-#include <iostream>
+#include "commands.hpp"
 
 namespace cmbulk::cli {
 
 int cmd_plan(int argc, char** argv) {
     po::options_description run("Plan");
-    run.add_options()
-        ("detailed-exitcode", "exit 4 when there are changes (0 none, 1 read errors, 2 usage)")
-        ("concurrency,c", po::value<int>()->default_value(8), "parallel connections (workers)")
-        ("rate", po::value<double>()->default_value(0), "requests per second (0: find the server's pace)")
-        ("burst", po::value<double>()->default_value(0), "token bucket capacity (0: rate/10)")
-        ("max-attempts", po::value<int>()->default_value(5), "attempts per read (first included)")
-        ("jitter-seed", po::value<std::uint64_t>()->default_value(0), "seed of the backoff jitter (0: random)")
-        ("help,h", "show this help");
+    run.add_options()("detailed-exitcode",
+                      "exit 4 when there are changes (0 none, 1 read errors, 2 usage)")(
+        "concurrency,c", po::value<int>()->default_value(8), "parallel connections (workers)")(
+        "rate", po::value<double>()->default_value(0),
+        "requests per second (0: find the server's pace)")(
+        "burst", po::value<double>()->default_value(0), "token bucket capacity (0: rate/10)")(
+        "max-attempts", po::value<int>()->default_value(5), "attempts per read (first included)")(
+        "jitter-seed", po::value<std::uint64_t>()->default_value(0),
+        "seed of the backoff jitter (0: random)")("help,h", "show this help");
     po::options_description visible;
     visible.add(manifest_options_desc()).add(server_options_desc()).add(run);
     po::variables_map vm;
     if (!parse_command_line(argc, argv, visible, "manifest", vm, "plan")) return exit_usage;
     if (vm.count("help") || !vm.count("manifest")) {
-        std::cout << "Usage: cmbulk plan MANIFEST [options]   (the same manifest options as apply)\n\n"
-                     "Reads each row's current integration and prints what `apply` would do:\n"
-                     "  create     the integration is missing\n"
-                     "  update     it differs: the non-secret fields that differ, and\n"
-                     "             \"secret differs: FIELD\" when the masked last four characters (or\n"
-                     "             the length) differ from the value to be sent; \"cannot compare\"\n"
-                     "             for secrets the API hides (webhook secret, Prometheus password)\n"
-                     "  unchanged  it already is what the row says\n"
-                     "  delete     a delete row whose integration exists\n"
-                     "  exists     a create row whose integration exists and differs (apply refuses)\n"
-                     "then the counts. Sends no change and never prints a secret.\n\n"
-                     "Examples:\n"
-                     "  NEW_SLACK_TOKEN=xoxb-... cmbulk plan slack-update.csv --action update\n"
-                     "  cmbulk plan slack-update.csv --action update --detailed-exitcode || echo changes\n\n"
-                  << visible << "\n"
-                  << credentials_help << "\n"
-                  << "Exit codes: 0 no changes (or changes without --detailed-exitcode); 1 some\n"
-                     "reads failed; 2 usage or invalid manifest; 3 authentication failed or server\n"
-                     "unreachable; 4 changes (--detailed-exitcode).\n";
+        std::cout
+            << "Usage: cmbulk plan MANIFEST [options]   (the same manifest options as apply)\n\n"
+               "Reads each row's current integration and prints what `apply` would do:\n"
+               "  create     the integration is missing\n"
+               "  update     it differs: the non-secret fields that differ, and\n"
+               "             \"secret differs: FIELD\" when the masked last four characters (or\n"
+               "             the length) differ from the value to be sent; \"cannot compare\"\n"
+               "             for secrets the API hides (webhook secret, Prometheus password)\n"
+               "  unchanged  it already is what the row says\n"
+               "  delete     a delete row whose integration exists\n"
+               "  exists     a create row whose integration exists and differs (apply refuses)\n"
+               "then the counts. Sends no change and never prints a secret.\n\n"
+               "Examples:\n"
+               "  NEW_SLACK_TOKEN=xoxb-... cmbulk plan slack-update.csv --action update\n"
+               "  cmbulk plan slack-update.csv --action update --detailed-exitcode || echo "
+               "changes\n\n"
+            << visible << "\n"
+            << credentials_help << "\n"
+            << "Exit codes: 0 no changes (or changes without --detailed-exitcode); 1 some\n"
+               "reads failed; 2 usage or invalid manifest; 3 authentication failed or server\n"
+               "unreachable; 4 changes (--detailed-exitcode).\n";
         return vm.count("help") ? exit_success : exit_usage;
     }
     plan_options o;

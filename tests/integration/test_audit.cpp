@@ -3,17 +3,15 @@
 // by --projects, compared field for field with the catalogue's masking; the audit -> emit-manifest
 // -> apply --verify -> audit pipeline of a Slack token rotation; and a key without access to one
 // organization.
-#include "common/test_support.hpp"
+#include <boost/json.hpp>
+#include <boost/test/unit_test.hpp>
+#include <map>
+#include <set>
 
 #include "cmbulk/audit.hpp"
 #include "cmbulk/catalogue.hpp"
 #include "cmbulk/report.hpp"
-
-#include <boost/json.hpp>
-#include <boost/test/unit_test.hpp>
-
-#include <map>
-#include <set>
+#include "common/test_support.hpp"
 
 namespace json = boost::json;
 using namespace cmbulk::test;
@@ -113,14 +111,17 @@ world make_world() {
             }
             projects.push_back(json::object{{"id", pid}, {"name", name}, {"integrations", ints}});
         }
-        orgs.push_back(json::object{{"id", oid}, {"name", "org-" + std::to_string(o)}, {"projects", projects}});
+        orgs.push_back(json::object{
+            {"id", oid}, {"name", "org-" + std::to_string(o)}, {"projects", projects}});
     }
     w.seed["orgs"] = orgs;
-    w.seed["apiKeys"] = json::array{
-        json::object{{"publicKey", full_key}, {"privateKey", full_secret},
-                     {"orgIds", json::array{w.org_ids[0], w.org_ids[1], w.org_ids[2]}}},
-        json::object{{"publicKey", partial_key}, {"privateKey", partial_secret},
-                     {"orgIds", json::array{w.org_ids[0], w.org_ids[1]}}}};
+    w.seed["apiKeys"] =
+        json::array{json::object{{"publicKey", full_key},
+                                 {"privateKey", full_secret},
+                                 {"orgIds", json::array{w.org_ids[0], w.org_ids[1], w.org_ids[2]}}},
+                    json::object{{"publicKey", partial_key},
+                                 {"privateKey", partial_secret},
+                                 {"orgIds", json::array{w.org_ids[0], w.org_ids[1]}}}};
     return w;
 }
 
@@ -146,10 +147,12 @@ struct fixture {
     std::unique_ptr<sim_process> sim;
     fixture() {
         write_file(dir / "seed.json", json::serialize(w.seed));
-        sim = std::make_unique<sim_process>(std::vector<std::string>{"--seed", (dir / "seed.json").string()});
+        sim = std::make_unique<sim_process>(
+            std::vector<std::string>{"--seed", (dir / "seed.json").string()});
     }
     process_result cmbulk(std::vector<std::string> args, const std::string& key = full_key,
-                          const std::string& secret = full_secret, std::map<std::string, std::string> env = {}) {
+                          const std::string& secret = full_secret,
+                          std::map<std::string, std::string> env = {}) {
         std::vector<std::string> argv{cmbulk_bin()};
         argv.insert(argv.end(), args.begin(), args.end());
         argv.insert(argv.end(), {"--base-url", sim->base_url()});
@@ -208,16 +211,19 @@ BOOST_AUTO_TEST_CASE(audit_reports_exactly_the_seeded_integrations) {
     BOOST_TEST_MESSAGE("seeded integrations: " << f.w.integrations.size());
     for (std::string page : {"100", "500"}) {
         BOOST_TEST_CONTEXT("--org, --page-size " << page) {
-            auto r = f.cmbulk({"audit", "--org", f.w.org_ids[0], "--org", f.w.org_ids[1], "--org", f.w.org_ids[2],
-                               "--page-size", page, "--report", "org" + page + ".jsonl", "--progress", "plain"});
+            auto r = f.cmbulk({"audit", "--org", f.w.org_ids[0], "--org", f.w.org_ids[1], "--org",
+                               f.w.org_ids[2], "--page-size", page, "--report",
+                               "org" + page + ".jsonl", "--progress", "plain"});
             BOOST_TEST_INFO("stderr: " << r.err);
             BOOST_TEST(r.exit_code == 0);
             check_exact(f.w, f.rows("org" + page + ".jsonl"));
-            BOOST_TEST_MESSAGE("audit --org x3 --page-size " << page << ": " << r.err.substr(0, r.err.find('\n')));
+            BOOST_TEST_MESSAGE("audit --org x3 --page-size " << page << ": "
+                                                             << r.err.substr(0, r.err.find('\n')));
         }
     }
     // --all, with integrations pages of 3 (so projects with up to 7 types span pages).
-    auto r = f.cmbulk({"audit", "--all", "--page-size", "3", "--report", "all.jsonl", "--concurrency", "4"});
+    auto r = f.cmbulk(
+        {"audit", "--all", "--page-size", "3", "--report", "all.jsonl", "--concurrency", "4"});
     BOOST_TEST_INFO("stderr: " << r.err);
     BOOST_TEST(r.exit_code == 0);
     check_exact(f.w, f.rows("all.jsonl"));
@@ -231,8 +237,12 @@ BOOST_AUTO_TEST_CASE(audit_reports_exactly_the_seeded_integrations) {
     // Findings are where the seed put them.
     for (auto& row : f.rows("all.jsonl")) {
         if (row.type != "WEBHOOK") continue;
-        bool http = f.w.integrations.at({row.project_id, "WEBHOOK"}).at("url").as_string().starts_with("http:");
-        BOOST_TEST((std::find(row.findings.begin(), row.findings.end(), "webhook-http") != row.findings.end()) == http);
+        bool http = f.w.integrations.at({row.project_id, "WEBHOOK"})
+                        .at("url")
+                        .as_string()
+                        .starts_with("http:");
+        BOOST_TEST((std::find(row.findings.begin(), row.findings.end(), "webhook-http") !=
+                    row.findings.end()) == http);
     }
     // A CSV report of the same audit: a header plus one line per row, and no secret in clear.
     auto c = f.cmbulk({"audit", "--all", "--page-size", "500", "--report", "all.csv"});
@@ -241,7 +251,8 @@ BOOST_AUTO_TEST_CASE(audit_reports_exactly_the_seeded_integrations) {
     BOOST_TEST(static_cast<std::size_t>(std::count(csv.begin(), csv.end(), '\n')) ==
                f.w.integrations.size() + 20 + 1);
     for (auto& [key, obj] : f.w.integrations)
-        if (key.second == "SLACK") BOOST_TEST(csv.find(obj.at("apiToken").as_string().c_str()) == std::string::npos);
+        if (key.second == "SLACK")
+            BOOST_TEST(csv.find(obj.at("apiToken").as_string().c_str()) == std::string::npos);
 }
 
 // Done-when 2: audit -> --emit-manifest -> apply --action update --verify with a new token ->
@@ -249,14 +260,15 @@ BOOST_AUTO_TEST_CASE(audit_reports_exactly_the_seeded_integrations) {
 BOOST_AUTO_TEST_CASE(token_rotation_pipeline) {
     fixture f;
     const std::string new_token = "xoxb-rotated-2026-NEWTOKEN-7q9z";
-    auto a = f.cmbulk({"audit", "--all", "--type", "SLACK", "--report", "before.jsonl", "--emit-manifest",
-                       "slack.csv", "--secret-ref", "apiToken=NEW_SLACK_TOKEN"});
+    auto a = f.cmbulk({"audit", "--all", "--type", "SLACK", "--report", "before.jsonl",
+                       "--emit-manifest", "slack.csv", "--secret-ref", "apiToken=NEW_SLACK_TOKEN"});
     BOOST_TEST_INFO("stderr: " << a.err);
     BOOST_REQUIRE_EQUAL(a.exit_code, 0);
     BOOST_TEST(a.err.find("NEW_SLACK_TOKEN") != std::string::npos);
     auto manifest = read_file(f.dir / "slack.csv");
     BOOST_TEST(manifest.find('*') == std::string::npos);  // no masked value is ever emitted
-    BOOST_TEST(static_cast<std::size_t>(std::count(manifest.begin(), manifest.end(), '\n')) == f.w.slack_count + 1);
+    BOOST_TEST(static_cast<std::size_t>(std::count(manifest.begin(), manifest.end(), '\n')) ==
+               f.w.slack_count + 1);
 
     std::map<std::string, std::string> env{{"NEW_SLACK_TOKEN", new_token}};
     // The emitted manifest passes validate for the action the user will run.
@@ -267,8 +279,9 @@ BOOST_AUTO_TEST_CASE(token_rotation_pipeline) {
     BOOST_TEST_INFO("validate: " << vv.out << vv.err);
     BOOST_TEST(vv.exit_code == 0);
 
-    auto ap = f.cmbulk({"apply", "slack.csv", "--action", "update", "--verify", "--report", "apply.csv"}, full_key,
-                       full_secret, env);
+    auto ap =
+        f.cmbulk({"apply", "slack.csv", "--action", "update", "--verify", "--report", "apply.csv"},
+                 full_key, full_secret, env);
     BOOST_TEST_INFO("apply stderr: " << ap.err);
     BOOST_TEST(ap.exit_code == 0);
     std::string msg;
@@ -303,15 +316,16 @@ BOOST_AUTO_TEST_CASE(token_rotation_pipeline) {
         }
     }
     BOOST_TEST(slack_rows == f.w.slack_count);
-    BOOST_TEST_MESSAGE("rotation: " << f.w.slack_count << " Slack integrations, " << verified << " verified");
+    BOOST_TEST_MESSAGE("rotation: " << f.w.slack_count << " Slack integrations, " << verified
+                                    << " verified");
 }
 
 // Done-when 4: a key without access to one organization.
 BOOST_AUTO_TEST_CASE(key_without_access_to_one_org) {
     fixture f;
     // By --org: the third organization is reported with its error, the others audited.
-    auto r = f.cmbulk({"audit", "--org", f.w.org_ids[0], "--org", f.w.org_ids[1], "--org", f.w.org_ids[2],
-                       "--report", "orgs.jsonl"},
+    auto r = f.cmbulk({"audit", "--org", f.w.org_ids[0], "--org", f.w.org_ids[1], "--org",
+                       f.w.org_ids[2], "--report", "orgs.jsonl"},
                       partial_key, partial_secret);
     BOOST_TEST_INFO("stderr: " << r.err);
     BOOST_TEST(r.exit_code == 1);
@@ -334,8 +348,8 @@ BOOST_AUTO_TEST_CASE(key_without_access_to_one_org) {
     std::string csv = "projectId\n";
     for (auto& p : f.w.project_ids) csv += p + "\n";
     write_file(f.dir / "projects.csv", csv);
-    auto p = f.cmbulk({"audit", "--projects", "projects.csv", "--report", "projects.jsonl"}, partial_key,
-                      partial_secret);
+    auto p = f.cmbulk({"audit", "--projects", "projects.csv", "--report", "projects.jsonl"},
+                      partial_key, partial_secret);
     BOOST_TEST_INFO("stderr: " << p.err);
     BOOST_TEST(p.exit_code == 1);
     std::set<std::string> unreadable, audited;
@@ -355,23 +369,28 @@ BOOST_AUTO_TEST_CASE(key_without_access_to_one_org) {
     }
     std::size_t third = 0, expected_integrations = 0;
     for (auto& id : f.w.project_ids) third += f.w.org_of.at(id) == f.w.org_ids[2];
-    for (auto& [key, obj] : f.w.integrations) expected_integrations += f.w.org_of.at(key.first) != f.w.org_ids[2];
+    for (auto& [key, obj] : f.w.integrations)
+        expected_integrations += f.w.org_of.at(key.first) != f.w.org_ids[2];
     BOOST_TEST(unreadable.size() == third);
     BOOST_TEST(audited.size() == f.w.project_ids.size() - third);
     BOOST_TEST(integration_rows == expected_integrations);
     for (auto& id : unreadable) BOOST_TEST(f.w.org_of.at(id) == f.w.org_ids[2]);
-    BOOST_TEST_MESSAGE("partial key: " << unreadable.size() << " projects unreadable, " << audited.size()
-                                       << " audited, exit " << p.exit_code);
+    BOOST_TEST_MESSAGE("partial key: " << unreadable.size() << " projects unreadable, "
+                                       << audited.size() << " audited, exit " << p.exit_code);
 
     // --resume reads only the projects that failed (the rest come from the checkpoint).
     auto first_rows = f.rows("projects.jsonl").size();
-    auto before = json::parse(http_request(f.sim->port(), "GET", "/__sim/requests").body).as_array().size();
-    auto again = f.cmbulk({"audit", "--projects", "projects.csv", "--report", "projects.jsonl", "--resume"},
-                          partial_key, partial_secret);
+    auto before =
+        json::parse(http_request(f.sim->port(), "GET", "/__sim/requests").body).as_array().size();
+    auto again =
+        f.cmbulk({"audit", "--projects", "projects.csv", "--report", "projects.jsonl", "--resume"},
+                 partial_key, partial_secret);
     BOOST_TEST_INFO("stderr: " << again.err);
     BOOST_TEST(again.exit_code == 1);
-    BOOST_TEST(again.err.find("resuming: " + std::to_string(audited.size()) + " projects") != std::string::npos);
-    auto after = json::parse(http_request(f.sim->port(), "GET", "/__sim/requests").body).as_array().size();
+    BOOST_TEST(again.err.find("resuming: " + std::to_string(audited.size()) + " projects") !=
+               std::string::npos);
+    auto after =
+        json::parse(http_request(f.sim->port(), "GET", "/__sim/requests").body).as_array().size();
     BOOST_TEST(f.rows("projects.jsonl").size() == first_rows);
     // One read per unreadable project, plus at most a Digest challenge per connection.
     BOOST_TEST(after - before >= third);

@@ -1,15 +1,13 @@
 // Integration tests of `cmbulk plan` and `apply --skip-unchanged / --verify` against cmbulk-sim:
 // a manifest whose rows are a third unchanged, a third different and a third missing; plan's
 // counts and --detailed-exitcode before and after apply; no secret in any output.
-#include "common/test_support.hpp"
-
-#include "cmbulk/report.hpp"
-
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
-
 #include <map>
 #include <regex>
+
+#include "cmbulk/report.hpp"
+#include "common/test_support.hpp"
 
 namespace json = boost::json;
 using namespace cmbulk::test;
@@ -39,21 +37,32 @@ struct fixture {
             ids.push_back(id);
             json::array ints;
             if (k < 10)  // exactly what the manifest says
-                ints.push_back(json::object{{"type", "SLACK"}, {"apiToken", token}, {"teamName", "team"},
+                ints.push_back(json::object{{"type", "SLACK"},
+                                            {"apiToken", token},
+                                            {"teamName", "team"},
                                             {"channelName", "#c" + std::to_string(k)}});
             else if (k < 15)  // another token (other last four)
-                ints.push_back(json::object{{"type", "SLACK"}, {"apiToken", "xoxb-old-token-legacy-0000"},
-                                            {"teamName", "team"}, {"channelName", "#c" + std::to_string(k)}});
+                ints.push_back(json::object{{"type", "SLACK"},
+                                            {"apiToken", "xoxb-old-token-legacy-0000"},
+                                            {"teamName", "team"},
+                                            {"channelName", "#c" + std::to_string(k)}});
             else if (k < 20)  // same token, another channel
-                ints.push_back(json::object{{"type", "SLACK"}, {"apiToken", token}, {"teamName", "team"},
+                ints.push_back(json::object{{"type", "SLACK"},
+                                            {"apiToken", token},
+                                            {"teamName", "team"},
                                             {"channelName", "#old"}});
-            projects.push_back(json::object{{"id", id}, {"name", "p" + std::to_string(k)}, {"integrations", ints}});
+            projects.push_back(json::object{
+                {"id", id}, {"name", "p" + std::to_string(k)}, {"integrations", ints}});
         }
-        json::object seed{{"orgs", json::array{json::object{{"id", hex24("5c", 1)}, {"name", "o"}, {"projects", projects}}}},
-                          {"apiKeys", json::array{json::object{{"publicKey", key}, {"privateKey", secret},
-                                                               {"orgIds", json::array{hex24("5c", 1)}}}}}};
+        json::object seed{
+            {"orgs", json::array{json::object{
+                         {"id", hex24("5c", 1)}, {"name", "o"}, {"projects", projects}}}},
+            {"apiKeys", json::array{json::object{{"publicKey", key},
+                                                 {"privateKey", secret},
+                                                 {"orgIds", json::array{hex24("5c", 1)}}}}}};
         write_file(dir / "seed.json", json::serialize(seed));
-        sim = std::make_unique<sim_process>(std::vector<std::string>{"--seed", (dir / "seed.json").string()});
+        sim = std::make_unique<sim_process>(
+            std::vector<std::string>{"--seed", (dir / "seed.json").string()});
         std::string csv = "projectId,type,apiToken,teamName,channelName\n";
         for (std::size_t k = 0; k < n; ++k)
             csv += ids[k] + ",SLACK,${env:TOK},team,#c" + std::to_string(k) + "\n";
@@ -72,7 +81,8 @@ struct fixture {
     std::size_t count_method(const std::string& method) {
         auto log = json::parse(http_request(sim->port(), "GET", "/__sim/requests").body).as_array();
         std::size_t c = 0;
-        for (auto& e : log) c += e.at("method").as_string() == method && e.at("status").as_int64() == 200;
+        for (auto& e : log)
+            c += e.at("method").as_string() == method && e.at("status").as_int64() == 200;
         return c;
     }
 };
@@ -96,7 +106,8 @@ BOOST_AUTO_TEST_CASE(plan_counts_then_apply_then_all_unchanged) {
     auto p = f.cmbulk({"plan", "m.csv", "--action", "update", "--detailed-exitcode"});
     BOOST_TEST_INFO("out: " << p.out << "\nerr: " << p.err);
     BOOST_TEST(p.exit_code == 4);
-    BOOST_TEST(p.out.find("plan: 30 rows: 10 to create, 10 to update, 0 to delete, 10 unchanged") != std::string::npos);
+    BOOST_TEST(p.out.find("plan: 30 rows: 10 to create, 10 to update, 0 to delete, 10 unchanged") !=
+               std::string::npos);
     BOOST_TEST(lines_matching(p.out, ": unchanged$") == 10u);
     BOOST_TEST(lines_matching(p.out, ": create$") == 10u);
     BOOST_TEST(lines_matching(p.out, R"(: update \(secret differs: apiToken\)$)") == 5u);
@@ -106,14 +117,16 @@ BOOST_AUTO_TEST_CASE(plan_counts_then_apply_then_all_unchanged) {
     BOOST_TEST(p.out.find(token) == std::string::npos);
     BOOST_TEST(p.err.find(token) == std::string::npos);
     BOOST_TEST(f.count_method("PUT") + f.count_method("POST") == 0u);  // plan changes nothing
-    BOOST_TEST_MESSAGE("plan before: " << p.out.substr(p.out.rfind("plan:")) << " exit " << p.exit_code);
+    BOOST_TEST_MESSAGE("plan before: " << p.out.substr(p.out.rfind("plan:")) << " exit "
+                                       << p.exit_code);
 
     // Without --detailed-exitcode, changes exit 0.
     auto p0 = f.cmbulk({"plan", "m.csv", "--action", "update"});
     BOOST_TEST(p0.exit_code == 0);
 
     // apply --skip-unchanged --verify: nothing is sent for the unchanged third.
-    auto a = f.cmbulk({"apply", "m.csv", "--action", "update", "--skip-unchanged", "--verify", "--report", "r.csv"});
+    auto a = f.cmbulk({"apply", "m.csv", "--action", "update", "--skip-unchanged", "--verify",
+                       "--report", "r.csv"});
     BOOST_TEST_INFO("apply: " << a.err);
     BOOST_TEST(a.exit_code == 0);
     std::string msg;
@@ -129,12 +142,15 @@ BOOST_AUTO_TEST_CASE(plan_counts_then_apply_then_all_unchanged) {
     auto q = f.cmbulk({"plan", "m.csv", "--action", "update", "--detailed-exitcode"});
     BOOST_TEST_INFO("out: " << q.out << "\nerr: " << q.err);
     BOOST_TEST(q.exit_code == 0);
-    BOOST_TEST(q.out.find("plan: 30 rows: 0 to create, 0 to update, 0 to delete, 30 unchanged") != std::string::npos);
+    BOOST_TEST(q.out.find("plan: 30 rows: 0 to create, 0 to update, 0 to delete, 30 unchanged") !=
+               std::string::npos);
     BOOST_TEST(lines_matching(q.out, ": unchanged$") == 30u);
-    BOOST_TEST_MESSAGE("plan after: " << q.out.substr(q.out.rfind("plan:")) << " exit " << q.exit_code);
+    BOOST_TEST_MESSAGE("plan after: " << q.out.substr(q.out.rfind("plan:")) << " exit "
+                                      << q.exit_code);
 
     // A second apply --skip-unchanged sends no write at all.
-    auto again = f.cmbulk({"apply", "m.csv", "--action", "update", "--skip-unchanged", "--report", "r2.csv"});
+    auto again = f.cmbulk(
+        {"apply", "m.csv", "--action", "update", "--skip-unchanged", "--report", "r2.csv"});
     BOOST_TEST(again.exit_code == 0);
     BOOST_TEST(f.count_method("PUT") == 20u);
 }
@@ -142,7 +158,8 @@ BOOST_AUTO_TEST_CASE(plan_counts_then_apply_then_all_unchanged) {
 BOOST_AUTO_TEST_CASE(plan_and_verify_of_deletes) {
     fixture f;
     // A delete row for a project that has Slack: plan says delete; apply --verify sees it gone.
-    write_file(f.dir / "d.csv", "projectId,type,action\n" + f.ids[0] + ",SLACK,delete\n" + f.ids[25] + ",SLACK,delete\n");
+    write_file(f.dir / "d.csv", "projectId,type,action\n" + f.ids[0] + ",SLACK,delete\n" +
+                                    f.ids[25] + ",SLACK,delete\n");
     auto p = f.cmbulk({"plan", "d.csv", "--detailed-exitcode"});
     BOOST_TEST_INFO(p.out << p.err);
     BOOST_TEST(p.exit_code == 4);

@@ -1,14 +1,12 @@
 // Unit tests for the pure pieces of audit.hpp: findings, report formats, the projects file reader,
 // and --emit-manifest rows (secrets become references, never masked values).
-#include "cmbulk/audit.hpp"
-#include "cmbulk/catalogue.hpp"
-
-#include "common/test_support.hpp"
-
 #include <boost/json/parse.hpp>
 #include <boost/test/unit_test.hpp>
-
 #include <fstream>
+
+#include "cmbulk/audit.hpp"
+#include "cmbulk/catalogue.hpp"
+#include "common/test_support.hpp"
 
 using namespace cmbulk;
 namespace json = boost::json;
@@ -21,7 +19,8 @@ audit_row slack_row() {
     r.project_name = "checkout, prod";
     r.org_id = "5e2211c17a3e5a48f5497de3";
     r.type = "SLACK";
-    r.fields = obj(R"({"apiToken":"***************************Prod","teamName":"acme","channelName":"#alerts"})");
+    r.fields = obj(
+        R"({"apiToken":"***************************Prod","teamName":"acme","channelName":"#alerts"})");
     return r;
 }
 void write(const std::filesystem::path& p, std::string_view s) {
@@ -33,11 +32,15 @@ BOOST_AUTO_TEST_SUITE(audit_suite)
 
 BOOST_AUTO_TEST_CASE(findings) {
     using v = std::vector<std::string>;
-    BOOST_TEST(findings_for("WEBHOOK", obj(R"({"url":"http://h.example****abcd"})")) == v{"webhook-http"});
-    BOOST_TEST(findings_for("WEBHOOK", obj(R"({"url":"HTTP://h.example****abcd"})")) == v{"webhook-http"});
+    BOOST_TEST(findings_for("WEBHOOK", obj(R"({"url":"http://h.example****abcd"})")) ==
+               v{"webhook-http"});
+    BOOST_TEST(findings_for("WEBHOOK", obj(R"({"url":"HTTP://h.example****abcd"})")) ==
+               v{"webhook-http"});
     BOOST_TEST(findings_for("WEBHOOK", obj(R"({"url":"https://h.example****abcd"})")).empty());
-    BOOST_TEST(findings_for("SLACK", obj(R"({"apiToken":"****abcd","teamName":"t"})")) == v{"slack-no-channel"});
-    BOOST_TEST(findings_for("SLACK", obj(R"({"apiToken":"****abcd","channelName":""})")) == v{"slack-no-channel"});
+    BOOST_TEST(findings_for("SLACK", obj(R"({"apiToken":"****abcd","teamName":"t"})")) ==
+               v{"slack-no-channel"});
+    BOOST_TEST(findings_for("SLACK", obj(R"({"apiToken":"****abcd","channelName":""})")) ==
+               v{"slack-no-channel"});
     BOOST_TEST(findings_for("SLACK", obj(R"({"channelName":"#a"})")).empty());
     BOOST_TEST(findings_for("PROMETHEUS", obj(R"({"enabled":false})")) == v{"prometheus-disabled"});
     BOOST_TEST(findings_for("PROMETHEUS", obj(R"({"enabled":true})")).empty());
@@ -51,7 +54,9 @@ BOOST_AUTO_TEST_CASE(csv_report_has_a_column_per_catalogue_field) {
     BOOST_TEST(cols.size() == 21u);
     auto text = format_audit_report({slack_row()}, report_format::csv);
     auto header = text.substr(0, text.find('\n'));
-    BOOST_TEST(header.find("projectId,projectName,orgId,type,findings,error,serviceKey,region,apiToken") == 0u);
+    BOOST_TEST(
+        header.find("projectId,projectName,orgId,type,findings,error,serviceKey,region,apiToken") ==
+        0u);
     BOOST_TEST(text.find("\"checkout, prod\"") != std::string::npos);
     BOOST_TEST(text.find("***************************Prod,acme,#alerts") != std::string::npos);
 }
@@ -84,8 +89,7 @@ BOOST_AUTO_TEST_CASE(emitted_row_has_references_not_masked_values) {
     BOOST_TEST(m->at("channelName").as_string() == "#alerts");
     BOOST_TEST(m->at("projectId").as_string() == "5e2211c17a3e5a48f5497de4");
     BOOST_TEST(refs == std::vector<std::string>{"NEW_SLACK_TOKEN"});
-    for (auto& kv : *m)
-        BOOST_TEST(!looks_masked(std::string_view(kv.value().as_string())));
+    for (auto& kv : *m) BOOST_TEST(!looks_masked(std::string_view(kv.value().as_string())));
 }
 
 BOOST_AUTO_TEST_CASE(default_references_and_required_never_returned) {
@@ -122,8 +126,9 @@ BOOST_AUTO_TEST_CASE(manifest_csv_columns_only_those_used) {
     std::vector<std::string> refs;
     auto a = *manifest_row_for(slack_row(), {{"apiToken", "T"}}, refs);
     auto text = format_manifest({a}, manifest_format::csv);
-    BOOST_TEST(text == "projectId,type,apiToken,teamName,channelName\n"
-                       "5e2211c17a3e5a48f5497de4,SLACK,${env:T},acme,#alerts\n");
+    BOOST_TEST(text ==
+               "projectId,type,apiToken,teamName,channelName\n"
+               "5e2211c17a3e5a48f5497de4,SLACK,${env:T},acme,#alerts\n");
     auto jl = format_manifest({a, a}, manifest_format::jsonl);
     BOOST_TEST(std::count(jl.begin(), jl.end(), '\n') == 2);
 }
@@ -131,18 +136,21 @@ BOOST_AUTO_TEST_CASE(manifest_csv_columns_only_those_used) {
 BOOST_AUTO_TEST_CASE(projects_files) {
     cmbulk::test::temp_dir dir;
     std::string msg;
-    write(dir / "p.csv", "name,projectId,orgId\n\"a, b\",5e2211c17a3e5a48f5497de4,5e2211c17a3e5a48f5497de3\n\n"
-                         "c,5e2211c17a3e5a48f5497de5,\n");
+    write(dir / "p.csv",
+          "name,projectId,orgId\n\"a, b\",5e2211c17a3e5a48f5497de4,5e2211c17a3e5a48f5497de3\n\n"
+          "c,5e2211c17a3e5a48f5497de5,\n");
     auto csv = read_projects_file(dir / "p.csv", msg);
     BOOST_REQUIRE_MESSAGE(csv.has_value(), msg);
     BOOST_REQUIRE_EQUAL(csv->size(), 2u);
     BOOST_TEST((*csv)[0].name == "a, b");
     BOOST_TEST((*csv)[0].org_id == "5e2211c17a3e5a48f5497de3");
-    write(dir / "p.json", R"(["5e2211c17a3e5a48f5497de4", {"projectId":"5e2211c17a3e5a48f5497de5"}])");
+    write(dir / "p.json",
+          R"(["5e2211c17a3e5a48f5497de4", {"projectId":"5e2211c17a3e5a48f5497de5"}])");
     auto js = read_projects_file(dir / "p.json", msg);
     BOOST_REQUIRE_MESSAGE(js.has_value(), msg);
     BOOST_TEST(js->size() == 2u);
-    write(dir / "p.jsonl", "{\"projectId\":\"5e2211c17a3e5a48f5497de4\"}\n{\"projectId\":\"nothex\"}\n");
+    write(dir / "p.jsonl",
+          "{\"projectId\":\"5e2211c17a3e5a48f5497de4\"}\n{\"projectId\":\"nothex\"}\n");
     auto bad = read_projects_file(dir / "p.jsonl", msg);
     BOOST_TEST(!bad.has_value());
     BOOST_TEST(msg.find("p.jsonl:2: projectId") != std::string::npos);

@@ -1,12 +1,12 @@
 // Unit tests for compare.hpp: a manifest row against the API's masked object (non-secret fields,
 // masked secrets by their last four and length, hidden and never-returned secrets), and plan's
 // verdicts.
+#include <boost/json/parse.hpp>
+#include <boost/test/unit_test.hpp>
+
 #include "cmbulk/catalogue.hpp"
 #include "cmbulk/compare.hpp"
 #include "cmbulk/plan.hpp"
-
-#include <boost/json/parse.hpp>
-#include <boost/test/unit_test.hpp>
 
 using namespace cmbulk;
 namespace json = boost::json;
@@ -20,8 +20,10 @@ json::object as_api_shows(std::string_view type, const json::object& desired) {
     for (auto& kv : desired) {
         auto* f = t->find_field(kv.key());
         if (f && f->secret == secrecy::never_returned) continue;
-        if (f && f->secret != secrecy::none) out[kv.key()] = mask_as(f->secret, kv.value().as_string());
-        else out[kv.key()] = kv.value();
+        if (f && f->secret != secrecy::none)
+            out[kv.key()] = mask_as(f->secret, kv.value().as_string());
+        else
+            out[kv.key()] = kv.value();
     }
     return out;
 }
@@ -37,7 +39,8 @@ BOOST_AUTO_TEST_CASE(same_slack_is_unchanged) {
 }
 
 BOOST_AUTO_TEST_CASE(new_token_is_secret_differs_by_last_four) {
-    auto have = as_api_shows("SLACK", obj(R"({"apiToken":"xoxb-1111-2222-abcd","teamName":"acme"})"));
+    auto have =
+        as_api_shows("SLACK", obj(R"({"apiToken":"xoxb-1111-2222-abcd","teamName":"acme"})"));
     auto want = obj(R"({"apiToken":"xoxb-1111-2222-wxyz","teamName":"acme"})");
     auto d = compare_integration("SLACK", want, have);
     BOOST_TEST(!d.unchanged());
@@ -51,12 +54,14 @@ BOOST_AUTO_TEST_CASE(new_token_is_secret_differs_by_last_four) {
 
 BOOST_AUTO_TEST_CASE(same_last_four_other_length_differs) {
     auto have = as_api_shows("SLACK", obj(R"({"apiToken":"xoxb-abcd","teamName":"t"})"));
-    auto d = compare_integration("SLACK", obj(R"({"apiToken":"xoxb-long-abcd","teamName":"t"})"), have);
+    auto d =
+        compare_integration("SLACK", obj(R"({"apiToken":"xoxb-long-abcd","teamName":"t"})"), have);
     BOOST_TEST(d.secrets.size() == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(non_secret_fields_differ_and_missing_counts) {
-    auto have = as_api_shows("SLACK", obj(R"({"apiToken":"xoxb-1111-abcd","teamName":"acme","channelName":"#old"})"));
+    auto have = as_api_shows(
+        "SLACK", obj(R"({"apiToken":"xoxb-1111-abcd","teamName":"acme","channelName":"#old"})"));
     auto want = obj(R"({"apiToken":"xoxb-1111-abcd","teamName":"acme2"})");
     auto d = compare_integration("SLACK", want, have);
     BOOST_REQUIRE_EQUAL(d.fields.size(), 2u);
@@ -76,7 +81,8 @@ BOOST_AUTO_TEST_CASE(booleans_compare_across_csv_text) {
 }
 
 BOOST_AUTO_TEST_CASE(never_returned_password_is_uncertain) {
-    auto want = obj(R"({"username":"u","password":"p4ssw0rd-x","serviceDiscovery":"http","enabled":true})");
+    auto want =
+        obj(R"({"username":"u","password":"p4ssw0rd-x","serviceDiscovery":"http","enabled":true})");
     auto d = compare_integration("PROMETHEUS", want, as_api_shows("PROMETHEUS", want));
     BOOST_TEST(!d.unchanged());
     BOOST_TEST(d.consistent());
@@ -105,9 +111,12 @@ BOOST_AUTO_TEST_CASE(every_type_equal_to_itself) {
         BOOST_TEST_CONTEXT(t.name) {
             json::object want;
             for (auto& f : t.fields) {
-                if (f.kind == field_kind::boolean) want[f.name] = true;
-                else if (f.kind == field_kind::enumeration) want[f.name] = f.enum_values[0];
-                else want[f.name] = std::string(f.name) + "-value-1234567";
+                if (f.kind == field_kind::boolean)
+                    want[f.name] = true;
+                else if (f.kind == field_kind::enumeration)
+                    want[f.name] = f.enum_values[0];
+                else
+                    want[f.name] = std::string(f.name) + "-value-1234567";
             }
             auto d = compare_integration(t.name, want, as_api_shows(t.name, want));
             BOOST_TEST(d.consistent());
