@@ -671,7 +671,8 @@ int run_apply(const apply_options& opts, std::ostream& out, std::ostream& err) {
     asio::co_spawn(
         ioc,
         [&]() -> awaitable<void> {
-            co_await st.all_done.async_wait(as_tuple_awaitable);
+            // Workers may all have ended before this waits (a resume with every row done).
+            if (st.workers_running > 0) co_await st.all_done.async_wait(as_tuple_awaitable);
             signals.cancel();
             st.progress_timer.cancel();
             st.grace_timer.cancel();
