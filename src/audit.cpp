@@ -699,6 +699,8 @@ int run_audit(const audit_options& opts, std::ostream& out, std::ostream& err) {
         }
     }
 
+    // The io_context outlives the state: its timers, sessions and client are destroyed first.
+    asio::io_context ioc(1);
     audit_state st(opts, err);
     std::unordered_set<std::string> seen;
     std::string msg;
@@ -723,7 +725,6 @@ int run_audit(const audit_options& opts, std::ostream& out, std::ostream& err) {
     if (opts.resume)
         err << "cmbulk audit: resuming: " << st.resumed.size() << " projects already audited\n";
 
-    asio::io_context ioc(1);
     st.gate = std::make_unique<run_gate>(ioc.get_executor(), opts.pacing);
     try {
         st.client = std::make_unique<api_client>(ioc.get_executor(), opts.api, *st.gate);

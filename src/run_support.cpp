@@ -126,7 +126,9 @@ awaitable<void> for_each_index(api_client& client, int workers, std::size_t coun
         asio::co_spawn(ex, pool_worker(st), [](std::exception_ptr e) {
             if (e) std::rethrow_exception(e);
         });
-    co_await st->done->async_wait(as_tuple_awaitable);
+    // A spawned worker may run inline and end before we get here (nothing left to do): its
+    // cancel then woke nobody, so wait only while workers are still running.
+    if (st->running > 0) co_await st->done->async_wait(as_tuple_awaitable);
 }
 
 void run_until_done(asio::io_context& ioc, std::function<awaitable<void>()> work,
