@@ -62,7 +62,17 @@ duration rate_controller::reserve(time_point now) {
         window_count_ = 0;
         window_start_ = now;
     }
-    if (now < paused_until_) return paused_until_ - now;
+    if (now < paused_until_) {
+        // Paused (Retry-After). Without a pace there is nothing to spread; with one, take a slot
+        // of the bucket now: it was blocked until the pause ends, so the requests that arrive
+        // during a pause leave one by one at the pace afterwards, not all at once when it ends
+        // (that herd emptied the server's bucket again and again: 429s and more pauses).
+        if (!limited_) return paused_until_ - now;
+        window_count_ += 1;
+        // The first of them goes when the pause ends (the server's bucket refilled meanwhile).
+        auto slot = std::chrono::duration_cast<duration>(std::chrono::duration<double>(1.0 / bucket_.rate()));
+        return std::max<duration>(paused_until_ - now, bucket_.reserve(now) - slot);
+    }
     window_count_ += 1;
     if (!limited_) return duration::zero();
     return bucket_.reserve(now);

@@ -5,6 +5,9 @@
 #include <boost/json/parse.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
+#include <vector>
+
 using namespace cmbulk;
 using namespace std::chrono_literals;
 
@@ -74,6 +77,27 @@ BOOST_AUTO_TEST_CASE(hint_sets_the_pace_under_the_servers_refill) {
     double secs = std::chrono::duration<double>(end - t0).count();
     BOOST_TEST(secs >= 9.0);
     BOOST_TEST(secs <= 11.0);
+}
+
+BOOST_AUTO_TEST_CASE(requests_waiting_out_a_pause_leave_at_the_pace_not_together) {
+    // A 429 with the server's bucket (capacity 10, 50/s) and Retry-After 1 s: the 16 workers
+    // that ask during the pause must not all be released when it ends.
+    rate_controller c({}, t0);
+    pacing_feedback fb;
+    fb.status = 429;
+    fb.retry_after = 1s;
+    fb.hint = server_rate_hint{10, 50};
+    c.on_response(t0, fb);
+    std::vector<double> at;
+    for (int i = 0; i < 16; ++i)
+        at.push_back(std::chrono::duration<double>(t0 + 100ms + c.reserve(t0 + 100ms) - t0).count());
+    for (double a : at) BOOST_TEST(a >= 1.0 - 1e-9);  // nobody before the pause ends
+    // At ~49/s from the end of the pause: about 10 in its first 200 ms, not 16.
+    int in_first_200ms = static_cast<int>(std::count_if(at.begin(), at.end(), [](double a) { return a < 1.2; }));
+    BOOST_TEST(in_first_200ms <= 11);
+    BOOST_TEST(at.front() == 1.0, boost::test_tools::tolerance(1e-6));  // the first at the end
+    BOOST_TEST(at.back() >= 1.0 + 15 / 49.0 - 1e-3);  // spread at ~49/s
+    BOOST_TEST(std::is_sorted(at.begin(), at.end()));
 }
 
 BOOST_AUTO_TEST_CASE(repeated_429s_from_one_burst_cut_once) {
