@@ -67,6 +67,7 @@ plan_step row_plan::finish(outcome o, const plan_response& r) {
         verifying_ = true;
         written_ = o;
         failed_tries_ = 0;
+        failed_reads_ = 0;
         throttled_tries_ = 0;
         return send(plan_request::get);
     }
@@ -89,11 +90,16 @@ plan_step row_plan::fail(const plan_response& r, std::string detail) {
 }
 
 plan_step row_plan::retry_or_fail(const plan_response& r, plan_request again, retry_policy& policy) {
-    bool throttled = r.failure == attempt_failure::none && r.status == 429;
-    // Failed attempts count against --max-attempts; 429s against a larger allowance, because the
-    // run-wide pause already slows everything down.
-    int& used = throttled ? throttled_tries_ : failed_tries_;
-    int limit = throttled ? max_throttled_tries : policy.max_attempts;
+    bool ok_response = r.failure == attempt_failure::none;
+    bool throttled = ok_response && r.status == 429;
+    // 429 and 503 are the server saying "not now" (nothing was done): they count against a larger
+    // allowance than --max-attempts, because pacing and backoff already slow the run down.
+    bool overloaded = throttled || (ok_response && r.status == 503);
+    // Other failures count against --max-attempts per request kind: a failed read (resolving an
+    // ambiguous write) does not use up the write's attempts, nor the other way round.
+    int& used = overloaded ? throttled_tries_
+                           : (current_ == plan_request::get ? failed_reads_ : failed_tries_);
+    int limit = overloaded ? max_throttled_tries : policy.max_attempts;
     ++used;
     if (used >= limit) {
         return fail(r, "gave up after " + std::to_string(attempts_) + " attempts: " +
@@ -102,7 +108,7 @@ plan_step row_plan::retry_or_fail(const plan_response& r, plan_request again, re
     if (!policy.budget.try_spend()) return fail(r, "retry budget exhausted: the server keeps failing");
     // A 429's Retry-After is honoured by the run-wide pause; other waits are this row's backoff.
     std::chrono::milliseconds delay{0};
-    if (!throttled) delay = backoff_delay(policy.backoff, used, r.retry_after, policy.rng);
+    if (!throttled) delay = backoff_delay(policy.backoff, std::min(used, 10), r.retry_after, policy.rng);
     auto s = send(again, delay);
     s.retry = true;
     return s;

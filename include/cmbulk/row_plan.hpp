@@ -114,8 +114,9 @@ private:
     bool ambiguous_ = false;     ///< a write may have landed without our seeing the answer
     bool reading_ = false;       ///< the current request is a resolving / upsert read
     int attempts_ = 0;
-    int failed_tries_ = 0;       ///< failed attempts (not 429), against max_attempts
-    int throttled_tries_ = 0;    ///< 429s, against a larger allowance
+    int failed_tries_ = 0;       ///< failed writes (not 429/503), against max_attempts
+    int failed_reads_ = 0;       ///< failed reads (not 429/503), against max_attempts
+    int throttled_tries_ = 0;    ///< 429s and 503s, against a larger allowance
     outcome result_ = outcome::not_run;
     int status_ = 0;
     std::string error_code_;

@@ -125,15 +125,49 @@ BOOST_AUTO_TEST_CASE(server_errors_retry_with_backoff_then_fail) {
     row_plan p(plan_action::update, "");
     auto s = p.start(pol);
     BOOST_TEST((s.request == plan_request::put));
-    s = p.next(api_error(503, ""), pol);
-    BOOST_TEST((s.kind == plan_step::send));
     s = p.next(api_error(500, "UNEXPECTED_ERROR"), pol);
+    BOOST_TEST((s.kind == plan_step::send));
+    BOOST_TEST(s.delay.count() <= 100);
+    s = p.next(transport(attempt_failure::reset_before_send), pol);
     BOOST_TEST((s.kind == plan_step::send));
     s = p.next(api_error(500, "UNEXPECTED_ERROR"), pol);
     BOOST_TEST((s.kind == plan_step::done));
     BOOST_TEST((p.result() == outcome::failed));
     BOOST_TEST(p.attempts() == 3);
     BOOST_TEST(p.http_status() == 500);
+}
+
+BOOST_AUTO_TEST_CASE(unavailable_counts_like_throttling_but_backs_off) {
+    auto pol = make_policy(2);
+    row_plan p(plan_action::update, "");
+    p.start(pol);
+    plan_step s;
+    for (int i = 0; i < 6; ++i) {
+        s = p.next(api_error(503, ""), pol);
+        BOOST_TEST_REQUIRE((s.kind == plan_step::send));
+    }
+    p.next(ok(), pol);
+    BOOST_TEST((p.result() == outcome::updated));
+}
+
+BOOST_AUTO_TEST_CASE(failed_reads_do_not_use_up_the_writes_attempts) {
+    auto pol = make_policy(3);
+    row_plan p(plan_action::create, "abcd");
+    p.start(pol);
+    // POST ambiguous (1 write failure), two failed reads, then the read says absent.
+    auto s = p.next(transport(attempt_failure::reset_after_send), pol);
+    BOOST_TEST((s.request == plan_request::get));
+    s = p.next(api_error(500, "UNEXPECTED_ERROR"), pol);
+    BOOST_TEST((s.request == plan_request::get));
+    s = p.next(api_error(500, "UNEXPECTED_ERROR"), pol);
+    BOOST_TEST((s.request == plan_request::get));
+    s = p.next(api_error(404, "INTEGRATION_NOT_CONFIGURED"), pol);
+    BOOST_TEST((s.request == plan_request::post));
+    s = p.next(transport(attempt_failure::reset_after_send), pol);  // 2nd write failure
+    BOOST_TEST((s.request == plan_request::get));
+    s = p.next(api_error(404, "INTEGRATION_NOT_CONFIGURED"), pol);
+    s = p.next(ok(), pol);
+    BOOST_TEST((p.result() == outcome::created));
 }
 
 BOOST_AUTO_TEST_CASE(retry_after_is_a_floor_for_5xx_backoff) {
