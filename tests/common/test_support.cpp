@@ -8,6 +8,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/json/parse.hpp>
 
 #include <fcntl.h>
 #include <signal.h>
@@ -250,6 +251,17 @@ http_response http_request(unsigned short port, const std::string& method, const
     beast::error_code ec;
     stream.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ec);
     return out;
+}
+
+std::vector<std::string> project_ids(sim_process& sim) {
+    auto res = http_request(sim.port(), "GET", "/__sim/state");
+    if (res.status != 200)
+        throw std::runtime_error("GET /__sim/state answered " + std::to_string(res.status));
+    auto state = boost::json::parse(res.body);
+    std::vector<std::string> ids;
+    for (auto& org : state.at("orgs").as_array())
+        for (auto& p : org.at("projects").as_array()) ids.emplace_back(p.at("id").as_string());
+    return ids;
 }
 
 }  // namespace cmbulk::test

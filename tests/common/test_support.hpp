@@ -99,6 +99,10 @@ http_response http_request(unsigned short port, const std::string& method, const
                            const std::string& body = {},
                            const std::map<std::string, std::string>& headers = {});
 
+/// The ids of every project a running simulator holds (from GET /__sim/state), in seed order.
+/// Throws when the admin endpoint does not answer 200.
+std::vector<std::string> project_ids(sim_process& sim);
+
 /// Reads a whole file; throws if it cannot.
 std::string read_file(const std::filesystem::path& p);
 /// Writes a whole file (creating or truncating it).

@@ -88,14 +88,6 @@ private:
     std::unique_ptr<child_process> proc_;
 };
 
-std::vector<std::string> project_ids(sim_process& sim) {
-    auto state = json::parse(http_request(sim.port(), "GET", "/__sim/state").body);
-    std::vector<std::string> ids;
-    for (auto& org : state.at("orgs").as_array())
-        for (auto& p : org.at("projects").as_array()) ids.emplace_back(p.at("id").as_string());
-    return ids;
-}
-
 std::int64_t creates(sim_process& sim) {
     auto state = json::parse(http_request(sim.port(), "GET", "/__sim/state").body);
     std::int64_t n = 0;

@@ -23,14 +23,6 @@ namespace {
 const std::string pub(cmbulk::sim::generated_public_key);
 const std::string priv(cmbulk::sim::generated_private_key);
 
-std::vector<std::string> project_ids(sim_process& sim) {
-    auto state = json::parse(http_request(sim.port(), "GET", "/__sim/state").body);
-    std::vector<std::string> ids;
-    for (auto& org : state.at("orgs").as_array())
-        for (auto& p : org.at("projects").as_array()) ids.emplace_back(p.at("id").as_string());
-    return ids;
-}
-
 std::string token_for(std::size_t i) { return "xoxb-RESUME-SECRET-" + std::to_string(500000 + i); }
 
 std::filesystem::path write_manifest(const temp_dir& dir, const std::vector<std::string>& ids,
