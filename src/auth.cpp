@@ -20,6 +20,8 @@ namespace http = boost::beast::http;
 digest_session::digest_session(std::string username, std::string password, std::uint64_t seed)
     : username_(std::move(username)), password_(std::move(password)), rng_(seed) {}
 
+digest_session::~digest_session() { std::fill(ha1_.begin(), ha1_.end(), '\0'); }
+
 void digest_session::begin_call() {
     sent_credentials_ = false;
     challenge_from_this_call_ = false;
@@ -41,7 +43,8 @@ std::optional<std::string> digest_session::authorization(std::string_view method
         for (int i = 0; i < 16; ++i) cnonce[half * 16 + i] = hex[(r >> (4 * i)) & 0xf];
     }
     sent_credentials_ = true;
-    return digest::make_authorization(*challenge_, username_, password_, method, uri, nc_, cnonce);
+    return digest::make_authorization_from_ha1(*challenge_, username_, ha1_, method, uri, nc_,
+                                               cnonce);
 }
 
 digest_session::verdict digest_session::on_unauthorized(std::string_view www_authenticate) {
@@ -55,6 +58,9 @@ digest_session::verdict digest_session::on_unauthorized(std::string_view www_aut
         return verdict::auth_failed;
     }
     challenge_ = std::move(*ch);
+    // H(A1) depends only on the key, the realm and the algorithm: once per challenge.
+    std::fill(ha1_.begin(), ha1_.end(), '\0');
+    ha1_ = digest::ha1_hex(challenge_->algo, username_, challenge_->realm, password_);
     nc_ = 0;
     challenge_from_this_call_ = true;
     return verdict::resend;

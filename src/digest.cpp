@@ -3,6 +3,7 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <map>
@@ -195,38 +196,78 @@ boost::system::result<authorization> parse_authorization(std::string_view header
     return a;
 }
 
-std::string hash_hex(algorithm a, std::string_view data) {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    const EVP_MD* md_type = a == algorithm::sha256 ? EVP_sha256() : EVP_md5();
-    EVP_Digest(data.data(), data.size(), md, &len, md_type, nullptr);
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string out(len * 2, '0');
-    for (unsigned int i = 0; i < len; ++i) {
-        out[2 * i] = hex[md[i] >> 4];
-        out[2 * i + 1] = hex[md[i] & 0xf];
+namespace {
+
+/// The digest algorithms, fetched once. EVP_md5()/EVP_sha256() in OpenSSL 3 make every
+/// EVP_Digest look the implementation up again, under a lock (it showed in the profile).
+const EVP_MD* fetched(algorithm a) {
+    static EVP_MD* const md5 = EVP_MD_fetch(nullptr, "MD5", nullptr);
+    static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA2-256", nullptr);
+    return a == algorithm::sha256 ? sha256 : md5;
+}
+
+/// One incremental hash on a context kept per thread (the simulator verifies on several threads).
+class hasher {
+public:
+    explicit hasher(algorithm a) : ctx_(context()) { EVP_DigestInit_ex2(ctx_, fetched(a), nullptr); }
+    hasher& add(std::string_view data) {
+        EVP_DigestUpdate(ctx_, data.data(), data.size());
+        return *this;
     }
-    return out;
+    /// The digest in lowercase hex.
+    std::string hex() {
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned int len = 0;
+        EVP_DigestFinal_ex(ctx_, md, &len);
+        static constexpr char digits[] = "0123456789abcdef";
+        std::string out(len * 2, '0');
+        for (unsigned int i = 0; i < len; ++i) {
+            out[2 * i] = digits[md[i] >> 4];
+            out[2 * i + 1] = digits[md[i] & 0xf];
+        }
+        return out;
+    }
+
+private:
+    static EVP_MD_CTX* context() {
+        struct holder {
+            EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+            ~holder() { EVP_MD_CTX_free(ctx); }
+        };
+        thread_local holder h;
+        return h.ctx;
+    }
+    EVP_MD_CTX* ctx_;
+};
+
+}  // namespace
+
+std::string hash_hex(algorithm a, std::string_view data) { return hasher(a).add(data).hex(); }
+
+std::string ha1_hex(algorithm a, std::string_view username, std::string_view realm,
+                    std::string_view password) {
+    return hasher(a).add(username).add(":").add(realm).add(":").add(password).hex();
+}
+
+std::string response_from_ha1(algorithm a, std::string_view ha1, std::string_view method,
+                              std::string_view uri, std::string_view nonce, std::string_view nc,
+                              std::string_view cnonce, std::string_view qop) {
+    std::string ha2 = hasher(a).add(method).add(":").add(uri).hex();
+    hasher kd(a);
+    kd.add(ha1).add(":").add(nonce).add(":");
+    if (!qop.empty()) kd.add(nc).add(":").add(cnonce).add(":").add(qop).add(":");
+    return kd.add(ha2).hex();
 }
 
 std::string compute_response(algorithm a, std::string_view username, std::string_view realm,
                              std::string_view password, std::string_view method,
                              std::string_view uri, std::string_view nonce, std::string_view nc,
                              std::string_view cnonce, std::string_view qop) {
-    std::string a1;
-    a1.reserve(username.size() + realm.size() + password.size() + 2);
-    a1.append(username).append(":").append(realm).append(":").append(password);
-    std::string a2;
-    a2.append(method).append(":").append(uri);
-    std::string ha1 = hash_hex(a, a1);
-    std::string ha2 = hash_hex(a, a2);
-    std::string kd = ha1;
-    kd.append(":").append(nonce).append(":");
-    if (!qop.empty()) kd.append(nc).append(":").append(cnonce).append(":").append(qop).append(":");
-    kd.append(ha2);
-    // The password-derived values are transient; wipe our copies before returning.
-    std::fill(a1.begin(), a1.end(), '\0');
-    return hash_hex(a, kd);
+    std::string ha1 = ha1_hex(a, username, realm, password);
+    auto response = response_from_ha1(a, ha1, method, uri, nonce, nc, cnonce, qop);
+    // H(A1) stands in for the password; wipe our copy before returning.
+    std::fill(ha1.begin(), ha1.end(), '\0');
+    return response;
 }
 
 std::string format_nc(std::uint32_t nc) {
@@ -235,28 +276,74 @@ std::string format_nc(std::uint32_t nc) {
     return buf;
 }
 
-std::string quote(std::string_view v) {
-    std::string out = "\"";
-    for (char c : v) {
-        if (c == '"' || c == '\\') out.push_back('\\');
-        out.push_back(c);
+namespace {
+
+void append_quoted(std::string& out, std::string_view v) {
+    out += '"';
+    // Whole runs at a time: quotes and backslashes are rare in nonces, URIs and hex digests.
+    while (!v.empty()) {
+        auto special = v.find_first_of("\"\\");
+        out.append(v.substr(0, special));
+        if (special == std::string_view::npos) break;
+        out += '\\';
+        out += v[special];
+        v.remove_prefix(special + 1);
     }
-    out.push_back('"');
+    out += '"';
+}
+
+}  // namespace
+
+std::string quote(std::string_view v) {
+    std::string out;
+    append_quoted(out, v);
     return out;
+}
+
+std::string make_authorization_from_ha1(const challenge& ch, std::string_view username,
+                                        std::string_view ha1, std::string_view method,
+                                        std::string_view uri, std::uint32_t nc,
+                                        std::string_view cnonce) {
+    char nc_hex[9];
+    std::snprintf(nc_hex, sizeof nc_hex, "%08x", nc);
+    std::string_view qop = ch.qop_auth ? "auth" : "";
+    std::string response =
+        response_from_ha1(ch.algo, ha1, method, uri, ch.nonce, nc_hex, cnonce, qop);
+    // One string, reserved once: this runs for every request.
+    std::string h;
+    h.reserve(160 + username.size() + ch.realm.size() + ch.nonce.size() + uri.size() +
+              response.size() + cnonce.size() + ch.opaque.size());
+    h += "Digest username=";
+    append_quoted(h, username);
+    h += ", realm=";
+    append_quoted(h, ch.realm);
+    h += ", nonce=";
+    append_quoted(h, ch.nonce);
+    h += ", uri=";
+    append_quoted(h, uri);
+    h += ", algorithm=";
+    h += to_string(ch.algo);
+    h += ", response=";
+    append_quoted(h, response);
+    if (ch.qop_auth) {
+        h += ", qop=auth, nc=";
+        h += nc_hex;
+        h += ", cnonce=";
+        append_quoted(h, cnonce);
+    }
+    if (!ch.opaque.empty()) {
+        h += ", opaque=";
+        append_quoted(h, ch.opaque);
+    }
+    return h;
 }
 
 std::string make_authorization(const challenge& ch, std::string_view username,
                                std::string_view password, std::string_view method,
                                std::string_view uri, std::uint32_t nc, std::string_view cnonce) {
-    std::string nc_hex = format_nc(nc);
-    std::string_view qop = ch.qop_auth ? "auth" : "";
-    std::string response = compute_response(ch.algo, username, ch.realm, password, method, uri,
-                                            ch.nonce, nc_hex, cnonce, qop);
-    std::string h = "Digest username=" + quote(username) + ", realm=" + quote(ch.realm) +
-                    ", nonce=" + quote(ch.nonce) + ", uri=" + quote(uri) +
-                    ", algorithm=" + std::string(to_string(ch.algo)) + ", response=" + quote(response);
-    if (ch.qop_auth) h += ", qop=auth, nc=" + nc_hex + ", cnonce=" + quote(cnonce);
-    if (!ch.opaque.empty()) h += ", opaque=" + quote(ch.opaque);
+    std::string ha1 = ha1_hex(ch.algo, username, ch.realm, password);
+    auto h = make_authorization_from_ha1(ch, username, ha1, method, uri, nc, cnonce);
+    std::fill(ha1.begin(), ha1.end(), '\0');
     return h;
 }
 

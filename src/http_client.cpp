@@ -7,6 +7,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -406,6 +407,30 @@ asio::awaitable<http_exchange> http_connection::connect_() {
     co_return out;
 }
 
+std::string serialize_request(const http::request<http::string_body>& req) {
+    std::size_t size = req.method_string().size() + req.target().size() + 16 + req.body().size();
+    for (const auto& f : req) size += f.name_string().size() + f.value().size() + 4;
+    std::string out;
+    out.reserve(size);
+    out.append(req.method_string());
+    out += ' ';
+    out.append(req.target());
+    out += " HTTP/";
+    out += static_cast<char>('0' + req.version() / 10);
+    out += '.';
+    out += static_cast<char>('0' + req.version() % 10);
+    out += "\r\n";
+    for (const auto& f : req) {
+        out.append(f.name_string());
+        out += ": ";
+        out.append(f.value());
+        out += "\r\n";
+    }
+    out += "\r\n";
+    out += req.body();
+    return out;
+}
+
 template <class Stream>
 asio::awaitable<http_exchange> http_connection::exchange_(Stream& s,
                                                           http::request<http::string_body>& req,
@@ -420,7 +445,9 @@ asio::awaitable<http_exchange> http_connection::exchange_(Stream& s,
     else
         lowest.expires_never();
 
-    auto [wec, written] = co_await http::async_write(s, req, asio::as_tuple(asio::use_awaitable));
+    const std::string wire = serialize_request(req);
+    auto [wec, written] =
+        co_await asio::async_write(s, asio::buffer(wire), asio::as_tuple(asio::use_awaitable));
     (void)written;
     if (wec) {
         close();

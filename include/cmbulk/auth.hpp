@@ -32,6 +32,7 @@ class digest_session {
 public:
     /// `seed` feeds the cnonce generator (pass std::random_device output in production).
     digest_session(std::string username, std::string password, std::uint64_t seed);
+    ~digest_session();
 
     /// What the driver should do after a 401.
     enum class verdict {
@@ -58,6 +59,7 @@ private:
     std::string username_, password_;
     std::mt19937_64 rng_;
     std::optional<digest::challenge> challenge_;
+    std::string ha1_;  ///< H(A1) for challenge_: as secret as the password
     std::uint32_t nc_ = 0;
     bool sent_credentials_ = false;       ///< the last request of this call carried credentials
     bool challenge_from_this_call_ = false;

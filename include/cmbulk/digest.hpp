@@ -66,6 +66,16 @@ boost::system::result<authorization> parse_authorization(std::string_view header
 /// Hex digest of `data` with the algorithm (lowercase).
 std::string hash_hex(algorithm a, std::string_view data);
 
+/// H(A1) in hex: H(username ":" realm ":" password). It stands in for the password (anyone
+/// holding it can answer challenges of that realm): keep it as secret as the password.
+std::string ha1_hex(algorithm a, std::string_view username, std::string_view realm,
+                    std::string_view password);
+
+/// The response from a precomputed H(A1) (see compute_response).
+std::string response_from_ha1(algorithm a, std::string_view ha1, std::string_view method,
+                              std::string_view uri, std::string_view nonce, std::string_view nc,
+                              std::string_view cnonce, std::string_view qop);
+
 /// RFC 7616 §3.4.1, with qop="auth":
 ///   A1 = username ":" realm ":" password
 ///   A2 = method ":" request-uri
@@ -83,6 +93,13 @@ std::string format_nc(std::uint32_t nc);
 std::string make_authorization(const challenge& ch, std::string_view username,
                                std::string_view password, std::string_view method,
                                std::string_view uri, std::uint32_t nc, std::string_view cnonce);
+
+/// The same from a precomputed H(A1) of this challenge's realm and algorithm (a session
+/// computes it once per challenge instead of once per request).
+std::string make_authorization_from_ha1(const challenge& ch, std::string_view username,
+                                        std::string_view ha1, std::string_view method,
+                                        std::string_view uri, std::uint32_t nc,
+                                        std::string_view cnonce);
 
 /// Quotes a value for a header parameter (backslash-escaping '"' and '\').
 std::string quote(std::string_view v);

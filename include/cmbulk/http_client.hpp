@@ -108,6 +108,14 @@ struct http_options {
 std::shared_ptr<boost::asio::ssl::context> make_tls_context(const std::string& cacert, bool insecure,
                                                             std::string& message);
 
+/// A request as it goes on the wire: the request line, the fields in their order, a blank line
+/// and the body; byte for byte what Beast's serializer writes for a request framed by
+/// Content-Length (set by prepare_payload). Built in one string, because Beast's buffer
+/// sequences cost more CPU than the rest of a request (measured, docs/performance.md).
+/// Chunked requests are not supported (nothing here sends one).
+std::string serialize_request(
+    const boost::beast::http::request<boost::beast::http::string_body>& req);
+
 /// What one exchange gave.
 struct http_exchange {
     attempt_failure failure = attempt_failure::none;  ///< none: `response` holds a whole response

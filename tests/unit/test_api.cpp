@@ -3,11 +3,44 @@
 #include "cmbulk/api.hpp"
 #include "cmbulk/http_client.hpp"
 
+#include <boost/beast/http/write.hpp>
 #include <boost/test/unit_test.hpp>
+
+#include <sstream>
+#include <vector>
 
 using namespace cmbulk;
 
 BOOST_AUTO_TEST_SUITE(api_suite)
+
+BOOST_AUTO_TEST_CASE(serialized_request_is_what_beast_writes) {
+    namespace http = boost::beast::http;
+    // A POST with a body, a GET without one, a DELETE, and an HTTP/1.0 request with odd fields:
+    // our one-string serialization must match Beast's own serializer byte for byte.
+    std::vector<http::request<http::string_body>> reqs;
+    reqs.emplace_back(http::verb::post, "/api/public/v1.0/groups/5f1a/integrations/SLACK", 11);
+    reqs.back().set(http::field::host, "127.0.0.1:8080");
+    reqs.back().set(http::field::user_agent, "cmbulk/1.0");
+    reqs.back().set(http::field::content_type, "application/json");
+    reqs.back().set(http::field::authorization, R"(Digest username="u", response="r")");
+    reqs.back().body() = R"({"type":"SLACK","apiToken":"xoxb-1"})";
+    reqs.emplace_back(http::verb::get, "/api/atlas/v2/groups/x/integrations/PAGER_DUTY?pretty=true", 11);
+    reqs.back().set(http::field::accept, "application/vnd.atlas.2023-01-01+json");
+    reqs.emplace_back(http::verb::delete_, "/x", 11);
+    reqs.back().set("X-Custom-Field", "a value, with: colons");
+    reqs.emplace_back(http::verb::put, "/y", 10);
+    reqs.back().set(http::field::host, "h");
+    reqs.back().body() = std::string(70000, 'b');
+    for (auto& r : reqs) {
+        r.prepare_payload();
+        std::ostringstream beast_text;
+        beast_text << r;
+        BOOST_TEST(serialize_request(r) == beast_text.str());
+    }
+    BOOST_TEST(serialize_request(reqs[0]).starts_with(
+        "POST /api/public/v1.0/groups/5f1a/integrations/SLACK HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n"));
+    BOOST_TEST(serialize_request(reqs[3]).starts_with("PUT /y HTTP/1.0\r\n"));
+}
 
 BOOST_AUTO_TEST_CASE(error_body_from_api_json) {
     auto e = parse_error_body(
