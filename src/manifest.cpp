@@ -457,16 +457,16 @@ parsed_row manifest_reader::finish_row(std::uint64_t line, boost::json::object r
     }
     auto effective = out.row.action != row_action::none ? out.row.action : st.opts.default_action;
 
-    std::vector<std::string_view> type_fields;
-    if (ts)
-        for (auto& f : ts->fields) type_fields.push_back(f.name);
+    out.row.fields.reserve(raw.size());
 
     // Stores one value of a known field after checking it; `echo` says whether the value may be
     // shown in a message (never for secrets or values read through a reference).
-    auto store = [&](const field_spec& fs, std::string value, bool from_reference,
+    auto store = [&](const field_spec& fs, std::string_view value, bool from_reference,
                      std::string_view origin) {
         bool echo = fs.secret == secrecy::none && !from_reference;
-        std::string suffix = origin.empty() ? "" : std::string(" (") + std::string(origin) + ")";
+        auto suffix = [&] {
+            return origin.empty() ? std::string() : " (" + std::string(origin) + ")";
+        };
         switch (fs.kind) {
             case field_kind::boolean: {
                 auto l = lower(value);
@@ -474,7 +474,7 @@ parsed_row manifest_reader::finish_row(std::uint64_t line, boost::json::object r
                     out.row.fields[fs.name] = (l == "true");
                 } else {
                     err(fs.name, (echo ? "invalid boolean " + in_quotes(value) : "invalid boolean") +
-                                     ": expected true or false" + suffix);
+                                     ": expected true or false" + suffix());
                 }
                 return;
             }
@@ -487,7 +487,7 @@ parsed_row manifest_reader::finish_row(std::uint64_t line, boost::json::object r
                 std::string expected;
                 for (auto v : fs.enum_values) expected += (expected.empty() ? "" : ", ") + std::string(v);
                 err(fs.name, (echo ? "invalid value " + in_quotes(value) : "invalid value") +
-                                 ": expected one of " + expected + suffix +
+                                 ": expected one of " + expected + suffix() +
                                  (echo ? enum_hint(value, fs.enum_values) : ""));
                 return;
             }
@@ -495,10 +495,10 @@ parsed_row manifest_reader::finish_row(std::uint64_t line, boost::json::object r
                 if (fs.secret != secrecy::none && looks_masked(value)) {
                     err(fs.name,
                         "invalid value: it looks masked (contains \"****\"); give the real "
-                        "secret, not the API's masked form" + suffix);
+                        "secret, not the API's masked form" + suffix());
                     return;
                 }
-                out.row.fields[fs.name] = std::move(value);
+                out.row.fields[fs.name] = value;
                 return;
         }
     };
@@ -514,6 +514,8 @@ parsed_row manifest_reader::finish_row(std::uint64_t line, boost::json::object r
         if (!ts) continue;  // the type is already an error; its fields cannot be judged
         const field_spec* fs = ts->find_field(name);
         if (!fs) {
+            std::vector<std::string_view> type_fields;
+            for (auto& f : ts->fields) type_fields.push_back(f.name);
             auto hint = did_you_mean(name, type_fields);
             if (hint.empty() &&
                 std::find(st.all_names.begin(), st.all_names.end(), name) != st.all_names.end())
@@ -541,7 +543,7 @@ parsed_row manifest_reader::finish_row(std::uint64_t line, boost::json::object r
         std::string_view s = v.get_string();
         if (s.empty()) continue;  // empty means absent, as an empty CSV cell
         if (s.find("${") == std::string_view::npos) {
-            store(*fs, std::string(s), false, "");
+            store(*fs, s, false, "");
             continue;
         }
         auto& c = st.ref_cache[std::string(s)];

@@ -291,6 +291,7 @@ public:
             return true;
         }
         auto n = std::min(rec.cells.size(), header_.size());
+        row.obj.reserve(n);
         for (std::size_t i = 0; i < n; ++i)
             if (use_[i] && !rec.cells[i].empty())
                 row.obj[header_[i]] = boost::json::string(rec.cells[i]);
@@ -361,6 +362,29 @@ private:
                 cell.reserve(max_cell_bytes);
             cell.push_back(ch);
         };
+        // Copies the run of ordinary bytes that follows straight from the read buffer (the
+        // common case: most cells hold no quote, separator or line break). A run that would
+        // cross a limit is left to push(), byte by byte, which reports it.
+        auto take_run = [&](bool quoted) {
+            if (cell_too_long || row_too_long || row_bytes >= max_row_bytes ||
+                cell.size() >= max_cell_bytes)
+                return;
+            // At most what still fits under both limits: the byte after that goes to push().
+            auto avail = in.buffered().substr(
+                0, std::min(max_row_bytes - row_bytes, max_cell_bytes - cell.size()));
+            std::size_t n = 0;
+            for (; n < avail.size(); ++n) {
+                char ch = avail[n];
+                if (ch == '"' || ch == '\n' || ch == '\r' || ch == '\0' || (!quoted && ch == ','))
+                    break;
+            }
+            if (n == 0) return;
+            if (cell.size() + n > cell.capacity() && cell.capacity() >= 64 * 1024)
+                cell.reserve(max_cell_bytes);  // as in push(): no doubling past the cap
+            row_bytes += n;
+            cell.append(avail.data(), n);
+            in.skip(n);
+        };
         auto end_cell = [&] {
             // An oversized cell is an error already: keep none of it.
             if (cell_too_long) cell = std::string();
@@ -414,6 +438,7 @@ private:
                                    "stray quote in an unquoted field (quote the whole field and "
                                    "double the quote)");
                     push(static_cast<char>(c));
+                    take_run(false);
                     continue;
                 case st::quoted:
                     if (c == -1) {
@@ -432,6 +457,7 @@ private:
                         continue;
                     }
                     push(static_cast<char>(c));
+                    take_run(true);
                     continue;
                 case st::quote_seen:
                     if (c == '"') {

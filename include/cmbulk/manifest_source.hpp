@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace cmbulk::detail {
@@ -40,6 +41,14 @@ public:
         if (pos_ == len_ && !fill()) return -1;
         return static_cast<unsigned char>(buf_[pos_]);
     }
+    /// The bytes read ahead and not consumed yet (refilled when none are left); empty at the
+    /// end. Lets a reader copy runs of ordinary bytes instead of going byte by byte.
+    std::string_view buffered() {
+        if (pos_ == len_ && !fill()) return {};
+        return {buf_.data() + pos_, len_ - pos_};
+    }
+    /// Consumes `n` bytes of buffered().
+    void skip(std::size_t n) { pos_ += n; }
     /// Skips a UTF-8 byte-order mark at the very start of the file.
     void skip_bom();
     /// Reads (and hashes) the rest of the file.
