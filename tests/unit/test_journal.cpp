@@ -482,4 +482,26 @@ BOOST_AUTO_TEST_CASE(record_lines_are_compact_json) {
     BOOST_TEST(journal_intent_line(ref(3), "PUT").find('\n') == std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(record_lines_equal_boost_json_serialization) {
+    // The lines are written key by key; they must be exactly what serializing the same object
+    // with Boost.JSON gives, escapes included (quotes, backslashes, control bytes, UTF-8).
+    journal_row_ref r{18446744073709551615ull, 7, "5f00000000000000000000ab", "SLACK", "create"};
+    journal_outcome o;
+    o.result = outcome::failed;
+    o.http_status = 400;
+    o.error_code = "INVALID_ATTRIBUTE";
+    o.detail = "bad \"channel\"\\ name\n\ttab \x01 caf\xC3\xA9";
+    o.attempts = 3;
+    o.duration_ms = -1;
+    o.secret_last4 = "xoxb-12\"4";
+    boost::json::object want{{"k", "outcome"}, {"row", r.row}, {"line", r.line},
+                             {"p", r.project_id}, {"t", r.type}, {"a", r.action},
+                             {"o", "failed"}, {"s", 400}, {"e", o.error_code}, {"d", o.detail},
+                             {"n", 3}, {"ms", -1}, {"l4", "12\"4"}};
+    BOOST_TEST(journal_outcome_line(r, o) == boost::json::serialize(want));
+    boost::json::object intent{{"k", "intent"}, {"row", r.row}, {"line", r.line},
+                               {"p", r.project_id}, {"t", r.type}, {"a", r.action}, {"m", "POST"}};
+    BOOST_TEST(journal_intent_line(r, "POST") == boost::json::serialize(intent));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
