@@ -2,6 +2,7 @@
 // Digest / bearer authentication driven over one http_connection, and the reading of responses
 // (JSON bodies, API error bodies, HTML error pages, rate-limit headers). Single attempts only.
 #include "cmbulk/api.hpp"
+#include "cmbulk/json_util.hpp"
 
 #include "cmbulk/version.hpp"
 
@@ -167,7 +168,8 @@ std::string join_www_authenticate(const http::response<http::string_body>& res) 
     return all;
 }
 
-void fill_from_response(api_call_result& r, const http::response<http::string_body>& res) {
+void fill_from_response(api_call_result& r, const http::response<http::string_body>& res,
+                        http::verb method) {
     r.status = res.result_int();
     if (r.status >= 300 && r.status <= 399) {
         // Never followed: the Location could be another host, and the next request would carry
@@ -177,6 +179,15 @@ void fill_from_response(api_call_result& r, const http::response<http::string_bo
     }
     auto text = trim(res.body());
     if (text.empty()) return;
+    if (method != http::verb::get && r.status >= 200 && r.status < 300) {
+        // The answer to a successful write (the project's whole list, for a POST) is read by
+        // nobody: check that it is JSON, without building it.
+        if (!json_util::is_json(text)) {
+            r.detail = describe_non_json(text);
+            r.failure = attempt_failure::bad_response;
+        }
+        return;
+    }
     boost::system::error_code ec;
     auto v = boost::json::parse(text, ec);
     if (ec) {
@@ -285,7 +296,7 @@ asio::awaitable<api_call_result> api_session::perform_(http::verb method, std::s
                 r.auth_failed = true;
             }
         }
-        fill_from_response(r, res);
+        fill_from_response(r, res, method);
         if (r.status == 401 && r.detail.empty()) r.detail = "authentication failed";
         finish();
         co_return r;

@@ -281,14 +281,15 @@ namespace {
 void append_quoted(std::string& out, std::string_view v) {
     out += '"';
     // Whole runs at a time: quotes and backslashes are rare in nonces, URIs and hex digests.
-    while (!v.empty()) {
-        auto special = v.find_first_of("\"\\");
-        out.append(v.substr(0, special));
-        if (special == std::string_view::npos) break;
+    // (A plain loop: string_view::find_first_of calls memchr once per byte.)
+    std::size_t run = 0;
+    for (std::size_t i = 0; i < v.size(); ++i) {
+        if (v[i] != '"' && v[i] != '\\') continue;
+        out.append(v.data() + run, i - run);
         out += '\\';
-        out += v[special];
-        v.remove_prefix(special + 1);
+        run = i;  // the special byte itself starts the next run
     }
+    out.append(v.data() + run, v.size() - run);
     out += '"';
 }
 

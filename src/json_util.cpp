@@ -1,6 +1,7 @@
-// Pretty printer and typed accessors for Boost.JSON values.
+// Pretty printer, typed accessors and a validate-only parse for Boost.JSON values.
 #include "cmbulk/json_util.hpp"
 
+#include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/serialize.hpp>
 
 namespace cmbulk::json_util {
@@ -61,6 +62,45 @@ std::optional<std::int64_t> get_int(const boost::json::object& obj, std::string_
     if (it->value().is_int64()) return it->value().get_int64();
     if (it->value().is_uint64()) return static_cast<std::int64_t>(it->value().get_uint64());
     return std::nullopt;
+}
+
+namespace {
+
+/// A basic_parser handler that keeps nothing: the grammar is checked, no value is built.
+struct discarding_handler {
+    using ec = boost::system::error_code;
+    using sv = boost::json::string_view;
+    static constexpr std::size_t max_object_size = std::size_t(-1);
+    static constexpr std::size_t max_array_size = std::size_t(-1);
+    static constexpr std::size_t max_key_size = std::size_t(-1);
+    static constexpr std::size_t max_string_size = std::size_t(-1);
+    bool on_document_begin(ec&) { return true; }
+    bool on_document_end(ec&) { return true; }
+    bool on_array_begin(ec&) { return true; }
+    bool on_array_end(std::size_t, ec&) { return true; }
+    bool on_object_begin(ec&) { return true; }
+    bool on_object_end(std::size_t, ec&) { return true; }
+    bool on_string_part(sv, std::size_t, ec&) { return true; }
+    bool on_string(sv, std::size_t, ec&) { return true; }
+    bool on_key_part(sv, std::size_t, ec&) { return true; }
+    bool on_key(sv, std::size_t, ec&) { return true; }
+    bool on_number_part(sv, ec&) { return true; }
+    bool on_int64(std::int64_t, sv, ec&) { return true; }
+    bool on_uint64(std::uint64_t, sv, ec&) { return true; }
+    bool on_double(double, sv, ec&) { return true; }
+    bool on_bool(bool, ec&) { return true; }
+    bool on_null(ec&) { return true; }
+    bool on_comment_part(sv, ec&) { return true; }
+    bool on_comment(sv, ec&) { return true; }
+};
+
+}  // namespace
+
+bool is_json(std::string_view text) {
+    boost::json::basic_parser<discarding_handler> p{boost::json::parse_options{}};
+    boost::system::error_code ec;
+    auto n = p.write_some(false, text.data(), text.size(), ec);
+    return !ec && n == text.size();
 }
 
 }  // namespace cmbulk::json_util

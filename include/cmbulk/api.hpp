@@ -48,7 +48,9 @@ struct api_call_result {
     /// API detail, or a short description of a transport failure / non-JSON body ("HTML error
     /// page", "connection reset after sending"); NEVER contains a secret
     std::string detail;
-    boost::json::value body;     ///< parsed JSON body (null if none/unparseable)
+    /// The parsed JSON body of a GET or of an error status (null if none or unparseable). A
+    /// successful write's body is only checked to be JSON (a failure when it is not), never kept.
+    boost::json::value body;
     std::optional<std::chrono::milliseconds> retry_after;
     double ratelimit_remaining = -1, ratelimit_limit = -1;
     bool auth_failed = false;    ///< definitive 401 (wrong key/secret, or no access), NOT a stale nonce

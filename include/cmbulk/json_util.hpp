@@ -18,4 +18,8 @@ std::optional<std::string_view> get_string(const boost::json::object& obj, std::
 /// The integer at obj[key], or nullopt if absent or not an integer.
 std::optional<std::int64_t> get_int(const boost::json::object& obj, std::string_view key);
 
+/// Whether `text` is one JSON text that boost::json::parse (default options) accepts, checked
+/// without building the value: no allocation, for bodies nobody reads.
+bool is_json(std::string_view text);
+
 }  // namespace cmbulk::json_util

@@ -2,8 +2,10 @@
 // non-JSON descriptions, path building per flavor, and URL parsing of the http layer.
 #include "cmbulk/api.hpp"
 #include "cmbulk/http_client.hpp"
+#include "cmbulk/json_util.hpp"
 
 #include <boost/beast/http/write.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include <sstream>
@@ -12,6 +14,23 @@
 using namespace cmbulk;
 
 BOOST_AUTO_TEST_SUITE(api_suite)
+
+BOOST_AUTO_TEST_CASE(validate_only_parse_agrees_with_boost_json) {
+    // json_util::is_json checks a successful write's body without building it: it must accept
+    // exactly what boost::json::parse accepts.
+    std::vector<std::string> texts = {
+        R"({"results":[{"type":"SLACK","apiToken":"****1234"}],"totalCount":1})",
+        "[]", "{}", "0", "-1.5e3", "\"x\"", "true", "null", "  {\"a\":[1,2,{\"b\":null}]}  \n",
+        "", " ", "{", "[1,2", "{\"a\":1}}", "{\"a\":1} x", "[1] [2]", "{'a':1}",
+        "<html><body>502 Bad Gateway</body></html>", "{\"a\":\"\\x\"}", "[01]", "nul",
+        "{\"a\":1,}", "/* c */ {}", "\"unterminated",
+        std::string(32, '[') + std::string(32, ']'), std::string(33, '[') + std::string(33, ']')};
+    for (const auto& t : texts) {
+        boost::system::error_code ec;
+        boost::json::parse(t, ec);
+        BOOST_TEST(json_util::is_json(t) == !ec, "text: " << t);
+    }
+}
 
 BOOST_AUTO_TEST_CASE(serialized_request_is_what_beast_writes) {
     namespace http = boost::beast::http;
