@@ -221,7 +221,7 @@ void api_session::close() { conn_.close(); }
 std::uint64_t api_session::connections_opened() const { return conn_.connections_opened(); }
 
 asio::awaitable<api_call_result> api_session::perform_(http::verb method, std::string target,
-                                                       std::optional<boost::json::object> body) {
+                                                       std::optional<std::string> payload) {
     auto started = std::chrono::steady_clock::now();
     auto& sh = *shared_;
     api_call_result r;
@@ -229,7 +229,6 @@ asio::awaitable<api_call_result> api_session::perform_(http::verb method, std::s
         r.latency = std::chrono::duration_cast<std::chrono::microseconds>(
             std::chrono::steady_clock::now() - started);
     };
-    std::string payload = body ? boost::json::serialize(*body) : std::string();
     if (digest_) digest_->begin_call();
     bool bearer_retried = false;
 
@@ -238,9 +237,9 @@ asio::awaitable<api_call_result> api_session::perform_(http::verb method, std::s
         http::request<http::string_body> req{method, target, 11};
         req.set(http::field::user_agent, user_agent());
         req.set(http::field::accept, media_type(sh.cfg.api_flavor));
-        if (body) {
+        if (payload) {
             req.set(http::field::content_type, media_type(sh.cfg.api_flavor));
-            req.body() = payload;
+            req.body() = *payload;
         }
         std::string bearer;
         if (digest_) {
@@ -307,28 +306,52 @@ asio::awaitable<api_call_result> api_session::perform_(http::verb method, std::s
     co_return r;
 }
 
-asio::awaitable<api_call_result> api_session::get_integration(std::string group_id, std::string type) {
-    co_return co_await perform_(http::verb::get, integration_path(shared_->cfg.api_flavor, group_id, type),
-                                std::nullopt);
+namespace {
+
+/// The body of a POST/PUT: `fields` plus "type" (last), serialized without copying the object.
+std::string write_body(const boost::json::object& fields, std::string_view type) {
+    if (fields.contains("type")) {  // not from a manifest (it never puts "type" in fields)
+        auto copy = fields;
+        copy["type"] = type;
+        return boost::json::serialize(copy);
+    }
+    std::string body = boost::json::serialize(fields);
+    body.pop_back();  // the closing brace
+    if (!fields.empty()) body += ',';
+    body += "\"type\":";
+    body += boost::json::serialize(boost::json::string_view(type.data(), type.size()));
+    body += '}';
+    return body;
 }
 
-asio::awaitable<api_call_result> api_session::create_integration(std::string group_id, std::string type,
-                                                                 boost::json::object fields) {
-    auto target = integration_path(shared_->cfg.api_flavor, group_id, type);
-    fields["type"] = type;
-    co_return co_await perform_(http::verb::post, std::move(target), std::move(fields));
+}  // namespace
+
+// Plain functions, not coroutines: the path and body are built now, and no coroutine frame is
+// spent on forwarding to perform_.
+asio::awaitable<api_call_result> api_session::get_integration(std::string_view group_id,
+                                                              std::string_view type) {
+    return perform_(http::verb::get, integration_path(shared_->cfg.api_flavor, group_id, type),
+                    std::nullopt);
 }
 
-asio::awaitable<api_call_result> api_session::update_integration(std::string group_id, std::string type,
-                                                                 boost::json::object fields) {
-    auto target = integration_path(shared_->cfg.api_flavor, group_id, type);
-    fields["type"] = type;
-    co_return co_await perform_(http::verb::put, std::move(target), std::move(fields));
+asio::awaitable<api_call_result> api_session::create_integration(std::string_view group_id,
+                                                                 std::string_view type,
+                                                                 const boost::json::object& fields) {
+    return perform_(http::verb::post, integration_path(shared_->cfg.api_flavor, group_id, type),
+                    write_body(fields, type));
 }
 
-asio::awaitable<api_call_result> api_session::delete_integration(std::string group_id, std::string type) {
-    co_return co_await perform_(http::verb::delete_,
-                                integration_path(shared_->cfg.api_flavor, group_id, type), std::nullopt);
+asio::awaitable<api_call_result> api_session::update_integration(std::string_view group_id,
+                                                                 std::string_view type,
+                                                                 const boost::json::object& fields) {
+    return perform_(http::verb::put, integration_path(shared_->cfg.api_flavor, group_id, type),
+                    write_body(fields, type));
+}
+
+asio::awaitable<api_call_result> api_session::delete_integration(std::string_view group_id,
+                                                                 std::string_view type) {
+    return perform_(http::verb::delete_, integration_path(shared_->cfg.api_flavor, group_id, type),
+                    std::nullopt);
 }
 
 asio::awaitable<api_call_result> api_session::list_integrations_page(std::string group_id, int page_num,

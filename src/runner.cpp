@@ -283,18 +283,16 @@ struct run_state {
     }
 };
 
+/// The call for one planned request (a plain function: the call builds its request now).
 awaitable<api_call_result> send_request(api_session& session, plan_request req,
                                         const manifest_row& row) {
     switch (req) {
-        case plan_request::get: co_return co_await session.get_integration(row.project_id, row.type);
-        case plan_request::post:
-            co_return co_await session.create_integration(row.project_id, row.type, row.fields);
-        case plan_request::put:
-            co_return co_await session.update_integration(row.project_id, row.type, row.fields);
-        case plan_request::del:
-            co_return co_await session.delete_integration(row.project_id, row.type);
+        case plan_request::get: return session.get_integration(row.project_id, row.type);
+        case plan_request::post: return session.create_integration(row.project_id, row.type, row.fields);
+        case plan_request::put: return session.update_integration(row.project_id, row.type, row.fields);
+        case plan_request::del: break;
     }
-    co_return api_call_result{};
+    return session.delete_integration(row.project_id, row.type);
 }
 
 awaitable<void> run_row(run_state& st, api_session& session, work_item item) {

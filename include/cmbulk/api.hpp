@@ -96,14 +96,20 @@ public:
     explicit api_session(std::shared_ptr<detail::client_shared> shared);
     ~api_session();
 
-    boost::asio::awaitable<api_call_result> get_integration(std::string group_id, std::string type);
+    // The calls below build the request (path, body) before they return: the awaitable they
+    // give keeps no reference to the arguments.
+    boost::asio::awaitable<api_call_result> get_integration(std::string_view group_id,
+                                                            std::string_view type);
     /// POST; the body is `fields` plus "type": type.
-    boost::asio::awaitable<api_call_result> create_integration(std::string group_id, std::string type,
-                                                               boost::json::object fields);
+    boost::asio::awaitable<api_call_result> create_integration(std::string_view group_id,
+                                                               std::string_view type,
+                                                               const boost::json::object& fields);
     /// PUT; the body is `fields` plus "type": type.
-    boost::asio::awaitable<api_call_result> update_integration(std::string group_id, std::string type,
-                                                               boost::json::object fields);
-    boost::asio::awaitable<api_call_result> delete_integration(std::string group_id, std::string type);
+    boost::asio::awaitable<api_call_result> update_integration(std::string_view group_id,
+                                                               std::string_view type,
+                                                               const boost::json::object& fields);
+    boost::asio::awaitable<api_call_result> delete_integration(std::string_view group_id,
+                                                               std::string_view type);
     boost::asio::awaitable<api_call_result> list_integrations_page(std::string group_id, int page_num,
                                                                    int items_per_page);
     /// GET /groups (org empty) or /orgs/{org}/groups.
@@ -115,8 +121,9 @@ public:
     std::uint64_t connections_opened() const;
 
 private:
+    /// One API call: `payload` is the JSON body (none for GET/DELETE).
     boost::asio::awaitable<api_call_result> perform_(boost::beast::http::verb method, std::string target,
-                                                     std::optional<boost::json::object> body);
+                                                     std::optional<std::string> payload);
 
     std::shared_ptr<detail::client_shared> shared_;
     http_connection conn_;

@@ -546,6 +546,9 @@ BOOST_AUTO_TEST_CASE(connection_close_is_honoured_and_bodies_carry_type) {
     auto body = boost::json::parse(post.body).as_object();
     BOOST_TEST(body.at("type").as_string() == "SLACK");
     BOOST_TEST(body.at("apiToken").as_string() == "xoxb-9");
+    // The fields in their order, then "type": the body is serialized without copying the fields.
+    BOOST_TEST(post.body == R"({"apiToken":"xoxb-9","channelName":"c","type":"SLACK"})");
+    BOOST_TEST(srv.log[2].body == R"({"apiToken":"xoxb-10","channelName":"c","type":"SLACK"})");
     BOOST_TEST(srv.log[2].method == "PUT");
     BOOST_TEST(boost::json::parse(srv.log[2].body).as_object().at("type").as_string() == "SLACK");
     BOOST_TEST(srv.log[3].method == "DELETE");
