@@ -402,12 +402,12 @@ parsed_row manifest_reader::finish_row(std::uint64_t line, boost::json::object r
     };
     // The three row keys: strings, or absent (missing, null or empty).
     // (Not erased from `raw`: erasing reorders a boost::json::object, and errors follow columns.)
-    auto take = [&](std::string_view key) -> std::optional<std::string> {
+    auto take = [&](std::string_view key) -> std::optional<std::string_view> {
         auto it = raw.find(key);
         if (it == raw.end()) return std::nullopt;
-        std::optional<std::string> v;
+        std::optional<std::string_view> v;
         if (it->value().is_string()) {
-            if (!it->value().get_string().empty()) v = std::string(it->value().get_string());
+            if (!it->value().get_string().empty()) v = std::string_view(it->value().get_string());
         } else if (!it->value().is_null()) {
             err(key, "expected a string, got " + kind_name(it->value()));
         }
@@ -428,7 +428,7 @@ parsed_row manifest_reader::finish_row(std::uint64_t line, boost::json::object r
                                  ": expected 24 lowercase hexadecimal characters");
     }
 
-    std::string t = type.value_or("");
+    std::string t(type.value_or(""));
     if (!st.opts.type.empty()) {
         if (t.empty())
             t = st.opts.type;
@@ -457,7 +457,21 @@ parsed_row manifest_reader::finish_row(std::uint64_t line, boost::json::object r
     }
     auto effective = out.row.action != row_action::none ? out.row.action : st.opts.default_action;
 
-    out.row.fields.reserve(raw.size());
+    if (!check_only_) out.row.fields.reserve(raw.size());
+    // Which fields of the type got a value (by catalogue index), for the required check; in
+    // check-only mode nothing is stored in fields.
+    std::uint64_t present = 0;
+    auto keep = [&](const field_spec& fs, auto v) {  // v: a std::string_view or a bool
+        if (ts) {
+            auto i = static_cast<std::size_t>(&fs - ts->fields.data());
+            if (i < 64) present |= std::uint64_t{1} << i;
+        }
+        if (!check_only_) out.row.fields[fs.name] = v;
+    };
+    auto has_value = [&](const field_spec& fs) {
+        auto i = static_cast<std::size_t>(&fs - ts->fields.data());
+        return i < 64 ? (present >> i & 1) != 0 : out.row.fields.contains(fs.name);
+    };
 
     // Stores one value of a known field after checking it; `echo` says whether the value may be
     // shown in a message (never for secrets or values read through a reference).
@@ -471,7 +485,7 @@ parsed_row manifest_reader::finish_row(std::uint64_t line, boost::json::object r
             case field_kind::boolean: {
                 auto l = lower(value);
                 if (l == "true" || l == "false") {
-                    out.row.fields[fs.name] = (l == "true");
+                    keep(fs, l == "true");
                 } else {
                     err(fs.name, (echo ? "invalid boolean " + in_quotes(value) : "invalid boolean") +
                                      ": expected true or false" + suffix());
@@ -481,7 +495,7 @@ parsed_row manifest_reader::finish_row(std::uint64_t line, boost::json::object r
             case field_kind::enumeration: {
                 if (std::find(fs.enum_values.begin(), fs.enum_values.end(), value) !=
                     fs.enum_values.end()) {
-                    out.row.fields[fs.name] = value;
+                    keep(fs, value);
                     return;
                 }
                 std::string expected;
@@ -498,7 +512,7 @@ parsed_row manifest_reader::finish_row(std::uint64_t line, boost::json::object r
                         "secret, not the API's masked form" + suffix());
                     return;
                 }
-                out.row.fields[fs.name] = value;
+                keep(fs, value);
                 return;
         }
     };
@@ -528,7 +542,7 @@ parsed_row manifest_reader::finish_row(std::uint64_t line, boost::json::object r
         if (v.is_null()) continue;
         if (v.is_bool()) {
             if (fs->kind == field_kind::boolean)
-                out.row.fields[fs->name] = v.get_bool();
+                keep(*fs, v.get_bool());
             else
                 err(fs->name, "expected a string, got a boolean");
             continue;
@@ -576,7 +590,7 @@ parsed_row manifest_reader::finish_row(std::uint64_t line, boost::json::object r
         if (effective != row_action::del) {
             for (auto& f : ts->fields) {
                 if (!type_spec::is_required(f, st.opts.target_flavor)) continue;
-                if (out.row.fields.contains(f.name)) continue;
+                if (has_value(f)) continue;
                 // A field that failed its own check already has an error.
                 bool reported = std::any_of(out.errors.begin(), out.errors.end(),
                                             [&](const manifest_error& e) { return e.field == f.name; });
@@ -592,7 +606,7 @@ parsed_row manifest_reader::finish_row(std::uint64_t line, boost::json::object r
     if (st.opts.check_duplicates && id_ok && ts) {
         auto [it, inserted] = st.seen.try_emplace(make_dup_key(*pid, ts), line);
         if (!inserted)
-            err("projectId", "duplicate row for project " + *pid + " and type " +
+            err("projectId", "duplicate row for project " + std::string(*pid) + " and type " +
                                  std::string(ts->name) + " (first on line " +
                                  std::to_string(it->second) + ")");
     }
@@ -606,6 +620,7 @@ validation_summary validate_manifest(const std::filesystem::path& path,
                                      const manifest_options& opts) {
     validation_summary s;
     auto r = manifest_reader::open(path, opts);
+    r->check_only();
     std::size_t file_errors_seen = 0;
     auto add = [&](const manifest_error& e) {
         ++s.error_count;

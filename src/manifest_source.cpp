@@ -259,6 +259,7 @@ public:
         record rec;
         for (;;) {
             rec = record{};
+            rec.cells.reserve(header_.size());
             auto st = read_record(rec);
             if (st == status::fatal) {
                 file_errors.push_back(fatal_);

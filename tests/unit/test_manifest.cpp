@@ -740,4 +740,30 @@ BOOST_AUTO_TEST_CASE(csv_runs_across_read_buffer_boundaries) {
     }
 }
 
+BOOST_AUTO_TEST_CASE(check_only_reader_judges_the_same_and_keeps_no_values) {
+    // validate_manifest reads in check-only mode: the same errors as a full read, no values kept.
+    test::temp_dir dir;
+    auto p = dir / "m.csv";
+    test::write_file(p, "projectId,type,apiToken,teamName,channelName\n" + id1 +
+                            ",SLACK,xoxb-1,team,#c\n" + id2 + ",SLACK,,team,#c\n" + id3 +
+                            ",SLACK,xoxb-3,,\n");
+    auto full = read_all(p, opts_with_env());
+    auto r = manifest_reader::open(p, opts_with_env());
+    r->check_only();
+    std::vector<parsed_row> checked_rows;
+    while (auto row = r->next()) checked_rows.push_back(std::move(*row));
+    BOOST_REQUIRE_EQUAL(full.size(), 3u);
+    BOOST_REQUIRE_EQUAL(checked_rows.size(), 3u);
+    for (std::size_t i = 0; i < 3; ++i) {
+        BOOST_TEST(checked_rows[i].errors.size() == full[i].errors.size());
+        for (std::size_t k = 0; k < std::min(full[i].errors.size(), checked_rows[i].errors.size()); ++k)
+            BOOST_TEST(to_string(checked_rows[i].errors[k]) == to_string(full[i].errors[k]));
+        BOOST_TEST(checked_rows[i].row.fields.empty());
+        BOOST_TEST(checked_rows[i].row.project_id == full[i].row.project_id);
+    }
+    BOOST_TEST(full[0].errors.empty());
+    BOOST_TEST(full[0].row.fields.size() == 3u);
+    BOOST_TEST(full[1].errors.size() == 1u);  // apiToken missing (required)
+}
+
 BOOST_AUTO_TEST_SUITE_END()
