@@ -60,6 +60,7 @@ std::string now_iso8601() {
 /// boost::json::object per record cost more CPU than the request it records (profiled).
 class record_builder {
 public:
+    record_builder() { out_.reserve(192); }  // one allocation for a usual record
     record_builder& text(std::string_view key, std::string_view v) {
         key_(key);
         // Plain text (the usual case: ids, types, codes) is copied as is; anything a JSON string
@@ -72,7 +73,7 @@ public:
             out_ += v;
             out_ += '"';
         } else {
-            out_ += boost::json::serialize(boost::json::value(v));
+            out_ += boost::json::serialize(boost::json::string_view(v.data(), v.size()));
         }
         return *this;
     }
