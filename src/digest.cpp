@@ -206,10 +206,30 @@ const EVP_MD* fetched(algorithm a) {
     return a == algorithm::sha256 ? sha256 : md5;
 }
 
-/// One incremental hash on a context kept per thread (the simulator verifies on several threads).
+/// One incremental hash. It uses a context kept per thread (the simulator verifies on several
+/// threads), or a fresh one when that context is already in use by another hasher on this thread.
 class hasher {
 public:
-    explicit hasher(algorithm a) : ctx_(context()) { EVP_DigestInit_ex2(ctx_, fetched(a), nullptr); }
+    explicit hasher(algorithm a) {
+        auto& slot = thread_slot();
+        if (!slot.busy) {
+            slot.busy = true;
+            ctx_ = slot.ctx;
+            shared_ = true;
+        } else {
+            ctx_ = EVP_MD_CTX_new();
+        }
+        EVP_DigestInit_ex2(ctx_, fetched(a), nullptr);
+    }
+    ~hasher() {
+        if (shared_)
+            thread_slot().busy = false;
+        else
+            EVP_MD_CTX_free(ctx_);
+    }
+    hasher(const hasher&) = delete;
+    hasher& operator=(const hasher&) = delete;
+
     hasher& add(std::string_view data) {
         EVP_DigestUpdate(ctx_, data.data(), data.size());
         return *this;
@@ -229,15 +249,17 @@ public:
     }
 
 private:
-    static EVP_MD_CTX* context() {
-        struct holder {
-            EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-            ~holder() { EVP_MD_CTX_free(ctx); }
-        };
-        thread_local holder h;
-        return h.ctx;
+    struct slot {
+        EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+        bool busy = false;
+        ~slot() { EVP_MD_CTX_free(ctx); }
+    };
+    static slot& thread_slot() {
+        thread_local slot s;
+        return s;
     }
-    EVP_MD_CTX* ctx_;
+    EVP_MD_CTX* ctx_ = nullptr;
+    bool shared_ = false;
 };
 
 }  // namespace

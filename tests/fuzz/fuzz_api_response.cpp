@@ -1,7 +1,9 @@
 // libFuzzer target: what the client makes of a server's response body and headers — the API
 // error-body parser, the non-JSON body description, the 429 rate-hint reader (on any JSON the
-// body parses to) and the Retry-After parser. All are pure; none may crash or return nonsense.
+// body parses to), the Retry-After parser, and json_util::is_json against boost::json::parse (a
+// successful write's body is only validated). All are pure; none may crash or return nonsense.
 #include "cmbulk/api.hpp"
+#include "cmbulk/json_util.hpp"
 #include "cmbulk/pacing.hpp"
 #include "cmbulk/retry.hpp"
 
@@ -23,6 +25,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     boost::system::error_code ec;
     auto v = boost::json::parse(text, ec);
+    // The validate-only check used for successful writes must agree with the full parse.
+    if (cmbulk::json_util::is_json(text) != !ec) std::abort();
     if (!ec) {
         if (auto hint = cmbulk::parse_rate_hint(v)) {
             if (!std::isfinite(hint->capacity) || !std::isfinite(hint->refill_per_second) ||
