@@ -4,8 +4,9 @@
 instructions executed per request that reached the server (user space only, and the same from
 run to run, unlike timings on a shared machine) with the functions that cost the most.
 Nothing here runs in CI.
-Usage: bench/profile.py [--rows N] [--top K] CMBULK [CMBULK...]
-  e.g. bench/profile.py build-release/cmbulk /tmp/cmbulk-of-an-older-commit"""
+Usage: bench/profile.py [--rows N] [--top K] [--sim-dir DIR] CMBULK [CMBULK...]
+  e.g. bench/profile.py build-release/cmbulk /tmp/cmbulk-of-an-older-commit
+cmbulk-sim is taken from --sim-dir, by default the directory of the first CMBULK."""
 import argparse
 import os
 import re
@@ -22,11 +23,14 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=2000)
     ap.add_argument("--top", type=int, default=15)
+    ap.add_argument("--sim-dir", help="where cmbulk-sim is (default: beside the first CMBULK)")
     ap.add_argument("binaries", nargs="+")
     a = ap.parse_args()
     if not shutil.which("valgrind") or not shutil.which("callgrind_annotate"):
         sys.exit("profile: valgrind is missing (apt-get install valgrind)")
-    sim_dir = os.path.dirname(os.path.abspath(a.binaries[0]))
+    sim_dir = a.sim_dir or os.path.dirname(os.path.abspath(a.binaries[0]))
+    if not os.access(os.path.join(sim_dir, "cmbulk-sim"), os.X_OK):
+        sys.exit(f"profile: no cmbulk-sim in {sim_dir} (give --sim-dir)")
     work = tempfile.mkdtemp(prefix="cmbulk-profile-")
     sim = bench.Sim(sim_dir, work, a.rows)
     try:
