@@ -431,6 +431,17 @@ std::string serialize_request(const http::request<http::string_body>& req) {
     return out;
 }
 
+void http_connection::note_reuse_(bool answered) {
+    // A server that hangs up after every response without "Connection: close" makes our next
+    // request on that connection race with the hang-up, and lose often: each loss costs an
+    // attempt and, for a write, a read-back. When at least two reuses died unanswered and they
+    // are more than a third of all reuses, stop reusing connections. (An occasional reset on a
+    // healthy server does not turn keep-alive off: with TLS that would cost a handshake a
+    // request.)
+    ++(answered ? reuse_answered_ : reuse_lost_);
+    if (reuse_lost_ >= 2 && reuse_lost_ * 2 > reuse_answered_) keep_alive_ = false;
+}
+
 template <class Stream>
 asio::awaitable<http_exchange> http_connection::exchange_(Stream& s,
                                                           http::request<http::string_body>& req,
@@ -451,6 +462,7 @@ asio::awaitable<http_exchange> http_connection::exchange_(Stream& s,
     (void)written;
     if (wec) {
         close();
+        if (reused) note_reuse_(false);
         // The request was not complete, so the server cannot have acted on it.
         out.failure = attempt_failure::reset_before_send;
         out.detail = wec == beast::error::timeout ? "timed out while sending the request"
@@ -479,6 +491,7 @@ asio::awaitable<http_exchange> http_connection::exchange_(Stream& s,
             out.failure = attempt_failure::bad_response;
             out.detail = "connection closed in the middle of the response";
         } else {
+            if (reused) note_reuse_(false);
             out.failure = attempt_failure::reset_after_send;
             out.detail = rec == asio::error::connection_reset ? "connection reset after sending"
                                                               : "connection closed after sending";
@@ -486,7 +499,8 @@ asio::awaitable<http_exchange> http_connection::exchange_(Stream& s,
         co_return out;
     }
     out.response = parser.release();
-    if (!out.response.keep_alive()) close();
+    if (reused) note_reuse_(true);
+    if (!out.response.keep_alive() || !keep_alive_) close();
     co_return out;
 }
 

@@ -126,7 +126,9 @@ struct http_exchange {
 
 /// One keep-alive connection. One coroutine at a time may use it. Any error or timeout closes
 /// it (a TLS stream is never reused after a timeout); the next send opens a fresh one. A
-/// response with `Connection: close` (or HTTP/1.0 without keep-alive) closes it as well.
+/// response with `Connection: close` (or HTTP/1.0 without keep-alive) closes it as well. When a
+/// server keeps hanging up reused connections before answering (two losses, and more than a
+/// third of the reuses), no connection is reused any more.
 class http_connection {
 public:
     /// `tls_ctx` is required when `ep.tls`.
@@ -162,6 +164,11 @@ private:
     std::unique_ptr<boost::beast::ssl_stream<boost::beast::tcp_stream>> tls_;
     boost::beast::flat_buffer buffer_;
     std::uint64_t opened_ = 0;
+    /// Counts of requests sent over a reused connection: answered, or lost (the connection died
+    /// before any byte of the answer). Too many losses turn keep_alive_ off (see note_reuse_).
+    std::uint64_t reuse_answered_ = 0, reuse_lost_ = 0;
+    bool keep_alive_ = true;
+    void note_reuse_(bool answered);
     std::optional<proxy_config> proxy_;  ///< the proxy this connection goes through, if any
     std::string proxy_error_;            ///< an unusable proxy variable: every connect fails
 };
