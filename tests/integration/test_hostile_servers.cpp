@@ -135,6 +135,17 @@ struct fake_api {
     }
 };
 
+/// The run succeeded, every one of `rows` rows is `created`, and the fake API stored each
+/// project once from exactly one POST.
+void expect_each_row_created_once(const outcome_run& r, fake_api& api, std::size_t rows) {
+    BOOST_TEST(r.proc.exit_code == 0);
+    BOOST_REQUIRE_EQUAL(r.rows.size(), rows);
+    for (auto& row : r.rows) BOOST_TEST(cmbulk::to_string(row.result) == "created");
+    std::lock_guard lock(api.mu);
+    BOOST_TEST(api.stored.size() == rows);
+    for (auto& [p, n] : api.posts) BOOST_TEST(n == 1, p << " got " << n << " POSTs");
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(hostile_servers)
@@ -377,12 +388,7 @@ BOOST_AUTO_TEST_CASE(server_closes_every_connection_after_one_response) {
             });
             temp_dir dir;
             auto r = apply(dir, srv.base_url(), 20, {"--concurrency", "2", "--max-attempts", "5"});
-            BOOST_TEST(r.proc.exit_code == 0);
-            BOOST_REQUIRE_EQUAL(r.rows.size(), 20u);
-            for (auto& row : r.rows) BOOST_TEST(cmbulk::to_string(row.result) == "created");
-            std::lock_guard lock(api.mu);
-            BOOST_TEST(api.stored.size() == 20u);
-            for (auto& [p, n] : api.posts) BOOST_TEST(n == 1, p << " got " << n << " POSTs");
+            expect_each_row_created_once(r, api, 20);
             BOOST_TEST(srv.connections() >= 20);
         }
     }
@@ -405,12 +411,7 @@ BOOST_AUTO_TEST_CASE(server_that_hangs_up_late_after_every_response) {
     });
     temp_dir dir;
     auto r = apply(dir, srv.base_url(), 20, {"--concurrency", "2", "--max-attempts", "3"});
-    BOOST_TEST(r.proc.exit_code == 0);
-    BOOST_REQUIRE_EQUAL(r.rows.size(), 20u);
-    for (auto& row : r.rows) BOOST_TEST(cmbulk::to_string(row.result) == "created");
-    std::lock_guard lock(api.mu);
-    BOOST_TEST(api.stored.size() == 20u);
-    for (auto& [p, n] : api.posts) BOOST_TEST(n == 1, p << " got " << n << " POSTs");
+    expect_each_row_created_once(r, api, 20);
     // 20 POSTs, plus per worker (2) at most two unanswered POSTs and two GETs to read them back.
     BOOST_TEST(requests.load() <= 28);
 }

@@ -90,6 +90,19 @@ void check_exactly_once(sim_process& sim, const std::vector<std::string>& ids) {
     BOOST_TEST(wrong_token == 0);
 }
 
+/// The paths of a new run over `ids` in `dir` (the manifest is written now).
+run_paths fresh_run(const temp_dir& dir, const std::vector<std::string>& ids) {
+    return run_paths{write_manifest(dir, ids), dir / "r.csv", dir / "r.ckpt.jsonl"};
+}
+
+/// Starts a new (not resumed) run and kills it with SIGKILL after `after`.
+void start_and_kill(sim_process& sim, const run_paths& p, std::chrono::milliseconds after) {
+    child_process child(apply_argv(sim, p, false), creds());
+    std::this_thread::sleep_for(after);
+    child.signal(SIGKILL);
+    child.wait(10s);
+}
+
 /// Starts the run, kills it with SIGKILL at `kills` random moments (resuming each time), then
 /// resumes until it finishes. Returns the final exit code.
 int kill_and_resume(sim_process& sim, const run_paths& paths, int kills, std::uint32_t seed) {
@@ -116,7 +129,7 @@ BOOST_AUTO_TEST_CASE(sigkill_at_ten_moments_then_resume) {
     sim_process sim({"--generate", "1:2000", "--latency", "20"});
     temp_dir dir;
     auto ids = project_ids(sim);
-    run_paths p{write_manifest(dir, ids), dir / "r.csv", dir / "r.ckpt.jsonl"};
+    auto p = fresh_run(dir, ids);
     int code = kill_and_resume(sim, p, 10, 1234);
     BOOST_TEST(code == 0);
     auto rows = read_rows(p.report);
@@ -137,7 +150,7 @@ BOOST_AUTO_TEST_CASE(sigkill_with_reset_after_apply_faults) {
                      "--fault-seed", "5"});
     temp_dir dir;
     auto ids = project_ids(sim);
-    run_paths p{write_manifest(dir, ids), dir / "r.csv", dir / "r.ckpt.jsonl"};
+    auto p = fresh_run(dir, ids);
     int code = kill_and_resume(sim, p, 10, 99);
     BOOST_TEST(code == 0);
     auto rows = read_rows(p.report);
@@ -152,7 +165,7 @@ BOOST_AUTO_TEST_CASE(sigint_stops_gracefully_and_resume_completes) {
     sim_process sim({"--generate", "1:1500", "--latency", "20"});
     temp_dir dir;
     auto ids = project_ids(sim);
-    run_paths p{write_manifest(dir, ids), dir / "r.csv", dir / "r.ckpt.jsonl"};
+    auto p = fresh_run(dir, ids);
     child_process child(apply_argv(sim, p, false), creds());
     std::this_thread::sleep_for(800ms);
     auto t0 = std::chrono::steady_clock::now();
@@ -179,11 +192,8 @@ BOOST_AUTO_TEST_CASE(new_run_refuses_an_unfinished_checkpoint) {
     sim_process sim({"--generate", "1:600", "--latency", "20"});
     temp_dir dir;
     auto ids = project_ids(sim);
-    run_paths p{write_manifest(dir, ids), dir / "r.csv", dir / "r.ckpt.jsonl"};
-    child_process child(apply_argv(sim, p, false), creds());
-    std::this_thread::sleep_for(500ms);
-    child.signal(SIGKILL);
-    child.wait(10s);
+    auto p = fresh_run(dir, ids);
+    start_and_kill(sim, p, 500ms);
     auto again = run_process(apply_argv(sim, p, false), creds());
     BOOST_TEST(again.exit_code == 2);
     BOOST_TEST(again.err.find("--resume") != std::string::npos);
@@ -193,11 +203,8 @@ BOOST_AUTO_TEST_CASE(changed_run_is_refused_unless_forced) {
     sim_process sim({"--generate", "1:400", "--latency", "20"});
     temp_dir dir;
     auto ids = project_ids(sim);
-    run_paths p{write_manifest(dir, ids), dir / "r.csv", dir / "r.ckpt.jsonl"};
-    child_process child(apply_argv(sim, p, false), creds());
-    std::this_thread::sleep_for(500ms);
-    child.signal(SIGKILL);
-    child.wait(10s);
+    auto p = fresh_run(dir, ids);
+    start_and_kill(sim, p, 500ms);
     // Another action.
     auto other_action = run_process(apply_argv(sim, p, true, {"--action", "upsert"}), creds());
     BOOST_TEST(other_action.exit_code == 2);
@@ -233,11 +240,8 @@ BOOST_AUTO_TEST_CASE(torn_tail_is_repaired_and_garbage_is_refused) {
     sim_process sim({"--generate", "1:300", "--latency", "10"});
     temp_dir dir;
     auto ids = project_ids(sim);
-    run_paths p{write_manifest(dir, ids), dir / "r.csv", dir / "r.ckpt.jsonl"};
-    child_process child(apply_argv(sim, p, false), creds());
-    std::this_thread::sleep_for(400ms);
-    child.signal(SIGKILL);
-    child.wait(10s);
+    auto p = fresh_run(dir, ids);
+    start_and_kill(sim, p, 400ms);
     auto good = read_file(p.checkpoint);
     // 1. A torn last line (a kill mid-write): repaired, the run completes.
     write_file(p.checkpoint, good + R"({"k":"outcome","row":12,"li)");
@@ -298,7 +302,7 @@ BOOST_AUTO_TEST_CASE(report_from_checkpoint_mid_run) {
     sim_process sim({"--generate", "1:1000", "--latency", "20"});
     temp_dir dir;
     auto ids = project_ids(sim);
-    run_paths p{write_manifest(dir, ids), dir / "r.csv", dir / "r.ckpt.jsonl"};
+    auto p = fresh_run(dir, ids);
     child_process child(apply_argv(sim, p, false), creds());
     std::this_thread::sleep_for(700ms);
     auto mid = run_process({cmbulk_bin(), "report", p.checkpoint.string(), "--report",
