@@ -94,6 +94,20 @@ std::string describe_failure(const api_call_result& r) {
     return s;
 }
 
+/// Calls `f` on every object of a list page's "results"; returns how many there were.
+template <class F>
+std::size_t for_each_result(const json::object& page, F&& f) {
+    auto* results = page.if_contains("results");
+    if (!results || !results->is_array()) return 0;
+    std::size_t n = 0;
+    for (auto& x : results->get_array()) {
+        if (!x.is_object()) continue;
+        ++n;
+        f(x.get_object());
+    }
+    return n;
+}
+
 bool has_next_link(const json::object& page) {
     auto* links = page.if_contains("links");
     if (!links || !links->is_array()) return false;
@@ -559,18 +573,11 @@ awaitable<void> discover(audit_state& st, api_session& session, std::string org,
             co_return;
         }
         auto& body = r.body.get_object();
-        auto* results = body.if_contains("results");
-        std::size_t n = 0;
-        if (results && results->is_array()) {
-            for (auto& x : results->get_array()) {
-                if (!x.is_object()) continue;
-                ++n;
-                audit_project p{str_of(x.get_object(), "id"), str_of(x.get_object(), "name"),
-                                str_of(x.get_object(), "orgId")};
-                if (p.org_id.empty()) p.org_id = org;
-                if (!p.id.empty() && seen.insert(p.id).second) st.projects.push_back(std::move(p));
-            }
-        }
+        auto n = for_each_result(body, [&](const json::object& x) {
+            audit_project p{str_of(x, "id"), str_of(x, "name"), str_of(x, "orgId")};
+            if (p.org_id.empty()) p.org_id = org;
+            if (!p.id.empty() && seen.insert(p.id).second) st.projects.push_back(std::move(p));
+        });
         if (n == 0 || !has_next_link(body)) co_return;
     }
 }
@@ -605,25 +612,19 @@ awaitable<void> audit_project_at(audit_state& st, api_session& session, std::siz
             break;
         }
         auto& body = r.body.get_object();
-        auto* results = body.if_contains("results");
-        std::size_t n = 0;
-        if (results && results->is_array()) {
-            for (auto& x : results->get_array()) {
-                if (!x.is_object()) continue;
-                ++n;
-                auto type = str_of(x.get_object(), "type");
-                if (!st.wanted_type(type)) continue;
-                audit_row row;
-                row.project_id = p.id;
-                row.project_name = p.name;
-                row.org_id = p.org_id;
-                row.type = type;
-                row.fields = x.get_object();
-                row.fields.erase("type");
-                row.findings = findings_for(type, row.fields);
-                rows.push_back(std::move(row));
-            }
-        }
+        auto n = for_each_result(body, [&](const json::object& x) {
+            auto type = str_of(x, "type");
+            if (!st.wanted_type(type)) return;
+            audit_row row;
+            row.project_id = p.id;
+            row.project_name = p.name;
+            row.org_id = p.org_id;
+            row.type = type;
+            row.fields = x;
+            row.fields.erase("type");
+            row.findings = findings_for(type, row.fields);
+            rows.push_back(std::move(row));
+        });
         if (n == 0 || !has_next_link(body)) {
             complete = true;
             break;
