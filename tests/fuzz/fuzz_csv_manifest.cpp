@@ -6,24 +6,9 @@
 
 #include <cstdlib>
 
-namespace {
-
-cmbulk::manifest_options options() {
-    cmbulk::manifest_options o;
-    // ${env:..} resolves against a fixed, tiny environment, never the real one.
-    o.getenv = [](std::string_view name) -> std::optional<std::string> {
-        if (name == "FUZZ_TOKEN") return std::string("tok-fuzz-12345");
-        return std::nullopt;
-    };
-    o.max_errors = 20;
-    return o;
-}
-
-}  // namespace
-
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     auto path = cmbulk::fuzz::write_input("m.csv", data, size);
-    auto opts = options();
+    auto opts = cmbulk::fuzz::manifest_options();
     auto reader = cmbulk::manifest_reader::open(path, opts);
     std::uint64_t rows = 0;
     while (auto row = reader->next()) {

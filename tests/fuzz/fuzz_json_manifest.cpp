@@ -10,12 +10,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (size == 0) return 0;
     const bool lines = (data[0] & 1) != 0;
     auto path = cmbulk::fuzz::write_input(lines ? "m.jsonl" : "m.json", data + 1, size - 1);
-    cmbulk::manifest_options opts;
-    opts.getenv = [](std::string_view name) -> std::optional<std::string> {
-        if (name == "FUZZ_TOKEN") return std::string("tok-fuzz-12345");
-        return std::nullopt;
-    };
-    opts.max_errors = 20;
+    auto opts = cmbulk::fuzz::manifest_options();
     auto reader = cmbulk::manifest_reader::open(path, opts);
     if (reader->format() != (lines ? cmbulk::manifest_format::jsonl : cmbulk::manifest_format::json))
         std::abort();

@@ -1,7 +1,10 @@
-// Shared helpers of the libFuzzer targets: a per-process scratch file that parsers which read
-// from a path (manifest reader, journal replay) are pointed at. Each target writes the fuzz input
+// Shared helpers of the libFuzzer targets (and of their corpus replay in
+// tests/unit/test_fuzz_regressions.cpp): the manifest options, and a per-process scratch file that
+// parsers which read from a path (manifest reader, journal replay) are pointed at. Each target writes the fuzz input
 // there and calls the real, unmodified module.
 #pragma once
+
+#include "cmbulk/manifest.hpp"
 
 #include <unistd.h>
 
@@ -37,6 +40,18 @@ inline std::filesystem::path write_input(const std::string& name, const std::uin
     std::ofstream out(p, std::ios::binary | std::ios::trunc);
     out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
     return p;
+}
+
+/// The options of the manifest targets: ${env:..} resolves against a fixed, tiny environment,
+/// never the real one.
+inline cmbulk::manifest_options manifest_options() {
+    cmbulk::manifest_options o;
+    o.getenv = [](std::string_view name) -> std::optional<std::string> {
+        if (name == "FUZZ_TOKEN") return std::string("tok-fuzz-12345");
+        return std::nullopt;
+    };
+    o.max_errors = 20;
+    return o;
 }
 
 }  // namespace cmbulk::fuzz

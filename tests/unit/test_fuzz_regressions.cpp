@@ -3,10 +3,12 @@
 // parsers and invariants as the libFuzzer target, in the normal and the sanitizer build; and each
 // bug found while hardening gets a named case reading its input.
 #include "common/test_support.hpp"
+#include "fuzz/fuzz_support.hpp"
 
 #include "cmbulk/api.hpp"
 #include "cmbulk/digest.hpp"
 #include "cmbulk/journal.hpp"
+#include "cmbulk/json_util.hpp"
 #include "cmbulk/manifest.hpp"
 #include "cmbulk/pacing.hpp"
 #include "cmbulk/retry.hpp"
@@ -32,19 +34,9 @@ std::vector<fs::path> corpus(const std::string& target) {
     return files;
 }
 
-cmbulk::manifest_options fuzz_options() {
-    cmbulk::manifest_options o;
-    o.getenv = [](std::string_view name) -> std::optional<std::string> {
-        if (name == "FUZZ_TOKEN") return std::string("tok-fuzz-12345");
-        return std::nullopt;
-    };
-    o.max_errors = 20;
-    return o;
-}
-
 /// The invariants of fuzz_csv_manifest / fuzz_json_manifest on one manifest file.
 void check_manifest(const fs::path& path, std::size_t size) {
-    auto opts = fuzz_options();
+    auto opts = cmbulk::fuzz::manifest_options();
     auto reader = cmbulk::manifest_reader::open(path, opts);
     std::uint64_t rows = 0;
     while (auto row = reader->next()) {
@@ -124,6 +116,7 @@ BOOST_AUTO_TEST_CASE(api_response_corpus) {
             BOOST_TEST(cmbulk::describe_non_json(text).size() <= 4096u);
             boost::system::error_code ec;
             auto v = boost::json::parse(text, ec);
+            BOOST_TEST(cmbulk::json_util::is_json(text) == !ec);  // as fuzz_api_response checks
             if (!ec)
                 if (auto hint = cmbulk::parse_rate_hint(v)) {
                     BOOST_TEST(std::isfinite(hint->capacity));
@@ -209,7 +202,7 @@ BOOST_AUTO_TEST_CASE(json_key_given_twice_is_an_error) {
         BOOST_TEST_CONTEXT(name) {
             const bool lines = std::string(name) == "m.jsonl";
             write_file(d / name, lines ? obj + "\n" : "[\n" + obj + "\n]\n");
-            auto s = cmbulk::validate_manifest(d / name, fuzz_options());
+            auto s = cmbulk::validate_manifest(d / name, cmbulk::fuzz::manifest_options());
             BOOST_TEST(!s.ok());
             BOOST_REQUIRE(!s.errors.empty());
             BOOST_TEST(s.errors[0].line == (lines ? 1u : 2u));
@@ -220,7 +213,7 @@ BOOST_AUTO_TEST_CASE(json_key_given_twice_is_an_error) {
     // Equal keys in nested values, or a key equal to a string value, are not duplicates.
     write_file(d / "ok.jsonl", R"({"projectId":"5e2211c17a3e5a48f5497de4","type":"SLACK","apiToken":"type",)"
                                R"("teamName":"t"})" "\n");
-    BOOST_TEST(cmbulk::validate_manifest(d / "ok.jsonl", fuzz_options()).ok());
+    BOOST_TEST(cmbulk::validate_manifest(d / "ok.jsonl", cmbulk::fuzz::manifest_options()).ok());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
