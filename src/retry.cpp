@@ -13,6 +13,10 @@ bool is_retryable(int http_status, attempt_failure failure) {
     return http_status == 429 || (http_status >= 500 && http_status <= 599);
 }
 
+bool is_overloaded(int http_status, attempt_failure failure) {
+    return failure == attempt_failure::none && (http_status == 429 || http_status == 503);
+}
+
 bool outcome_unknown(attempt_failure failure) {
     return failure == attempt_failure::reset_after_send || failure == attempt_failure::timeout ||
            failure == attempt_failure::bad_response;

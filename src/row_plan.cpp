@@ -3,9 +3,6 @@
 
 namespace cmbulk {
 namespace {
-// 429s are paced by the run-wide pause; they count against this separate, larger allowance so a
-// throttled run slows down instead of failing rows.
-constexpr int max_throttled_tries = 30;
 bool is_2xx(int s) { return s >= 200 && s <= 299; }
 }  // namespace
 
@@ -90,16 +87,14 @@ plan_step row_plan::fail(const plan_response& r, std::string detail) {
 }
 
 plan_step row_plan::retry_or_fail(const plan_response& r, plan_request again, retry_policy& policy) {
-    bool ok_response = r.failure == attempt_failure::none;
-    bool throttled = ok_response && r.status == 429;
-    // 429 and 503 are the server saying "not now" (nothing was done): they count against a larger
-    // allowance than --max-attempts, because pacing and backoff already slow the run down.
-    bool overloaded = throttled || (ok_response && r.status == 503);
+    bool throttled = r.failure == attempt_failure::none && r.status == 429;
+    // 429 and 503 count against their own, larger allowance (retry.hpp).
+    bool overloaded = is_overloaded(r.status, r.failure);
     // Other failures count against --max-attempts per request kind: a failed read (resolving an
     // ambiguous write) does not use up the write's attempts, nor the other way round.
     int& used = overloaded ? throttled_tries_
                            : (current_ == plan_request::get ? failed_reads_ : failed_tries_);
-    int limit = overloaded ? max_throttled_tries : policy.max_attempts;
+    int limit = overloaded ? max_overloaded_tries : policy.max_attempts;
     ++used;
     if (used >= limit) {
         return fail(r, "gave up after " + std::to_string(attempts_) + " attempts: " +

@@ -19,7 +19,6 @@ using asio::awaitable;
 
 namespace {
 constexpr auto as_tuple_awaitable = asio::as_tuple(asio::use_awaitable);
-constexpr int max_throttled_reads = 30;
 }  // namespace
 
 run_gate::run_gate(asio::any_io_executor ex, pacing_params params)
@@ -57,7 +56,7 @@ awaitable<api_call_result> read_with_retry(std::function<awaitable<api_call_resu
                                            run_gate& gate, retry_policy& policy, int& attempts) {
     auto ex = co_await asio::this_coro::executor;
     asio::steady_timer timer(ex);
-    int failed = 0, throttled = 0;
+    int failed = 0, overloaded = 0;
     policy.budget.on_first_attempt();
     for (;;) {
         auto r = co_await call();
@@ -65,13 +64,14 @@ awaitable<api_call_result> read_with_retry(std::function<awaitable<api_call_resu
         if (r.status == 429)
             if (auto hint = parse_rate_hint(r.body)) gate.apply_hint(*hint);
         if (r.auth_failed || !is_retryable(r.status, r.failure)) co_return r;
-        bool is_throttle = r.failure == attempt_failure::none && r.status == 429;
-        int& used = is_throttle ? throttled : failed;
+        // The same allowances as a row's writes (row_plan): 429 and 503 count apart.
+        bool is_overload = is_overloaded(r.status, r.failure);
+        int& used = is_overload ? overloaded : failed;
         ++used;
-        if (used >= (is_throttle ? max_throttled_reads : policy.max_attempts)) co_return r;
+        if (used >= (is_overload ? max_overloaded_tries : policy.max_attempts)) co_return r;
         if (!policy.budget.try_spend()) co_return r;
         // The gate honours a 429's Retry-After for every request; other failures back off here.
-        if (!is_throttle) {
+        if (!(r.failure == attempt_failure::none && r.status == 429)) {
             timer.expires_after(backoff_delay(policy.backoff, used, r.retry_after, policy.rng));
             co_await timer.async_wait(as_tuple_awaitable);
         }

@@ -26,6 +26,13 @@ enum class attempt_failure {
 /// see outcome_unknown.)
 bool is_retryable(int http_status, attempt_failure failure);
 
+/// 429 and 503 are the server saying "not now" (nothing was done): they count against this
+/// larger allowance instead of --max-attempts, because pacing and backoff already slow the run
+/// down. Used for writes (row_plan) and reads (read_with_retry) alike.
+inline constexpr int max_overloaded_tries = 30;
+/// Whether a response is such a "not now": a 429 or a 503 that arrived whole.
+bool is_overloaded(int http_status, attempt_failure failure);
+
 /// Whether the request may have reached the server and changed state although no usable
 /// response came back (reset after sending, timeout, a response that could not be read).
 bool outcome_unknown(attempt_failure failure);

@@ -6,6 +6,12 @@
 #include <random>
 
 #include "cmbulk/retry.hpp"
+#include "cmbulk/row_plan.hpp"
+#include "cmbulk/run_support.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
 
 using namespace cmbulk;
 using namespace std::chrono_literals;
@@ -204,6 +210,55 @@ BOOST_AUTO_TEST_CASE(retry_budget_minimum_then_ratio) {
     int spent = 0;
     for (int i = 0; i < 10000 && r.try_spend(); ++i) ++spent;
     BOOST_TEST(spent == 550);
+}
+
+BOOST_AUTO_TEST_CASE(overloaded_is_a_whole_429_or_503) {
+    BOOST_TEST(is_overloaded(429, attempt_failure::none));
+    BOOST_TEST(is_overloaded(503, attempt_failure::none));
+    BOOST_TEST(!is_overloaded(500, attempt_failure::none));
+    BOOST_TEST(!is_overloaded(502, attempt_failure::none));
+    BOOST_TEST(!is_overloaded(503, attempt_failure::bad_response));  // an HTML page cut short
+    BOOST_TEST(!is_overloaded(0, attempt_failure::timeout));
+}
+
+namespace {
+/// Runs read_with_retry over `answers` (one status per attempt; the last repeats) with
+/// --max-attempts 3 and millisecond backoff; returns the final status and the attempts made.
+std::pair<int, int> read_through(std::vector<int> answers) {
+    boost::asio::io_context ioc;
+    run_gate gate(ioc.get_executor(), pacing_params{});
+    retry_policy policy;
+    policy.max_attempts = 3;
+    policy.backoff = {milliseconds(1), milliseconds(1)};
+    std::size_t next = 0;
+    int attempts = 0, status = -1;
+    std::function<boost::asio::awaitable<api_call_result>()> call =
+        [&]() -> boost::asio::awaitable<api_call_result> {
+        api_call_result r;
+        r.status = answers[std::min(next++, answers.size() - 1)];
+        co_return r;
+    };
+    boost::asio::co_spawn(
+        ioc,
+        [&]() -> boost::asio::awaitable<void> {
+            status = (co_await read_with_retry(call, gate, policy, attempts)).status;
+        },
+        boost::asio::detached);
+    ioc.run();
+    return {status, attempts};
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(reads_count_503_like_writes_do) {
+    // A read (audit, plan, --verify) under 503s gets the same larger allowance as a write
+    // (row_plan), not --max-attempts: seven 503s and then the answer.
+    auto [status, attempts] = read_through({503, 503, 503, 503, 503, 503, 503, 200});
+    BOOST_TEST(status == 200);
+    BOOST_TEST(attempts == 8);
+    // Other 5xx still give up after --max-attempts (3).
+    auto [s500, a500] = read_through({500});
+    BOOST_TEST(s500 == 500);
+    BOOST_TEST(a500 == 3);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
