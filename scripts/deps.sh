@@ -6,6 +6,7 @@ CMBULK_PACKAGES=(cmake ninja-build g++ libboost1.81-dev libboost-json1.81-dev li
                  libboost-program-options1.81-dev libboost-test1.81-dev libssl-dev curl
                  python3 python3-requests openssl
                  clang libclang-rt-14-dev  # clang: the libFuzzer targets (scripts/fuzz.sh)
+                 clang-format              # scripts/format.sh --check (CI)
                  tinyproxy-bin chromium dpkg-dev)  # proxy test, HTML report test, .deb test
 missing=()
 for p in "${CMBULK_PACKAGES[@]}"; do

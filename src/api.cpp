@@ -2,18 +2,17 @@
 // Digest / bearer authentication driven over one http_connection, and the reading of responses
 // (JSON bodies, API error bodies, HTML error pages, rate-limit headers). Single attempts only.
 #include "cmbulk/api.hpp"
-#include "cmbulk/json_util.hpp"
-
-#include "cmbulk/version.hpp"
 
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-
 #include <cctype>
 #include <cstdlib>
 #include <random>
 #include <stdexcept>
+
+#include "cmbulk/json_util.hpp"
+#include "cmbulk/version.hpp"
 
 namespace cmbulk {
 
@@ -43,7 +42,8 @@ bool icontains(std::string_view hay, std::string_view needle) {
 }
 
 std::string page_query(int page_num, int items_per_page) {
-    return "?pageNum=" + std::to_string(page_num) + "&itemsPerPage=" + std::to_string(items_per_page);
+    return "?pageNum=" + std::to_string(page_num) +
+           "&itemsPerPage=" + std::to_string(items_per_page);
 }
 
 double header_number(const http::response<http::string_body>& res, std::string_view name) {
@@ -123,12 +123,14 @@ std::string integration_path(flavor f, std::string_view group_id, std::string_vi
            encode_segment(type);
 }
 
-std::string integrations_page_path(flavor f, std::string_view group_id, int page_num, int items_per_page) {
+std::string integrations_page_path(flavor f, std::string_view group_id, int page_num,
+                                   int items_per_page) {
     return std::string(api_prefix(f)) + "/groups/" + encode_segment(group_id) + "/integrations" +
            page_query(page_num, items_per_page);
 }
 
-std::string projects_page_path(flavor f, std::string_view org_id, int page_num, int items_per_page) {
+std::string projects_page_path(flavor f, std::string_view org_id, int page_num,
+                               int items_per_page) {
     std::string p(api_prefix(f));
     if (!org_id.empty()) p += "/orgs/" + encode_segment(org_id);
     return p + "/groups" + page_query(page_num, items_per_page);
@@ -334,16 +336,14 @@ asio::awaitable<api_call_result> api_session::get_integration(std::string_view g
                     std::nullopt);
 }
 
-asio::awaitable<api_call_result> api_session::create_integration(std::string_view group_id,
-                                                                 std::string_view type,
-                                                                 const boost::json::object& fields) {
+asio::awaitable<api_call_result> api_session::create_integration(
+    std::string_view group_id, std::string_view type, const boost::json::object& fields) {
     return perform_(http::verb::post, integration_path(shared_->cfg.api_flavor, group_id, type),
                     write_body(fields, type));
 }
 
-asio::awaitable<api_call_result> api_session::update_integration(std::string_view group_id,
-                                                                 std::string_view type,
-                                                                 const boost::json::object& fields) {
+asio::awaitable<api_call_result> api_session::update_integration(
+    std::string_view group_id, std::string_view type, const boost::json::object& fields) {
     return perform_(http::verb::put, integration_path(shared_->cfg.api_flavor, group_id, type),
                     write_body(fields, type));
 }
@@ -354,17 +354,20 @@ asio::awaitable<api_call_result> api_session::delete_integration(std::string_vie
                     std::nullopt);
 }
 
-asio::awaitable<api_call_result> api_session::list_integrations_page(std::string group_id, int page_num,
+asio::awaitable<api_call_result> api_session::list_integrations_page(std::string group_id,
+                                                                     int page_num,
                                                                      int items_per_page) {
     co_return co_await perform_(
-        http::verb::get, integrations_page_path(shared_->cfg.api_flavor, group_id, page_num, items_per_page),
+        http::verb::get,
+        integrations_page_path(shared_->cfg.api_flavor, group_id, page_num, items_per_page),
         std::nullopt);
 }
 
 asio::awaitable<api_call_result> api_session::list_projects_page(std::string org_id, int page_num,
                                                                  int items_per_page) {
     co_return co_await perform_(
-        http::verb::get, projects_page_path(shared_->cfg.api_flavor, org_id, page_num, items_per_page),
+        http::verb::get,
+        projects_page_path(shared_->cfg.api_flavor, org_id, page_num, items_per_page),
         std::nullopt);
 }
 
@@ -377,7 +380,8 @@ boost::system::result<void> api_client::check(const api_config& cfg, std::string
     std::string why;
     auto ep = parse_url(cfg.base_url, why, &path);
     if (!ep) return bad("base URL: " + why);
-    if (!path.empty() && path != "/") return bad("base URL: give scheme://host[:port] without a path");
+    if (!path.empty() && path != "/")
+        return bad("base URL: give scheme://host[:port] without a path");
     const auto& c = cfg.creds;
     bool keys = !c.public_key.empty() || !c.private_key.empty();
     bool account = !c.client_id.empty() || !c.client_secret.empty();
@@ -420,18 +424,21 @@ api_client::api_client(asio::any_io_executor ex, api_config cfg, request_gate& g
         if (cfg.token_url.empty()) token_target = "/api/oauth/token";
         if (token_target.empty()) token_target = "/";
     }
-    if (sh->ep.tls || (token_ep && token_ep->tls)) sh->tls = make_tls_context(cfg.cacert, cfg.insecure, why);
+    if (sh->ep.tls || (token_ep && token_ep->tls))
+        sh->tls = make_tls_context(cfg.cacert, cfg.insecure, why);
     if (token_ep)
-        sh->tokens = std::make_unique<token_provider>(ex, *token_ep, token_target, sh->tls, sh->opts,
-                                                      cfg.creds.client_id, cfg.creds.client_secret, gate,
-                                                      std::string(user_agent()));
+        sh->tokens = std::make_unique<token_provider>(
+            ex, *token_ep, token_target, sh->tls, sh->opts, cfg.creds.client_id,
+            cfg.creds.client_secret, gate, std::string(user_agent()));
     sh->cfg = std::move(cfg);
     shared_ = std::move(sh);
 }
 
 api_client::~api_client() = default;
 
-std::unique_ptr<api_session> api_client::make_session() { return std::make_unique<api_session>(shared_); }
+std::unique_ptr<api_session> api_client::make_session() {
+    return std::make_unique<api_session>(shared_);
+}
 
 std::uint64_t api_client::token_requests() const {
     return shared_->tokens ? shared_->tokens->requests() : 0;

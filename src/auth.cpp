@@ -3,12 +3,11 @@
 // cache, single-flight refresh and the token endpoint's request limit.
 #include "cmbulk/auth.hpp"
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/json/parse.hpp>
-
-#include <algorithm>
 
 namespace cmbulk {
 
@@ -76,7 +75,8 @@ std::string base64_encode(std::string_view in) {
     std::size_t i = 0;
     for (; i + 2 < in.size(); i += 3) {
         unsigned v = (static_cast<unsigned char>(in[i]) << 16) |
-                     (static_cast<unsigned char>(in[i + 1]) << 8) | static_cast<unsigned char>(in[i + 2]);
+                     (static_cast<unsigned char>(in[i + 1]) << 8) |
+                     static_cast<unsigned char>(in[i + 2]);
         out += table[(v >> 18) & 63];
         out += table[(v >> 12) & 63];
         out += table[(v >> 6) & 63];
@@ -88,7 +88,8 @@ std::string base64_encode(std::string_view in) {
         out += table[(v >> 12) & 63];
         out += "==";
     } else if (i + 2 == in.size()) {
-        unsigned v = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8);
+        unsigned v = (static_cast<unsigned char>(in[i]) << 16) |
+                     (static_cast<unsigned char>(in[i + 1]) << 8);
         out += table[(v >> 18) & 63];
         out += table[(v >> 12) & 63];
         out += table[(v >> 6) & 63];
@@ -161,7 +162,8 @@ asio::awaitable<token_result> token_provider::get() {
         // Another session is refreshing: wait for it, then share its token (or its failure).
         auto gen = generation_;
         co_await event_.async_wait(asio::as_tuple(asio::use_awaitable));
-        if (generation_ != gen && last_failure_.token.empty() && !cache_.get(std::chrono::steady_clock::now())) {
+        if (generation_ != gen && last_failure_.token.empty() &&
+            !cache_.get(std::chrono::steady_clock::now())) {
             token_result r = last_failure_;
             r.requests_sent = 0;
             co_return r;
@@ -188,8 +190,9 @@ asio::awaitable<token_result> token_provider::refresh_() {
     } guard{*this};
 
     auto now = std::chrono::steady_clock::now();
-    auto wait = std::max(window_.delay(now), not_before_ > now ? not_before_ - now
-                                                               : std::chrono::steady_clock::duration::zero());
+    auto wait = std::max(window_.delay(now), not_before_ > now
+                                                 ? not_before_ - now
+                                                 : std::chrono::steady_clock::duration::zero());
     if (wait > std::chrono::steady_clock::duration::zero()) {
         asio::steady_timer t(ex_, wait);
         co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
@@ -202,7 +205,8 @@ asio::awaitable<token_result> token_provider::refresh_() {
     req.set(http::field::user_agent, user_agent_);
     req.set(http::field::accept, "application/json");
     req.set(http::field::content_type, "application/x-www-form-urlencoded");
-    req.set(http::field::authorization, "Basic " + base64_encode(client_id_ + ":" + client_secret_));
+    req.set(http::field::authorization,
+            "Basic " + base64_encode(client_id_ + ":" + client_secret_));
     req.body() = "grant_type=client_credentials";
     auto ex = co_await conn_.send(std::move(req));
 

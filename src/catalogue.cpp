@@ -10,7 +10,8 @@ namespace cmbulk {
 namespace {
 
 constexpr std::array<std::string_view, 2> us_eu{"US", "EU"};
-constexpr std::array<std::string_view, 6> datadog_regions{"US", "EU", "US3", "US5", "AP1", "US1_FED"};
+constexpr std::array<std::string_view, 6> datadog_regions{"US",  "EU",  "US3",
+                                                          "US5", "AP1", "US1_FED"};
 constexpr std::array<std::string_view, 2> http_https{"http", "https"};
 constexpr std::array<std::string_view, 2> discovery{"http", "file"};
 
@@ -78,9 +79,12 @@ const std::array<type_spec, 9> types{{
 
 std::string_view to_string(flavor f) {
     switch (f) {
-        case flavor::cloud_manager: return "cloud-manager";
-        case flavor::ops_manager: return "ops-manager";
-        case flavor::atlas: return "atlas";
+        case flavor::cloud_manager:
+            return "cloud-manager";
+        case flavor::ops_manager:
+            return "ops-manager";
+        case flavor::atlas:
+            return "atlas";
     }
     return "cloud-manager";
 }
@@ -108,15 +112,16 @@ const type_spec* find_type(std::string_view name) {
 
 std::string mask_value(std::string_view value) {
     std::string out(value.size(), '*');
-    if (value.size() > 4)
-        std::copy(value.end() - 4, value.end(), out.end() - 4);
+    if (value.size() > 4) std::copy(value.end() - 4, value.end(), out.end() - 4);
     return out;
 }
 
 std::string mask_as(secrecy how, std::string_view value) {
     switch (how) {
-        case secrecy::masked: return mask_value(value);
-        case secrecy::hidden: return std::string(value.size(), '*');
+        case secrecy::masked:
+            return mask_value(value);
+        case secrecy::hidden:
+            return std::string(value.size(), '*');
         case secrecy::masked_partly: {
             // Keep "scheme://host" so an audit can still see http:// and the host; mask the rest
             // (path, query and fragment alike: a token may sit in any of them). Credentials in
@@ -131,7 +136,8 @@ std::string mask_as(secrecy how, std::string_view value) {
             return std::string(value.substr(0, keep)) + mask_value(value.substr(keep));
         }
         case secrecy::none:
-        case secrecy::never_returned: return std::string(value);
+        case secrecy::never_returned:
+            return std::string(value);
     }
     return std::string(value);
 }

@@ -10,12 +10,26 @@ namespace cmbulk {
 
 namespace {
 
-constexpr std::array<std::string_view, 20> keys{
-    "base-url",        "flavor",          "rate",          "burst",
-    "concurrency",     "cacert",          "public-key",    "private-key-file",
-    "connect-timeout", "request-timeout", "body-limit",    "max-attempts",
-    "max-failures",    "grace",           "progress",      "log-format",
-    "format",          "type",            "action",        "checkpoint"};
+constexpr std::array<std::string_view, 20> keys{"base-url",
+                                                "flavor",
+                                                "rate",
+                                                "burst",
+                                                "concurrency",
+                                                "cacert",
+                                                "public-key",
+                                                "private-key-file",
+                                                "connect-timeout",
+                                                "request-timeout",
+                                                "body-limit",
+                                                "max-attempts",
+                                                "max-failures",
+                                                "grace",
+                                                "progress",
+                                                "log-format",
+                                                "format",
+                                                "type",
+                                                "action",
+                                                "checkpoint"};
 
 constexpr std::array<std::pair<std::string_view, std::string_view>, 11> env_vars{{
     {"CMBULK_BASE_URL", "base-url"},
@@ -33,7 +47,8 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 11> env_vars
 
 std::string_view trim(std::string_view s) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+        s.remove_suffix(1);
     return s;
 }
 
@@ -46,8 +61,8 @@ std::span<const std::pair<std::string_view, std::string_view>> config_environmen
 }
 
 boost::system::result<std::vector<config_entry>> parse_config(std::string_view text,
-                                                               std::string_view file_name,
-                                                               std::string& error) {
+                                                              std::string_view file_name,
+                                                              std::string& error) {
     std::vector<config_entry> out;
     std::set<std::string> seen;
     std::size_t line_no = 0;
@@ -64,7 +79,8 @@ boost::system::result<std::vector<config_entry>> parse_config(std::string_view t
         line = trim(line);
         if (line.empty() || line.front() == '#' || line.front() == ';') continue;
         if (line.front() == '[') {
-            if (line != "[cmbulk]") return fail("unknown section " + std::string(line) + " (only [cmbulk])");
+            if (line != "[cmbulk]")
+                return fail("unknown section " + std::string(line) + " (only [cmbulk])");
             continue;
         }
         auto eq = line.find('=');
@@ -77,7 +93,8 @@ boost::system::result<std::vector<config_entry>> parse_config(std::string_view t
         // An inline comment: `#` or `;` after whitespace, outside double quotes.
         if (value.empty() || value.front() != '"') {
             for (std::size_t i = 1; i < value.size(); ++i)
-                if ((value[i] == '#' || value[i] == ';') && (value[i - 1] == ' ' || value[i - 1] == '\t')) {
+                if ((value[i] == '#' || value[i] == ';') &&
+                    (value[i - 1] == ' ' || value[i - 1] == '\t')) {
                     value = trim(value.substr(0, i));
                     break;
                 }
@@ -92,8 +109,8 @@ boost::system::result<std::vector<config_entry>> parse_config(std::string_view t
         if (std::find(keys.begin(), keys.end(), key) == keys.end())
             return fail("unknown key '" + key + "'");
         if (!seen.insert(key).second) return fail("'" + key + "' is set twice");
-        out.push_back({key, std::string(value),
-                       std::string(file_name) + ":" + std::to_string(line_no)});
+        out.push_back(
+            {key, std::string(value), std::string(file_name) + ":" + std::to_string(line_no)});
     }
     return out;
 }

@@ -16,13 +16,20 @@ struct parse_category_impl : boost::system::error_category {
     const char* name() const noexcept override { return "cmbulk.digest"; }
     std::string message(int ev) const override {
         switch (static_cast<parse_errc>(ev)) {
-            case parse_errc::not_digest: return "not a Digest header";
-            case parse_errc::malformed: return "malformed Digest header";
-            case parse_errc::missing_nonce: return "Digest challenge without nonce";
-            case parse_errc::missing_realm: return "Digest challenge without realm";
-            case parse_errc::unsupported_algorithm: return "unsupported Digest algorithm";
-            case parse_errc::unsupported_qop: return "Digest challenge without qop=auth";
-            case parse_errc::missing_field: return "Digest authorization lacks a required field";
+            case parse_errc::not_digest:
+                return "not a Digest header";
+            case parse_errc::malformed:
+                return "malformed Digest header";
+            case parse_errc::missing_nonce:
+                return "Digest challenge without nonce";
+            case parse_errc::missing_realm:
+                return "Digest challenge without realm";
+            case parse_errc::unsupported_algorithm:
+                return "unsupported Digest algorithm";
+            case parse_errc::unsupported_qop:
+                return "Digest challenge without qop=auth";
+            case parse_errc::missing_field:
+                return "Digest authorization lacks a required field";
         }
         return "unknown digest error";
     }

@@ -3,7 +3,7 @@
 // filter). Everything is inline; every string from the run is escaped.
 #include "cmbulk/html_report.hpp"
 
-#include "cmbulk/version.hpp"
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -13,14 +13,15 @@
 #include <sstream>
 #include <system_error>
 
-#include <unistd.h>
+#include "cmbulk/version.hpp"
 
 namespace cmbulk {
 
 void run_timeline::on_request(clock::time_point at, int status, bool retry,
                               std::chrono::microseconds latency) {
     auto since = at < origin_ ? clock::duration::zero() : at - origin_;
-    auto idx = static_cast<std::size_t>(std::chrono::duration_cast<std::chrono::seconds>(since).count());
+    auto idx =
+        static_cast<std::size_t>(std::chrono::duration_cast<std::chrono::seconds>(since).count());
     idx = std::min(idx, max_seconds - 1);
     if (seconds_.size() <= idx) seconds_.resize(idx + 1);
     auto& s = seconds_[idx];
@@ -46,12 +47,23 @@ std::string html_escape(std::string_view s) {
     out.reserve(s.size());
     for (char c : s) {
         switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            case '\'': out += "&#39;"; break;
-            default: out += c;
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            case '\'':
+                out += "&#39;";
+                break;
+            default:
+                out += c;
         }
     }
     return out;
@@ -122,7 +134,8 @@ void timeline_svg(std::ostringstream& o, const run_timeline& t) {
         double y = top + plot_h - plot_h * k / 4;
         o << "<line x1=\"" << left << "\" x2=\"" << w - 10 << "\" y1=\"" << num(y) << "\" y2=\""
           << num(y) << "\" stroke=\"#eee\"/><text x=\"" << left - 5 << "\" y=\"" << num(y + 4)
-          << "\" text-anchor=\"end\">" << num(peak_rate * k / 4, peak_rate < 8 ? 1 : 0) << "</text>\n";
+          << "\" text-anchor=\"end\">" << num(peak_rate * k / 4, peak_rate < 8 ? 1 : 0)
+          << "</text>\n";
     }
     for (std::size_t i = 0; i < bars.size(); ++i) {
         auto& b = bars[i];
@@ -141,8 +154,8 @@ void timeline_svg(std::ostringstream& o, const run_timeline& t) {
               << "\" width=\"" << num(std::max(bw - 1, 0.5)) << "\" height=\"" << num(th)
               << "\"><title>" << tip << "</title></rect>";
         if (b.retries)
-            o << "<circle class=\"retry\" cx=\"" << num(x + bw / 2) << "\" cy=\"" << num(top + plot_h - rh - 5)
-              << "\" r=\"3\"><title>" << tip << "</title></circle>";
+            o << "<circle class=\"retry\" cx=\"" << num(x + bw / 2) << "\" cy=\""
+              << num(top + plot_h - rh - 5) << "\" r=\"3\"><title>" << tip << "</title></circle>";
         o << "\n";
     }
     std::size_t total_s = secs.size();
@@ -153,9 +166,12 @@ void timeline_svg(std::ostringstream& o, const run_timeline& t) {
     }
     o << "</svg>\n";
     o << "<p class=\"legend\"><span><i class=\"sw\" style=\"background:#4c78a8\"></i>requests"
-      << (group > 1 ? " per second (averaged over " + std::to_string(group) + " s bars)" : " per second")
-      << "</span><span><i class=\"sw\" style=\"background:#e45756\"></i>429 Too Many Requests</span>"
-         "<span><i class=\"sw\" style=\"background:#f58518;border-radius:50%\"></i>retries in that second</span></p>\n";
+      << (group > 1 ? " per second (averaged over " + std::to_string(group) + " s bars)"
+                    : " per second")
+      << "</span><span><i class=\"sw\" style=\"background:#e45756\"></i>429 Too Many "
+         "Requests</span>"
+         "<span><i class=\"sw\" style=\"background:#f58518;border-radius:50%\"></i>retries in that "
+         "second</span></p>\n";
 }
 
 void latency_svg(std::ostringstream& o, const run_timeline& t) {
@@ -208,15 +224,16 @@ std::string render_html_report(const html_report_info& info, const run_summary& 
     row("command", "<code>" + html_escape(info.command) + "</code>");
     row("server", html_escape(info.base_url) + " (" + html_escape(info.flavor) + ")");
     row("finished", html_escape(info.finished_at));
-    row("exit status", std::to_string(info.exit_status) +
-                           (info.exit_status == 0 ? " <span class=\"ok\">every row succeeded</span>"
-                                                  : " <span class=\"bad\">see the failed rows</span>"));
-    row("rows", std::to_string(std::max(done, s.total_rows)) + " (" + std::to_string(good) +
-                    " succeeded)");
-    row("requests", std::to_string(s.requests) + " in " + num(secs) + " s" +
-                        (secs > 0 ? ", " + num(static_cast<double>(s.requests) / secs) + " req/s" : "") +
-                        "; " + std::to_string(s.throttled) + " x 429, " + std::to_string(s.retries) +
-                        " retries");
+    row("exit status",
+        std::to_string(info.exit_status) +
+            (info.exit_status == 0 ? " <span class=\"ok\">every row succeeded</span>"
+                                   : " <span class=\"bad\">see the failed rows</span>"));
+    row("rows",
+        std::to_string(std::max(done, s.total_rows)) + " (" + std::to_string(good) + " succeeded)");
+    row("requests",
+        std::to_string(s.requests) + " in " + num(secs) + " s" +
+            (secs > 0 ? ", " + num(static_cast<double>(s.requests) / secs) + " req/s" : "") + "; " +
+            std::to_string(s.throttled) + " x 429, " + std::to_string(s.retries) + " retries");
     if (s.latency.count() > 0)
         row("latency", "p50 " + ms_text(s.latency.percentile(50)) + ", p95 " +
                            ms_text(s.latency.percentile(95)) + ", p99 " +
@@ -247,7 +264,8 @@ std::string render_html_report(const html_report_info& info, const run_summary& 
     latency_svg(o, t);
     o << "</section>\n";
 
-    o << "<h2>Rows that did not succeed (" << t.problem_rows_total() << ")</h2>\n"
+    o << "<h2>Rows that did not succeed (" << t.problem_rows_total()
+      << ")</h2>\n"
          "<section id=\"failed\">\n<input id=\"filter\" type=\"search\" placeholder=\"filter: "
          "project, type, error code, detail...\" aria-label=\"filter rows\"> <span id=\"shown\">"
       << t.problem_rows().size() << "</span> shown";

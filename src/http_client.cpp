@@ -3,26 +3,24 @@
 // onto attempt_failure. Any error closes the connection; the next send reconnects.
 #include "cmbulk/http_client.hpp"
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/error.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/write.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/http/error.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/write.hpp>
-#include <boost/url/parse.hpp>
-
-#include <boost/beast/http/empty_body.hpp>
-
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/url/parse.hpp>
 #include <cctype>
 #include <cerrno>
 #include <cstdlib>
@@ -163,12 +161,14 @@ std::optional<proxy_config> parse_proxy_url(std::string_view url, std::string& m
 
 bool no_proxy_matches(std::string_view no_proxy, std::string_view host_in, std::string_view port) {
     std::string host = lower(host_in);
-    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+        host = host.substr(1, host.size() - 2);
     std::string list = lower(no_proxy);
     std::size_t pos = 0;
     while (pos <= list.size()) {
         auto comma = list.find(',', pos);
-        std::string entry = list.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+        std::string entry =
+            list.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
         pos = comma == std::string::npos ? list.size() + 1 : comma + 1;
         while (!entry.empty() && (entry.front() == ' ' || entry.front() == '\t')) entry.erase(0, 1);
         while (!entry.empty() && (entry.back() == ' ' || entry.back() == '\t')) entry.pop_back();
@@ -178,7 +178,8 @@ bool no_proxy_matches(std::string_view no_proxy, std::string_view host_in, std::
         if (entry.front() == '[') {  // [v6]:port
             auto close = entry.find(']');
             if (close == std::string::npos) continue;
-            if (close + 1 < entry.size() && entry[close + 1] == ':') entry_port = entry.substr(close + 2);
+            if (close + 1 < entry.size() && entry[close + 1] == ':')
+                entry_port = entry.substr(close + 2);
             entry = entry.substr(1, close - 1);
         } else if (std::count(entry.begin(), entry.end(), ':') == 1) {
             auto colon = entry.find(':');
@@ -200,7 +201,8 @@ std::optional<proxy_config> select_proxy(const http_endpoint& target, const prox
                                          std::string& message) {
     message.clear();
     const std::string& var = target.tls ? env.https_proxy : env.http_proxy;
-    if (var.empty() || no_proxy_matches(env.no_proxy, target.host, target.port)) return std::nullopt;
+    if (var.empty() || no_proxy_matches(env.no_proxy, target.host, target.port))
+        return std::nullopt;
     std::string why;
     auto p = parse_proxy_url(var, why);
     if (!p) message = std::string(target.tls ? "HTTPS_PROXY" : "HTTP_PROXY") + ": " + why;
@@ -252,30 +254,38 @@ std::shared_ptr<asio::ssl::context> make_tls_context(const std::string& cacert, 
 http_connection::http_connection(asio::any_io_executor ex, http_endpoint ep,
                                  std::shared_ptr<asio::ssl::context> tls_ctx, http_options opts)
     : ex_(std::move(ex)), ep_(std::move(ep)), tls_ctx_(std::move(tls_ctx)), opts_(opts) {
-    if (opts_.proxy_from_environment) proxy_ = select_proxy(ep_, proxy_environment_from_env(), proxy_error_);
+    if (opts_.proxy_from_environment)
+        proxy_ = select_proxy(ep_, proxy_environment_from_env(), proxy_error_);
 }
 
 asio::awaitable<std::string> http_connection::tunnel_(beast::tcp_stream& s) {
     // HTTP CONNECT (RFC 9110 §9.3.6): a 2xx answer turns the connection into a byte tunnel to
     // the target, over which TLS runs end to end. The proxy never sees the API's traffic.
-    http::request<http::empty_body> req{http::verb::connect, ep_.host_header.find(':') == std::string::npos
-                                                                 ? ep_.host_header + ":" + ep_.port
-                                                                 : ep_.host_header, 11};
+    http::request<http::empty_body> req{http::verb::connect,
+                                        ep_.host_header.find(':') == std::string::npos
+                                            ? ep_.host_header + ":" + ep_.port
+                                            : ep_.host_header,
+                                        11};
     req.set(http::field::host, req.target());
-    if (!proxy_->authorization.empty()) req.set(http::field::proxy_authorization, proxy_->authorization);
+    if (!proxy_->authorization.empty())
+        req.set(http::field::proxy_authorization, proxy_->authorization);
     auto [wec, w] = co_await http::async_write(s, req, asio::as_tuple(asio::use_awaitable));
     (void)w;
     if (wec) co_return "proxy " + proxy_->display + ": sending CONNECT failed: " + wec.message();
     http::response_parser<http::empty_body> parser;
     parser.skip(true);  // a 2xx answer to CONNECT has no body
     beast::flat_buffer buf;
-    auto [rec, r] = co_await http::async_read_header(s, buf, parser, asio::as_tuple(asio::use_awaitable));
+    auto [rec, r] =
+        co_await http::async_read_header(s, buf, parser, asio::as_tuple(asio::use_awaitable));
     (void)r;
     if (rec) co_return "proxy " + proxy_->display + ": no answer to CONNECT: " + rec.message();
     auto status = parser.get().result_int();
     if (status / 100 != 2)
-        co_return "proxy " + proxy_->display + " refused the tunnel: HTTP " + std::to_string(status) +
-            (status == 407 || status == 401 ? " (proxy authentication required: check the proxy URL's user:password)" : "");
+        co_return "proxy " + proxy_->display + " refused the tunnel: HTTP " +
+            std::to_string(status) +
+            (status == 407 || status == 401
+                 ? " (proxy authentication required: check the proxy URL's user:password)"
+                 : "");
     if (buf.size() != 0) co_return "proxy " + proxy_->display + ": unexpected bytes after CONNECT";
     co_return std::string();
 }
@@ -334,15 +344,16 @@ asio::awaitable<http_exchange> http_connection::connect_() {
     }
     if (!proxy_error_.empty()) co_return fail(proxy_error_);
     const http_endpoint& hop = proxy_ ? proxy_->endpoint : ep_;  // the first hop: proxy or server
-    auto [rec, results] = co_await resolver->async_resolve(hop.host, hop.port,
-                                                          asio::as_tuple(asio::use_awaitable));
+    auto [rec, results] =
+        co_await resolver->async_resolve(hop.host, hop.port, asio::as_tuple(asio::use_awaitable));
     guard.cancel();
     if (rec) {
         if (rec == asio::error::operation_aborted)
             co_return fail(std::string(proxy_ ? "resolving the proxy" : "resolving the host") +
                            " timed out after " + ms_text(timeout));
-        co_return fail(std::string(proxy_ ? "cannot resolve the proxy: " : "cannot resolve the host: ") +
-                       rec.message());
+        co_return fail(
+            std::string(proxy_ ? "cannot resolve the proxy: " : "cannot resolve the host: ") +
+            rec.message());
     }
 
     auto stream = std::make_unique<beast::tcp_stream>(ex_);
@@ -355,7 +366,8 @@ asio::awaitable<http_exchange> http_connection::connect_() {
         stream->expires_after(remaining());
     else
         stream->expires_never();
-    auto [cec, endpoint] = co_await stream->async_connect(results, asio::as_tuple(asio::use_awaitable));
+    auto [cec, endpoint] =
+        co_await stream->async_connect(results, asio::as_tuple(asio::use_awaitable));
     (void)endpoint;
     if (cec) {
         std::string where = proxy_ ? " (proxy " + proxy_->display + ")" : "";
@@ -386,7 +398,8 @@ asio::awaitable<http_exchange> http_connection::connect_() {
     // "certificate verify failed".
     if (SSL_CTX_get_verify_mode(tls_ctx_->native_handle()) != SSL_VERIFY_NONE) {
         int ok = is_ip_literal(ep_.host)
-                     ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(tls_->native_handle()), ep_.host.c_str())
+                     ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(tls_->native_handle()),
+                                                     ep_.host.c_str())
                      : SSL_set1_host(tls_->native_handle(), ep_.host.c_str());
         if (ok != 1) co_return fail("cannot set up host-name verification for " + ep_.host);
     }
@@ -465,15 +478,17 @@ asio::awaitable<http_exchange> http_connection::exchange_(Stream& s,
         if (reused) note_reuse_(false);
         // The request was not complete, so the server cannot have acted on it.
         out.failure = attempt_failure::reset_before_send;
-        out.detail = wec == beast::error::timeout ? "timed out while sending the request"
-                                                  : "connection lost while sending: " + wec.message();
+        out.detail = wec == beast::error::timeout
+                         ? "timed out while sending the request"
+                         : "connection lost while sending: " + wec.message();
         co_return out;
     }
 
     http::response_parser<http::string_body> parser;
     parser.body_limit(opts_.body_limit);
     if (timeout.count() > 0) lowest.expires_at(deadline);
-    auto [rec, read] = co_await http::async_read(s, buffer_, parser, asio::as_tuple(asio::use_awaitable));
+    auto [rec, read] =
+        co_await http::async_read(s, buffer_, parser, asio::as_tuple(asio::use_awaitable));
     (void)read;
     if (rec) {
         bool got_some = parser.got_some();
@@ -483,7 +498,8 @@ asio::awaitable<http_exchange> http_connection::exchange_(Stream& s,
             out.detail = "no complete response within " + ms_text(timeout);
         } else if (rec == http::error::body_limit) {
             out.failure = attempt_failure::bad_response;
-            out.detail = "response body over the " + std::to_string(opts_.body_limit) + "-byte limit";
+            out.detail =
+                "response body over the " + std::to_string(opts_.body_limit) + "-byte limit";
         } else if (is_http_parse_error(rec)) {
             out.failure = attempt_failure::bad_response;
             out.detail = "malformed HTTP response: " + rec.message();

@@ -88,8 +88,11 @@ public:
         return *this;
     }
     record_builder& row(const journal_row_ref& r) {
-        return number("row", r.row).number("line", r.line).text("p", r.project_id)
-            .text("t", r.type).text("a", r.action);
+        return number("row", r.row)
+            .number("line", r.line)
+            .text("p", r.project_id)
+            .text("t", r.type)
+            .text("a", r.action);
     }
     std::string done() {
         out_ += '}';

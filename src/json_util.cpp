@@ -10,7 +10,10 @@ void pretty(std::string& out, const boost::json::value& v, int depth) {
     auto indent = [&](int d) { out.append(static_cast<std::size_t>(d) * 2, ' '); };
     if (v.is_object()) {
         const auto& o = v.get_object();
-        if (o.empty()) { out += "{}"; return; }
+        if (o.empty()) {
+            out += "{}";
+            return;
+        }
         out += "{\n";
         bool first = true;
         for (auto& kv : o) {
@@ -26,7 +29,10 @@ void pretty(std::string& out, const boost::json::value& v, int depth) {
         out += "}";
     } else if (v.is_array()) {
         const auto& a = v.get_array();
-        if (a.empty()) { out += "[]"; return; }
+        if (a.empty()) {
+            out += "[]";
+            return;
+        }
         out += "[\n";
         bool first = true;
         for (auto& e : a) {

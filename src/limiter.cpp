@@ -74,7 +74,8 @@ void token_bucket::block_until(time_point until) {
 
 adaptive_pacer::adaptive_pacer(pacer_params params, time_point now)
     : params_(params),
-      rate_(std::clamp(params.initial_rate, params.min_rate, std::max(params.min_rate, params.max_rate))),
+      rate_(std::clamp(params.initial_rate, params.min_rate,
+                       std::max(params.min_rate, params.max_rate))),
       last_increase_(now),
       last_decrease_(now),
       last_eased_(now) {}

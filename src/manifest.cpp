@@ -4,14 +4,14 @@
 // whole-manifest pass. No message ever carries a secret or a value read through a reference.
 #include "cmbulk/manifest.hpp"
 
-#include "cmbulk/manifest_source.hpp"
-
 #include <algorithm>
 #include <array>
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <unordered_map>
+
+#include "cmbulk/manifest_source.hpp"
 
 namespace cmbulk {
 
@@ -32,14 +32,20 @@ std::string did_you_mean(std::string_view word, std::span<const std::string_view
 
 std::string kind_name(const boost::json::value& v) {
     switch (v.kind()) {
-        case boost::json::kind::bool_: return "a boolean";
+        case boost::json::kind::bool_:
+            return "a boolean";
         case boost::json::kind::int64:
         case boost::json::kind::uint64:
-        case boost::json::kind::double_: return "a number";
-        case boost::json::kind::array: return "an array";
-        case boost::json::kind::object: return "an object";
-        case boost::json::kind::string: return "a string";
-        case boost::json::kind::null: return "null";
+        case boost::json::kind::double_:
+            return "a number";
+        case boost::json::kind::array:
+            return "an array";
+        case boost::json::kind::object:
+            return "an object";
+        case boost::json::kind::string:
+            return "a string";
+        case boost::json::kind::null:
+            return "null";
     }
     return "a value";
 }
@@ -99,9 +105,12 @@ std::optional<manifest_format> format_from_path(const std::filesystem::path& p) 
 
 std::string_view to_string(manifest_format f) {
     switch (f) {
-        case manifest_format::csv: return "csv";
-        case manifest_format::json: return "json";
-        case manifest_format::jsonl: return "jsonl";
+        case manifest_format::csv:
+            return "csv";
+        case manifest_format::json:
+            return "json";
+        case manifest_format::jsonl:
+            return "jsonl";
     }
     return "csv";
 }
@@ -123,11 +132,16 @@ std::optional<row_action> parse_action(std::string_view s) {
 
 std::string_view to_string(row_action a) {
     switch (a) {
-        case row_action::none: return "";
-        case row_action::create: return "create";
-        case row_action::update: return "update";
-        case row_action::upsert: return "upsert";
-        case row_action::del: return "delete";
+        case row_action::none:
+            return "";
+        case row_action::create:
+            return "create";
+        case row_action::update:
+            return "update";
+        case row_action::upsert:
+            return "upsert";
+        case row_action::del:
+            return "delete";
     }
     return "";
 }
@@ -183,8 +197,7 @@ bool is_valid_utf8(std::string_view s) {
 
 std::optional<resolved_value> resolve_value(
     std::string_view raw, const std::filesystem::path& base_dir,
-    const std::function<std::optional<std::string>(std::string_view)>& getenv,
-    std::string& error) {
+    const std::function<std::optional<std::string>(std::string_view)>& getenv, std::string& error) {
     bool whole = raw.size() > 3 && raw.substr(0, 2) == "${" && raw.back() == '}';
     if (whole && raw.substr(2, 4) == "env:") {
         auto name = raw.substr(6, raw.size() - 7);
@@ -216,8 +229,7 @@ std::optional<resolved_value> resolve_value(
         }
         auto size = std::filesystem::file_size(p, ec);
         if (ec || size > detail::max_reference_file_bytes) {
-            error = "cannot read " + shown + ": " +
-                    (ec ? ec.message() : "larger than 1 MiB");
+            error = "cannot read " + shown + ": " + (ec ? ec.message() : "larger than 1 MiB");
             return std::nullopt;
         }
         std::ifstream in(p, std::ios::binary);
@@ -302,7 +314,8 @@ std::unique_ptr<manifest_reader> manifest_reader::open(const std::filesystem::pa
         std::vector<std::string_view> types;
         for (auto& t : all_types()) types.push_back(t.name);
         r->file_errors_.push_back(
-            {"--type", 0, "", "unknown type " + in_quotes(opts.type) + did_you_mean(opts.type, types)});
+            {"--type", 0, "",
+             "unknown type " + in_quotes(opts.type) + did_you_mean(opts.type, types)});
     }
     for (auto& set_field : opts.set_fields) {
         // Plain references, not a structured binding: clang 14 cannot capture those in a lambda.
@@ -353,9 +366,15 @@ std::unique_ptr<manifest_reader> manifest_reader::open(const std::filesystem::pa
         return r;
     }
     switch (*fmt) {
-        case manifest_format::csv: r->src_ = detail::make_csv_source(std::move(bytes)); break;
-        case manifest_format::json: r->src_ = detail::make_json_source(std::move(bytes)); break;
-        case manifest_format::jsonl: r->src_ = detail::make_jsonl_source(std::move(bytes)); break;
+        case manifest_format::csv:
+            r->src_ = detail::make_csv_source(std::move(bytes));
+            break;
+        case manifest_format::json:
+            r->src_ = detail::make_json_source(std::move(bytes));
+            break;
+        case manifest_format::jsonl:
+            r->src_ = detail::make_jsonl_source(std::move(bytes));
+            break;
     }
     std::vector<detail::source_error> errs;
     r->src_->start(errs);
@@ -487,8 +506,9 @@ parsed_row manifest_reader::finish_row(std::uint64_t line, boost::json::object r
                 if (l == "true" || l == "false") {
                     keep(fs, l == "true");
                 } else {
-                    err(fs.name, (echo ? "invalid boolean " + in_quotes(value) : "invalid boolean") +
-                                     ": expected true or false" + suffix());
+                    err(fs.name,
+                        (echo ? "invalid boolean " + in_quotes(value) : "invalid boolean") +
+                            ": expected true or false" + suffix());
                 }
                 return;
             }
@@ -499,7 +519,8 @@ parsed_row manifest_reader::finish_row(std::uint64_t line, boost::json::object r
                     return;
                 }
                 std::string expected;
-                for (auto v : fs.enum_values) expected += (expected.empty() ? "" : ", ") + std::string(v);
+                for (auto v : fs.enum_values)
+                    expected += (expected.empty() ? "" : ", ") + std::string(v);
                 err(fs.name, (echo ? "invalid value " + in_quotes(value) : "invalid value") +
                                  ": expected one of " + expected + suffix() +
                                  (echo ? enum_hint(value, fs.enum_values) : ""));
@@ -509,7 +530,8 @@ parsed_row manifest_reader::finish_row(std::uint64_t line, boost::json::object r
                 if (fs.secret != secrecy::none && looks_masked(value)) {
                     err(fs.name,
                         "invalid value: it looks masked (contains \"****\"); give the real "
-                        "secret, not the API's masked form" + suffix());
+                        "secret, not the API's masked form" +
+                            suffix());
                     return;
                 }
                 keep(fs, value);
@@ -548,9 +570,8 @@ parsed_row manifest_reader::finish_row(std::uint64_t line, boost::json::object r
             continue;
         }
         if (!v.is_string()) {
-            err(fs->name, "expected a " + std::string(fs->kind == field_kind::boolean
-                                                          ? "boolean"
-                                                          : "string") +
+            err(fs->name, "expected a " +
+                              std::string(fs->kind == field_kind::boolean ? "boolean" : "string") +
                               ", got " + kind_name(v));
             continue;
         }
@@ -592,13 +613,13 @@ parsed_row manifest_reader::finish_row(std::uint64_t line, boost::json::object r
                 if (!type_spec::is_required(f, st.opts.target_flavor)) continue;
                 if (has_value(f)) continue;
                 // A field that failed its own check already has an error.
-                bool reported = std::any_of(out.errors.begin(), out.errors.end(),
-                                            [&](const manifest_error& e) { return e.field == f.name; });
+                bool reported =
+                    std::any_of(out.errors.begin(), out.errors.end(),
+                                [&](const manifest_error& e) { return e.field == f.name; });
                 if (!reported)
-                    err(f.name, "missing required field" +
-                                    std::string(st.opts.target_flavor == flavor::atlas
-                                                    ? " (Atlas)"
-                                                    : ""));
+                    err(f.name,
+                        "missing required field" +
+                            std::string(st.opts.target_flavor == flavor::atlas ? " (Atlas)" : ""));
             }
         }
     }

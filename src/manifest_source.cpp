@@ -3,11 +3,10 @@
 // and a JSON Lines reader. Memory stays bounded by the limits in manifest_source.hpp.
 #include "cmbulk/manifest_source.hpp"
 
-#include <boost/json/parse.hpp>
-
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <boost/json/parse.hpp>
 #include <cerrno>
 #include <cstring>
 #include <unordered_set>
@@ -184,8 +183,9 @@ void parse_element(const std::string& text, raw_row& row) {
         return;
     }
     if (!v.is_object()) {
-        row.errors.push_back({row.line, "", "expected an object, got " +
-                                                std::string(boost::json::to_string(v.kind()))});
+        row.errors.push_back(
+            {row.line, "",
+             "expected an object, got " + std::string(boost::json::to_string(v.kind()))});
         row.unusable = true;
         return;
     }
@@ -219,8 +219,8 @@ public:
         }
         for (auto& e : rec.errors) file_errors.push_back({rec.line, "", e.second});
         if (rec.too_many) {
-            file_errors.push_back({rec.line, "", "header has more than " +
-                                                     std::to_string(max_columns) + " columns"});
+            file_errors.push_back(
+                {rec.line, "", "header has more than " + std::to_string(max_columns) + " columns"});
             stopped_ = true;
             return;
         }
@@ -236,18 +236,17 @@ public:
             }
             auto first = std::find(header_.begin(), header_.begin() + static_cast<long>(i), h);
             if (first != header_.begin() + static_cast<long>(i)) {
-                file_errors.push_back(
-                    {rec.line, printable(h),
-                     "duplicate column (first is column " +
-                         std::to_string(first - header_.begin() + 1) + ")"});
+                file_errors.push_back({rec.line, printable(h),
+                                       "duplicate column (first is column " +
+                                           std::to_string(first - header_.begin() + 1) + ")"});
                 continue;
             }
             if (std::find(names.begin(), names.end(), h) == names.end()) {
                 auto hint = closest_name(h, names);
-                file_errors.push_back({rec.line, printable(h),
-                                       "unknown column" + (hint.empty() ? std::string()
-                                                                        : "; did you mean \"" +
-                                                                              hint + "\"?")});
+                file_errors.push_back(
+                    {rec.line, printable(h),
+                     "unknown column" +
+                         (hint.empty() ? std::string() : "; did you mean \"" + hint + "\"?")});
                 continue;
             }
             use_[i] = true;
@@ -271,21 +270,21 @@ public:
                 return false;
             }
             // Spreadsheets often end with rows of bare commas: a row with no value is skipped.
-            bool blank = rec.errors.empty() &&
-                         std::all_of(rec.cells.begin(), rec.cells.end(),
-                                     [](const std::string& c) { return c.empty(); });
+            bool blank =
+                rec.errors.empty() && std::all_of(rec.cells.begin(), rec.cells.end(),
+                                                  [](const std::string& c) { return c.empty(); });
             if (!blank) break;
         }
         row = raw_row{};
         row.line = rec.line;
         for (auto& e : rec.errors) row.errors.push_back({rec.line, e.first, std::move(e.second)});
         if (rec.too_many)
-            row.errors.push_back({rec.line, "", "row has more than " +
-                                                    std::to_string(max_columns) + " cells"});
+            row.errors.push_back(
+                {rec.line, "", "row has more than " + std::to_string(max_columns) + " cells"});
         else if (rec.count != header_.size())
-            row.errors.push_back({rec.line, "", "row has " + std::to_string(rec.count) +
-                                                    " cells, the header has " +
-                                                    std::to_string(header_.size())});
+            row.errors.push_back({rec.line, "",
+                                  "row has " + std::to_string(rec.count) +
+                                      " cells, the header has " + std::to_string(header_.size())});
         // A ragged row's cells may sit under the wrong columns: judge nothing else in it.
         if (rec.too_many || rec.count != header_.size()) {
             row.unusable = true;
@@ -346,8 +345,8 @@ private:
         auto push = [&](char ch) {
             if (++row_bytes > max_row_bytes) {
                 if (!row_too_long)
-                    r.errors.emplace_back("", "row longer than " +
-                                                  std::to_string(max_row_bytes >> 20) + " MiB");
+                    r.errors.emplace_back(
+                        "", "row longer than " + std::to_string(max_row_bytes >> 20) + " MiB");
                 row_too_long = true;
                 return;
             }
@@ -476,8 +475,9 @@ private:
                         end_line(c);
                         return status::ok;
                     }
-                    error_once(stray, "character after a closing quote (double a quote inside a "
-                                      "quoted field)");
+                    error_once(stray,
+                               "character after a closing quote (double a quote inside a "
+                               "quoted field)");
                     if (c == 0) continue;
                     push(static_cast<char>(c));
                     state = st::unquoted;
@@ -551,8 +551,8 @@ public:
                                 std::to_string(row.line));
                 break;
             }
-            if (!in_string && depth == 0 &&
-                (c == ',' || c == ']' || c == '}' || is_json_ws(c)) && !text.empty())
+            if (!in_string && depth == 0 && (c == ',' || c == ']' || c == '}' || is_json_ws(c)) &&
+                !text.empty())
                 break;
             if (!in_string && depth == 0 && (c == ',' || c == ']' || c == '}'))
                 return fail("expected a value");
@@ -580,8 +580,9 @@ public:
             }
         }
         if (too_big) {
-            row.errors.push_back({row.line, "", "element longer than " +
-                                                    std::to_string(max_row_bytes >> 20) + " MiB"});
+            row.errors.push_back(
+                {row.line, "",
+                 "element longer than " + std::to_string(max_row_bytes >> 20) + " MiB"});
             row.unusable = true;
         } else {
             parse_element(text, row);
@@ -639,8 +640,8 @@ public:
             row = raw_row{};
             row.line = line;
             if (too_big) {
-                row.errors.push_back({line, "", "line longer than " +
-                                                    std::to_string(max_row_bytes >> 20) + " MiB"});
+                row.errors.push_back(
+                    {line, "", "line longer than " + std::to_string(max_row_bytes >> 20) + " MiB"});
                 row.unusable = true;
             } else {
                 parse_element(text, row);

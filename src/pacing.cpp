@@ -26,7 +26,8 @@ std::optional<server_rate_hint> parse_rate_hint(const boost::json::value& body) 
     if (capacity <= 0 || refill <= 0 || period <= 0) return std::nullopt;
     // Boost.JSON reads 1e999 as infinity (fuzzer finding): only finite, positive paces count.
     const double per_second = refill / period;
-    if (!std::isfinite(capacity) || !std::isfinite(per_second) || per_second <= 0) return std::nullopt;
+    if (!std::isfinite(capacity) || !std::isfinite(per_second) || per_second <= 0)
+        return std::nullopt;
     return server_rate_hint{capacity, per_second};
 }
 
@@ -70,7 +71,8 @@ duration rate_controller::reserve(time_point now) {
         if (!limited_) return paused_until_ - now;
         window_count_ += 1;
         // The first of them goes when the pause ends (the server's bucket refilled meanwhile).
-        auto slot = std::chrono::duration_cast<duration>(std::chrono::duration<double>(1.0 / bucket_.rate()));
+        auto slot = std::chrono::duration_cast<duration>(
+            std::chrono::duration<double>(1.0 / bucket_.rate()));
         return std::max<duration>(paused_until_ - now, bucket_.reserve(now) - slot);
     }
     window_count_ += 1;
@@ -138,7 +140,8 @@ void rate_controller::on_response(time_point now, const pacing_feedback& fb) {
     double step = (ceiling_ > 0 ? ceiling_ : rate) * params_.increase_per_second * dt;
     double next = rate + step;
     if (ceiling_ > 0) next = std::min(next, ceiling_);
-    if (next != rate) bucket_.set_rate(next, params_.burst > 0 ? params_.burst : default_burst(next), now);
+    if (next != rate)
+        bucket_.set_rate(next, params_.burst > 0 ? params_.burst : default_burst(next), now);
     last_increase_ = now;
 }
 

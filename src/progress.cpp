@@ -1,14 +1,14 @@
 // Progress line; see progress.hpp.
 #include "cmbulk/progress.hpp"
 
-#include "cmbulk/runner.hpp"
-
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <ostream>
+
+#include "cmbulk/runner.hpp"
 
 namespace cmbulk {
 
@@ -34,7 +34,8 @@ std::chrono::milliseconds progress_meter::interval() const {
 void progress_meter::tick(std::uint64_t done, std::uint64_t failed, std::uint64_t requests,
                           double pace) {
     if (quiet_) return;
-    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+    double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
     double rate = secs > 0 ? static_cast<double>(done) / secs : 0;
     char eta[32] = "?";
     if (rate > 0 && total_ >= done) {
@@ -42,12 +43,12 @@ void progress_meter::tick(std::uint64_t done, std::uint64_t failed, std::uint64_
         std::snprintf(eta, sizeof eta, "%ldm%02lds", left / 60, left % 60);
     }
     char line[200];
-    std::snprintf(line, sizeof line,
-                  "%llu/%llu rows, %.1f rows/s, %llu requests, %llu failed, pace %s, ETA %s",
-                  static_cast<unsigned long long>(done), static_cast<unsigned long long>(total_),
-                  rate, static_cast<unsigned long long>(requests),
-                  static_cast<unsigned long long>(failed),
-                  pace > 0 ? (std::to_string(static_cast<long>(pace)) + "/s").c_str() : "auto", eta);
+    std::snprintf(
+        line, sizeof line,
+        "%llu/%llu rows, %.1f rows/s, %llu requests, %llu failed, pace %s, ETA %s",
+        static_cast<unsigned long long>(done), static_cast<unsigned long long>(total_), rate,
+        static_cast<unsigned long long>(requests), static_cast<unsigned long long>(failed),
+        pace > 0 ? (std::to_string(static_cast<long>(pace)) + "/s").c_str() : "auto", eta);
     if (live_) {
         out_ << "\r\033[K" << line << std::flush;
         printed_live_ = true;

@@ -22,11 +22,13 @@ bool outcome_unknown(attempt_failure failure) {
            failure == attempt_failure::bad_response;
 }
 
-std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value,
-                                                           std::chrono::milliseconds cap,
-                                                           std::chrono::system_clock::time_point now) {
-    while (!value.empty() && std::isspace(static_cast<unsigned char>(value.front()))) value.remove_prefix(1);
-    while (!value.empty() && std::isspace(static_cast<unsigned char>(value.back()))) value.remove_suffix(1);
+std::optional<std::chrono::milliseconds> parse_retry_after(
+    std::string_view value, std::chrono::milliseconds cap,
+    std::chrono::system_clock::time_point now) {
+    while (!value.empty() && std::isspace(static_cast<unsigned char>(value.front())))
+        value.remove_prefix(1);
+    while (!value.empty() && std::isspace(static_cast<unsigned char>(value.back())))
+        value.remove_suffix(1);
     if (value.empty()) return std::nullopt;
     if (std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
         // delta-seconds; more than 9 digits is certainly over any cap (and would overflow).

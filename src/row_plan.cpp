@@ -8,10 +8,14 @@ bool is_2xx(int s) { return s >= 200 && s <= 299; }
 
 std::string_view to_string(plan_request r) {
     switch (r) {
-        case plan_request::get: return "GET";
-        case plan_request::post: return "POST";
-        case plan_request::put: return "PUT";
-        case plan_request::del: return "DELETE";
+        case plan_request::get:
+            return "GET";
+        case plan_request::post:
+            return "POST";
+        case plan_request::put:
+            return "PUT";
+        case plan_request::del:
+            return "DELETE";
     }
     return "GET";
 }
@@ -37,9 +41,12 @@ plan_step row_plan::send(plan_request r, std::chrono::milliseconds delay) {
 
 plan_step row_plan::write_request() {
     switch (action_) {
-        case plan_action::create: return send(plan_request::post);
-        case plan_action::update: return send(plan_request::put);
-        case plan_action::del: return send(plan_request::del);
+        case plan_action::create:
+            return send(plan_request::post);
+        case plan_action::update:
+            return send(plan_request::put);
+        case plan_action::del:
+            return send(plan_request::del);
         case plan_action::upsert:
             return send(upsert_creating_ ? plan_request::post : plan_request::put);
     }
@@ -71,9 +78,11 @@ plan_step row_plan::finish(outcome o, const plan_response& r) {
     result_ = o;
     status_ = r.status;
     error_code_ = r.error_code;
-    if (!r.detail.empty() && (o == outcome::failed || o == outcome::exists || o == outcome::unchanged))
+    if (!r.detail.empty() &&
+        (o == outcome::failed || o == outcome::exists || o == outcome::unchanged))
         detail_ = r.detail;
-    if (o == outcome::mismatch) detail_ = r.found_differences.empty() ? "differs" : r.found_differences;
+    if (o == outcome::mismatch)
+        detail_ = r.found_differences.empty() ? "differs" : r.found_differences;
     plan_step s;
     s.kind = plan_step::done;
     return s;
@@ -82,11 +91,13 @@ plan_step row_plan::finish(outcome o, const plan_response& r) {
 plan_step row_plan::fail(const plan_response& r, std::string detail) {
     auto s = finish(outcome::failed, r);
     if (!detail.empty()) detail_ = std::move(detail);
-    if (detail_.empty()) detail_ = r.failure != attempt_failure::none ? "no response" : "request failed";
+    if (detail_.empty())
+        detail_ = r.failure != attempt_failure::none ? "no response" : "request failed";
     return s;
 }
 
-plan_step row_plan::retry_or_fail(const plan_response& r, plan_request again, retry_policy& policy) {
+plan_step row_plan::retry_or_fail(const plan_response& r, plan_request again,
+                                  retry_policy& policy) {
     bool throttled = r.failure == attempt_failure::none && r.status == 429;
     // 429 and 503 count against their own, larger allowance (retry.hpp).
     bool overloaded = is_overloaded(r.status, r.failure);
@@ -100,10 +111,12 @@ plan_step row_plan::retry_or_fail(const plan_response& r, plan_request again, re
         return fail(r, "gave up after " + std::to_string(attempts_) + " attempts: " +
                            (r.detail.empty() ? std::string("no response") : r.detail));
     }
-    if (!policy.budget.try_spend()) return fail(r, "retry budget exhausted: the server keeps failing");
+    if (!policy.budget.try_spend())
+        return fail(r, "retry budget exhausted: the server keeps failing");
     // A 429's Retry-After is honoured by the run-wide pause; other waits are this row's backoff.
     std::chrono::milliseconds delay{0};
-    if (!throttled) delay = backoff_delay(policy.backoff, std::min(used, 10), r.retry_after, policy.rng);
+    if (!throttled)
+        delay = backoff_delay(policy.backoff, std::min(used, 10), r.retry_after, policy.rng);
     auto s = send(again, delay);
     s.retry = true;
     return s;
@@ -128,8 +141,9 @@ plan_step row_plan::after_verify_read(const plan_response& r, retry_policy& poli
         return finish(outcome::mismatch, copy);
     }
     if (is_retryable(r.status, r.failure)) return retry_or_fail(r, plan_request::get, policy);
-    return fail(r, std::string(to_string(written_)) + ", but the verification read failed: " +
-                       (r.detail.empty() ? std::string("HTTP ") + std::to_string(r.status) : r.detail));
+    return fail(
+        r, std::string(to_string(written_)) + ", but the verification read failed: " +
+               (r.detail.empty() ? std::string("HTTP ") + std::to_string(r.status) : r.detail));
 }
 
 plan_step row_plan::after_read(const plan_response& r, retry_policy& policy) {
@@ -145,8 +159,10 @@ plan_step row_plan::after_read(const plan_response& r, retry_policy& policy) {
                 if (sent_last4_.empty() || r.found_secret_last4 == sent_last4_)
                     return finish(ambiguous_ ? outcome::created : outcome::exists, r);
                 return finish(outcome::exists, r);
-            case plan_action::del: return send(plan_request::del);
-            case plan_action::update: return send(plan_request::put);
+            case plan_action::del:
+                return send(plan_request::del);
+            case plan_action::update:
+                return send(plan_request::put);
             case plan_action::upsert:
                 upsert_creating_ = false;
                 return send(plan_request::put);
@@ -155,10 +171,12 @@ plan_step row_plan::after_read(const plan_response& r, retry_policy& policy) {
     if (r.failure == attempt_failure::none && r.status == 404 &&
         r.error_code == "INTEGRATION_NOT_CONFIGURED") {
         switch (action_) {
-            case plan_action::create: return send(plan_request::post);
+            case plan_action::create:
+                return send(plan_request::post);
             case plan_action::del:
                 return finish(ambiguous_ ? outcome::deleted : outcome::unchanged, r);
-            case plan_action::update: return send(plan_request::put);
+            case plan_action::update:
+                return send(plan_request::put);
             case plan_action::upsert:
                 upsert_creating_ = true;
                 return send(plan_request::post);
@@ -179,10 +197,14 @@ plan_step row_plan::next(const plan_response& r, retry_policy& policy) {
     if (r.failure == attempt_failure::none) {
         if (is_2xx(r.status)) {
             switch (current_) {
-                case plan_request::post: return finish(outcome::created, r);
-                case plan_request::put: return finish(outcome::updated, r);
-                case plan_request::del: return finish(outcome::deleted, r);
-                case plan_request::get: break;
+                case plan_request::post:
+                    return finish(outcome::created, r);
+                case plan_request::put:
+                    return finish(outcome::updated, r);
+                case plan_request::del:
+                    return finish(outcome::deleted, r);
+                case plan_request::get:
+                    break;
             }
         }
         if (current_ == plan_request::post && r.status == 409 &&

@@ -3,6 +3,20 @@
 // in the report and the checkpoint journal. A run-wide gate paces every request sent.
 #include "cmbulk/runner.hpp"
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json/serialize.hpp>
+#include <deque>
+#include <iostream>
+#include <map>
+#include <random>
+#include <unordered_map>
+#include <unordered_set>
+
 #include "cmbulk/catalogue.hpp"
 #include "cmbulk/compare.hpp"
 #include "cmbulk/exit_status.hpp"
@@ -14,21 +28,6 @@
 #include "cmbulk/run_log.hpp"
 #include "cmbulk/run_support.hpp"
 #include "cmbulk/version.hpp"
-
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/json/serialize.hpp>
-
-#include <deque>
-#include <iostream>
-#include <map>
-#include <random>
-#include <unordered_map>
-#include <unordered_set>
 
 namespace cmbulk {
 namespace asio = boost::asio;
@@ -69,21 +68,29 @@ std::string found_last4(const std::string& type, const boost::json::value& body)
 
 plan_action to_plan_action(row_action a) {
     switch (a) {
-        case row_action::update: return plan_action::update;
-        case row_action::upsert: return plan_action::upsert;
-        case row_action::del: return plan_action::del;
+        case row_action::update:
+            return plan_action::update;
+        case row_action::upsert:
+            return plan_action::upsert;
+        case row_action::del:
+            return plan_action::del;
         case row_action::create:
-        case row_action::none: break;
+        case row_action::none:
+            break;
     }
     return plan_action::create;
 }
 
 std::string_view action_name(plan_action a) {
     switch (a) {
-        case plan_action::create: return "create";
-        case plan_action::update: return "update";
-        case plan_action::upsert: return "upsert";
-        case plan_action::del: return "delete";
+        case plan_action::create:
+            return "create";
+        case plan_action::update:
+            return "update";
+        case plan_action::upsert:
+            return "upsert";
+        case plan_action::del:
+            return "delete";
     }
     return "create";
 }
@@ -149,14 +156,14 @@ struct run_state {
     bool interrupted = false;  ///< stopped by a signal
     bool fatal = false;        ///< authentication failed / server unreachable
     std::string fatal_message;
-    bool auth_confirmed = false;          ///< a response other than a definitive 401 arrived
-    asio::steady_timer auth_ready;        ///< released when auth_confirmed or fatal
+    bool auth_confirmed = false;    ///< a response other than a definitive 401 arrived
+    asio::steady_timer auth_ready;  ///< released when auth_confirmed or fatal
     std::unordered_set<std::string> busy_projects;
     std::unordered_map<std::string, std::deque<work_item>> deferred;
     std::uint64_t deferred_count = 0;
     std::uint64_t failed_rows = 0;
     std::uint64_t rows_done = 0;
-    std::vector<api_session*> sessions;   ///< for closing them on a hard stop
+    std::vector<api_session*> sessions;  ///< for closing them on a hard stop
     int workers_running = 0;
     asio::steady_timer all_done;
     asio::steady_timer progress_timer;
@@ -164,8 +171,15 @@ struct run_state {
     asio::steady_timer sync_timer;
 
     run_state(const apply_options& o, std::ostream& e, asio::io_context& io)
-        : opts(o), err(e), ioc(io), progress(e, o.progress), auth_ready(io), all_done(io),
-          progress_timer(io), grace_timer(io), sync_timer(io) {
+        : opts(o),
+          err(e),
+          ioc(io),
+          progress(e, o.progress),
+          auth_ready(io),
+          all_done(io),
+          progress_timer(io),
+          grace_timer(io),
+          sync_timer(io) {
         auth_ready.expires_at(asio::steady_timer::time_point::max());
         all_done.expires_at(asio::steady_timer::time_point::max());
     }
@@ -187,8 +201,8 @@ struct run_state {
         if (r || fatal) return;
         fatal = true;
         stopping = true;
-        fatal_message = "cannot write the checkpoint " + journal->path().string() + ": " +
-                        r.error().message();
+        fatal_message =
+            "cannot write the checkpoint " + journal->path().string() + ": " + r.error().message();
     }
 
     void record(const work_item& item, outcome o, int status, std::string error_code,
@@ -207,8 +221,8 @@ struct run_state {
         r.duration_ms = ms;
         r.secret_last4 = std::move(last4);
         if (journal && !from_journal && o != outcome::not_run) {
-            journal_outcome jo{o, r.http_status, r.error_code, r.detail, r.attempts, r.duration_ms,
-                               r.secret_last4};
+            journal_outcome jo{o,          r.http_status, r.error_code,  r.detail,
+                               r.attempts, r.duration_ms, r.secret_last4};
             note_journal(journal->write_outcome(row_ref(item), jo));
         }
         summary.counts[o]++;
@@ -239,8 +253,8 @@ struct run_state {
                                              ? opts.manifest_opts.default_action
                                              : item.row.action);
             if (!parsed->errors.empty()) {
-                record(item, outcome::invalid, 0, "INVALID_ROW",
-                       to_string(parsed->errors.front()), 0, 0, {});
+                record(item, outcome::invalid, 0, "INVALID_ROW", to_string(parsed->errors.front()),
+                       0, 0, {});
                 continue;
             }
             if (const auto* prev = resumed.find(item.row)) {
@@ -287,10 +301,14 @@ struct run_state {
 awaitable<api_call_result> send_request(api_session& session, plan_request req,
                                         const manifest_row& row) {
     switch (req) {
-        case plan_request::get: return session.get_integration(row.project_id, row.type);
-        case plan_request::post: return session.create_integration(row.project_id, row.type, row.fields);
-        case plan_request::put: return session.update_integration(row.project_id, row.type, row.fields);
-        case plan_request::del: break;
+        case plan_request::get:
+            return session.get_integration(row.project_id, row.type);
+        case plan_request::post:
+            return session.create_integration(row.project_id, row.type, row.fields);
+        case plan_request::put:
+            return session.update_integration(row.project_id, row.type, row.fields);
+        case plan_request::del:
+            break;
     }
     return session.delete_integration(row.project_id, row.type);
 }
@@ -321,10 +339,11 @@ awaitable<void> run_row(run_state& st, api_session& session, work_item item) {
         st.summary.latency.add(r.latency);
         st.timeline.on_request(clock_type::now(), r.status, plan.attempts() > 1, r.latency);
         if (st.opts.log_json)
-            st.err << json_request_event(utc_timestamp(), item.row.line, item.row.project_id,
-                                         item.row.type, to_string(step.request), plan.attempts(),
-                                         r.status, r.failure == attempt_failure::none ? "" : "no-response",
-                                         r.latency) << "\n";
+            st.err << json_request_event(
+                          utc_timestamp(), item.row.line, item.row.project_id, item.row.type,
+                          to_string(step.request), plan.attempts(), r.status,
+                          r.failure == attempt_failure::none ? "" : "no-response", r.latency)
+                   << "\n";
         last_status = r.status;
         if (r.status != 0 && !r.auth_failed && !st.auth_confirmed) {
             st.auth_confirmed = true;
@@ -343,8 +362,9 @@ awaitable<void> run_row(run_state& st, api_session& session, work_item item) {
         if (step.request == plan_request::get && r.status == 200) {
             pr.found_secret_last4 = found_last4(item.row.type, r.body);
             if ((checks.skip_unchanged || checks.verify) && r.body.is_object()) {
-                auto diff = compare_integration(item.row.type, item.row.fields, r.body.get_object());
-                pr.found = diff.unchanged()     ? found_state::same
+                auto diff =
+                    compare_integration(item.row.type, item.row.fields, r.body.get_object());
+                pr.found = diff.unchanged()    ? found_state::same
                            : diff.consistent() ? found_state::uncertain
                                                : found_state::differs;
                 pr.found_differences = describe(diff);
@@ -352,7 +372,8 @@ awaitable<void> run_row(run_state& st, api_session& session, work_item item) {
         }
         step = plan.next(pr, st.policy);
     }
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - started).count();
+    auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - started).count();
     if (step.kind == plan_step::send) {
         // Interrupted mid-row: the journal's open intent (if any) makes a resume read first.
         st.record(item, outcome::not_run, last_status, "INTERRUPTED",
@@ -392,7 +413,8 @@ awaitable<void> worker(run_state& st, int id) {
         std::string project = item->row.project_id;
         co_await run_row(st, *session, std::move(*item));
         // Rows of the same project run in order, on this worker.
-        while (auto more = st.next_of_project(project)) co_await run_row(st, *session, std::move(*more));
+        while (auto more = st.next_of_project(project))
+            co_await run_row(st, *session, std::move(*more));
         if (st.fatal || st.hard_stop) break;
     }
     // Worker 0 may end without one request (every row done in an earlier run): the others
@@ -437,7 +459,8 @@ awaitable<void> show_progress(run_state& st) {
         st.progress_timer.expires_after(st.progress.interval());
         auto [ec] = co_await st.progress_timer.async_wait(as_tuple_awaitable);
         if (ec || st.workers_running == 0) break;  // cancelled: the run is over
-        st.progress.tick(st.rows_done, st.failed_rows, st.gate->requests(), st.gate->current_rate());
+        st.progress.tick(st.rows_done, st.failed_rows, st.gate->requests(),
+                         st.gate->current_rate());
     }
 }
 
@@ -446,7 +469,10 @@ void write_extra_outputs(run_state& st, const std::filesystem::path& report_path
                          const std::filesystem::path& checkpoint_path) {
     bool bad = st.failed_rows > 0 || st.summary.counts[outcome::invalid] > 0 ||
                st.summary.counts[outcome::not_run] > 0 || st.summary.counts[outcome::mismatch] > 0;
-    int status = st.fatal ? exit_fatal : st.interrupted ? exit_interrupted : bad ? exit_rows_failed : exit_success;
+    int status = st.fatal         ? exit_fatal
+                 : st.interrupted ? exit_interrupted
+                 : bad            ? exit_rows_failed
+                                  : exit_success;
     if (st.opts.log_json) st.err << json_summary_event(utc_timestamp(), st.summary, status) << "\n";
     if (st.opts.html_report_path.empty()) return;
     html_report_info info;
@@ -526,7 +552,8 @@ int run_apply(const apply_options& opts, std::ostream& out, std::ostream& err) {
                 << (opts.skip_invalid ? "" : " (--skip-invalid runs the valid rows)") << "\n";
             return exit_usage;
         }
-        err << "cmbulk: --skip-invalid: " << v.invalid_rows << " invalid rows are reported as `invalid`\n";
+        err << "cmbulk: --skip-invalid: " << v.invalid_rows
+            << " invalid rows are reported as `invalid`\n";
     }
 
     auto reader = manifest_reader::open(opts.manifest, opts.manifest_opts);
@@ -536,14 +563,14 @@ int run_apply(const apply_options& opts, std::ostream& out, std::ostream& err) {
     }
 
     if (opts.dry_run) {
-        std::string base = opts.api.api_flavor == flavor::atlas ? "/api/atlas/v2" : "/api/public/v1.0";
+        std::string base =
+            opts.api.api_flavor == flavor::atlas ? "/api/atlas/v2" : "/api/public/v1.0";
         std::uint64_t n = 0;
         while (auto parsed = reader->next()) {
             if (!parsed->errors.empty()) continue;
             auto& row = parsed->row;
-            auto action = to_plan_action(row.action == row_action::none
-                                             ? opts.manifest_opts.default_action
-                                             : row.action);
+            auto action = to_plan_action(
+                row.action == row_action::none ? opts.manifest_opts.default_action : row.action);
             std::string path = base + "/groups/" + row.project_id + "/integrations/" + row.type;
             std::string_view method = action == plan_action::create   ? "POST"
                                       : action == plan_action::update ? "PUT"
@@ -551,7 +578,8 @@ int run_apply(const apply_options& opts, std::ostream& out, std::ostream& err) {
                                                                       : "GET+POST|PUT";
             out << opts.manifest.filename().string() << ":" << row.line << ": " << method << " "
                 << path;
-            if (action != plan_action::del) out << " " << boost::json::serialize(masked_fields(row));
+            if (action != plan_action::del)
+                out << " " << boost::json::serialize(masked_fields(row));
             out << "\n";
             ++n;
         }
@@ -592,8 +620,8 @@ int run_apply(const apply_options& opts, std::ostream& out, std::ostream& err) {
         auto* replay = &replayed;
         auto diffs = compare_headers(replay->header, header);
         if (!diffs.empty()) {
-            bool only_manifest = diffs.size() == 1 &&
-                                 replay->header.manifest_sha256 != header.manifest_sha256;
+            bool only_manifest =
+                diffs.size() == 1 && replay->header.manifest_sha256 != header.manifest_sha256;
             if (!opts.force || !only_manifest) {
                 err << "cmbulk: cannot resume " << checkpoint_path.string()
                     << ": the run differs from the one recorded:\n";
@@ -606,10 +634,13 @@ int run_apply(const apply_options& opts, std::ostream& out, std::ostream& err) {
             st.resumed.by_key_mode = true;
         }
         if (replay->torn_tail_repaired)
-            err << "cmbulk: the checkpoint's last line was torn (a kill mid-write); it was dropped\n";
+            err << "cmbulk: the checkpoint's last line was torn (a kill mid-write); it was "
+                   "dropped\n";
         for (auto& r : replay->rows) {
-            if (st.resumed.by_key_mode) st.resumed.by_key[r.project_id + "/" + r.type] = r;
-            else st.resumed.by_index[r.row] = r;
+            if (st.resumed.by_key_mode)
+                st.resumed.by_key[r.project_id + "/" + r.type] = r;
+            else
+                st.resumed.by_index[r.row] = r;
         }
         st.journal = std::move(*jw);
     } else if (!opts.no_checkpoint) {
@@ -685,7 +716,8 @@ int run_apply(const apply_options& opts, std::ostream& out, std::ostream& err) {
     st.stopping = false;
     for (auto& [project, items] : st.deferred)
         for (auto& item : items)
-            st.record(item, outcome::not_run, 0, "", "not started", 0, 0, sent_last4(item.row), true);
+            st.record(item, outcome::not_run, 0, "", "not started", 0, 0, sent_last4(item.row),
+                      true);
     st.deferred.clear();
     {
         // Drain the reader without dispatching.
@@ -695,8 +727,8 @@ int run_apply(const apply_options& opts, std::ostream& out, std::ostream& err) {
                                              ? opts.manifest_opts.default_action
                                              : item.row.action);
             if (!parsed->errors.empty()) {
-                st.record(item, outcome::invalid, 0, "INVALID_ROW", to_string(parsed->errors.front()),
-                          0, 0, {});
+                st.record(item, outcome::invalid, 0, "INVALID_ROW",
+                          to_string(parsed->errors.front()), 0, 0, {});
                 continue;
             }
             const auto* prev = st.resumed.find(item.row);
@@ -706,7 +738,8 @@ int run_apply(const apply_options& opts, std::ostream& out, std::ostream& err) {
                           o.duration_ms, o.secret_last4, true);
                 continue;
             }
-            st.record(item, outcome::not_run, 0, "", "not started", 0, 0, sent_last4(item.row), true);
+            st.record(item, outcome::not_run, 0, "", "not started", 0, 0, sent_last4(item.row),
+                      true);
         }
     }
     st.progress.finish();
@@ -723,7 +756,8 @@ int run_apply(const apply_options& opts, std::ostream& out, std::ostream& err) {
         err << "cmbulk: could not write the report " << report_path.string() << "\n";
     else
         err << "report: " << report_path.string() << "\ncheckpoint: "
-            << (st.journal ? checkpoint_path.string() : std::string("none (--no-checkpoint)")) << "\n";
+            << (st.journal ? checkpoint_path.string() : std::string("none (--no-checkpoint)"))
+            << "\n";
 
     write_extra_outputs(st, report_path, checkpoint_path);
     if (st.fatal) {

@@ -4,25 +4,25 @@
 // retries, pacing and concurrency are the runner's (it sees every request through request_gate).
 #pragma once
 
-#include "cmbulk/auth.hpp"
-#include "cmbulk/catalogue.hpp"
-#include "cmbulk/http_client.hpp"
-#include "cmbulk/retry.hpp"
-
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <boost/system/result.hpp>
-
 #include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "cmbulk/auth.hpp"
+#include "cmbulk/catalogue.hpp"
+#include "cmbulk/http_client.hpp"
+#include "cmbulk/retry.hpp"
+
 namespace cmbulk {
 
 struct credentials {
-    std::string public_key, private_key;   ///< API key (digest); empty when a service account is used
+    std::string public_key,
+        private_key;  ///< API key (digest); empty when a service account is used
     std::string client_id, client_secret;  ///< service account (OAuth 2.0 client credentials)
 };
 
@@ -43,8 +43,8 @@ struct api_config {
 
 struct api_call_result {
     attempt_failure failure = attempt_failure::none;  ///< none = an HTTP response arrived
-    int status = 0;              ///< HTTP status when a response arrived
-    std::string error_code;      ///< the API error body's errorCode, if any
+    int status = 0;                                   ///< HTTP status when a response arrived
+    std::string error_code;                           ///< the API error body's errorCode, if any
     /// API detail, or a short description of a transport failure / non-JSON body ("HTML error
     /// page", "connection reset after sending"); NEVER contains a secret
     std::string detail;
@@ -53,8 +53,10 @@ struct api_call_result {
     boost::json::value body;
     std::optional<std::chrono::milliseconds> retry_after;
     double ratelimit_remaining = -1, ratelimit_limit = -1;
-    bool auth_failed = false;    ///< definitive 401 (wrong key/secret, or no access), NOT a stale nonce
-    int requests_sent = 0;       ///< HTTP requests this call cost (1 normally; 2 when a challenge was needed)
+    bool auth_failed =
+        false;  ///< definitive 401 (wrong key/secret, or no access), NOT a stale nonce
+    int requests_sent =
+        0;  ///< HTTP requests this call cost (1 normally; 2 when a challenge was needed)
     std::chrono::microseconds latency{};
 };
 
@@ -76,7 +78,8 @@ std::string encode_segment(std::string_view s);
 /// `<prefix>/groups/{group}/integrations/{type}`.
 std::string integration_path(flavor f, std::string_view group_id, std::string_view type);
 /// `<prefix>/groups/{group}/integrations?pageNum=..&itemsPerPage=..`.
-std::string integrations_page_path(flavor f, std::string_view group_id, int page_num, int items_per_page);
+std::string integrations_page_path(flavor f, std::string_view group_id, int page_num,
+                                   int items_per_page);
 /// `<prefix>/groups?..` (org empty) or `<prefix>/orgs/{org}/groups?..`.
 std::string projects_page_path(flavor f, std::string_view org_id, int page_num, int items_per_page);
 
@@ -110,7 +113,8 @@ public:
                                                                const boost::json::object& fields);
     boost::asio::awaitable<api_call_result> delete_integration(std::string_view group_id,
                                                                std::string_view type);
-    boost::asio::awaitable<api_call_result> list_integrations_page(std::string group_id, int page_num,
+    boost::asio::awaitable<api_call_result> list_integrations_page(std::string group_id,
+                                                                   int page_num,
                                                                    int items_per_page);
     /// GET /groups (org empty) or /orgs/{org}/groups.
     boost::asio::awaitable<api_call_result> list_projects_page(std::string org_id, int page_num,
@@ -122,7 +126,8 @@ public:
 
 private:
     /// One API call: `payload` is the JSON body (none for GET/DELETE).
-    boost::asio::awaitable<api_call_result> perform_(boost::beast::http::verb method, std::string target,
+    boost::asio::awaitable<api_call_result> perform_(boost::beast::http::verb method,
+                                                     std::string target,
                                                      std::optional<std::string> payload);
 
     std::shared_ptr<detail::client_shared> shared_;

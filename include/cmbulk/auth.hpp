@@ -4,11 +4,7 @@
 // refresh before expiry, one refresh in flight, the token endpoint's 10/min limit honoured).
 #pragma once
 
-#include "cmbulk/digest.hpp"
-#include "cmbulk/http_client.hpp"
-
 #include <boost/asio/steady_timer.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -16,6 +12,9 @@
 #include <random>
 #include <string>
 #include <string_view>
+
+#include "cmbulk/digest.hpp"
+#include "cmbulk/http_client.hpp"
 
 namespace cmbulk {
 
@@ -36,9 +35,10 @@ public:
 
     /// What the driver should do after a 401.
     enum class verdict {
-        resend,      ///< call authorization() again and resend the same request
-        auth_failed, ///< definitive: the credentials are wrong (or the 401 is not a Digest challenge)
-        give_up,     ///< repeated stale nonces within one call: report the 401, not an auth failure
+        resend,       ///< call authorization() again and resend the same request
+        auth_failed,  ///< definitive: the credentials are wrong (or the 401 is not a Digest
+                      ///< challenge)
+        give_up,  ///< repeated stale nonces within one call: report the 401, not an auth failure
     };
 
     /// Starts a new API call (resets the per-call bookkeeping).
@@ -61,7 +61,7 @@ private:
     std::optional<digest::challenge> challenge_;
     std::string ha1_;  ///< H(A1) for challenge_: as secret as the password
     std::uint32_t nc_ = 0;
-    bool sent_credentials_ = false;       ///< the last request of this call carried credentials
+    bool sent_credentials_ = false;  ///< the last request of this call carried credentials
     bool challenge_from_this_call_ = false;
     int stale_in_call_ = 0;
 };
@@ -105,13 +105,13 @@ private:
 
 /// The outcome of asking for a token.
 struct token_result {
-    std::string token;        ///< empty on failure
+    std::string token;  ///< empty on failure
     attempt_failure failure = attempt_failure::none;
-    int status = 0;           ///< HTTP status of the token request, when one was made
-    bool auth_failed = false; ///< the client id / secret were refused (definitive)
+    int status = 0;                  ///< HTTP status of the token request, when one was made
+    bool auth_failed = false;        ///< the client id / secret were refused (definitive)
     std::string error_code, detail;  ///< never contains the secret or a token
     std::optional<std::chrono::milliseconds> retry_after;
-    int requests_sent = 0;    ///< token requests made by this call (0 when cached)
+    int requests_sent = 0;  ///< token requests made by this call (0 when cached)
 };
 
 /// OAuth 2.0 client credentials (RFC 6749 §4.4): POST token_url with Basic auth and

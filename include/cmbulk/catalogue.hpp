@@ -47,7 +47,7 @@ struct field_spec {
 struct type_spec {
     std::string_view name;  ///< the API's name, e.g. "SLACK"
     std::span<const field_spec> fields;
-    bool legacy = false;    ///< a type MongoDB has retired or is retiring
+    bool legacy = false;  ///< a type MongoDB has retired or is retiring
     const field_spec* find_field(std::string_view field) const;
     /// Whether the field is required for that flavor.
     static bool is_required(const field_spec& f, flavor fl) {

@@ -5,7 +5,6 @@
 #pragma once
 
 #include <boost/system/result.hpp>
-
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -19,7 +18,7 @@ namespace cmbulk {
 /// One setting and where it came from ("FILE:LINE" for the file, the variable's name for the
 /// environment).
 struct config_entry {
-    std::string key;     ///< an option name without dashes, e.g. "base-url"
+    std::string key;  ///< an option name without dashes, e.g. "base-url"
     std::string value;
     std::string source;
 };
@@ -32,13 +31,13 @@ std::span<const std::pair<std::string_view, std::string_view>> config_environmen
 
 /// Parses a config file's text. Format: one `key = value` per line; blank lines and lines whose
 /// first non-blank character is `#` or `;` are ignored, and so is the rest of a line after a
-/// whitespace-preceded `#` or `;` (unless the value is double-quoted); an optional `[cmbulk]` section header is
-/// accepted; values may be wrapped in double quotes; keys are the long option names (dashes or
-/// underscores). Errors name `file:line`: unknown key, missing `=`, a key given twice, and
-/// `private-key` (the private key never goes into a config file; use private-key-file).
+/// whitespace-preceded `#` or `;` (unless the value is double-quoted); an optional `[cmbulk]`
+/// section header is accepted; values may be wrapped in double quotes; keys are the long option
+/// names (dashes or underscores). Errors name `file:line`: unknown key, missing `=`, a key given
+/// twice, and `private-key` (the private key never goes into a config file; use private-key-file).
 boost::system::result<std::vector<config_entry>> parse_config(std::string_view text,
-                                                               std::string_view file_name,
-                                                               std::string& error);
+                                                              std::string_view file_name,
+                                                              std::string& error);
 
 /// Reads the CMBULK_* option variables through `get` (which returns null for an unset variable).
 /// Empty values count as unset.

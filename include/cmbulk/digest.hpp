@@ -4,7 +4,6 @@
 #pragma once
 
 #include <boost/system/result.hpp>
-
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -20,13 +19,13 @@ std::optional<algorithm> parse_algorithm(std::string_view s);
 
 /// Why a header could not be read.
 enum class parse_errc {
-    not_digest = 1,     ///< the scheme is not Digest
-    malformed,          ///< bad syntax (unterminated quote, missing '=')
+    not_digest = 1,  ///< the scheme is not Digest
+    malformed,       ///< bad syntax (unterminated quote, missing '=')
     missing_nonce,
     missing_realm,
     unsupported_algorithm,
-    unsupported_qop,    ///< qop offered but without "auth"
-    missing_field,      ///< an Authorization header lacks username, uri, response...
+    unsupported_qop,  ///< qop offered but without "auth"
+    missing_field,    ///< an Authorization header lacks username, uri, response...
 };
 const boost::system::error_category& parse_category();
 boost::system::error_code make_error_code(parse_errc e);

@@ -4,16 +4,15 @@
 // script; no external scripts, fonts or CDNs). Pure apart from write_html_report's file I/O.
 #pragma once
 
-#include "cmbulk/report.hpp"
-
-#include <boost/system/result.hpp>
-
 #include <array>
+#include <boost/system/result.hpp>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
+
+#include "cmbulk/report.hpp"
 
 namespace cmbulk {
 
@@ -30,15 +29,17 @@ public:
         std::uint64_t errors = 0;     ///< of which no response or 5xx
     };
     /// Upper edges of the latency buckets, in milliseconds (the last bucket is open).
-    static constexpr std::array<double, 14> latency_edges_ms{1,   2,    5,    10,   20,    50,    100,
-                                                             200, 500, 1000, 2000, 5000, 10000, 30000};
-    static constexpr std::size_t max_seconds = 7 * 24 * 3600;  ///< later requests count in the last second
+    static constexpr std::array<double, 14> latency_edges_ms{
+        1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 30000};
+    static constexpr std::size_t max_seconds =
+        7 * 24 * 3600;  ///< later requests count in the last second
     static constexpr std::size_t max_problem_rows = 5000;
 
     explicit run_timeline(clock::time_point origin = clock::now()) : origin_(origin) {}
     /// One request finished at `at`: `status` 0 when no response arrived, `retry` when it was not
     /// the request's first attempt.
-    void on_request(clock::time_point at, int status, bool retry, std::chrono::microseconds latency);
+    void on_request(clock::time_point at, int status, bool retry,
+                    std::chrono::microseconds latency);
     /// A finished report row; rows that are not a success are kept for the failed-rows table.
     void on_row(const report_row& row);
 
@@ -61,10 +62,10 @@ private:
 
 /// What the page shows besides the timeline.
 struct html_report_info {
-    std::string command;          ///< e.g. "cmbulk apply samples/slack-migration.csv"
+    std::string command;  ///< e.g. "cmbulk apply samples/slack-migration.csv"
     std::string base_url, flavor;
     std::string report_path, checkpoint_path;
-    std::string finished_at;      ///< UTC, ISO 8601
+    std::string finished_at;  ///< UTC, ISO 8601
     int exit_status = 0;
 };
 

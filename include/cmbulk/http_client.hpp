@@ -4,8 +4,6 @@
 // Also the request gate interface the runner implements, and base-URL parsing.
 #pragma once
 
-#include "cmbulk/retry.hpp"
-
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -14,13 +12,14 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "cmbulk/retry.hpp"
 
 namespace cmbulk {
 
@@ -98,15 +97,16 @@ std::optional<proxy_config> select_proxy(const http_endpoint& target, const prox
 /// Timeouts and limits of one connection; zero timeouts mean "off".
 struct http_options {
     std::chrono::milliseconds connect_timeout{10000};  ///< resolve + TCP connect + TLS handshake
-    std::chrono::milliseconds request_timeout{30000};  ///< write of the request + read of the response
-    std::size_t body_limit = 16 * 1024 * 1024;          ///< largest response body accepted
-    bool proxy_from_environment = true;  ///< honour HTTPS_PROXY / HTTP_PROXY / NO_PROXY
+    std::chrono::milliseconds request_timeout{
+        30000};                                 ///< write of the request + read of the response
+    std::size_t body_limit = 16 * 1024 * 1024;  ///< largest response body accepted
+    bool proxy_from_environment = true;         ///< honour HTTPS_PROXY / HTTP_PROXY / NO_PROXY
 };
 
 /// A TLS client context: verify_peer, the system trust store or `cacert` (PEM), or no
 /// verification when `insecure`. Null with `message` set when the CA file cannot be used.
-std::shared_ptr<boost::asio::ssl::context> make_tls_context(const std::string& cacert, bool insecure,
-                                                            std::string& message);
+std::shared_ptr<boost::asio::ssl::context> make_tls_context(const std::string& cacert,
+                                                            bool insecure, std::string& message);
 
 /// A request as it goes on the wire: the request line, the fields in their order, a blank line
 /// and the body; byte for byte what Beast's serializer writes for a request framed by
@@ -119,7 +119,7 @@ std::string serialize_request(
 /// What one exchange gave.
 struct http_exchange {
     attempt_failure failure = attempt_failure::none;  ///< none: `response` holds a whole response
-    std::string detail;   ///< short description of a transport failure (never request content)
+    std::string detail;  ///< short description of a transport failure (never request content)
     boost::beast::http::response<boost::beast::http::string_body> response;
     bool reused_connection = false;  ///< the request went over an already open connection
 };
@@ -153,7 +153,7 @@ private:
     template <class Stream>
     boost::asio::awaitable<http_exchange> exchange_(
         Stream& s, boost::beast::http::request<boost::beast::http::string_body>& req, bool reused);
-    bool peer_closed_() ;
+    bool peer_closed_();
     boost::asio::awaitable<std::string> tunnel_(boost::beast::tcp_stream& s);
 
     boost::asio::any_io_executor ex_;

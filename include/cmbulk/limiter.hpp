@@ -46,12 +46,12 @@ private:
 
 /// Parameters of the adaptive pacer. Every field has a default; see docs/operations.md.
 struct pacer_params {
-    double initial_rate = 20.0;     ///< requests per second to start with when no --rate is given
-    double min_rate = 0.5;          ///< never slower than this
-    double max_rate = 1000.0;       ///< never faster than this
-    double increase_per_second = 2; ///< additive increase, per second of 429-free running
-    double decrease_factor = 0.5;   ///< multiplicative decrease on a 429
-    double low_remaining = 2;       ///< RateLimit-Remaining at or below this slows down early
+    double initial_rate = 20.0;      ///< requests per second to start with when no --rate is given
+    double min_rate = 0.5;           ///< never slower than this
+    double max_rate = 1000.0;        ///< never faster than this
+    double increase_per_second = 2;  ///< additive increase, per second of 429-free running
+    double decrease_factor = 0.5;    ///< multiplicative decrease on a 429
+    double low_remaining = 2;        ///< RateLimit-Remaining at or below this slows down early
 };
 
 /// Adaptive pacing (AIMD): finds the server's pace when the user gave no --rate. The caller

@@ -4,10 +4,7 @@
 // Rows are read one at a time; only the duplicate-detection set grows with the manifest.
 #pragma once
 
-#include "cmbulk/catalogue.hpp"
-
 #include <boost/json/object.hpp>
-
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -17,6 +14,8 @@
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "cmbulk/catalogue.hpp"
 
 namespace cmbulk {
 
@@ -147,14 +146,14 @@ private:
 
 /// What the whole-manifest pass found.
 struct validation_summary {
-    std::uint64_t rows = 0;          ///< data rows read
-    std::uint64_t invalid_rows = 0;  ///< rows with at least one error
+    std::uint64_t rows = 0;              ///< data rows read
+    std::uint64_t invalid_rows = 0;      ///< rows with at least one error
     std::vector<manifest_error> errors;  ///< in file order, at most max_errors
     std::uint64_t error_count = 0;       ///< every error found, including those past the cap
     /// Errors of the file as a whole (cannot open, header, syntax that stops reading, empty
     /// manifest, --set / --type): --skip-invalid cannot skip these, nothing may be applied.
     std::uint64_t file_error_count = 0;
-    std::string sha256;                  ///< of the file's bytes, lowercase hex
+    std::string sha256;  ///< of the file's bytes, lowercase hex
     bool ok() const { return error_count == 0; }
 };
 

@@ -3,8 +3,6 @@
 // syntax errors). Validation against the catalogue happens above this, in manifest.cpp.
 #pragma once
 
-#include "cmbulk/manifest.hpp"
-
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -12,13 +10,15 @@
 #include <string_view>
 #include <vector>
 
+#include "cmbulk/manifest.hpp"
+
 namespace cmbulk::detail {
 
 /// Limits that keep memory bounded whatever the input.
-inline constexpr std::size_t max_cell_bytes = 1 << 20;         ///< one CSV cell / JSON string
-inline constexpr std::size_t max_row_bytes = 4 << 20;          ///< one CSV row / JSON element
-inline constexpr std::size_t max_columns = 10'000;             ///< CSV columns per row
-inline constexpr std::size_t max_json_depth = 32;              ///< JSON nesting
+inline constexpr std::size_t max_cell_bytes = 1 << 20;            ///< one CSV cell / JSON string
+inline constexpr std::size_t max_row_bytes = 4 << 20;             ///< one CSV row / JSON element
+inline constexpr std::size_t max_columns = 10'000;                ///< CSV columns per row
+inline constexpr std::size_t max_json_depth = 32;                 ///< JSON nesting
 inline constexpr std::size_t max_reference_file_bytes = 1 << 20;  ///< ${file:..} content
 
 /// Reads a file in 64 KiB chunks and feeds every byte it reads to a SHA-256.
@@ -79,9 +79,9 @@ struct source_error {
 /// One row before validation.
 struct raw_row {
     std::uint64_t line = 0;
-    boost::json::object obj;             ///< keys as written; CSV values are strings
-    std::vector<source_error> errors;    ///< syntax errors of this row
-    bool unusable = false;               ///< the row could not be read as an object at all
+    boost::json::object obj;           ///< keys as written; CSV values are strings
+    std::vector<source_error> errors;  ///< syntax errors of this row
+    bool unusable = false;             ///< the row could not be read as an object at all
 };
 
 /// The syntax layer for one format.

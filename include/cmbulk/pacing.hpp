@@ -4,13 +4,12 @@
 // call takes `now`; the runner's coroutine shell sleeps for what it answers.
 #pragma once
 
-#include "cmbulk/limiter.hpp"
-
 #include <boost/json/value.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <optional>
+
+#include "cmbulk/limiter.hpp"
 
 namespace cmbulk {
 
@@ -33,14 +32,14 @@ struct pacing_params {
     double min_rate = 0.5;
     double increase_per_second = 0.05;  ///< additive increase, as a fraction of the cap, per second
     double decrease_factor = 0.5;
-    double low_remaining = 1;           ///< RateLimit-Remaining at or below this slows down early
+    double low_remaining = 1;  ///< RateLimit-Remaining at or below this slows down early
 };
 
 /// One response, as the pacer needs it.
 struct pacing_feedback {
-    int status = 0;                  ///< 0 when no response arrived
-    double remaining = -1;           ///< RateLimit-Remaining, -1 when absent
-    double limit = -1;               ///< RateLimit-Limit, -1 when absent
+    int status = 0;         ///< 0 when no response arrived
+    double remaining = -1;  ///< RateLimit-Remaining, -1 when absent
+    double limit = -1;      ///< RateLimit-Limit, -1 when absent
     std::optional<std::chrono::milliseconds> retry_after;
     std::optional<server_rate_hint> hint;
 };
@@ -69,8 +68,8 @@ private:
 
     pacing_params params_;
     token_bucket bucket_;
-    bool limited_;            ///< a bucket is in force (user rate, or found after throttling)
-    double ceiling_;          ///< never faster than this (user rate, or server refill rate)
+    bool limited_;    ///< a bucket is in force (user rate, or found after throttling)
+    double ceiling_;  ///< never faster than this (user rate, or server refill rate)
     time_point paused_until_{};
     time_point last_cut_{};
     time_point last_increase_{};

@@ -45,8 +45,8 @@ std::optional<std::chrono::milliseconds> parse_retry_after(
 
 /// Backoff parameters; every field is documented in docs/operations.md.
 struct backoff_params {
-    std::chrono::milliseconds base{200};    ///< first retry waits up to this
-    std::chrono::milliseconds cap{30000};   ///< never more than this per wait
+    std::chrono::milliseconds base{200};   ///< first retry waits up to this
+    std::chrono::milliseconds cap{30000};  ///< never more than this per wait
 };
 
 /// Full jitter (AWS architecture blog): wait = uniform(0, min(cap, base * 2^(attempt-1))),

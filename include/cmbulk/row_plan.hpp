@@ -4,14 +4,14 @@
 // outcome is unknown is followed by a read, never blindly resent.
 #pragma once
 
-#include "cmbulk/report.hpp"
-#include "cmbulk/retry.hpp"
-
 #include <chrono>
 #include <cstdint>
 #include <optional>
 #include <random>
 #include <string>
+
+#include "cmbulk/report.hpp"
+#include "cmbulk/retry.hpp"
 
 namespace cmbulk {
 
@@ -111,19 +111,19 @@ private:
     plan_action action_;
     std::string sent_last4_;
     plan_request current_ = plan_request::get;
-    bool ambiguous_ = false;     ///< a write may have landed without our seeing the answer
-    bool reading_ = false;       ///< the current request is a resolving / upsert read
+    bool ambiguous_ = false;  ///< a write may have landed without our seeing the answer
+    bool reading_ = false;    ///< the current request is a resolving / upsert read
     int attempts_ = 0;
-    int failed_tries_ = 0;       ///< failed writes (not 429/503), against max_attempts
-    int failed_reads_ = 0;       ///< failed reads (not 429/503), against max_attempts
-    int throttled_tries_ = 0;    ///< 429s and 503s, against a larger allowance
+    int failed_tries_ = 0;     ///< failed writes (not 429/503), against max_attempts
+    int failed_reads_ = 0;     ///< failed reads (not 429/503), against max_attempts
+    int throttled_tries_ = 0;  ///< 429s and 503s, against a larger allowance
     outcome result_ = outcome::not_run;
     int status_ = 0;
     std::string error_code_;
     std::string detail_;
     bool upsert_creating_ = false;
     plan_checks checks_;
-    bool verifying_ = false;      ///< the write succeeded; reading it back
+    bool verifying_ = false;              ///< the write succeeded; reading it back
     outcome written_ = outcome::not_run;  ///< what the write did, while verifying
     plan_step after_verify_read(const plan_response& r, retry_policy& policy);
 };

@@ -3,12 +3,12 @@
 // secret: only ids, types, methods, statuses, error codes, API details and timings.
 #pragma once
 
-#include "cmbulk/report.hpp"
-
 #include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
+
+#include "cmbulk/report.hpp"
 
 namespace cmbulk {
 

@@ -1,18 +1,17 @@
 // Shared option groups, credentials and help texts of the cmbulk command line.
 #include "cli_common.hpp"
 
-#include "cmbulk/catalogue.hpp"
-#include "cmbulk/config.hpp"
-#include "cmbulk/http_client.hpp"
-
-#include <boost/url/parse.hpp>
-
 #include <sys/stat.h>
 
+#include <boost/url/parse.hpp>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <sstream>
+
+#include "cmbulk/catalogue.hpp"
+#include "cmbulk/config.hpp"
+#include "cmbulk/http_client.hpp"
 
 namespace cmbulk::cli {
 
@@ -42,6 +41,7 @@ std::string getenv_str(const char* name) {
 
 po::options_description manifest_options_desc() {
     po::options_description d("Manifest");
+    // clang-format off
     d.add_options()
         ("format", po::value<std::string>(), "csv, json or jsonl (default: from the extension)")
         ("type", po::value<std::string>(), "integration type for every row (e.g. SLACK)")
@@ -51,15 +51,19 @@ po::options_description manifest_options_desc() {
          "create (POST), update (PUT), upsert (read, then POST or PUT) or delete (DELETE)")
         ("flavor", po::value<std::string>()->default_value("cloud-manager"),
          "cloud-manager, ops-manager or atlas");
+    // clang-format on
     return d;
 }
 
 bool fill_manifest_options(const po::variables_map& vm, manifest_options& mo, std::string& msg) {
     if (vm.count("format")) {
         auto f = vm["format"].as<std::string>();
-        if (f == "csv") mo.format = manifest_format::csv;
-        else if (f == "json") mo.format = manifest_format::json;
-        else if (f == "jsonl" || f == "ndjson") mo.format = manifest_format::jsonl;
+        if (f == "csv")
+            mo.format = manifest_format::csv;
+        else if (f == "json")
+            mo.format = manifest_format::json;
+        else if (f == "jsonl" || f == "ndjson")
+            mo.format = manifest_format::jsonl;
         else {
             msg = "--format: expected csv, json or jsonl, got '" + f + "'";
             return false;
@@ -97,7 +101,8 @@ bool fill_manifest_options(const po::variables_map& vm, manifest_options& mo, st
     return true;
 }
 
-bool read_key_file(const std::string& path, bool allow_insecure, std::string& key, std::string& msg) {
+bool read_key_file(const std::string& path, bool allow_insecure, std::string& key,
+                   std::string& msg) {
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) {
         msg = "--private-key-file " + path + ": cannot read it";
@@ -150,6 +155,7 @@ bool load_credentials(const po::variables_map& vm, credentials& c, std::string& 
 
 po::options_description server_options_desc() {
     po::options_description server("Server");
+    // clang-format off
     server.add_options()
         ("base-url", po::value<std::string>(),
          "scheme://host[:port] (default https://cloud.mongodb.com; required for ops-manager)")
@@ -166,6 +172,7 @@ po::options_description server_options_desc() {
         ("body-limit", po::value<std::size_t>()->default_value(16 * 1024 * 1024), "max response body bytes")
         ("max-retry-after", po::value<double>()->default_value(60),
          "seconds: longest server Retry-After honoured (longer ones are capped)");
+    // clang-format on
     return server;
 }
 
@@ -186,10 +193,10 @@ bool fill_api_config(const po::variables_map& vm, api_config& cfg, std::string& 
     }
     cfg.insecure = vm.count("insecure") > 0;
     if (vm.count("cacert")) cfg.cacert = vm["cacert"].as<std::string>();
-    cfg.connect_timeout = std::chrono::milliseconds(
-        static_cast<long>(vm["connect-timeout"].as<double>() * 1000));
-    cfg.request_timeout = std::chrono::milliseconds(
-        static_cast<long>(vm["request-timeout"].as<double>() * 1000));
+    cfg.connect_timeout =
+        std::chrono::milliseconds(static_cast<long>(vm["connect-timeout"].as<double>() * 1000));
+    cfg.request_timeout =
+        std::chrono::milliseconds(static_cast<long>(vm["request-timeout"].as<double>() * 1000));
     cfg.body_limit = vm["body-limit"].as<std::size_t>();
     auto max_retry_after = vm["max-retry-after"].as<double>();
     if (!(max_retry_after >= 0 && max_retry_after <= 86400)) {

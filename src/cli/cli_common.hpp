@@ -3,12 +3,11 @@
 // includes this; the library never parses options.
 #pragma once
 
+#include <boost/program_options.hpp>
+#include <string>
+
 #include "cmbulk/api.hpp"
 #include "cmbulk/manifest.hpp"
-
-#include <boost/program_options.hpp>
-
-#include <string>
 
 namespace cmbulk::cli {
 namespace po = boost::program_options;
@@ -30,7 +29,8 @@ po::options_description server_options_desc();
 bool fill_api_config(const po::variables_map& vm, api_config& cfg, std::string& msg);
 
 /// Reads the private key file, refusing one that group or others can read (like ssh).
-bool read_key_file(const std::string& path, bool allow_insecure, std::string& key, std::string& msg);
+bool read_key_file(const std::string& path, bool allow_insecure, std::string& key,
+                   std::string& msg);
 /// Credentials from the environment or the key file. Secrets never come from argv.
 bool load_credentials(const po::variables_map& vm, credentials& c, std::string& msg);
 

@@ -1,16 +1,16 @@
 // `cmbulk apply MANIFEST`: options into apply_options, then the runner.
-#include "cli_common.hpp"
-#include "commands.hpp"
+#include <iostream>
 
+#include "cli_common.hpp"
 #include "cmbulk/exit_status.hpp"
 #include "cmbulk/runner.hpp"
-
-#include <iostream>
+#include "commands.hpp"
 
 namespace cmbulk::cli {
 
 int cmd_apply(int argc, char** argv) {
     po::options_description run("Run");
+    // clang-format off
     run.add_options()
         ("concurrency,c", po::value<int>()->default_value(8), "parallel connections (workers)")
         ("rate", po::value<double>()->default_value(0), "requests per second, all requests (0: find the server's pace)")
@@ -34,27 +34,29 @@ int cmd_apply(int argc, char** argv) {
         ("progress", po::value<std::string>()->default_value("auto"), "auto, live or plain")
         ("jitter-seed", po::value<std::uint64_t>()->default_value(0), "seed of the backoff jitter (0: random)")
         ("help,h", "show this help");
+    // clang-format on
     po::options_description visible;
     visible.add(manifest_options_desc()).add(server_options_desc()).add(run);
     po::variables_map vm;
     if (!parse_command_line(argc, argv, visible, "manifest", vm, "apply")) return exit_usage;
     if (vm.count("help") || !vm.count("manifest")) {
-        std::cout << "Usage: cmbulk apply MANIFEST [options]\n\n"
-                     "Validates the whole manifest, then sends one change per row with bounded\n"
-                     "concurrency under one rate limit, retrying 429, 5xx, resets and timeouts;\n"
-                     "a create or delete whose outcome is unknown is read back, never resent\n"
-                     "blindly. Writes a per-row report and a checkpoint for --resume.\n\n"
-                     "Examples:\n"
-                     "  export CMBULK_PUBLIC_KEY=... CMBULK_PRIVATE_KEY=...\n"
-                     "  cmbulk apply projects.csv --type SLACK --action update \\\n"
-                     "      --set 'apiToken=${env:NEW_SLACK_TOKEN}' --report run.csv\n"
-                     "  cmbulk apply projects.csv --action update --resume   # after an interruption\n"
-                     "  cmbulk apply slack.csv --action update --skip-unchanged --verify\n"
-                     "  cmbulk apply slack.csv --report run.html        # run.html + run.csv\n"
-                     "  cmbulk apply slack.csv --log-format json 2>events.jsonl\n\n"
-                  << visible << "\n"
-                  << credentials_help << "\n"
-                  << exit_codes_help;
+        std::cout
+            << "Usage: cmbulk apply MANIFEST [options]\n\n"
+               "Validates the whole manifest, then sends one change per row with bounded\n"
+               "concurrency under one rate limit, retrying 429, 5xx, resets and timeouts;\n"
+               "a create or delete whose outcome is unknown is read back, never resent\n"
+               "blindly. Writes a per-row report and a checkpoint for --resume.\n\n"
+               "Examples:\n"
+               "  export CMBULK_PUBLIC_KEY=... CMBULK_PRIVATE_KEY=...\n"
+               "  cmbulk apply projects.csv --type SLACK --action update \\\n"
+               "      --set 'apiToken=${env:NEW_SLACK_TOKEN}' --report run.csv\n"
+               "  cmbulk apply projects.csv --action update --resume   # after an interruption\n"
+               "  cmbulk apply slack.csv --action update --skip-unchanged --verify\n"
+               "  cmbulk apply slack.csv --report run.html        # run.html + run.csv\n"
+               "  cmbulk apply slack.csv --log-format json 2>events.jsonl\n\n"
+            << visible << "\n"
+            << credentials_help << "\n"
+            << exit_codes_help;
         return vm.count("help") ? exit_success : exit_usage;
     }
     apply_options o;
@@ -105,7 +107,8 @@ int cmd_apply(int argc, char** argv) {
         bool set_value = i > 0 && std::string(argv[i - 1]) == "--set";
         if (set_value || a.starts_with("--set=")) {
             auto eq = a.find('=', set_value ? 0 : 6);
-            if (eq != std::string::npos && a.compare(eq + 1, 2, "${") != 0) a = a.substr(0, eq + 1) + "****";
+            if (eq != std::string::npos && a.compare(eq + 1, 2, "${") != 0)
+                a = a.substr(0, eq + 1) + "****";
         }
         o.command_line += (i ? " " : "cmbulk ") + a;
     }
@@ -121,10 +124,14 @@ int cmd_apply(int argc, char** argv) {
     o.grace = std::chrono::milliseconds(static_cast<long>(vm["grace"].as<double>() * 1000));
     o.fault_seed = vm["jitter-seed"].as<std::uint64_t>();
     auto prog = vm["progress"].as<std::string>();
-    if (vm.count("quiet")) o.progress = progress_mode::quiet;
-    else if (prog == "live") o.progress = progress_mode::live;
-    else if (prog == "plain") o.progress = progress_mode::plain;
-    else if (prog == "auto") o.progress = progress_mode::automatic;
+    if (vm.count("quiet"))
+        o.progress = progress_mode::quiet;
+    else if (prog == "live")
+        o.progress = progress_mode::live;
+    else if (prog == "plain")
+        o.progress = progress_mode::plain;
+    else if (prog == "auto")
+        o.progress = progress_mode::automatic;
     else {
         std::cerr << "cmbulk apply: --progress: expected auto, live or plain\n";
         return exit_usage;

@@ -1,35 +1,37 @@
 // `cmbulk report CHECKPOINT --report FILE`: renders the per-row report from a checkpoint journal,
 // at any time (also while the run is going: a half-written last line is ignored, the file is only
 // read). With --manifest, rows the journal never mentions are listed as not-run too.
-#include "cli_common.hpp"
-#include "commands.hpp"
+#include <iostream>
+#include <unordered_set>
 
+#include "cli_common.hpp"
 #include "cmbulk/exit_status.hpp"
 #include "cmbulk/journal.hpp"
 #include "cmbulk/manifest.hpp"
 #include "cmbulk/report.hpp"
-
-#include <iostream>
-#include <unordered_set>
+#include "commands.hpp"
 
 namespace cmbulk::cli {
 
 int cmd_report(int argc, char** argv) {
     po::options_description d("Options");
+    // clang-format off
     d.add_options()
         ("report", po::value<std::string>(), "where to write the report: .csv, .json or .jsonl (required)")
         ("manifest", po::value<std::string>(), "the run's manifest: rows never started are listed as not-run")
         ("help,h", "show this help");
+    // clang-format on
     po::variables_map vm;
     if (!parse_command_line(argc, argv, d, "checkpoint", vm, "report")) return exit_usage;
     if (vm.count("help") || !vm.count("checkpoint") || !vm.count("report")) {
-        std::cout << "Usage: cmbulk report CHECKPOINT --report FILE [--manifest MANIFEST]\n\n"
-                     "Writes the per-row report a checkpoint journal records: each row's last\n"
-                     "outcome, and `not-run` for rows interrupted mid-change (the change may have\n"
-                     "landed; `apply --resume` reads them back first). Safe while a run is going.\n\n"
-                     "Example:\n  cmbulk report slack.report.checkpoint.jsonl --report now.csv\n\n"
-                  << d << "\n"
-                  << exit_codes_help;
+        std::cout
+            << "Usage: cmbulk report CHECKPOINT --report FILE [--manifest MANIFEST]\n\n"
+               "Writes the per-row report a checkpoint journal records: each row's last\n"
+               "outcome, and `not-run` for rows interrupted mid-change (the change may have\n"
+               "landed; `apply --resume` reads them back first). Safe while a run is going.\n\n"
+               "Example:\n  cmbulk report slack.report.checkpoint.jsonl --report now.csv\n\n"
+            << d << "\n"
+            << exit_codes_help;
         return vm.count("help") ? exit_success : exit_usage;
     }
     std::filesystem::path checkpoint = vm["checkpoint"].as<std::string>();
@@ -82,8 +84,9 @@ int cmd_report(int argc, char** argv) {
         return exit_fatal;
     }
     if (replay->torn_tail_repaired)
-        std::cerr << "cmbulk report: the checkpoint's last line is incomplete (a run is writing it, "
-                     "or was killed mid-write); it was left out\n";
+        std::cerr
+            << "cmbulk report: the checkpoint's last line is incomplete (a run is writing it, "
+               "or was killed mid-write); it was left out\n";
     std::cerr << "rows " << (*writer)->rows() << ":";
     for (auto o : all_outcomes())
         if (summary.counts[o]) std::cerr << " " << to_string(o) << " " << summary.counts[o];

@@ -1,11 +1,10 @@
 // `cmbulk validate MANIFEST`: the whole-manifest check, offline.
-#include "cli_common.hpp"
-#include "commands.hpp"
+#include <iostream>
 
+#include "cli_common.hpp"
 #include "cmbulk/exit_status.hpp"
 #include "cmbulk/runner.hpp"
-
-#include <iostream>
+#include "commands.hpp"
 
 namespace cmbulk::cli {
 
@@ -15,13 +14,14 @@ int cmd_validate(int argc, char** argv) {
     po::variables_map vm;
     if (!parse_command_line(argc, argv, d, "manifest", vm, "validate")) return exit_usage;
     if (vm.count("help") || !vm.count("manifest")) {
-        std::cout << "Usage: cmbulk validate MANIFEST [options]\n\n"
-                     "Checks every row offline (ids, types, required and unknown fields, enums,\n"
-                     "booleans, duplicates, secret references) and prints file:line: field: message\n"
-                     "for each problem. Nothing is sent.\n\n"
-                     "Example:\n  cmbulk validate samples/slack-migration.csv --action update\n\n"
-                  << d << "\n"
-                  << exit_codes_help;
+        std::cout
+            << "Usage: cmbulk validate MANIFEST [options]\n\n"
+               "Checks every row offline (ids, types, required and unknown fields, enums,\n"
+               "booleans, duplicates, secret references) and prints file:line: field: message\n"
+               "for each problem. Nothing is sent.\n\n"
+               "Example:\n  cmbulk validate samples/slack-migration.csv --action update\n\n"
+            << d << "\n"
+            << exit_codes_help;
         return vm.count("help") ? exit_success : exit_usage;
     }
     manifest_options mo;

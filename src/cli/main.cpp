@@ -1,12 +1,12 @@
-// cmbulk's entry point: dispatches to the subcommand (src/cli/cmd_*.cpp); the library does the work.
-#include "cli_common.hpp"
-#include "commands.hpp"
-
-#include "cmbulk/exit_status.hpp"
-#include "cmbulk/version.hpp"
-
+// cmbulk's entry point: dispatches to the subcommand (src/cli/cmd_*.cpp); the library does the
+// work.
 #include <iostream>
 #include <string>
+
+#include "cli_common.hpp"
+#include "cmbulk/exit_status.hpp"
+#include "cmbulk/version.hpp"
+#include "commands.hpp"
 
 using namespace cmbulk;
 

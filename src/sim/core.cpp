@@ -4,17 +4,16 @@
 // Pure: no sockets, every call takes `now`.
 #include "cmbulk/sim/core.hpp"
 
-#include "cmbulk/catalogue.hpp"
-#include "cmbulk/json_util.hpp"
-
-#include <boost/json.hpp>
-
 #include <algorithm>
+#include <boost/json.hpp>
 #include <cmath>
 #include <cstdio>
 #include <random>
 #include <set>
 #include <variant>
+
+#include "cmbulk/catalogue.hpp"
+#include "cmbulk/json_util.hpp"
 
 namespace cmbulk::sim {
 namespace json = boost::json;
@@ -28,20 +27,34 @@ constexpr std::string_view atlas_media = "application/vnd.atlas.2023-01-01+json"
 
 std::string_view reason_phrase(int status) {
     switch (status) {
-        case 200: return "OK";
-        case 204: return "No Content";
-        case 400: return "Bad Request";
-        case 401: return "Unauthorized";
-        case 403: return "Forbidden";
-        case 404: return "Not Found";
-        case 405: return "Method Not Allowed";
-        case 406: return "Not Acceptable";
-        case 409: return "Conflict";
-        case 413: return "Payload Too Large";
-        case 429: return "Too Many Requests";
-        case 431: return "Request Header Fields Too Large";
-        case 500: return "Internal Server Error";
-        case 503: return "Service Unavailable";
+        case 200:
+            return "OK";
+        case 204:
+            return "No Content";
+        case 400:
+            return "Bad Request";
+        case 401:
+            return "Unauthorized";
+        case 403:
+            return "Forbidden";
+        case 404:
+            return "Not Found";
+        case 405:
+            return "Method Not Allowed";
+        case 406:
+            return "Not Acceptable";
+        case 409:
+            return "Conflict";
+        case 413:
+            return "Payload Too Large";
+        case 429:
+            return "Too Many Requests";
+        case 431:
+            return "Request Header Fields Too Large";
+        case 500:
+            return "Internal Server Error";
+        case 503:
+            return "Service Unavailable";
     }
     return "Unknown";
 }
@@ -109,7 +122,8 @@ query_list parse_query(std::string_view q) {
         if (eq == std::string_view::npos)
             out.emplace_back(percent_decode(item), "");
         else
-            out.emplace_back(percent_decode(item.substr(0, eq)), percent_decode(item.substr(eq + 1)));
+            out.emplace_back(percent_decode(item.substr(0, eq)),
+                             percent_decode(item.substr(eq + 1)));
     }
     return out;
 }
@@ -194,14 +208,22 @@ std::optional<std::int64_t> parse_int(std::string_view s) {
 
 std::string_view to_string(fault_kind k) {
     switch (k) {
-        case fault_kind::none: return "";
-        case fault_kind::http_500: return "500";
-        case fault_kind::http_503_html: return "503-html";
-        case fault_kind::http_429: return "429";
-        case fault_kind::reset_before: return "reset-before";
-        case fault_kind::reset_after: return "reset-after";
-        case fault_kind::stall: return "stall";
-        case fault_kind::truncate: return "truncate";
+        case fault_kind::none:
+            return "";
+        case fault_kind::http_500:
+            return "500";
+        case fault_kind::http_503_html:
+            return "503-html";
+        case fault_kind::http_429:
+            return "429";
+        case fault_kind::reset_before:
+            return "reset-before";
+        case fault_kind::reset_after:
+            return "reset-after";
+        case fault_kind::stall:
+            return "stall";
+        case fault_kind::truncate:
+            return "truncate";
     }
     return "";
 }
@@ -244,9 +266,9 @@ page_window paginate(std::size_t total, std::int64_t page_num, std::int64_t item
 json::object masked_view(const json::object& stored) {
     json::object out;
     auto type_it = stored.find("type");
-    const type_spec* spec =
-        type_it != stored.end() && type_it->value().is_string() ? find_type(type_it->value().get_string())
-                                                                : nullptr;
+    const type_spec* spec = type_it != stored.end() && type_it->value().is_string()
+                                ? find_type(type_it->value().get_string())
+                                : nullptr;
     for (auto& kv : stored) {
         const field_spec* f = spec ? spec->find_field(kv.key()) : nullptr;
         if (!f || f->secret == secrecy::none || !kv.value().is_string()) {
@@ -266,9 +288,10 @@ core::core(core_options opts, world w, time_point now)
       seed_(w),
       world_(std::move(w)),
       started_(now),
-      token_endpoint_(opts_.token_endpoint_per_minute / 60.0, std::max(1.0, opts_.token_endpoint_per_minute),
-                      now),
-      random_state_(std::random_device{}() ^ (static_cast<std::uint64_t>(std::random_device{}()) << 32)),
+      token_endpoint_(opts_.token_endpoint_per_minute / 60.0,
+                      std::max(1.0, opts_.token_endpoint_per_minute), now),
+      random_state_(std::random_device{}() ^
+                    (static_cast<std::uint64_t>(std::random_device{}()) << 32)),
       last_prune_(now) {
     index_principals();
 }
@@ -345,8 +368,8 @@ response core::challenge(bool stale, time_point now) {
     auto r = api_error(401, "UNAUTHORIZED", "You are not authorized for this resource.");
     auto nonce = new_nonce(now);
     for (auto algo : opts_.digest_algorithms) {
-        std::string h = "Digest realm=\"" + std::string(realm) + "\", domain=\"\", nonce=\"" + nonce +
-                        "\", algorithm=" + std::string(digest::to_string(algo)) +
+        std::string h = "Digest realm=\"" + std::string(realm) + "\", domain=\"\", nonce=\"" +
+                        nonce + "\", algorithm=" + std::string(digest::to_string(algo)) +
                         ", qop=\"auth\", stale=" + (stale ? "true" : "false");
         r.headers.emplace_back("WWW-Authenticate", std::move(h));
     }
@@ -373,7 +396,8 @@ core::auth_result core::authenticate(const request& req, time_point now, std::st
         }
         auto sa = sa_by_id_.find(it->second.client_id);
         if (sa == sa_by_id_.end()) {
-            out.failure = api_error(401, "UNAUTHORIZED", "The access token is invalid or has expired.");
+            out.failure =
+                api_error(401, "UNAUTHORIZED", "The access token is invalid or has expired.");
             return out;
         }
         out.who = &world_.service_accounts[sa->second];
@@ -393,9 +417,9 @@ core::auth_result core::authenticate(const request& req, time_point now, std::st
         return out;
     }
     const principal& p = world_.api_keys[key->second];
-    auto expected = digest::compute_response(parsed->algo, parsed->username, realm, p.secret, req.method,
-                                             parsed->uri, parsed->nonce, parsed->nc, parsed->cnonce,
-                                             parsed->qop);
+    auto expected = digest::compute_response(parsed->algo, parsed->username, realm, p.secret,
+                                             req.method, parsed->uri, parsed->nonce, parsed->nc,
+                                             parsed->cnonce, parsed->qop);
     if (expected != parsed->response) {
         out.failure = challenge(false, now);
         return out;
@@ -445,8 +469,8 @@ fault_kind core::draw_fault(std::uint64_t seq, std::chrono::milliseconds& delay)
     double u = static_cast<double>(a >> 11) * (1.0 / 9007199254740992.0);
     delay = opts_.latency;
     if (opts_.latency_jitter.count() > 0)
-        delay += std::chrono::milliseconds(
-            static_cast<std::int64_t>(b % static_cast<std::uint64_t>(opts_.latency_jitter.count() + 1)));
+        delay += std::chrono::milliseconds(static_cast<std::int64_t>(
+            b % static_cast<std::uint64_t>(opts_.latency_jitter.count() + 1)));
     double cum = 0;
     for (auto& [kind, p] : opts_.faults) {
         cum += p;
@@ -459,15 +483,17 @@ response core::handle(const request& req, time_point now) {
     prune(now);
     auto qpos = req.target.find('?');
     std::string_view path = std::string_view(req.target).substr(0, qpos);
-    std::string_view query =
-        qpos == std::string::npos ? std::string_view{} : std::string_view(req.target).substr(qpos + 1);
+    std::string_view query = qpos == std::string::npos
+                                 ? std::string_view{}
+                                 : std::string_view(req.target).substr(qpos + 1);
 
     if (path.starts_with("/__sim/") || path == "/__sim") return handle_admin(req, now, path);
     if (path == "/api/oauth/token") return handle_token(req, now);
 
     bool atlas = path.starts_with(atlas_base) &&
                  (path.size() == atlas_base.size() || path[atlas_base.size()] == '/');
-    bool v1 = path.starts_with(v1_base) && (path.size() == v1_base.size() || path[v1_base.size()] == '/');
+    bool v1 =
+        path.starts_with(v1_base) && (path.size() == v1_base.size() || path[v1_base.size()] == '/');
     if (!atlas && !v1) {
         auto r = api_error(404, "RESOURCE_NOT_FOUND",
                            "Cannot find resource " + std::string(path) + ".", {json::value(path)});
@@ -487,7 +513,8 @@ response core::handle(const request& req, time_point now) {
     if (opts_.rate_limit > 0) {
         double cap = opts_.rate_burst > 0 ? opts_.rate_burst : std::max(1.0, opts_.rate_limit);
         auto it = buckets_.find(who.id);
-        if (it == buckets_.end()) it = buckets_.emplace(who.id, token_bucket(opts_.rate_limit, cap, now)).first;
+        if (it == buckets_.end())
+            it = buckets_.emplace(who.id, token_bucket(opts_.rate_limit, cap, now)).first;
         auto& bucket = it->second;
         if (!bucket.try_take(now)) {
             auto wait = std::chrono::duration<double>(bucket.time_until(now)).count();
@@ -497,15 +524,17 @@ response core::handle(const request& req, time_point now) {
                               (segs.empty() ? std::string("groups") : std::string(segs.front()));
             char rate_text[32];
             std::snprintf(rate_text, sizeof rate_text, "%g", opts_.rate_limit);
-            auto r = api_error(429, "RATE_LIMITED_TOKEN_BUCKET",
-                               "Rate limit exceeded for " + set + ". Please retry after " +
-                                   std::to_string(secs) + " seconds. Request capacity: " +
-                                   std::to_string(static_cast<std::int64_t>(cap)) +
-                                   ". Refill rate: " + rate_text + " per 1 seconds.",
-                               {json::value(set), secs, static_cast<std::int64_t>(cap), opts_.rate_limit, 1});
+            auto r = api_error(
+                429, "RATE_LIMITED_TOKEN_BUCKET",
+                "Rate limit exceeded for " + set + ". Please retry after " + std::to_string(secs) +
+                    " seconds. Request capacity: " +
+                    std::to_string(static_cast<std::int64_t>(cap)) + ". Refill rate: " + rate_text +
+                    " per 1 seconds.",
+                {json::value(set), secs, static_cast<std::int64_t>(cap), opts_.rate_limit, 1});
             r.headers.emplace_back("Retry-After", std::to_string(secs));
             if (opts_.ratelimit_headers) {
-                r.headers.emplace_back("RateLimit-Limit", std::to_string(static_cast<std::int64_t>(cap)));
+                r.headers.emplace_back("RateLimit-Limit",
+                                       std::to_string(static_cast<std::int64_t>(cap)));
                 r.headers.emplace_back("RateLimit-Remaining", "0");
             }
             if (atlas) r.content_type = std::string(atlas_media);
@@ -525,9 +554,10 @@ response core::handle(const request& req, time_point now) {
         case fault_kind::http_503_html:
             r.status = 503;
             r.content_type = "text/html";
-            r.body = "<html><head><title>503 Service Unavailable</title></head><body><h1>503 "
-                     "Service Unavailable</h1><p>The server is temporarily unable to service your "
-                     "request.</p></body></html>\n";
+            r.body =
+                "<html><head><title>503 Service Unavailable</title></head><body><h1>503 "
+                "Service Unavailable</h1><p>The server is temporarily unable to service your "
+                "request.</p></body></html>\n";
             break;
         case fault_kind::http_429:
             r = api_error(429, "RATE_LIMITED", "Too many requests. Please retry after 1 seconds.",
@@ -539,14 +569,15 @@ response core::handle(const request& req, time_point now) {
             r.status = 0;
             break;
         default:
-            r = route_api(req, path.substr(atlas ? atlas_base.size() : v1_base.size()), query, who, atlas,
-                          fault);
+            r = route_api(req, path.substr(atlas ? atlas_base.size() : v1_base.size()), query, who,
+                          atlas, fault);
             break;
     }
     r.fault = fault;
     r.delay = delay;
     if (rate_headers && opts_.ratelimit_headers && r.status != 0) {
-        r.headers.emplace_back("RateLimit-Limit", std::to_string(static_cast<std::int64_t>(rate_headers->first)));
+        r.headers.emplace_back("RateLimit-Limit",
+                               std::to_string(static_cast<std::int64_t>(rate_headers->first)));
         r.headers.emplace_back("RateLimit-Remaining",
                                std::to_string(static_cast<std::int64_t>(rate_headers->second)));
     }
@@ -571,20 +602,23 @@ response core::handle_token(const request& req, time_point now) {
         auto secs = std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(wait)));
         auto cap = static_cast<std::int64_t>(std::max(1.0, opts_.token_endpoint_per_minute));
         r = api_error(429, "RATE_LIMITED_TOKEN_BUCKET",
-                      "Rate limit exceeded for api/oauth/token. Please retry after " + std::to_string(secs) +
-                          " seconds. Request capacity: " + std::to_string(cap) + ". Refill rate: " +
-                          std::to_string(cap) + " per 60 seconds.",
+                      "Rate limit exceeded for api/oauth/token. Please retry after " +
+                          std::to_string(secs) +
+                          " seconds. Request capacity: " + std::to_string(cap) +
+                          ". Refill rate: " + std::to_string(cap) + " per 60 seconds.",
                       {"api/oauth/token", secs, cap, cap, 60});
         r.headers.emplace_back("Retry-After", std::to_string(secs));
     } else {
         auto header = header_of(req, "authorization");
         std::optional<std::string> creds;
-        if (starts_with_ci(header, "Basic ")) creds = base64_decode(std::string_view(header).substr(6));
+        if (starts_with_ci(header, "Basic "))
+            creds = base64_decode(std::string_view(header).substr(6));
         auto colon = creds ? creds->find(':') : std::string::npos;
         const principal* sa = nullptr;
         if (colon != std::string::npos) {
             auto it = sa_by_id_.find(creds->substr(0, colon));
-            if (it != sa_by_id_.end() && world_.service_accounts[it->second].secret == creds->substr(colon + 1))
+            if (it != sa_by_id_.end() &&
+                world_.service_accounts[it->second].secret == creds->substr(colon + 1))
                 sa = &world_.service_accounts[it->second];
         }
         auto form = parse_query(req.body);
@@ -594,11 +628,13 @@ response core::handle_token(const request& req, time_point now) {
             r.headers.emplace_back("WWW-Authenticate", "Basic realm=\"oauth\"");
         } else if (!grant || *grant != "client_credentials") {
             client = sa->id;
-            r = oauth_error(400, "unsupported_grant_type", "grant_type must be client_credentials.");
+            r = oauth_error(400, "unsupported_grant_type",
+                            "grant_type must be client_credentials.");
         } else {
             client = sa->id;
             random_state_ = splitmix64(random_state_);
-            std::string token = "simtoken_" + hex_of(random_state_, splitmix64(random_state_ ^ ++nonce_counter_));
+            std::string token =
+                "simtoken_" + hex_of(random_state_, splitmix64(random_state_ ^ ++nonce_counter_));
             tokens_[token] = token_record{sa->id, now + opts_.token_lifetime};
             r.body = json::serialize(json::object{{"access_token", token},
                                                   {"token_type", "Bearer"},
@@ -612,7 +648,8 @@ response core::handle_token(const request& req, time_point now) {
 
 response core::handle_admin(const request& req, time_point now, std::string_view path) {
     response r;
-    if (!req.loopback) return api_error(403, "FORBIDDEN", "Admin endpoints answer loopback clients only.");
+    if (!req.loopback)
+        return api_error(403, "FORBIDDEN", "Admin endpoints answer loopback clients only.");
     if (path == "/__sim/state" && req.method == "GET") {
         r.body = to_body(state_json(), true);
     } else if (path == "/__sim/requests" && req.method == "GET") {
@@ -623,7 +660,8 @@ response core::handle_admin(const request& req, time_point now, std::string_view
     } else if (path == "/__sim/config" && req.method == "POST") {
         boost::system::error_code ec;
         auto v = json::parse(req.body, ec);
-        if (ec || !v.is_object()) return api_error(400, "INVALID_JSON", "Received JSON is malformed.");
+        if (ec || !v.is_object())
+            return api_error(400, "INVALID_JSON", "Received JSON is malformed.");
         auto& o = v.get_object();
         core_options next = opts_;
         try {
@@ -631,11 +669,14 @@ response core::handle_admin(const request& req, time_point now, std::string_view
                 next.faults.clear();
                 for (auto& kv : f->as_object()) {
                     auto kind = parse_fault_kind(kv.key());
-                    if (!kind) return api_error(400, "VALIDATION_ERROR", "Unknown fault kind.", {kv.key()});
+                    if (!kind)
+                        return api_error(400, "VALIDATION_ERROR", "Unknown fault kind.",
+                                         {kv.key()});
                     next.faults[*kind] = kv.value().to_number<double>();
                 }
             }
-            if (auto* x = o.if_contains("faultSeed")) next.fault_seed = x->to_number<std::uint64_t>();
+            if (auto* x = o.if_contains("faultSeed"))
+                next.fault_seed = x->to_number<std::uint64_t>();
             if (auto* x = o.if_contains("latencyMs"))
                 next.latency = std::chrono::milliseconds(x->to_number<std::int64_t>());
             if (auto* x = o.if_contains("latencyJitterMs"))
@@ -669,7 +710,8 @@ struct list_params {
 };
 
 // Validates the body of a POST/PUT against the catalogue; returns the error or the object to store.
-std::variant<response, json::object> validate_body(std::string_view body, const type_spec& spec, bool atlas) {
+std::variant<response, json::object> validate_body(std::string_view body, const type_spec& spec,
+                                                   bool atlas) {
     boost::system::error_code ec;
     auto v = json::parse(body, ec);
     if (ec || !v.is_object()) return api_error(400, "INVALID_JSON", "Received JSON is malformed.");
@@ -699,26 +741,28 @@ std::variant<response, json::object> validate_body(std::string_view body, const 
         switch (f->kind) {
             case field_kind::boolean:
                 if (!kv.value().is_bool())
-                    return api_error(400, "VALIDATION_ERROR", "Field '" + key + "' must be a boolean.",
-                                     {json::value(key)});
+                    return api_error(400, "VALIDATION_ERROR",
+                                     "Field '" + key + "' must be a boolean.", {json::value(key)});
                 break;
             case field_kind::string:
                 if (!kv.value().is_string())
-                    return api_error(400, "VALIDATION_ERROR", "Field '" + key + "' must be a string.",
-                                     {json::value(key)});
+                    return api_error(400, "VALIDATION_ERROR",
+                                     "Field '" + key + "' must be a string.", {json::value(key)});
                 break;
             case field_kind::enumeration: {
-                bool ok = kv.value().is_string() &&
-                          std::find(f->enum_values.begin(), f->enum_values.end(),
-                                    std::string_view(kv.value().get_string())) != f->enum_values.end();
+                bool ok =
+                    kv.value().is_string() &&
+                    std::find(f->enum_values.begin(), f->enum_values.end(),
+                              std::string_view(kv.value().get_string())) != f->enum_values.end();
                 if (!ok) {
                     std::string allowed;
-                    for (auto e : f->enum_values) allowed += (allowed.empty() ? "" : ", ") + std::string(e);
+                    for (auto e : f->enum_values)
+                        allowed += (allowed.empty() ? "" : ", ") + std::string(e);
                     std::string got = kv.value().is_string() ? std::string(kv.value().get_string())
                                                              : json::serialize(kv.value());
                     return api_error(400, "VALIDATION_ERROR",
-                                     "Invalid value '" + got + "' for field '" + key + "'; expected one of: " +
-                                         allowed + ".",
+                                     "Invalid value '" + got + "' for field '" + key +
+                                         "'; expected one of: " + allowed + ".",
                                      {json::value(key), json::value(got)});
                 }
                 break;
@@ -731,8 +775,8 @@ std::variant<response, json::object> validate_body(std::string_view body, const 
         auto it = stored.find(f.name);
         if (it == stored.end() || (it->value().is_string() && it->value().get_string().empty()))
             return api_error(400, "VALIDATION_ERROR",
-                             "Required field '" + std::string(f.name) + "' is missing for integration type '" +
-                                 tname + "'.",
+                             "Required field '" + std::string(f.name) +
+                                 "' is missing for integration type '" + tname + "'.",
                              {json::value(f.name), json::value(tname)});
     }
     return stored;
@@ -753,13 +797,15 @@ response core::route_api(const request& req, std::string_view path, std::string_
         auto accept = header_of(req, "accept");
         if (accept.find(atlas_media) == std::string::npos)
             return api_error(406, "NOT_ACCEPTABLE",
-                             "Invalid accept header or version date: use Accept: " + std::string(atlas_media) + ".",
+                             "Invalid accept header or version date: use Accept: " +
+                                 std::string(atlas_media) + ".",
                              {json::value(accept)});
     }
     auto bad_param = [&](std::string_view name, std::string_view why) {
-        return api_error(400, "VALIDATION_ERROR", "Invalid query parameter " + std::string(name) + ": " +
-                                                      std::string(why) + ".",
-                         {json::value(name)});
+        return api_error(
+            400, "VALIDATION_ERROR",
+            "Invalid query parameter " + std::string(name) + ": " + std::string(why) + ".",
+            {json::value(name)});
     };
     if (auto pn = query_get(q, "pageNum")) {
         auto v = parse_int(*pn);
@@ -769,7 +815,8 @@ response core::route_api(const request& req, std::string_view path, std::string_
     if (auto ipp = query_get(q, "itemsPerPage")) {
         auto v = parse_int(*ipp);
         if (!v || *v < 1 || *v > opts_.max_items_per_page)
-            return bad_param("itemsPerPage", "must be an integer from 1 to " + std::to_string(opts_.max_items_per_page));
+            return bad_param("itemsPerPage", "must be an integer from 1 to " +
+                                                 std::to_string(opts_.max_items_per_page));
         lp.per = *v;
     }
 
@@ -784,18 +831,23 @@ response core::route_api(const request& req, std::string_view path, std::string_
     // A list page: links (absolute), results, totalCount, and with envelope the status.
     auto finish_list = [&](json::array all, bool paged) {
         std::size_t total = all.size();
-        page_window w = paged ? paginate(total, lp.page, lp.per) : page_window{0, total, false, false};
+        page_window w =
+            paged ? paginate(total, lp.page, lp.per) : page_window{0, total, false, false};
         std::string others;
         for (auto& [k, v] : q)
-            if (k != "pageNum" && k != "itemsPerPage") others += "&" + k + (v.empty() ? "" : "=" + v);
+            if (k != "pageNum" && k != "itemsPerPage")
+                others += "&" + k + (v.empty() ? "" : "=" + v);
         auto href = [&](std::int64_t page) {
             return req.origin + base_path + "?pageNum=" + std::to_string(page) +
                    "&itemsPerPage=" + std::to_string(lp.per) + others;
         };
         json::array links;
-        links.emplace_back(json::object{{"href", paged ? href(lp.page) : req.origin + base_path}, {"rel", "self"}});
-        if (w.has_next) links.emplace_back(json::object{{"href", href(lp.page + 1)}, {"rel", "next"}});
-        if (w.has_previous) links.emplace_back(json::object{{"href", href(lp.page - 1)}, {"rel", "previous"}});
+        links.emplace_back(json::object{{"href", paged ? href(lp.page) : req.origin + base_path},
+                                        {"rel", "self"}});
+        if (w.has_next)
+            links.emplace_back(json::object{{"href", href(lp.page + 1)}, {"rel", "next"}});
+        if (w.has_previous)
+            links.emplace_back(json::object{{"href", href(lp.page - 1)}, {"rel", "previous"}});
         json::array results;
         for (std::size_t i = w.begin; i < w.end; ++i) results.push_back(std::move(all[i]));
         json::object body{{"links", std::move(links)}, {"results", std::move(results)}};
@@ -806,17 +858,20 @@ response core::route_api(const request& req, std::string_view path, std::string_
         return r;
     };
     auto method_not_allowed = [&] {
-        return api_error(405, "METHOD_NOT_ALLOWED", "Method " + req.method + " is not allowed on " + base_path + ".",
+        return api_error(405, "METHOD_NOT_ALLOWED",
+                         "Method " + req.method + " is not allowed on " + base_path + ".",
                          {json::value(req.method)});
     };
     auto not_found = [&] {
-        return api_error(404, "RESOURCE_NOT_FOUND", "Cannot find resource " + base_path + ".", {json::value(base_path)});
+        return api_error(404, "RESOURCE_NOT_FOUND", "Cannot find resource " + base_path + ".",
+                         {json::value(base_path)});
     };
     auto can_see_org = [&](const std::string& org_id) {
         return std::find(who.org_ids.begin(), who.org_ids.end(), org_id) != who.org_ids.end();
     };
     auto project_json = [](const project_state& p) {
-        return json::object{{"id", p.id}, {"name", p.name}, {"orgId", p.org_id}, {"clusterCount", 0}};
+        return json::object{
+            {"id", p.id}, {"name", p.name}, {"orgId", p.org_id}, {"clusterCount", 0}};
     };
 
     if (segs.empty()) return not_found();
@@ -827,26 +882,32 @@ response core::route_api(const request& req, std::string_view path, std::string_
             json::array all;
             for (auto& org : world_.orgs)
                 if (can_see_org(org.id))
-                    all.emplace_back(json::object{{"id", org.id}, {"name", org.name}, {"isDeleted", false}});
+                    all.emplace_back(
+                        json::object{{"id", org.id}, {"name", org.name}, {"isDeleted", false}});
             return finish_list(std::move(all), true);
         }
         std::string org_id(segs[1]);
         if (!is_object_id(org_id))
-            return api_error(400, "INVALID_ORG_ID", "An invalid organization ID " + org_id + " was specified.",
+            return api_error(400, "INVALID_ORG_ID",
+                             "An invalid organization ID " + org_id + " was specified.",
                              {json::value(org_id)});
         auto it = world_.org_index.find(org_id);
         if (it == world_.org_index.end())
-            return api_error(404, "RESOURCE_NOT_FOUND", "No organization with ID " + org_id + " exists.",
+            return api_error(404, "RESOURCE_NOT_FOUND",
+                             "No organization with ID " + org_id + " exists.",
                              {json::value(org_id)});
         if (!can_see_org(org_id))
-            return api_error(403, "FORBIDDEN", "The key has no access to organization " + org_id + ".",
+            return api_error(403, "FORBIDDEN",
+                             "The key has no access to organization " + org_id + ".",
                              {json::value(org_id)});
         auto& org = world_.orgs[it->second];
         if (segs.size() == 2)
-            return finish_single(200, json::object{{"id", org.id}, {"name", org.name}, {"isDeleted", false}});
+            return finish_single(
+                200, json::object{{"id", org.id}, {"name", org.name}, {"isDeleted", false}});
         if (segs.size() == 3 && segs[2] == "groups") {
             json::array all;
-            for (auto& pid : org.project_ids) all.emplace_back(project_json(world_.projects.at(pid)));
+            for (auto& pid : org.project_ids)
+                all.emplace_back(project_json(world_.projects.at(pid)));
             return finish_list(std::move(all), true);
         }
         return not_found();
@@ -858,12 +919,14 @@ response core::route_api(const request& req, std::string_view path, std::string_
         json::array all;
         for (auto& org : world_.orgs)
             if (can_see_org(org.id))
-                for (auto& pid : org.project_ids) all.emplace_back(project_json(world_.projects.at(pid)));
+                for (auto& pid : org.project_ids)
+                    all.emplace_back(project_json(world_.projects.at(pid)));
         return finish_list(std::move(all), true);
     }
     std::string group_id(segs[1]);
     if (!is_object_id(group_id))
-        return api_error(400, "INVALID_GROUP_ID", "An invalid group ID " + group_id + " was specified.",
+        return api_error(400, "INVALID_GROUP_ID",
+                         "An invalid group ID " + group_id + " was specified.",
                          {json::value(group_id)});
     auto pit = world_.projects.find(group_id);
     if (pit == world_.projects.end())
@@ -891,7 +954,8 @@ response core::route_api(const request& req, std::string_view path, std::string_
     std::string type(segs[3]);
     const type_spec* spec = find_type(type);
     if (!spec)
-        return api_error(400, "VALIDATION_ERROR", "Unknown integration type '" + type + "'.", {json::value(type)});
+        return api_error(400, "VALIDATION_ERROR", "Unknown integration type '" + type + "'.",
+                         {json::value(type)});
     auto existing = project.integrations.find(type);
     auto not_configured = [&] {
         return api_error(404, "INTEGRATION_NOT_CONFIGURED",
@@ -900,7 +964,8 @@ response core::route_api(const request& req, std::string_view path, std::string_
     };
     // The answer to POST/PUT: the project's whole list (self link is the list's URL).
     auto list_answer = [&] {
-        base_path = std::string(atlas ? atlas_base : v1_base) + "/groups/" + group_id + "/integrations";
+        base_path =
+            std::string(atlas ? atlas_base : v1_base) + "/groups/" + group_id + "/integrations";
         return finish_list(whole_list(), false);
     };
 
@@ -919,16 +984,20 @@ response core::route_api(const request& req, std::string_view path, std::string_
             return r;
         }
         response r;
-        if (lp.envelope) r.body = to_body(json::object{{"status", 200}}, lp.pretty);
-        else r.content_type.clear();
+        if (lp.envelope)
+            r.body = to_body(json::object{{"status", 200}}, lp.pretty);
+        else
+            r.content_type.clear();
         return r;
     }
     if (req.method == "POST" || req.method == "PUT") {
         if (req.method == "POST" && existing != project.integrations.end())
-            return api_error(409, "INTEGRATION_ALREADY_CONFIGURED",
-                             "The integration of type '" + type + "' is already configured for this group.",
-                             {json::value(type)});
-        if (req.method == "PUT" && atlas && existing == project.integrations.end()) return not_configured();
+            return api_error(
+                409, "INTEGRATION_ALREADY_CONFIGURED",
+                "The integration of type '" + type + "' is already configured for this group.",
+                {json::value(type)});
+        if (req.method == "PUT" && atlas && existing == project.integrations.end())
+            return not_configured();
         auto checked = validate_body(req.body, *spec, atlas);
         if (auto* err = std::get_if<response>(&checked)) return std::move(*err);
         auto& obj = std::get<json::object>(checked);

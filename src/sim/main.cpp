@@ -1,16 +1,15 @@
 // cmbulk-sim's entry point: parses the command line into sim_options, loads or generates the
 // world, runs the simulator until SIGINT/SIGTERM, and writes --state-out on the way out.
 // Exit codes: 0 clean stop, 2 bad usage or seed, 1 runtime failure (e.g. cannot bind).
-#include "cmbulk/json_util.hpp"
-#include "cmbulk/sim/simulator.hpp"
-
 #include <boost/json.hpp>
 #include <boost/program_options.hpp>
-
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <sstream>
+
+#include "cmbulk/json_util.hpp"
+#include "cmbulk/sim/simulator.hpp"
 
 namespace po = boost::program_options;
 using namespace cmbulk::sim;
@@ -36,7 +35,8 @@ std::pair<std::string, unsigned short> parse_listen(const std::string& s) {
     auto colon = s.rfind(':');
     if (colon == std::string::npos) throw std::runtime_error("--listen wants HOST:PORT");
     std::string host = s.substr(0, colon);
-    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+        host = host.substr(1, host.size() - 2);
     int port = std::stoi(s.substr(colon + 1));
     if (port < 0 || port > 65535) throw std::runtime_error("--listen: bad port");
     return {host, static_cast<unsigned short>(port)};
@@ -127,7 +127,8 @@ int main(int argc, char** argv) {
         std::stringstream algos(vm["digest-algorithms"].as<std::string>());
         for (std::string a; std::getline(algos, a, ',');) {
             auto algo = cmbulk::digest::parse_algorithm(a);
-            if (!algo || a.empty()) throw std::runtime_error("--digest-algorithms: unknown algorithm " + a);
+            if (!algo || a.empty())
+                throw std::runtime_error("--digest-algorithms: unknown algorithm " + a);
             c.digest_algorithms.push_back(*algo);
         }
         if (c.digest_algorithms.empty()) throw std::runtime_error("--digest-algorithms is empty");
@@ -144,44 +145,53 @@ int main(int argc, char** argv) {
             for (auto& f : vm["fault"].as<std::vector<std::string>>()) {
                 auto eq = f.find('=');
                 auto kind = parse_fault_kind(f.substr(0, eq));
-                if (eq == std::string::npos || !kind) throw std::runtime_error("--fault wants KIND=PROBABILITY: " + f);
+                if (eq == std::string::npos || !kind)
+                    throw std::runtime_error("--fault wants KIND=PROBABILITY: " + f);
                 double p = std::stod(f.substr(eq + 1));
-                if (p < 0 || p > 1) throw std::runtime_error("--fault probability must be within 0..1: " + f);
+                if (p < 0 || p > 1)
+                    throw std::runtime_error("--fault probability must be within 0..1: " + f);
                 c.faults[*kind] = p;
                 total += p;
             }
-            if (total > 1.0 + 1e-9) throw std::runtime_error("--fault probabilities add up to more than 1");
+            if (total > 1.0 + 1e-9)
+                throw std::runtime_error("--fault probabilities add up to more than 1");
         }
         if (vm.count("latency")) {
             auto l = vm["latency"].as<std::string>();
             auto colon = l.find(':');
             c.latency = std::chrono::milliseconds(std::stoll(l.substr(0, colon)));
-            if (colon != std::string::npos) c.latency_jitter = std::chrono::milliseconds(std::stoll(l.substr(colon + 1)));
+            if (colon != std::string::npos)
+                c.latency_jitter = std::chrono::milliseconds(std::stoll(l.substr(colon + 1)));
         }
 
-        if (vm.count("seed") && vm.count("generate")) throw std::runtime_error("--seed and --generate exclude each other");
+        if (vm.count("seed") && vm.count("generate"))
+            throw std::runtime_error("--seed and --generate exclude each other");
         if (vm.count("key-file")) key_file = vm["key-file"].as<std::string>();
         if (vm.count("seed")) {
             boost::system::error_code ec;
             auto v = boost::json::parse(read_all(vm["seed"].as<std::string>()), ec);
-            if (ec) throw std::runtime_error("seed: " + vm["seed"].as<std::string>() + " is not JSON: " + ec.message());
+            if (ec)
+                throw std::runtime_error("seed: " + vm["seed"].as<std::string>() +
+                                         " is not JSON: " + ec.message());
             opts.initial = world::from_json(v);
         } else {
             int orgs = 1, projects = 3;
             if (vm.count("generate")) {
                 auto g = vm["generate"].as<std::string>();
                 auto colon = g.find(':');
-                if (colon == std::string::npos) throw std::runtime_error("--generate wants ORGS:PROJECTS");
+                if (colon == std::string::npos)
+                    throw std::runtime_error("--generate wants ORGS:PROJECTS");
                 orgs = std::stoi(g.substr(0, colon));
                 projects = std::stoi(g.substr(colon + 1));
-                if (orgs < 0 || projects < 0) throw std::runtime_error("--generate: negative count");
+                if (orgs < 0 || projects < 0)
+                    throw std::runtime_error("--generate: negative count");
             }
             opts.initial = world::generate(orgs, projects);
             // A documented test key, not a secret of anyone's (docs/simulator.md).
             key_note = std::string("{\"publicKey\":\"") + std::string(generated_public_key) +
-                       "\",\"privateKey\":\"" + std::string(generated_private_key) + "\",\"clientId\":\"" +
-                       std::string(generated_client_id) + "\",\"clientSecret\":\"" +
-                       std::string(generated_client_secret) + "\"}\n";
+                       "\",\"privateKey\":\"" + std::string(generated_private_key) +
+                       "\",\"clientId\":\"" + std::string(generated_client_id) +
+                       "\",\"clientSecret\":\"" + std::string(generated_client_secret) + "\"}\n";
         }
     } catch (const std::exception& e) {
         std::cerr << "cmbulk-sim: " << e.what() << "\n(try --help)\n";
@@ -198,11 +208,12 @@ int main(int argc, char** argv) {
                 std::cout << "cmbulk-sim: generated test credentials: " << key_note << std::flush;
         }
         auto port = sim.start();
-        std::cerr << banner() << " listening on " << (opts.tls_cert.empty() ? "http" : "https") << "://"
-                  << opts.listen_host << ":" << port << "\n";
+        std::cerr << banner() << " listening on " << (opts.tls_cert.empty() ? "http" : "https")
+                  << "://" << opts.listen_host << ":" << port << "\n";
         sim.stop_on_signals();
         sim.run();
-        if (!state_out.empty()) write_all(state_out, cmbulk::json_util::serialize_pretty(sim.state_json()) + "\n");
+        if (!state_out.empty())
+            write_all(state_out, cmbulk::json_util::serialize_pretty(sim.state_json()) + "\n");
     } catch (const std::exception& e) {
         std::cerr << "cmbulk-sim: " << e.what() << "\n";
         return 1;

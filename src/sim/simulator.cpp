@@ -18,7 +18,6 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/json.hpp>
-
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -104,15 +103,17 @@ asio::awaitable<void> serve(simulator::impl& s, Stream stream, bool loopback, st
         auto [ec, n] = co_await http::async_read(stream, buffer, parser, tuple_awaitable);
         (void)n;
         if (ec == http::error::body_limit) {
-            co_await send_and_close(stream, error_response(413, "PAYLOAD_TOO_LARGE",
-                                                           "The request body is larger than " +
-                                                               std::to_string(s.opts.body_limit) + " bytes."));
+            co_await send_and_close(
+                stream, error_response(413, "PAYLOAD_TOO_LARGE",
+                                       "The request body is larger than " +
+                                           std::to_string(s.opts.body_limit) + " bytes."));
             break;
         }
         if (ec == http::error::header_limit) {
-            co_await send_and_close(stream, error_response(431, "HEADERS_TOO_LARGE",
-                                                           "The request header is larger than " +
-                                                               std::to_string(s.opts.header_limit) + " bytes."));
+            co_await send_and_close(
+                stream, error_response(431, "HEADERS_TOO_LARGE",
+                                       "The request header is larger than " +
+                                           std::to_string(s.opts.header_limit) + " bytes."));
             break;
         }
         if (ec) break;  // end of stream, idle timeout, or garbage: close.
@@ -125,8 +126,9 @@ asio::awaitable<void> serve(simulator::impl& s, Stream stream, bool loopback, st
         req.body = std::move(msg.body());
         req.loopback = loopback;
         auto host = msg[http::field::host];
-        req.origin = scheme + "://" +
-                     (host.empty() ? s.opts.listen_host + ":" + std::to_string(s.port) : std::string(host));
+        req.origin =
+            scheme + "://" +
+            (host.empty() ? s.opts.listen_host + ":" + std::to_string(s.port) : std::string(host));
         bool keep_alive = msg.keep_alive();
         unsigned version = msg.version();
 
@@ -136,7 +138,8 @@ asio::awaitable<void> serve(simulator::impl& s, Stream stream, bool loopback, st
             auto q = req.target.find('?');
             std::fprintf(stderr, "cmbulk-sim: %s %s -> %d%s%s\n", req.method.c_str(),
                          req.target.substr(0, q).c_str(), r.status,
-                         r.fault == fault_kind::none ? "" : " fault=", std::string(to_string(r.fault)).c_str());
+                         r.fault == fault_kind::none ? "" : " fault=",
+                         std::string(to_string(r.fault)).c_str());
         }
         beast::get_lowest_layer(stream).expires_never();
         if (r.delay.count() > 0) {
@@ -154,7 +157,8 @@ asio::awaitable<void> serve(simulator::impl& s, Stream stream, bool loopback, st
                 beast::get_lowest_layer(stream).expires_after(s.opts.stall_cap);
                 char sink[1024];
                 for (;;) {
-                    auto [rec, rn] = co_await raw_socket(stream).async_read_some(asio::buffer(sink), tuple_awaitable);
+                    auto [rec, rn] = co_await raw_socket(stream).async_read_some(asio::buffer(sink),
+                                                                                 tuple_awaitable);
                     (void)rn;
                     if (rec) break;
                 }
@@ -204,7 +208,8 @@ asio::awaitable<void> serve_tls(simulator::impl& s, tcp::socket sock) {
 
 asio::awaitable<void> accept_loop(simulator::impl& s) {
     for (;;) {
-        auto [ec, sock] = co_await s.acceptor.async_accept(asio::make_strand(s.ioc), tuple_awaitable);
+        auto [ec, sock] =
+            co_await s.acceptor.async_accept(asio::make_strand(s.ioc), tuple_awaitable);
         if (ec) {
             if (!s.acceptor.is_open() || ec == asio::error::operation_aborted) co_return;
             continue;  // e.g. too many open files: keep serving the others
@@ -217,7 +222,8 @@ asio::awaitable<void> accept_loop(simulator::impl& s) {
             try {
                 std::rethrow_exception(e);
             } catch (const std::exception& ex) {
-                if (s.opts.verbose) std::fprintf(stderr, "cmbulk-sim: connection error: %s\n", ex.what());
+                if (s.opts.verbose)
+                    std::fprintf(stderr, "cmbulk-sim: connection error: %s\n", ex.what());
             }
         };
         if (s.tls)
@@ -284,7 +290,8 @@ void simulator::run() {
 
 void simulator::run_in_background() {
     auto& s = *impl_;
-    for (int i = 0; i < std::max(1, s.opts.threads); ++i) s.threads.emplace_back([&s] { s.ioc.run(); });
+    for (int i = 0; i < std::max(1, s.opts.threads); ++i)
+        s.threads.emplace_back([&s] { s.ioc.run(); });
 }
 
 void simulator::stop() {

@@ -1,12 +1,11 @@
 // The simulator's world: reading the seed file's shape, writing it back (GET /__sim/state and
 // --state-out), and the deterministic generator behind --generate ORGS:PROJECTS.
-#include "cmbulk/catalogue.hpp"
-#include "cmbulk/sim/core.hpp"
-
 #include <boost/json.hpp>
-
 #include <cstdio>
 #include <stdexcept>
+
+#include "cmbulk/catalogue.hpp"
+#include "cmbulk/sim/core.hpp"
 
 namespace cmbulk::sim {
 namespace json = boost::json;
@@ -127,13 +126,13 @@ json::value world::to_json(bool with_counters) const {
             }
             projects_out.emplace_back(std::move(po));
         }
-        orgs_out.emplace_back(
-            json::object{{"id", org.id}, {"name", org.name}, {"projects", std::move(projects_out)}});
+        orgs_out.emplace_back(json::object{
+            {"id", org.id}, {"name", org.name}, {"projects", std::move(projects_out)}});
     }
-    return json::object{{"orgs", std::move(orgs_out)},
-                        {"apiKeys", write_principals(api_keys, "publicKey", "privateKey")},
-                        {"serviceAccounts",
-                         write_principals(service_accounts, "clientId", "clientSecret")}};
+    return json::object{
+        {"orgs", std::move(orgs_out)},
+        {"apiKeys", write_principals(api_keys, "publicKey", "privateKey")},
+        {"serviceAccounts", write_principals(service_accounts, "clientId", "clientSecret")}};
 }
 
 world world::generate(int n_orgs, int n_projects) {

@@ -2,6 +2,12 @@
 // waits, and a blocking Beast client for loopback-only admin calls.
 #include "common/test_support.hpp"
 
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -9,13 +15,6 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json/parse.hpp>
-
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <atomic>
 #include <cstdlib>
 #include <fstream>
 #include <random>
@@ -217,15 +216,16 @@ sim_process::sim_process(std::vector<std::string> extra_args) {
 
 sim_process::~sim_process() = default;
 
-http_response http_request(unsigned short port, const std::string& method, const std::string& target,
-                           const std::string& body,
+http_response http_request(unsigned short port, const std::string& method,
+                           const std::string& target, const std::string& body,
                            const std::map<std::string, std::string>& headers) {
     namespace beast = boost::beast;
     namespace http = beast::http;
     boost::asio::io_context ioc;
     beast::tcp_stream stream(ioc);
     stream.expires_after(std::chrono::seconds(10));
-    stream.connect(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port));
+    stream.connect(
+        boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port));
     http::request<http::string_body> req{http::string_to_verb(method), target, 11};
     req.set(http::field::host, "127.0.0.1:" + std::to_string(port));
     for (auto& [k, v] : headers) req.set(k, v);

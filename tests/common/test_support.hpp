@@ -28,20 +28,20 @@ private:
 
 /// What a finished child process left behind.
 struct process_result {
-    int exit_code = -1;   ///< exit status, or 128+signal when killed by a signal
+    int exit_code = -1;  ///< exit status, or 128+signal when killed by a signal
     bool timed_out = false;
-    std::string out;      ///< everything it wrote to stdout
-    std::string err;      ///< everything it wrote to stderr
+    std::string out;  ///< everything it wrote to stdout
+    std::string err;  ///< everything it wrote to stderr
     std::chrono::milliseconds elapsed{0};
 };
 
 /// Options for run_process.
 struct run_options {
-    std::map<std::string, std::string> env;          ///< added to (or overriding) the environment
-    std::vector<std::string> unset_env;              ///< removed from the environment
+    std::map<std::string, std::string> env;  ///< added to (or overriding) the environment
+    std::vector<std::string> unset_env;      ///< removed from the environment
     std::chrono::milliseconds timeout{std::chrono::seconds(120)};
-    std::string stdin_data;                          ///< written to the child's stdin, then closed
-    std::filesystem::path cwd;                       ///< empty: inherit
+    std::string stdin_data;     ///< written to the child's stdin, then closed
+    std::filesystem::path cwd;  ///< empty: inherit
 };
 
 /// Runs argv[0] with the given arguments, waits at most `timeout` (then SIGKILL), and captures
@@ -95,8 +95,8 @@ struct http_response {
 
 /// One blocking HTTP request to 127.0.0.1:port with a 10 s deadline (no authentication unless
 /// headers say so). Throws on connection failure.
-http_response http_request(unsigned short port, const std::string& method, const std::string& target,
-                           const std::string& body = {},
+http_response http_request(unsigned short port, const std::string& method,
+                           const std::string& target, const std::string& body = {},
                            const std::map<std::string, std::string>& headers = {});
 
 /// The ids of every project a running simulator holds (from GET /__sim/state), in seed order.

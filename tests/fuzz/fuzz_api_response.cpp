@@ -2,18 +2,17 @@
 // error-body parser, the non-JSON body description, the 429 rate-hint reader (on any JSON the
 // body parses to), the Retry-After parser, and json_util::is_json against boost::json::parse (a
 // successful write's body is only validated). All are pure; none may crash or return nonsense.
-#include "cmbulk/api.hpp"
-#include "cmbulk/json_util.hpp"
-#include "cmbulk/pacing.hpp"
-#include "cmbulk/retry.hpp"
-
 #include <boost/json/parse.hpp>
-
 #include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
+
+#include "cmbulk/api.hpp"
+#include "cmbulk/json_util.hpp"
+#include "cmbulk/pacing.hpp"
+#include "cmbulk/retry.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     std::string_view text(reinterpret_cast<const char*>(data), size);

@@ -1,10 +1,10 @@
 // libFuzzer target: the CSV manifest reader (RFC 4180 syntax, header, rows, validation and
 // reference resolution) on arbitrary bytes, through both the streaming reader and the
 // whole-manifest validation pass. Any crash, sanitizer report, or broken invariant aborts.
+#include <cstdlib>
+
 #include "cmbulk/manifest.hpp"
 #include "fuzz_support.hpp"
-
-#include <cstdlib>
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     auto path = cmbulk::fuzz::write_input("m.csv", data, size);

@@ -1,11 +1,11 @@
 // libFuzzer target: the HTTP Digest header parsers — the WWW-Authenticate challenge parser the
 // client runs on every 401, and the Authorization parser the simulator runs on every request.
 // A parsed challenge must also survive make_authorization and re-parse as an Authorization.
-#include "cmbulk/digest.hpp"
-
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
+
+#include "cmbulk/digest.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     std::string_view text(reinterpret_cast<const char*>(data), size);

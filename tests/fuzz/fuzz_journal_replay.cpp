@@ -1,10 +1,10 @@
 // libFuzzer target: the checkpoint journal replay (header, intent/outcome records, torn-tail
 // repair) on arbitrary file contents. A replay either fails with a message naming the file or
 // returns rows sorted by index with valid_bytes within the file.
+#include <cstdlib>
+
 #include "cmbulk/journal.hpp"
 #include "fuzz_support.hpp"
-
-#include <cstdlib>
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     auto path = cmbulk::fuzz::write_input("checkpoint.jsonl", data, size);

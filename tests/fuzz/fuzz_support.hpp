@@ -1,10 +1,8 @@
 // Shared helpers of the libFuzzer targets (and of their corpus replay in
 // tests/unit/test_fuzz_regressions.cpp): the manifest options, and a per-process scratch file that
-// parsers which read from a path (manifest reader, journal replay) are pointed at. Each target writes the fuzz input
-// there and calls the real, unmodified module.
+// parsers which read from a path (manifest reader, journal replay) are pointed at. Each target
+// writes the fuzz input there and calls the real, unmodified module.
 #pragma once
-
-#include "cmbulk/manifest.hpp"
 
 #include <unistd.h>
 
@@ -14,13 +12,15 @@
 #include <fstream>
 #include <string>
 
+#include "cmbulk/manifest.hpp"
+
 namespace cmbulk::fuzz {
 
 /// A scratch directory of this process (removed at exit) for input files.
 inline const std::filesystem::path& scratch_dir() {
     static const std::filesystem::path dir = [] {
-        auto d = std::filesystem::temp_directory_path() /
-                 ("cmbulk-fuzz-" + std::to_string(::getpid()));
+        auto d =
+            std::filesystem::temp_directory_path() / ("cmbulk-fuzz-" + std::to_string(::getpid()));
         std::filesystem::create_directories(d);
         return d;
     }();

@@ -2,19 +2,17 @@
 // expected.tsv) plus huge ones generated here (10 MB cell, 100k columns, 10 MB JSON string, 100k
 // levels of nesting) against a running cmbulk-sim. Each must exit 2 naming "file:line:", send
 // zero requests, keep stderr short, and stay under a memory bound (children's peak RSS).
-#include "common/test_support.hpp"
-
-#include "cmbulk/sim/core.hpp"
+#include <sys/resource.h>
 
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
-
-#include <sys/resource.h>
-
 #include <cstdlib>
 #include <fstream>
 #include <set>
 #include <sstream>
+
+#include "cmbulk/sim/core.hpp"
+#include "common/test_support.hpp"
 
 namespace json = boost::json;
 using namespace cmbulk::test;
@@ -82,13 +80,15 @@ void check_refused(sim_process& sim, const std::filesystem::path& manifest, std:
         // options win, so the caller's log_path / abort_on_error stay in force.
         const char* asan = std::getenv("ASAN_OPTIONS");
         o.env["ASAN_OPTIONS"] = std::string(asan ? asan : "") + ":quarantine_size_mb=4";
-        auto r = run_process({cmbulk_bin(), "apply", manifest.string(), "--base-url", sim.base_url(),
-                              "--report", (work / "report.csv").string(), "--checkpoint",
-                              (work / "ckpt.jsonl").string(), "--progress", "plain"},
-                             o);
+        auto r =
+            run_process({cmbulk_bin(), "apply", manifest.string(), "--base-url", sim.base_url(),
+                         "--report", (work / "report.csv").string(), "--checkpoint",
+                         (work / "ckpt.jsonl").string(), "--progress", "plain"},
+                        o);
         const std::string where = manifest.filename().string() + ":" + std::to_string(line) + ":";
         BOOST_TEST(!r.timed_out);
-        BOOST_TEST(r.exit_code == 2, "exit " << r.exit_code << ", stderr: " << r.err.substr(0, 2000));
+        BOOST_TEST(r.exit_code == 2,
+                   "exit " << r.exit_code << ", stderr: " << r.err.substr(0, 2000));
         BOOST_TEST(r.err.find(where) != std::string::npos,
                    "expected \"" << where << "\" in stderr: " << r.err.substr(0, 2000));
         BOOST_TEST(r.err.size() <= max_stderr_bytes);
@@ -152,16 +152,15 @@ BOOST_AUTO_TEST_CASE(huge_generated_manifests_are_refused_in_bounded_memory) {
         check_refused(sim, dir / "cells_100k.csv", 2, "100k cells in a row");
     }
     {  // a 10 MB JSON string
-        write_file(dir / "string_10mb.json", "[\n{\"projectId\":\"" + valid_id +
-                                                 "\",\"type\":\"SLACK\",\"apiToken\":\"" +
-                                                 std::string(10 << 20, 'y') + "\",\"teamName\":\"t\"}\n]\n");
+        write_file(dir / "string_10mb.json",
+                   "[\n{\"projectId\":\"" + valid_id + "\",\"type\":\"SLACK\",\"apiToken\":\"" +
+                       std::string(10 << 20, 'y') + "\",\"teamName\":\"t\"}\n]\n");
         check_refused(sim, dir / "string_10mb.json", 2, "10 MB JSON string");
     }
     {  // 100,000 levels of arrays in a JSON element
-        write_file(dir / "nesting_100k.json", "[\n{\"projectId\":\"" + valid_id +
-                                                  "\",\"type\":\"SLACK\",\"apiToken\":" +
-                                                  std::string(100'000, '[') + std::string(100'000, ']') +
-                                                  "}\n]\n");
+        write_file(dir / "nesting_100k.json",
+                   "[\n{\"projectId\":\"" + valid_id + "\",\"type\":\"SLACK\",\"apiToken\":" +
+                       std::string(100'000, '[') + std::string(100'000, ']') + "}\n]\n");
         check_refused(sim, dir / "nesting_100k.json", 2, "100k levels of nesting");
     }
     {  // 100,000 levels of objects on one JSON line, after 100,000 blank lines
@@ -169,15 +168,18 @@ BOOST_AUTO_TEST_CASE(huge_generated_manifests_are_refused_in_bounded_memory) {
         for (int i = 0; i < 100'000; ++i) deep += "{\"a\":";
         deep += "1" + std::string(100'000, '}');
         write_file(dir / "nesting_100k.jsonl", std::string(100'000, '\n') + "{\"projectId\":\"" +
-                                                   valid_id + "\",\"type\":\"SLACK\",\"x\":" + deep + "}\n");
-        check_refused(sim, dir / "nesting_100k.jsonl", 100'001, "100k blank lines then 100k levels");
+                                                   valid_id +
+                                                   "\",\"type\":\"SLACK\",\"x\":" + deep + "}\n");
+        check_refused(sim, dir / "nesting_100k.jsonl", 100'001,
+                      "100k blank lines then 100k levels");
     }
     {  // a 10 MB line of NUL bytes
         write_file(dir / "nul_10mb.csv", header + std::string(10 << 20, '\0') + "\n");
         check_refused(sim, dir / "nul_10mb.csv", 2, "10 MB of NUL bytes");
     }
     BOOST_TEST(request_count(sim) == 0u);
-    BOOST_TEST_MESSAGE("huge manifests refused: 7, children's peak RSS " << children_peak_rss_kib() << " KiB");
+    BOOST_TEST_MESSAGE("huge manifests refused: 7, children's peak RSS " << children_peak_rss_kib()
+                                                                         << " KiB");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

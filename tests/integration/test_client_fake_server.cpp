@@ -2,11 +2,7 @@
 // Beast server inside the test, on 127.0.0.1:0 and the same single-threaded io_context: digest
 // challenge / nonce reuse / stale / wrong key, timeouts, body limit, resets, HTML 503, Connection:
 // close, rate-limit headers, TLS with a self-signed certificate, OAuth client credentials.
-#include "cmbulk/api.hpp"
-#include "cmbulk/auth.hpp"
-#include "cmbulk/digest.hpp"
-
-#include "common/test_support.hpp"
+#include <unistd.h>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -21,14 +17,16 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/test/unit_test.hpp>
-
-#include <unistd.h>
-
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <map>
 #include <set>
+
+#include "cmbulk/api.hpp"
+#include "cmbulk/auth.hpp"
+#include "cmbulk/digest.hpp"
+#include "common/test_support.hpp"
 
 using namespace cmbulk;
 using namespace std::chrono_literals;
@@ -58,8 +56,10 @@ public:
 
     fake_server(asio::io_context& ioc, auth_mode mode = auth_mode::digest,
                 std::shared_ptr<asio::ssl::context> tls = nullptr)
-        : ioc_(ioc), acceptor_(ioc, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)),
-          mode_(mode), tls_(std::move(tls)) {
+        : ioc_(ioc),
+          acceptor_(ioc, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)),
+          mode_(mode),
+          tls_(std::move(tls)) {
         asio::co_spawn(ioc_, accept_loop(), [](std::exception_ptr) {});
     }
     unsigned short port() const { return acceptor_.local_endpoint().port(); }
@@ -70,7 +70,7 @@ public:
     // Knobs and counters (single thread: the test and the server share the io_context).
     std::function<reply(const http::request<http::string_body>&)> handler;
     std::string password = "priv";
-    bool stale_next = false;       ///< answer the next authenticated request with stale=true
+    bool stale_next = false;  ///< answer the next authenticated request with stale=true
     int requests = 0, challenges = 0, stale_sent = 0, connections = 0, nc_violations = 0;
     int token_requests = 0;
     std::vector<seen_request> log;
@@ -105,7 +105,8 @@ private:
         beast::flat_buffer buf;
         for (;;) {
             http::request<http::string_body> req;
-            auto [ec, n] = co_await http::async_read(s, buf, req, asio::as_tuple(asio::use_awaitable));
+            auto [ec, n] =
+                co_await http::async_read(s, buf, req, asio::as_tuple(asio::use_awaitable));
             (void)n;
             if (ec) co_return;
             ++requests;
@@ -127,7 +128,8 @@ private:
             }
             rep.res.version(11);
             rep.res.prepare_payload();
-            auto [wec, w] = co_await http::async_write(s, rep.res, asio::as_tuple(asio::use_awaitable));
+            auto [wec, w] =
+                co_await http::async_write(s, rep.res, asio::as_tuple(asio::use_awaitable));
             (void)w;
             if (wec || !rep.res.keep_alive()) {
                 boost::system::error_code ig;
@@ -146,10 +148,14 @@ private:
     }
 
     reply unauthorized(bool stale) {
-        reply r = json_reply(http::status::unauthorized,
-                             R"({"error":401,"reason":"Unauthorized","detail":"You are not authorized."})");
+        reply r = json_reply(
+            http::status::unauthorized,
+            R"({"error":401,"reason":"Unauthorized","detail":"You are not authorized."})");
         if (mode_ == auth_mode::digest) {
-            if (stale) ++stale_sent; else ++challenges;
+            if (stale)
+                ++stale_sent;
+            else
+                ++challenges;
             // A fresh nonce for every challenge, like a real server; earlier ones stay valid.
             nonce_ = "nonce-" + std::to_string(++nonces_issued_);
             valid_nonces_.insert(nonce_);
@@ -165,14 +171,17 @@ private:
         if (req.target() == "/api/oauth/token") {
             ++token_requests;
             bool ok = authz == "Basic " + base64_encode("cid:" + token_secret) &&
-                      req.body() == "grant_type=client_credentials" && req.method() == http::verb::post;
+                      req.body() == "grant_type=client_credentials" &&
+                      req.method() == http::verb::post;
             if (!ok) return json_reply(http::status::unauthorized, R"({"error":"invalid_client"})");
             current_token = "tok-" + std::to_string(token_requests);
-            return json_reply(http::status::ok, R"({"access_token":")" + current_token +
-                                                    R"(","token_type":"Bearer","expires_in":3600})");
+            return json_reply(http::status::ok,
+                              R"({"access_token":")" + current_token +
+                                  R"(","token_type":"Bearer","expires_in":3600})");
         }
         if (mode_ == auth_mode::bearer) {
-            if (authz != "Bearer " + current_token || current_token.empty()) return unauthorized(false);
+            if (authz != "Bearer " + current_token || current_token.empty())
+                return unauthorized(false);
             if (reject_bearer_once) {
                 reject_bearer_once = false;
                 current_token = "revoked";
@@ -182,12 +191,13 @@ private:
             if (authz.empty()) return unauthorized(false);
             auto a = digest::parse_authorization(authz);
             if (!a) return unauthorized(false);
-            std::string expect = digest::compute_response(a->algo, a->username, "MMS Public API", password,
-                                                          req.method_string(), a->uri, a->nonce, a->nc,
-                                                          a->cnonce, a->qop);
+            std::string expect = digest::compute_response(a->algo, a->username, "MMS Public API",
+                                                          password, req.method_string(), a->uri,
+                                                          a->nonce, a->nc, a->cnonce, a->qop);
             if (a->username != "pub" || a->response != expect || a->uri != req.target())
                 return unauthorized(false);
-            if (!valid_nonces_.count(a->nonce)) return unauthorized(old_nonces_.count(a->nonce) > 0);
+            if (!valid_nonces_.count(a->nonce))
+                return unauthorized(old_nonces_.count(a->nonce) > 0);
             unsigned long nc = std::stoul(a->nc, nullptr, 16);
             if (nc <= last_nc_[a->nonce]) {
                 ++nc_violations;
@@ -269,7 +279,8 @@ std::string find_program(const std::string& name) {
     while (start <= dirs.size()) {
         auto end = dirs.find(':', start);
         if (end == std::string::npos) end = dirs.size();
-        std::filesystem::path candidate = std::filesystem::path(dirs.substr(start, end - start)) / name;
+        std::filesystem::path candidate =
+            std::filesystem::path(dirs.substr(start, end - start)) / name;
         if (::access(candidate.c_str(), X_OK) == 0) return candidate.string();
         start = end + 1;
     }
@@ -296,7 +307,8 @@ BOOST_AUTO_TEST_CASE(one_challenge_then_nonce_reuse) {
     auto session = client.make_session();
     std::vector<api_call_result> results;
     run(ioc, [&]() -> asio::awaitable<void> {
-        for (int i = 0; i < 5; ++i) results.push_back(co_await session->get_integration(group, "SLACK"));
+        for (int i = 0; i < 5; ++i)
+            results.push_back(co_await session->get_integration(group, "SLACK"));
     });
     BOOST_REQUIRE_EQUAL(results.size(), 5u);
     for (std::size_t i = 0; i < results.size(); ++i) {
@@ -351,7 +363,8 @@ BOOST_AUTO_TEST_CASE(wrong_key_fails_definitively_with_two_requests) {
     api_client client(ioc.get_executor(), digest_config(srv, "wrong-SECRET-key"), gate);
     auto session = client.make_session();
     api_call_result r;
-    run(ioc, [&]() -> asio::awaitable<void> { r = co_await session->get_integration(group, "SLACK"); });
+    run(ioc,
+        [&]() -> asio::awaitable<void> { r = co_await session->get_integration(group, "SLACK"); });
     BOOST_TEST(r.auth_failed);
     BOOST_TEST(r.status == 401);
     BOOST_TEST(r.requests_sent == 2);
@@ -409,7 +422,8 @@ BOOST_AUTO_TEST_CASE(body_over_limit_is_bad_response) {
         return make_reply(http::status::ok, "{\"pad\":\"" + std::string(4096, 'x') + "\"}");
     };
     api_call_result r;
-    run(ioc, [&]() -> asio::awaitable<void> { r = co_await session->get_integration(group, "SLACK"); });
+    run(ioc,
+        [&]() -> asio::awaitable<void> { r = co_await session->get_integration(group, "SLACK"); });
     BOOST_TEST((r.failure == attempt_failure::bad_response));
     BOOST_TEST(r.detail.find("limit") != std::string::npos);
 }
@@ -452,7 +466,8 @@ BOOST_AUTO_TEST_CASE(connection_refused_is_connect_failed) {
     api_client client(ioc.get_executor(), cfg, gate);
     auto session = client.make_session();
     api_call_result r;
-    run(ioc, [&]() -> asio::awaitable<void> { r = co_await session->get_integration(group, "SLACK"); });
+    run(ioc,
+        [&]() -> asio::awaitable<void> { r = co_await session->get_integration(group, "SLACK"); });
     BOOST_TEST((r.failure == attempt_failure::connect_failed));
     BOOST_TEST(r.status == 0);
 }
@@ -467,19 +482,22 @@ BOOST_AUTO_TEST_CASE(html_503_and_api_errors_and_rate_limit_headers) {
     srv.handler = [&](const http::request<http::string_body>&) {
         ++call;
         if (call == 1)
-            return make_reply(http::status::service_unavailable,
-                              "<html><head><title>503 Service Unavailable</title></head><body>x</body></html>",
-                              "text/html");
+            return make_reply(
+                http::status::service_unavailable,
+                "<html><head><title>503 Service Unavailable</title></head><body>x</body></html>",
+                "text/html");
         if (call == 2) {
-            auto r = make_reply(http::status::too_many_requests,
-                                R"({"detail":"Rate limit exceeded","error":429,"errorCode":"RATE_LIMITED_TOKEN_BUCKET","reason":"Too Many Requests"})");
+            auto r = make_reply(
+                http::status::too_many_requests,
+                R"({"detail":"Rate limit exceeded","error":429,"errorCode":"RATE_LIMITED_TOKEN_BUCKET","reason":"Too Many Requests"})");
             r.res.set("RateLimit-Limit", "10");
             r.res.set("RateLimit-Remaining", "0");
             r.res.set(http::field::retry_after, "55");
             return r;
         }
-        return make_reply(http::status::not_found,
-                          R"({"detail":"The integration of type 'SLACK' is not configured for this group.","error":404,"errorCode":"INTEGRATION_NOT_CONFIGURED","reason":"Not Found"})");
+        return make_reply(
+            http::status::not_found,
+            R"({"detail":"The integration of type 'SLACK' is not configured for this group.","error":404,"errorCode":"INTEGRATION_NOT_CONFIGURED","reason":"Not Found"})");
     };
     api_call_result html, limited, missing;
     run(ioc, [&]() -> asio::awaitable<void> {
@@ -567,9 +585,11 @@ BOOST_AUTO_TEST_CASE(listing_pages_targets) {
         co_await session->list_projects_page("aaaaaaaaaaaaaaaaaaaaaaaa", 3, 100);
     });
     BOOST_REQUIRE(srv.log.size() == 4u);
-    BOOST_TEST(srv.log[1].target == "/api/public/v1.0/groups/" + group + "/integrations?pageNum=2&itemsPerPage=50");
+    BOOST_TEST(srv.log[1].target ==
+               "/api/public/v1.0/groups/" + group + "/integrations?pageNum=2&itemsPerPage=50");
     BOOST_TEST(srv.log[2].target == "/api/public/v1.0/groups?pageNum=1&itemsPerPage=500");
-    BOOST_TEST(srv.log[3].target == "/api/public/v1.0/orgs/aaaaaaaaaaaaaaaaaaaaaaaa/groups?pageNum=3&itemsPerPage=100");
+    BOOST_TEST(srv.log[3].target ==
+               "/api/public/v1.0/orgs/aaaaaaaaaaaaaaaaaaaaaaaa/groups?pageNum=3&itemsPerPage=100");
 }
 
 BOOST_AUTO_TEST_CASE(tls_self_signed_refused_unless_trusted_or_insecure) {
@@ -579,11 +599,11 @@ BOOST_AUTO_TEST_CASE(tls_self_signed_refused_unless_trusted_or_insecure) {
     opts.timeout = 30s;
     auto openssl = find_program("openssl");
     BOOST_REQUIRE_MESSAGE(!openssl.empty(), "openssl is not on PATH");
-    auto gen = test::run_process({openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                                  "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", cert,
-                                  "-days", "2", "-subj", "/CN=localhost", "-addext",
-                                  "subjectAltName=DNS:localhost,IP:127.0.0.1"},
-                                 opts);
+    auto gen = test::run_process(
+        {openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+         "-nodes", "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=localhost", "-addext",
+         "subjectAltName=DNS:localhost,IP:127.0.0.1"},
+        opts);
     BOOST_REQUIRE_MESSAGE(gen.exit_code == 0, "openssl failed: " << gen.err);
     auto server_ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
     server_ctx->use_certificate_chain_file(cert);
@@ -596,7 +616,9 @@ BOOST_AUTO_TEST_CASE(tls_self_signed_refused_unless_trusted_or_insecure) {
         api_client client(ioc.get_executor(), cfg, gate);
         auto session = client.make_session();
         api_call_result r;
-        run(ioc, [&]() -> asio::awaitable<void> { r = co_await session->get_integration(group, "SLACK"); });
+        run(ioc, [&]() -> asio::awaitable<void> {
+            r = co_await session->get_integration(group, "SLACK");
+        });
         return r;
     };
     auto untrusted = attempt(digest_config(srv));
@@ -640,11 +662,16 @@ BOOST_AUTO_TEST_CASE(oauth_token_shared_cached_and_refreshed_once) {
     run(ioc, [&]() -> asio::awaitable<void> {
         // Two sessions ask at once: one token request, the other waits for it.
         auto worker = [&](api_session* s) -> asio::awaitable<void> {
-            for (int i = 0; i < 3; ++i) results.push_back(co_await s->get_integration(group, "SLACK"));
+            for (int i = 0; i < 3; ++i)
+                results.push_back(co_await s->get_integration(group, "SLACK"));
             ++finished;
         };
-        asio::co_spawn(ioc, worker(s1.get()), [](std::exception_ptr e) { if (e) std::rethrow_exception(e); });
-        asio::co_spawn(ioc, worker(s2.get()), [](std::exception_ptr e) { if (e) std::rethrow_exception(e); });
+        asio::co_spawn(ioc, worker(s1.get()), [](std::exception_ptr e) {
+            if (e) std::rethrow_exception(e);
+        });
+        asio::co_spawn(ioc, worker(s2.get()), [](std::exception_ptr e) {
+            if (e) std::rethrow_exception(e);
+        });
         for (int i = 0; i < 200 && finished < 2; ++i) {
             asio::steady_timer t(ioc, 10ms);
             co_await t.async_wait(asio::use_awaitable);

@@ -2,10 +2,6 @@
 // samples/sim-seed.json): create/get/update/delete with their statuses and error codes, one
 // digest challenge per session (checked in the simulator's request log), a wrong key, a stale
 // nonce, OAuth service accounts, project listing and the Atlas v2 flavor.
-#include "cmbulk/api.hpp"
-
-#include "common/test_support.hpp"
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -13,6 +9,9 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/test/unit_test.hpp>
+
+#include "cmbulk/api.hpp"
+#include "common/test_support.hpp"
 
 using namespace cmbulk;
 using namespace std::chrono_literals;
@@ -52,7 +51,8 @@ api_config keys_config(const test::sim_process& sim, std::string priv = demo_pri
 }
 
 boost::json::array request_log(const test::sim_process& sim) {
-    return boost::json::parse(test::http_request(sim.port(), "GET", "/__sim/requests").body).as_array();
+    return boost::json::parse(test::http_request(sim.port(), "GET", "/__sim/requests").body)
+        .as_array();
 }
 
 }  // namespace
@@ -191,7 +191,8 @@ BOOST_AUTO_TEST_CASE(atlas_flavor) {
     BOOST_TEST(deleted.status == 204);
     bool saw_v2 = false;
     for (auto& e : request_log(sim))
-        if (std::string(e.as_object().at("path").as_string()).starts_with("/api/atlas/v2/")) saw_v2 = true;
+        if (std::string(e.as_object().at("path").as_string()).starts_with("/api/atlas/v2/"))
+            saw_v2 = true;
     BOOST_TEST(saw_v2);
 }
 

@@ -3,22 +3,19 @@
 // drip, invalid JSON and wrong shapes in 2xx, Retry-After of a year or garbage, redirects to
 // another host, servers that close every connection, that never ask for authentication or that
 // ask for Basic. Every run must end in bounded time with an honest per-row outcome, never a crash.
-#include "common/hostile_server.hpp"
-#include "common/test_support.hpp"
-
-#include "cmbulk/report.hpp"
-#include "cmbulk/sim/core.hpp"
-
+#include <atomic>
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
-
-#include <atomic>
 #include <chrono>
-#include <thread>
-
 #include <map>
 #include <mutex>
 #include <set>
+#include <thread>
+
+#include "cmbulk/report.hpp"
+#include "cmbulk/sim/core.hpp"
+#include "common/hostile_server.hpp"
+#include "common/test_support.hpp"
 
 using namespace cmbulk::test;
 using namespace std::chrono_literals;
@@ -52,10 +49,19 @@ struct outcome_run {
 /// did not crash.
 outcome_run apply_manifest(const temp_dir& dir, const std::string& base_url,
                            const std::filesystem::path& manifest, std::vector<std::string> extra,
-                           const std::string& public_key = pub, const std::string& private_key = priv) {
-    std::vector<std::string> argv{cmbulk_bin(), "apply", manifest.string(), "--base-url", base_url,
-                                  "--report", (dir / "report.csv").string(), "--checkpoint",
-                                  (dir / "cp.jsonl").string(), "--progress", "plain"};
+                           const std::string& public_key = pub,
+                           const std::string& private_key = priv) {
+    std::vector<std::string> argv{cmbulk_bin(),
+                                  "apply",
+                                  manifest.string(),
+                                  "--base-url",
+                                  base_url,
+                                  "--report",
+                                  (dir / "report.csv").string(),
+                                  "--checkpoint",
+                                  (dir / "cp.jsonl").string(),
+                                  "--progress",
+                                  "plain"};
     // Small defaults that `extra` may override (an option may be given only once).
     std::map<std::string, std::string> defaults{{"--concurrency", "1"},
                                                 {"--request-timeout", "2"},
@@ -82,8 +88,8 @@ outcome_run apply_manifest(const temp_dir& dir, const std::string& base_url,
         BOOST_REQUIRE_MESSAGE(rr.has_value(), msg);
         r.rows = *rr;
     }
-    BOOST_TEST_MESSAGE("exit " << r.proc.exit_code << " in " << r.proc.elapsed.count() << " ms; stderr: "
-                               << r.proc.err);
+    BOOST_TEST_MESSAGE("exit " << r.proc.exit_code << " in " << r.proc.elapsed.count()
+                               << " ms; stderr: " << r.proc.err);
     return r;
 }
 
@@ -117,10 +123,11 @@ struct fake_api {
             auto it = stored.find(project);
             if (it == stored.end())
                 return http_response_text(
-                    404, R"({"error":404,"errorCode":"INTEGRATION_NOT_CONFIGURED","detail":"none"})");
-            return http_response_text(
-                200, R"({"type":"SLACK","apiToken":"******)" + it->second.substr(it->second.size() - 4) +
-                         R"(","teamName":"team","channelName":"#alerts"})");
+                    404,
+                    R"({"error":404,"errorCode":"INTEGRATION_NOT_CONFIGURED","detail":"none"})");
+            return http_response_text(200, R"({"type":"SLACK","apiToken":"******)" +
+                                               it->second.substr(it->second.size() - 4) +
+                                               R"(","teamName":"team","channelName":"#alerts"})");
         }
         auto body = boost::json::parse(req.body).as_object();
         std::string tok(body.at("apiToken").as_string());
@@ -128,7 +135,8 @@ struct fake_api {
             ++posts[project];
             if (stored.count(project))
                 return http_response_text(
-                    409, R"({"error":409,"errorCode":"INTEGRATION_ALREADY_CONFIGURED","detail":"exists"})");
+                    409,
+                    R"({"error":409,"errorCode":"INTEGRATION_ALREADY_CONFIGURED","detail":"exists"})");
         }
         stored[project] = tok;
         return http_response_text(200, R"([{"type":"SLACK"}])");
@@ -196,7 +204,8 @@ BOOST_AUTO_TEST_CASE(headers_that_never_end) {
         if (!c.write("HTTP/1.1 200 OK\r\n")) return;
         auto until = std::chrono::steady_clock::now() + 60s;
         for (int i = 0; std::chrono::steady_clock::now() < until; ++i)
-            if (!c.write("X-Junk-" + std::to_string(i) + ": " + std::string(100, 'j') + "\r\n")) return;
+            if (!c.write("X-Junk-" + std::to_string(i) + ": " + std::string(100, 'j') + "\r\n"))
+                return;
     });
     temp_dir dir;
     auto r = apply(dir, srv.base_url(), 1);
@@ -226,7 +235,8 @@ BOOST_AUTO_TEST_CASE(invalid_json_in_a_2xx) {
         hostile_request req;
         while (c.read_request(req)) {
             if (req.method == "POST") ++posts;
-            if (!c.write(http_response_text(req.method == "POST" ? 201 : 200, "{\"type\": \"SLA"))) return;
+            if (!c.write(http_response_text(req.method == "POST" ? 201 : 200, "{\"type\": \"SLA")))
+                return;
         }
     });
     temp_dir dir;
@@ -242,8 +252,8 @@ BOOST_AUTO_TEST_CASE(html_error_page_in_a_200) {
     hostile_server srv([](hostile_connection& c) {
         hostile_request req;
         while (c.read_request(req))
-            if (!c.write(http_response_text(200, "<html><head><title>Captive portal</title></head></html>",
-                                            "text/html")))
+            if (!c.write(http_response_text(
+                    200, "<html><head><title>Captive portal</title></head></html>", "text/html")))
                 return;
     });
     temp_dir dir;
@@ -279,7 +289,8 @@ BOOST_AUTO_TEST_CASE(error_body_of_the_wrong_shape) {
     hostile_server srv([](hostile_connection& c) {
         hostile_request req;
         while (c.read_request(req))
-            if (!c.write(http_response_text(400, R"({"error":"x","errorCode":[1,2],"detail":{"a":1},"reason":7})")))
+            if (!c.write(http_response_text(
+                    400, R"({"error":"x","errorCode":[1,2],"detail":{"a":1},"reason":7})")))
                 return;
     });
     temp_dir dir;
@@ -301,9 +312,10 @@ BOOST_AUTO_TEST_CASE(retry_after_of_a_year_is_capped) {
             hostile_server srv([&](hostile_connection& c) {
                 hostile_request req;
                 while (c.read_request(req)) {
-                    std::string res = n++ == 0 ? http_response_text(status, R"({"error":1})", "application/json",
-                                                                     "Retry-After: 31536000\r\n")
-                                               : api.answer(req);
+                    std::string res =
+                        n++ == 0 ? http_response_text(status, R"({"error":1})", "application/json",
+                                                      "Retry-After: 31536000\r\n")
+                                 : api.answer(req);
                     if (!c.write(res)) return;
                 }
             });
@@ -321,17 +333,19 @@ BOOST_AUTO_TEST_CASE(retry_after_of_a_year_is_capped) {
 }
 
 BOOST_AUTO_TEST_CASE(retry_after_garbage_is_ignored) {
-    for (std::string value : std::vector<std::string>{"soon, maybe", "-5", "99999999999999999999999",
-                                                      "Thu, 99 Foo 2024 99:99:99 GMT", std::string(2000, '9')}) {
+    for (std::string value :
+         std::vector<std::string>{"soon, maybe", "-5", "99999999999999999999999",
+                                  "Thu, 99 Foo 2024 99:99:99 GMT", std::string(2000, '9')}) {
         BOOST_TEST_CONTEXT("Retry-After: " << value.substr(0, 30)) {
             fake_api api;
             std::atomic<int> n{0};
             hostile_server srv([&](hostile_connection& c) {
                 hostile_request req;
                 while (c.read_request(req)) {
-                    std::string res = n++ == 0 ? http_response_text(429, R"({"error":429})", "application/json",
-                                                                     "Retry-After: " + value + "\r\n")
-                                               : api.answer(req);
+                    std::string res =
+                        n++ == 0 ? http_response_text(429, R"({"error":429})", "application/json",
+                                                      "Retry-After: " + value + "\r\n")
+                                 : api.answer(req);
                     if (!c.write(res)) return;
                 }
             });
@@ -357,9 +371,10 @@ BOOST_AUTO_TEST_CASE(redirect_to_another_host_is_never_followed) {
             hostile_server srv([&](hostile_connection& c) {
                 hostile_request req;
                 while (c.read_request(req))
-                    if (!c.write(http_response_text(status, "", "",
-                                                    "Location: http://localhost:" + std::to_string(other.port()) +
-                                                        req.target + "\r\n")))
+                    if (!c.write(http_response_text(
+                            status, "", "",
+                            "Location: http://localhost:" + std::to_string(other.port()) +
+                                req.target + "\r\n")))
                         return;
             });
             temp_dir dir;
@@ -442,8 +457,9 @@ BOOST_AUTO_TEST_CASE(basic_challenge_gets_no_credentials) {
     hostile_server srv([](hostile_connection& c) {
         hostile_request req;
         while (c.read_request(req))
-            if (!c.write(http_response_text(401, R"({"error":401})", "application/json",
-                                            "WWW-Authenticate: Basic realm=\"give me your key\"\r\n")))
+            if (!c.write(
+                    http_response_text(401, R"({"error":401})", "application/json",
+                                       "WWW-Authenticate: Basic realm=\"give me your key\"\r\n")))
                 return;
     });
     temp_dir dir;

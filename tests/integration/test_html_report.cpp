@@ -2,12 +2,11 @@
 // cmbulk-sim with rows that fail, then the page rendered by headless Chromium (Debian's
 // `chromium`): the timeline chart, the latency histogram and the failed-rows table are in the
 // rendered DOM, and the inline filter (driven through the page's #filter= link) hides rows.
-#include "common/test_support.hpp"
-
-#include "cmbulk/sim/core.hpp"
-
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
+
+#include "cmbulk/sim/core.hpp"
+#include "common/test_support.hpp"
 
 using namespace cmbulk::test;
 namespace json = boost::json;
@@ -28,11 +27,18 @@ std::string chromium_bin() {
 
 /// The DOM after scripts ran, from headless Chromium (no network, no sandbox: tests run as root).
 std::string rendered_dom(const temp_dir& dir, const std::string& url) {
-    std::vector<std::string> argv{chromium_bin(), "--headless", "--no-sandbox", "--disable-gpu",
-                                  "--disable-background-networking", "--disable-component-update",
-                                  "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+    std::vector<std::string> argv{chromium_bin(),
+                                  "--headless",
+                                  "--no-sandbox",
+                                  "--disable-gpu",
+                                  "--disable-background-networking",
+                                  "--disable-component-update",
+                                  "--disable-sync",
+                                  "--no-first-run",
+                                  "--disable-dev-shm-usage",
                                   "--user-data-dir=" + (dir / "chromium-profile").string(),
-                                  "--dump-dom", url};
+                                  "--dump-dom",
+                                  url};
     run_options o;
     o.timeout = std::chrono::seconds(90);
     auto r = run_process(argv, o);
@@ -50,7 +56,8 @@ struct fixture {
         std::string csv = "projectId,type,apiToken,teamName,channelName\n";
         for (auto& org : state.at("orgs").as_array())
             for (auto& p : org.at("projects").as_array())
-                csv += std::string(p.at("id").as_string()) + ",SLACK,xoxb-html-SECRET-1,team,#ops\n";
+                csv +=
+                    std::string(p.at("id").as_string()) + ",SLACK,xoxb-html-SECRET-1,team,#ops\n";
         // Two projects that do not exist: 404, failed rows.
         csv += "ffffffffffffffffffff0001,SLACK,xoxb-html-SECRET-2,team,#ops\n";
         csv += "ffffffffffffffffffff0002,SLACK,xoxb-html-SECRET-3,team,#ops\n";
@@ -78,7 +85,8 @@ BOOST_FIXTURE_TEST_CASE(report_html_writes_page_and_row_report, fixture) {
     BOOST_TEST(std::filesystem::exists(dir / "run.checkpoint.jsonl"));
     auto html = read_file(dir / "run.html");
     BOOST_TEST(html.find("ffffffffffffffffffff0001") != std::string::npos);
-    BOOST_TEST(html.find("xoxb-html-SECRET") == std::string::npos);  // no secret, not even in the command
+    BOOST_TEST(html.find("xoxb-html-SECRET") ==
+               std::string::npos);  // no secret, not even in the command
     BOOST_TEST(html.find("src=") == std::string::npos);
     BOOST_TEST(html.find("href=") == std::string::npos);
     // The server's limit (15/s, burst 5) under a 40/s request rate gives 429s, marked in red.

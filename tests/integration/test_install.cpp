@@ -1,13 +1,11 @@
 // Packaging: `cpack -G DEB` in the build directory (only when no .deb of this version is there
 // yet), the package extracted into a temporary root with `dpkg-deb -x`, and `cmbulk --version`,
 // `cmbulk-sim --version`, the man pages, the bash completion and the samples found in it.
-#include "common/test_support.hpp"
+#include <boost/test/unit_test.hpp>
+#include <sstream>
 
 #include "cmbulk/version.hpp"
-
-#include <boost/test/unit_test.hpp>
-
-#include <sstream>
+#include "common/test_support.hpp"
 
 using namespace cmbulk::test;
 
@@ -44,10 +42,12 @@ BOOST_AUTO_TEST_CASE(deb_installs_into_a_temporary_root_and_runs) {
     }
     BOOST_TEST_REQUIRE(!deb.empty(), "no .deb in " << build_dir());
 
-    auto info = run_process({"/usr/bin/dpkg-deb", "--field", deb.string(), "Package", "Version", "Depends"});
+    auto info = run_process(
+        {"/usr/bin/dpkg-deb", "--field", deb.string(), "Package", "Version", "Depends"});
     BOOST_TEST(info.exit_code == 0);
     BOOST_TEST(info.out.find("Package: cmbulk") != std::string::npos, info.out);
-    BOOST_TEST(info.out.find("Version: " + std::string(cmbulk::version())) != std::string::npos, info.out);
+    BOOST_TEST(info.out.find("Version: " + std::string(cmbulk::version())) != std::string::npos,
+               info.out);
     BOOST_TEST(info.out.find("libssl") != std::string::npos, info.out);
 
     temp_dir root;
@@ -66,7 +66,8 @@ BOOST_AUTO_TEST_CASE(deb_installs_into_a_temporary_root_and_runs) {
                    "usr/share/doc/cmbulk/operations.md"})
         BOOST_TEST(std::filesystem::exists(root / f), f);
     // The installed man page is valid roff that man can format.
-    auto man = run_process({"/usr/bin/man", "-l", "-Tutf8", (root / "usr/share/man/man1/cmbulk.1").string()});
+    auto man = run_process(
+        {"/usr/bin/man", "-l", "-Tutf8", (root / "usr/share/man/man1/cmbulk.1").string()});
     if (std::filesystem::exists("/usr/bin/man")) {
         BOOST_TEST(man.exit_code == 0, man.err);
         BOOST_TEST(man.out.find("apply") != std::string::npos);
@@ -75,12 +76,13 @@ BOOST_AUTO_TEST_CASE(deb_installs_into_a_temporary_root_and_runs) {
 
 BOOST_AUTO_TEST_CASE(bash_completion_offers_subcommands_and_options) {
     auto script = (source_dir() / "completion/cmbulk.bash").string();
-    auto r = run_process({"/bin/bash", "-c",
-                          "PATH='" + build_dir().string() + "':$PATH; source '" + script +
-                              "'; COMP_WORDS=(cmbulk ap); COMP_CWORD=1; _cmbulk; "
-                          "echo \"${COMPREPLY[*]}\"; COMP_WORDS=(cmbulk apply --res); COMP_CWORD=2; "
-                          "_cmbulk; echo \"${COMPREPLY[*]}\"; COMP_WORDS=(cmbulk apply x --flavor ''); "
-                          "COMP_CWORD=4; _cmbulk; echo \"${COMPREPLY[*]}\""});
+    auto r = run_process(
+        {"/bin/bash", "-c",
+         "PATH='" + build_dir().string() + "':$PATH; source '" + script +
+             "'; COMP_WORDS=(cmbulk ap); COMP_CWORD=1; _cmbulk; "
+             "echo \"${COMPREPLY[*]}\"; COMP_WORDS=(cmbulk apply --res); COMP_CWORD=2; "
+             "_cmbulk; echo \"${COMPREPLY[*]}\"; COMP_WORDS=(cmbulk apply x --flavor ''); "
+             "COMP_CWORD=4; _cmbulk; echo \"${COMPREPLY[*]}\""});
     BOOST_TEST(r.exit_code == 0, r.err);
     BOOST_TEST(r.out.find("apply\n") == 0u, r.out);
     BOOST_TEST(r.out.find("--resume") != std::string::npos, r.out);

@@ -2,20 +2,18 @@
 // `cmbulk apply` through a real tinyproxy (Debian's) started on 127.0.0.1 with a generated config,
 // with cmbulk-sim behind it: plain http as absolute-form requests, https through a CONNECT tunnel
 // with Basic proxy credentials (never printed), a wrong proxy password, and NO_PROXY bypassing.
-#include "common/test_support.hpp"
-
-#include "cmbulk/http_client.hpp"
-#include "cmbulk/sim/core.hpp"
-
-#include <boost/json.hpp>
-#include <boost/test/unit_test.hpp>
-
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <boost/json.hpp>
+#include <boost/test/unit_test.hpp>
 #include <thread>
+
+#include "cmbulk/http_client.hpp"
+#include "cmbulk/sim/core.hpp"
+#include "common/test_support.hpp"
 
 using namespace cmbulk;
 using namespace cmbulk::test;
@@ -62,13 +60,17 @@ public:
         port_ = free_port();
         std::string conf = "Port " + std::to_string(port_) +
                            "\nListen 127.0.0.1\nTimeout 30\nMaxClients 20\nLogLevel Info\n"
-                           "LogFile \"" + (dir_ / "tinyproxy.log").string() + "\"\n"
-                           "PidFile \"" + (dir_ / "tinyproxy.pid").string() + "\"\n"
+                           "LogFile \"" +
+                           (dir_ / "tinyproxy.log").string() +
+                           "\"\n"
+                           "PidFile \"" +
+                           (dir_ / "tinyproxy.pid").string() +
+                           "\"\n"
                            "Allow 127.0.0.1\n";
         if (!basic_auth.empty()) conf += "BasicAuth " + basic_auth + "\n";
         write_file(dir_ / "tinyproxy.conf", conf);
-        proc_ = std::make_unique<child_process>(
-            std::vector<std::string>{tinyproxy_bin(), "-d", "-c", (dir_ / "tinyproxy.conf").string()});
+        proc_ = std::make_unique<child_process>(std::vector<std::string>{
+            tinyproxy_bin(), "-d", "-c", (dir_ / "tinyproxy.conf").string()});
         auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
         while (!can_connect(port_) && std::chrono::steady_clock::now() < deadline)
             std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -92,7 +94,8 @@ std::int64_t creates(sim_process& sim) {
     auto state = json::parse(http_request(sim.port(), "GET", "/__sim/state").body);
     std::int64_t n = 0;
     for (auto& org : state.at("orgs").as_array())
-        for (auto& p : org.at("projects").as_array()) n += p.at("creates").to_number<std::int64_t>();
+        for (auto& p : org.at("projects").as_array())
+            n += p.at("creates").to_number<std::int64_t>();
     return n;
 }
 
@@ -106,19 +109,29 @@ std::filesystem::path manifest(const temp_dir& dir, sim_process& sim) {
 
 /// Runs apply with only the given proxy variables set (both spellings of the others removed).
 process_result apply_via(const temp_dir& dir, const std::string& base_url,
-                         const std::filesystem::path& m, std::map<std::string, std::string> proxy_env,
+                         const std::filesystem::path& m,
+                         std::map<std::string, std::string> proxy_env,
                          std::vector<std::string> extra = {}) {
     run_options o;
-    o.unset_env = {"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "no_proxy", "NO_PROXY",
-                   "all_proxy", "ALL_PROXY"};
+    o.unset_env = {"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY",
+                   "no_proxy",   "NO_PROXY",   "all_proxy",   "ALL_PROXY"};
     o.env = std::move(proxy_env);
     o.env["CMBULK_PUBLIC_KEY"] = pub;
     o.env["CMBULK_PRIVATE_KEY"] = priv;
     o.timeout = std::chrono::seconds(60);
-    std::vector<std::string> argv{cmbulk_bin(), "apply", m.string(), "--base-url", base_url,
-                                  "--report", (dir / "report.csv").string(), "--checkpoint",
+    std::vector<std::string> argv{cmbulk_bin(),
+                                  "apply",
+                                  m.string(),
+                                  "--base-url",
+                                  base_url,
+                                  "--report",
+                                  (dir / "report.csv").string(),
+                                  "--checkpoint",
                                   (dir / ("cp-" + std::to_string(::rand()) + ".jsonl")).string(),
-                                  "--progress", "plain", "--max-attempts", "2"};
+                                  "--progress",
+                                  "plain",
+                                  "--max-attempts",
+                                  "2"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     return run_process(argv, o);
 }
@@ -216,9 +229,9 @@ BOOST_AUTO_TEST_CASE(https_goes_through_a_connect_tunnel_with_hidden_credentials
     }
     temp_dir dir;
     auto cert = (dir / "cert.pem").string(), key = (dir / "key.pem").string();
-    auto gen = run_process({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj",
-                            "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-days", "1",
-                            "-keyout", key, "-out", cert});
+    auto gen = run_process({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                            "-days", "1", "-keyout", key, "-out", cert});
     BOOST_REQUIRE_EQUAL(gen.exit_code, 0);
     tinyproxy proxy("proxyuser pr0xy-PASSWORD");
     sim_process sim({"--generate", "1:3", "--tls-cert", cert, "--tls-key", key});
@@ -236,7 +249,8 @@ BOOST_AUTO_TEST_CASE(https_goes_through_a_connect_tunnel_with_hidden_credentials
     BOOST_TEST(rows.find(",created,") != std::string::npos, rows);
     BOOST_TEST(rows.find(",failed,") == std::string::npos, rows);
     auto log = proxy.log();
-    BOOST_TEST(log.find("CONNECT 127.0.0.1:" + std::to_string(sim.port())) != std::string::npos, log);
+    BOOST_TEST(log.find("CONNECT 127.0.0.1:" + std::to_string(sim.port())) != std::string::npos,
+               log);
     // Neither the password nor its Basic encoding shows up anywhere we write.
     auto report = read_file(dir / "report.csv");
     for (const std::string& text : {r.out, r.err, report}) {
@@ -246,7 +260,8 @@ BOOST_AUTO_TEST_CASE(https_goes_through_a_connect_tunnel_with_hidden_credentials
 
     // A wrong proxy password: the tunnel is refused, the run stops, nothing leaks.
     auto bad = "http://proxyuser:WRONG-pw-123@127.0.0.1:" + std::to_string(proxy.port());
-    auto r2 = apply_via(dir, https, m, {{"HTTPS_PROXY", bad}, {"NO_PROXY", ""}}, {"--cacert", cert});
+    auto r2 =
+        apply_via(dir, https, m, {{"HTTPS_PROXY", bad}, {"NO_PROXY", ""}}, {"--cacert", cert});
     BOOST_TEST(r2.exit_code == 3, r2.err);
     // RFC 9110 says 407; tinyproxy 1.11 answers 401. Either way the tunnel is refused.
     BOOST_TEST(r2.err.find("refused the tunnel") != std::string::npos, r2.err);

@@ -1,18 +1,16 @@
 // Integration tests of checkpoints and --resume: the real cmbulk killed with SIGKILL at random
 // moments (with and without reset-after-apply faults) and resumed until done, SIGINT's graceful
 // stop, torn and corrupt journals, refusals of a changed run, and `cmbulk report` mid-run.
-#include "common/test_support.hpp"
-
-#include "cmbulk/report.hpp"
-#include "cmbulk/sim/core.hpp"
-
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
-
 #include <csignal>
 #include <map>
 #include <random>
 #include <thread>
+
+#include "cmbulk/report.hpp"
+#include "cmbulk/sim/core.hpp"
+#include "common/test_support.hpp"
 
 namespace json = boost::json;
 using namespace cmbulk::test;
@@ -28,7 +26,8 @@ std::string token_for(std::size_t i) { return "xoxb-RESUME-SECRET-" + std::to_st
 std::filesystem::path write_manifest(const temp_dir& dir, const std::vector<std::string>& ids,
                                      std::string name = "m.csv") {
     std::string csv = "projectId,type,apiToken,teamName\n";
-    for (std::size_t i = 0; i < ids.size(); ++i) csv += ids[i] + ",SLACK," + token_for(i) + ",team\n";
+    for (std::size_t i = 0; i < ids.size(); ++i)
+        csv += ids[i] + ",SLACK," + token_for(i) + ",team\n";
     auto p = dir / name;
     write_file(p, csv);
     return p;
@@ -40,9 +39,19 @@ struct run_paths {
 
 std::vector<std::string> apply_argv(sim_process& sim, const run_paths& p, bool resume,
                                     std::vector<std::string> extra = {}) {
-    std::vector<std::string> argv{cmbulk_bin(), "apply", p.manifest.string(), "--base-url",
-                                  sim.base_url(), "--report", p.report.string(), "--checkpoint",
-                                  p.checkpoint.string(), "--progress", "plain", "--grace", "5"};
+    std::vector<std::string> argv{cmbulk_bin(),
+                                  "apply",
+                                  p.manifest.string(),
+                                  "--base-url",
+                                  sim.base_url(),
+                                  "--report",
+                                  p.report.string(),
+                                  "--checkpoint",
+                                  p.checkpoint.string(),
+                                  "--progress",
+                                  "plain",
+                                  "--grace",
+                                  "5"};
     if (resume) argv.push_back("--resume");
     argv.insert(argv.end(), extra.begin(), extra.end());
     return argv;
@@ -253,9 +262,11 @@ BOOST_AUTO_TEST_CASE(torn_tail_is_repaired_and_garbage_is_refused) {
     auto first_nl = good.find('\n');
     auto second_nl = good.find('\n', first_nl + 1);
     BOOST_REQUIRE(second_nl != std::string::npos);
-    std::string corrupt = good.substr(0, second_nl + 1) + "this is not json\n" + good.substr(second_nl + 1);
+    std::string corrupt =
+        good.substr(0, second_nl + 1) + "this is not json\n" + good.substr(second_nl + 1);
     write_file(p.checkpoint, corrupt);
-    auto before = json::parse(http_request(sim.port(), "GET", "/__sim/requests").body).as_array().size();
+    auto before =
+        json::parse(http_request(sim.port(), "GET", "/__sim/requests").body).as_array().size();
     auto bad = run_process(apply_argv(sim, p, true), creds());
     BOOST_TEST(bad.exit_code == 2);
     BOOST_TEST(bad.err.find(":3") != std::string::npos, bad.err);
@@ -264,7 +275,8 @@ BOOST_AUTO_TEST_CASE(torn_tail_is_repaired_and_garbage_is_refused) {
     auto header = run_process(apply_argv(sim, p, true), creds());
     BOOST_TEST(header.exit_code == 2);
     BOOST_TEST(header.err.find(":1") != std::string::npos, header.err);
-    auto after = json::parse(http_request(sim.port(), "GET", "/__sim/requests").body).as_array().size();
+    auto after =
+        json::parse(http_request(sim.port(), "GET", "/__sim/requests").body).as_array().size();
     BOOST_TEST(after == before);  // refusals send nothing
 }
 
@@ -283,10 +295,12 @@ BOOST_AUTO_TEST_CASE(resume_failed_false_keeps_failed_rows) {
     auto first = run_process(apply_argv(sim, p, false), creds());
     BOOST_TEST(first.exit_code == 1);
     BOOST_TEST(count_outcomes(read_rows(p.report))["failed"] == 10);
-    auto requests_before = json::parse(http_request(sim.port(), "GET", "/__sim/requests").body).as_array().size();
+    auto requests_before =
+        json::parse(http_request(sim.port(), "GET", "/__sim/requests").body).as_array().size();
     auto keep = run_process(apply_argv(sim, p, true, {"--resume-failed=false"}), creds());
     BOOST_TEST(keep.exit_code == 1);
-    auto requests_after = json::parse(http_request(sim.port(), "GET", "/__sim/requests").body).as_array().size();
+    auto requests_after =
+        json::parse(http_request(sim.port(), "GET", "/__sim/requests").body).as_array().size();
     BOOST_TEST(requests_after == requests_before);  // nothing re-sent
     auto counts = count_outcomes(read_rows(p.report));
     BOOST_TEST(counts["failed"] == 10);
@@ -294,7 +308,8 @@ BOOST_AUTO_TEST_CASE(resume_failed_false_keeps_failed_rows) {
     // By default failed rows run again (and fail again here: the projects do not exist).
     auto again = run_process(apply_argv(sim, p, true), creds());
     BOOST_TEST(again.exit_code == 1);
-    auto requests_again = json::parse(http_request(sim.port(), "GET", "/__sim/requests").body).as_array().size();
+    auto requests_again =
+        json::parse(http_request(sim.port(), "GET", "/__sim/requests").body).as_array().size();
     BOOST_TEST(requests_again > requests_after);
 }
 
@@ -315,8 +330,8 @@ BOOST_AUTO_TEST_CASE(report_from_checkpoint_mid_run) {
     BOOST_TEST(mc["created"] < 1000);
     auto r = child.wait(120s);
     BOOST_TEST(r.exit_code == 0);
-    auto fin = run_process({cmbulk_bin(), "report", p.checkpoint.string(), "--report",
-                            (dir / "final.json").string()});
+    auto fin = run_process(
+        {cmbulk_bin(), "report", p.checkpoint.string(), "--report", (dir / "final.json").string()});
     BOOST_TEST(fin.exit_code == 0, fin.err);
     auto final_rows = read_rows(dir / "final.json");
     BOOST_TEST(count_outcomes(final_rows)["created"] == 1000);

@@ -3,18 +3,17 @@
 // and plan/audit when they exist) runs with distinctive secret values, and none of them may
 // appear in any file the runs write, in stdout, stderr, or the process's /proc/PID/cmdline
 // (sampled while it runs). Also: a private key file readable by others is refused like ssh does.
-#include "common/test_support.hpp"
+#include <sys/stat.h>
 
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
-
-#include <sys/stat.h>
-
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
 #include <thread>
+
+#include "common/test_support.hpp"
 
 using namespace cmbulk::test;
 using namespace std::chrono_literals;
@@ -37,20 +36,20 @@ const std::string tok_file = "xoxb-FILEREF-SECRET-6464-fil3";
 /// Every secret, and a distinctive inner piece of each (a partial leak is a leak too).
 std::vector<std::string> all_secrets() {
     std::vector<std::string> s{priv, client_secret, wrong_priv, tok_literal, tok_env, tok_file};
-    s.insert(s.end(), {"9d8c7b6a5f4e", "77aa55bb", "1234abcd9876", "LITERAL-SECRET", "ENVREF-SECRET",
-                       "FILEREF-SECRET"});
+    s.insert(s.end(), {"9d8c7b6a5f4e", "77aa55bb", "1234abcd9876", "LITERAL-SECRET",
+                       "ENVREF-SECRET", "FILEREF-SECRET"});
     return s;
 }
 
 std::string seed_json() {
     std::string p;
     for (auto& id : projects)
-        p += std::string(p.empty() ? "" : ",") + R"({"id":")" + id + R"(","name":"p)" + id.substr(22) +
-             R"(","integrations":[]})";
+        p += std::string(p.empty() ? "" : ",") + R"({"id":")" + id + R"(","name":"p)" +
+             id.substr(22) + R"(","integrations":[]})";
     return R"({"orgs":[{"id":")" + org + R"(","name":"secrets org","projects":[)" + p +
-           R"(]}],"apiKeys":[{"publicKey":")" + pub + R"(","privateKey":")" + priv + R"(","orgIds":[")" + org +
-           R"("]}],"serviceAccounts":[{"clientId":")" + client_id + R"(","clientSecret":")" + client_secret +
-           R"(","orgIds":[")" + org + R"("]}]})";
+           R"(]}],"apiKeys":[{"publicKey":")" + pub + R"(","privateKey":")" + priv +
+           R"(","orgIds":[")" + org + R"("]}],"serviceAccounts":[{"clientId":")" + client_id +
+           R"(","clientSecret":")" + client_secret + R"(","orgIds":[")" + org + R"("]}]})";
 }
 
 /// A process run while its /proc/PID/cmdline is sampled every few milliseconds.
@@ -82,7 +81,8 @@ sampled_run run_sampled(const std::vector<std::string>& argv, const run_options&
 /// Fails the test if any secret appears in `text`.
 void check_clean(const std::string& what, const std::string& text) {
     for (auto& s : all_secrets())
-        BOOST_TEST(text.find(s) == std::string::npos, what << " contains secret '" << s.substr(0, 6) << "...'");
+        BOOST_TEST(text.find(s) == std::string::npos,
+                   what << " contains secret '" << s.substr(0, 6) << "...'");
 }
 
 /// The commands listed in `cmbulk --help`.
@@ -118,9 +118,10 @@ BOOST_AUTO_TEST_CASE(no_command_leaks_a_secret) {
     sim_process sim({"--seed", (sim_dir / "seed.json").string()});
     temp_dir dir;
     // Inputs (these hold secrets on purpose and are not scanned).
-    write_file(dir / "m.csv", "projectId,type,apiToken,teamName,channelName\n" + projects[0] + ",SLACK," +
-                                  tok_literal + ",team,#a\n" + projects[1] + ",SLACK,${env:TOK_ENV},team,#b\n" +
-                                  projects[2] + ",SLACK,${file:tok.txt},team,#c\n");
+    write_file(dir / "m.csv", "projectId,type,apiToken,teamName,channelName\n" + projects[0] +
+                                  ",SLACK," + tok_literal + ",team,#a\n" + projects[1] +
+                                  ",SLACK,${env:TOK_ENV},team,#b\n" + projects[2] +
+                                  ",SLACK,${file:tok.txt},team,#c\n");
     write_file(dir / "tok.txt", tok_file + "\n");
     write_file(dir / "key.txt", priv + "\n");
     fs::permissions(dir / "key.txt", fs::perms::owner_read | fs::perms::owner_write);
@@ -136,18 +137,20 @@ BOOST_AUTO_TEST_CASE(no_command_leaks_a_secret) {
     auto m = (dir / "m.csv").string();
     auto server = std::vector<std::string>{"--base-url", sim.base_url(), "--progress", "plain"};
     auto report = [&](const std::string& name) {
-        return std::vector<std::string>{"--report", (dir / (name + ".csv")).string(), "--checkpoint",
+        return std::vector<std::string>{"--report", (dir / (name + ".csv")).string(),
+                                        "--checkpoint",
                                         (dir / (name + ".checkpoint.jsonl")).string()};
     };
     run_options env_key;
     env_key.env = {{"CMBULK_PUBLIC_KEY", pub}, {"CMBULK_PRIVATE_KEY", priv}, {"TOK_ENV", tok_env}};
-    env_key.unset_env = {"MONGODB_ATLAS_PUBLIC_API_KEY", "MONGODB_ATLAS_PRIVATE_API_KEY", "CMBULK_CLIENT_ID",
-                         "CMBULK_CLIENT_SECRET"};
+    env_key.unset_env = {"MONGODB_ATLAS_PUBLIC_API_KEY", "MONGODB_ATLAS_PRIVATE_API_KEY",
+                         "CMBULK_CLIENT_ID", "CMBULK_CLIENT_SECRET"};
     env_key.cwd = dir.path();
     run_options file_key = env_key;
     file_key.env.erase("CMBULK_PRIVATE_KEY");
     file_key.env.erase("CMBULK_PUBLIC_KEY");
-    file_key.unset_env.insert(file_key.unset_env.end(), {"CMBULK_PUBLIC_KEY", "CMBULK_PRIVATE_KEY"});
+    file_key.unset_env.insert(file_key.unset_env.end(),
+                              {"CMBULK_PUBLIC_KEY", "CMBULK_PRIVATE_KEY"});
     run_options oauth = file_key;
     oauth.env["CMBULK_CLIENT_ID"] = client_id;
     oauth.env["CMBULK_CLIENT_SECRET"] = client_secret;
@@ -164,40 +167,53 @@ BOOST_AUTO_TEST_CASE(no_command_leaks_a_secret) {
     };
     std::vector<step> steps{
         {"validate", with(base("validate"), {m}), env_key, {0}},
-        {"apply --dry-run", with(with(base("apply"), {m, "--dry-run"}), with(server, report("dry"))), env_key, {0}},
-        {"apply (env key)", with(with(base("apply"), {m}), with(server, report("env"))), env_key, {0}},
+        {"apply --dry-run",
+         with(with(base("apply"), {m, "--dry-run"}), with(server, report("dry"))),
+         env_key,
+         {0}},
+        {"apply (env key)",
+         with(with(base("apply"), {m}), with(server, report("env"))),
+         env_key,
+         {0}},
         {"apply --private-key-file",
-         with(with(base("apply"), {m, "--action", "update", "--public-key", pub, "--private-key-file",
-                                   (dir / "key.txt").string()}),
+         with(with(base("apply"), {m, "--action", "update", "--public-key", pub,
+                                   "--private-key-file", (dir / "key.txt").string()}),
               with(server, report("file"))),
          file_key,
          {0}},
-        {"apply (service account)", with(with(base("apply"), {m, "--action", "upsert"}), with(server, report("sa"))),
-         oauth, {0}},
-        {"apply (wrong key)", with(with(base("apply"), {m, "--action", "update"}), with(server, report("wrong"))),
-         wrong, {3}},
+        {"apply (service account)",
+         with(with(base("apply"), {m, "--action", "upsert"}), with(server, report("sa"))),
+         oauth,
+         {0}},
+        {"apply (wrong key)",
+         with(with(base("apply"), {m, "--action", "update"}), with(server, report("wrong"))),
+         wrong,
+         {3}},
     };
     auto commands = listed_commands();
     BOOST_TEST(commands.count("validate") == 1u);
     BOOST_TEST(commands.count("apply") == 1u);
     if (commands.count("report"))
-        steps.push_back({"report",
-                         with(base("report"), {(dir / "env.checkpoint.jsonl").string(), "--report",
-                                               (dir / "from-checkpoint.csv").string(), "--manifest", m}),
-                         env_key,
-                         {0, 1}});
+        steps.push_back(
+            {"report",
+             with(base("report"), {(dir / "env.checkpoint.jsonl").string(), "--report",
+                                   (dir / "from-checkpoint.csv").string(), "--manifest", m}),
+             env_key,
+             {0, 1}});
     if (commands.count("plan"))
-        steps.push_back({"plan", with(base("plan"), {m, "--base-url", sim.base_url()}), env_key, {0, 1, 4}});
+        steps.push_back(
+            {"plan", with(base("plan"), {m, "--base-url", sim.base_url()}), env_key, {0, 1, 4}});
     if (commands.count("audit"))
         steps.push_back({"audit",
-                         with(base("audit"), {"--projects", m, "--base-url", sim.base_url(), "--report",
-                                              (dir / "audit.csv").string(), "--emit-manifest",
-                                              (dir / "emitted.csv").string()}),
+                         with(base("audit"), {"--projects", m, "--base-url", sim.base_url(),
+                                              "--report", (dir / "audit.csv").string(),
+                                              "--emit-manifest", (dir / "emitted.csv").string()}),
                          env_key,
                          {0, 1}});
     for (auto& c : commands)
-        BOOST_WARN_MESSAGE(c == "validate" || c == "apply" || c == "report" || c == "plan" || c == "audit",
-                           "test_secrets does not know how to run the command '" << c << "': add it");
+        BOOST_WARN_MESSAGE(
+            c == "validate" || c == "apply" || c == "report" || c == "plan" || c == "audit",
+            "test_secrets does not know how to run the command '" << c << "': add it");
 
     int checked = 0;
     for (auto& s : steps) {
@@ -207,7 +223,8 @@ BOOST_AUTO_TEST_CASE(no_command_leaks_a_secret) {
                                       << " cmdline samples; stderr: " << r.proc.err);
             BOOST_TEST(!r.proc.timed_out);
             if (!s.exits.empty())
-                BOOST_TEST(s.exits.count(r.proc.exit_code) == 1u, "exit " << r.proc.exit_code << ": " << r.proc.err);
+                BOOST_TEST(s.exits.count(r.proc.exit_code) == 1u,
+                           "exit " << r.proc.exit_code << ": " << r.proc.err);
             BOOST_TEST(r.samples > 0);
             check_clean("stdout", r.proc.out);
             check_clean("stderr", r.proc.err);
@@ -220,7 +237,8 @@ BOOST_AUTO_TEST_CASE(no_command_leaks_a_secret) {
     auto state = boost::json::parse(http_request(sim.port(), "GET", "/__sim/state").body);
     std::set<std::string> stored;
     for (auto& p : state.at("orgs").at(0).at("projects").as_array())
-        for (auto& i : p.at("integrations").as_array()) stored.insert(std::string(i.at("apiToken").as_string()));
+        for (auto& i : p.at("integrations").as_array())
+            stored.insert(std::string(i.at("apiToken").as_string()));
     BOOST_TEST(stored.count(tok_literal) == 1u);
     BOOST_TEST(stored.count(tok_env) == 1u);
     BOOST_TEST(stored.count(tok_file) == 1u);
@@ -242,18 +260,33 @@ BOOST_AUTO_TEST_CASE(key_file_readable_by_others_is_refused) {
     write_file(sim_dir / "seed.json", seed_json());
     sim_process sim({"--seed", (sim_dir / "seed.json").string()});
     temp_dir dir;
-    write_file(dir / "m.csv", "projectId,type,apiToken,teamName,channelName\n" + projects[0] + ",SLACK," +
-                                  tok_literal + ",team,#a\n");
+    write_file(dir / "m.csv", "projectId,type,apiToken,teamName,channelName\n" + projects[0] +
+                                  ",SLACK," + tok_literal + ",team,#a\n");
     auto key = dir / "key.txt";
     write_file(key, priv + "\n");
     run_options o;
-    o.unset_env = {"CMBULK_PUBLIC_KEY", "CMBULK_PRIVATE_KEY", "MONGODB_ATLAS_PUBLIC_API_KEY",
-                   "MONGODB_ATLAS_PRIVATE_API_KEY", "CMBULK_CLIENT_ID", "CMBULK_CLIENT_SECRET"};
+    o.unset_env = {"CMBULK_PUBLIC_KEY",
+                   "CMBULK_PRIVATE_KEY",
+                   "MONGODB_ATLAS_PUBLIC_API_KEY",
+                   "MONGODB_ATLAS_PRIVATE_API_KEY",
+                   "CMBULK_CLIENT_ID",
+                   "CMBULK_CLIENT_SECRET"};
     auto run = [&](mode_t mode, std::vector<std::string> extra) {
         ::chmod(key.c_str(), mode);
-        std::vector<std::string> argv{cmbulk_bin(), "apply", (dir / "m.csv").string(), "--action", "upsert",
-                                      "--base-url", sim.base_url(), "--public-key", pub, "--private-key-file",
-                                      key.string(), "--report", (dir / "r.csv").string(), "--checkpoint",
+        std::vector<std::string> argv{cmbulk_bin(),
+                                      "apply",
+                                      (dir / "m.csv").string(),
+                                      "--action",
+                                      "upsert",
+                                      "--base-url",
+                                      sim.base_url(),
+                                      "--public-key",
+                                      pub,
+                                      "--private-key-file",
+                                      key.string(),
+                                      "--report",
+                                      (dir / "r.csv").string(),
+                                      "--checkpoint",
                                       (dir / ("c" + std::to_string(mode) + ".jsonl")).string()};
         argv.insert(argv.end(), extra.begin(), extra.end());
         auto r = run_process(argv, o);
@@ -263,12 +296,18 @@ BOOST_AUTO_TEST_CASE(key_file_readable_by_others_is_refused) {
     };
     for (mode_t mode : {0644, 0640, 0604, 0660, 0606, 0620}) {
         BOOST_TEST_CONTEXT("mode " << std::oct << mode) {
-            auto before = boost::json::parse(http_request(sim.port(), "GET", "/__sim/requests").body).as_array().size();
+            auto before =
+                boost::json::parse(http_request(sim.port(), "GET", "/__sim/requests").body)
+                    .as_array()
+                    .size();
             auto r = run(mode, {});
             BOOST_TEST(r.exit_code == 2);
-            BOOST_TEST(r.err.find("readable by other users") != std::string::npos, "stderr: " << r.err);
+            BOOST_TEST(r.err.find("readable by other users") != std::string::npos,
+                       "stderr: " << r.err);
             BOOST_TEST(r.err.find("--allow-insecure-key-file") != std::string::npos);
-            auto after = boost::json::parse(http_request(sim.port(), "GET", "/__sim/requests").body).as_array().size();
+            auto after = boost::json::parse(http_request(sim.port(), "GET", "/__sim/requests").body)
+                             .as_array()
+                             .size();
             BOOST_TEST(after == before);  // refused before any request
         }
     }
@@ -281,9 +320,10 @@ BOOST_AUTO_TEST_CASE(key_file_readable_by_others_is_refused) {
     auto r = run(0644, {"--allow-insecure-key-file"});
     BOOST_TEST(r.exit_code == 0, "stderr: " << r.err);
     // A missing key file is a usage error too.
-    auto missing = run_process({cmbulk_bin(), "apply", (dir / "m.csv").string(), "--base-url", sim.base_url(),
-                                "--public-key", pub, "--private-key-file", (dir / "nope.txt").string()},
-                               o);
+    auto missing =
+        run_process({cmbulk_bin(), "apply", (dir / "m.csv").string(), "--base-url", sim.base_url(),
+                     "--public-key", pub, "--private-key-file", (dir / "nope.txt").string()},
+                    o);
     BOOST_TEST(missing.exit_code == 2);
     BOOST_TEST(missing.err.find("nope.txt") != std::string::npos);
 }

@@ -1,13 +1,12 @@
 // Integration tests of the real cmbulk-sim binary driven by Debian's curl --digest: the
 // integrations CRUD cycle, pagination and envelope, every validation error, masking of every
 // secret field, Atlas v2 rules, org access, body/header limits, admin endpoints, --state-out.
-#include "integration/test_sim_support.hpp"
-
-#include <boost/test/unit_test.hpp>
-
 #include <signal.h>
 
+#include <boost/test/unit_test.hpp>
 #include <set>
+
+#include "integration/test_sim_support.hpp"
 
 namespace json = boost::json;
 using namespace cmbulk::test;
@@ -69,9 +68,11 @@ BOOST_AUTO_TEST_CASE(crud_cycle_on_v1) {
 
     auto missing = c.call("GET", one);
     auto err = expect_error(missing, 404, "INTEGRATION_NOT_CONFIGURED");
-    BOOST_TEST(err.at("detail").as_string() == "The integration of type 'SLACK' is not configured for this group.");
+    BOOST_TEST(err.at("detail").as_string() ==
+               "The integration of type 'SLACK' is not configured for this group.");
 
-    std::string body = R"({"type":"SLACK","apiToken":"xoxb-legacy-token-9876","teamName":"acme","channelName":"#ops"})";
+    std::string body =
+        R"({"type":"SLACK","apiToken":"xoxb-legacy-token-9876","teamName":"acme","channelName":"#ops"})";
     auto created = c.call("POST", one, body);
     BOOST_TEST_REQUIRE(created.status == 200, created.body);
     auto list = created.json();
@@ -82,7 +83,8 @@ BOOST_AUTO_TEST_CASE(crud_cycle_on_v1) {
 
     auto dup = c.call("POST", one, body);
     err = expect_error(dup, 409, "INTEGRATION_ALREADY_CONFIGURED");
-    BOOST_TEST(err.at("detail").as_string() == "The integration of type 'SLACK' is already configured for this group.");
+    BOOST_TEST(err.at("detail").as_string() ==
+               "The integration of type 'SLACK' is already configured for this group.");
 
     auto got = c.call("GET", one);
     BOOST_TEST_REQUIRE(got.status == 200);
@@ -90,7 +92,8 @@ BOOST_AUTO_TEST_CASE(crud_cycle_on_v1) {
     BOOST_TEST(str(got.json(), "channelName") == "#ops");
     BOOST_TEST(str(got.json(), "apiToken") == stars(18) + "9876");
 
-    auto updated = c.call("PUT", one, R"({"type":"SLACK","apiToken":"xoxb-rotated-0000-abcd","teamName":"acme"})");
+    auto updated = c.call(
+        "PUT", one, R"({"type":"SLACK","apiToken":"xoxb-rotated-0000-abcd","teamName":"acme"})");
     BOOST_TEST_REQUIRE(updated.status == 200, updated.body);
     got = c.call("GET", one);
     BOOST_TEST(str(got.json(), "apiToken") == stars(18) + "abcd");
@@ -173,10 +176,12 @@ BOOST_AUTO_TEST_CASE(pagination_links_and_envelope) {
     BOOST_TEST(org_groups.at("totalCount").as_int64() == 2);
 
     // Envelope: a single resource is wrapped, a list gains "status".
-    auto env = c.call("GET", v1 + "/groups/" + checkout + "/integrations/PAGER_DUTY?envelope=true").json();
+    auto env =
+        c.call("GET", v1 + "/groups/" + checkout + "/integrations/PAGER_DUTY?envelope=true").json();
     BOOST_TEST(env.at("status").as_int64() == 200);
     BOOST_TEST(str(env.at("content"), "type") == "PAGER_DUTY");
-    auto env_list = c.call("GET", v1 + "/groups/" + checkout + "/integrations?envelope=true").json();
+    auto env_list =
+        c.call("GET", v1 + "/groups/" + checkout + "/integrations?envelope=true").json();
     BOOST_TEST(env_list.at("status").as_int64() == 200);
     BOOST_TEST(env_list.at("totalCount").as_int64() == 2);
 
@@ -194,7 +199,9 @@ BOOST_AUTO_TEST_CASE(pagination_links_and_envelope) {
 BOOST_AUTO_TEST_CASE(every_validation_error) {
     sim_process sim({"--seed", sample_seed()});
     curl_client c(sim.port(), demo_public, demo_private);
-    auto path = [](const std::string& type) { return v1 + "/groups/" + sandbox + "/integrations/" + type; };
+    auto path = [](const std::string& type) {
+        return v1 + "/groups/" + sandbox + "/integrations/" + type;
+    };
     struct row {
         std::string type, body, code, detail_has;
     };
@@ -204,28 +211,36 @@ BOOST_AUTO_TEST_CASE(every_validation_error) {
         {"PAGER_DUTY", R"({"serviceKey":"abc"})", "VALIDATION_ERROR", "'type'"},
         {"PAGER_DUTY", R"({"type":"SLACK","serviceKey":"abc"})", "VALIDATION_ERROR", "'SLACK'"},
         {"PAGER_DUTY", R"({"type":"PAGER_DUTY"})", "VALIDATION_ERROR", "'serviceKey'"},
-        {"PAGER_DUTY", R"({"type":"PAGER_DUTY","serviceKey":""})", "VALIDATION_ERROR", "'serviceKey'"},
-        {"PAGER_DUTY", R"({"type":"PAGER_DUTY","serviceKey":"k","colour":"red"})", "VALIDATION_ERROR", "'colour'"},
-        {"PAGER_DUTY", R"({"type":"PAGER_DUTY","serviceKey":"k","region":"MARS"})", "VALIDATION_ERROR", "'region'"},
-        {"PAGER_DUTY", R"({"type":"PAGER_DUTY","serviceKey":42})", "VALIDATION_ERROR", "'serviceKey'"},
+        {"PAGER_DUTY", R"({"type":"PAGER_DUTY","serviceKey":""})", "VALIDATION_ERROR",
+         "'serviceKey'"},
+        {"PAGER_DUTY", R"({"type":"PAGER_DUTY","serviceKey":"k","colour":"red"})",
+         "VALIDATION_ERROR", "'colour'"},
+        {"PAGER_DUTY", R"({"type":"PAGER_DUTY","serviceKey":"k","region":"MARS"})",
+         "VALIDATION_ERROR", "'region'"},
+        {"PAGER_DUTY", R"({"type":"PAGER_DUTY","serviceKey":42})", "VALIDATION_ERROR",
+         "'serviceKey'"},
         {"SLACK", R"({"type":"SLACK","apiToken":"t"})", "VALIDATION_ERROR", "'teamName'"},
-        {"DATADOG", R"({"type":"DATADOG","apiKey":"k","region":"US2"})", "VALIDATION_ERROR", "'region'"},
+        {"DATADOG", R"({"type":"DATADOG","apiKey":"k","region":"US2"})", "VALIDATION_ERROR",
+         "'region'"},
         {"PROMETHEUS",
          R"({"type":"PROMETHEUS","username":"u","password":"p","serviceDiscovery":"http","enabled":"true"})",
          "VALIDATION_ERROR", "'enabled'"},
-        {"PROMETHEUS", R"({"type":"PROMETHEUS","username":"u","password":"p","serviceDiscovery":"dns","enabled":true})",
+        {"PROMETHEUS",
+         R"({"type":"PROMETHEUS","username":"u","password":"p","serviceDiscovery":"dns","enabled":true})",
          "VALIDATION_ERROR", "'serviceDiscovery'"},
-        {"PROMETHEUS", R"({"type":"PROMETHEUS","username":"u","serviceDiscovery":"http","enabled":true})",
+        {"PROMETHEUS",
+         R"({"type":"PROMETHEUS","username":"u","serviceDiscovery":"http","enabled":true})",
          "VALIDATION_ERROR", "'password'"},
-        {"NEW_RELIC", R"({"type":"NEW_RELIC","accountId":"1","licenseKey":"l","readToken":"r"})", "VALIDATION_ERROR",
-         "'writeToken'"},
+        {"NEW_RELIC", R"({"type":"NEW_RELIC","accountId":"1","licenseKey":"l","readToken":"r"})",
+         "VALIDATION_ERROR", "'writeToken'"},
     };
     for (auto& r : rows) {
         BOOST_TEST_CONTEXT(r.type << " " << r.body) {
             auto res = c.call("POST", path(r.type), r.body);
             auto err = expect_error(res, 400, r.code);
-            BOOST_TEST(std::string(err.at("detail").as_string()).find(r.detail_has) != std::string::npos,
-                       err.at("detail").as_string());
+            BOOST_TEST(
+                std::string(err.at("detail").as_string()).find(r.detail_has) != std::string::npos,
+                err.at("detail").as_string());
         }
     }
     // Nothing of that was stored.
@@ -235,10 +250,13 @@ BOOST_AUTO_TEST_CASE(every_validation_error) {
 
     // Ids, unknown projects, unknown types.
     expect_error(c.call("GET", v1 + "/groups/NOT-AN-ID/integrations"), 400, "INVALID_GROUP_ID");
-    expect_error(c.call("GET", v1 + "/groups/5E2211C17A3E5A48F5497DE7/integrations"), 400, "INVALID_GROUP_ID");
-    expect_error(c.call("GET", v1 + "/groups/000000000000000000000000/integrations"), 404, "RESOURCE_NOT_FOUND");
+    expect_error(c.call("GET", v1 + "/groups/5E2211C17A3E5A48F5497DE7/integrations"), 400,
+                 "INVALID_GROUP_ID");
+    expect_error(c.call("GET", v1 + "/groups/000000000000000000000000/integrations"), 404,
+                 "RESOURCE_NOT_FOUND");
     expect_error(c.call("GET", v1 + "/orgs/xyz/groups"), 400, "INVALID_ORG_ID");
-    expect_error(c.call("POST", path("CARRIER_PIGEON"), R"({"type":"CARRIER_PIGEON"})"), 400, "VALIDATION_ERROR");
+    expect_error(c.call("POST", path("CARRIER_PIGEON"), R"({"type":"CARRIER_PIGEON"})"), 400,
+                 "VALIDATION_ERROR");
     expect_error(c.call("GET", v1 + "/nowhere"), 404, "RESOURCE_NOT_FOUND");
 }
 
@@ -250,14 +268,20 @@ BOOST_AUTO_TEST_CASE(masking_of_every_secret_field) {
         std::map<std::string, std::string> expected;  // "<absent>" = never returned
     };
     std::vector<row> rows{
-        {"PAGER_DUTY", R"({"type":"PAGER_DUTY","serviceKey":"1234567890"})", {{"serviceKey", "******7890"}}},
-        {"SLACK", R"({"type":"SLACK","apiToken":"xoxb-legacy-token-9876","teamName":"t"})",
+        {"PAGER_DUTY",
+         R"({"type":"PAGER_DUTY","serviceKey":"1234567890"})",
+         {{"serviceKey", "******7890"}}},
+        {"SLACK",
+         R"({"type":"SLACK","apiToken":"xoxb-legacy-token-9876","teamName":"t"})",
          {{"apiToken", stars(18) + "9876"}, {"teamName", "t"}}},
-        {"OPS_GENIE", R"({"type":"OPS_GENIE","apiKey":"ops-genie-key-4321","region":"EU"})",
+        {"OPS_GENIE",
+         R"({"type":"OPS_GENIE","apiKey":"ops-genie-key-4321","region":"EU"})",
          {{"apiKey", stars(14) + "4321"}, {"region", "EU"}}},
-        {"VICTOR_OPS", R"({"type":"VICTOR_OPS","apiKey":"victor-api-5555","routingKey":"route-66"})",
+        {"VICTOR_OPS",
+         R"({"type":"VICTOR_OPS","apiKey":"victor-api-5555","routingKey":"route-66"})",
          {{"apiKey", stars(11) + "5555"}, {"routingKey", "****e-66"}}},
-        {"WEBHOOK", R"({"type":"WEBHOOK","url":"https://hooks.example.com/path/secret-part","secret":"s3cr3t"})",
+        {"WEBHOOK",
+         R"({"type":"WEBHOOK","url":"https://hooks.example.com/path/secret-part","secret":"s3cr3t"})",
          {{"url", "https://hooks.example.com" + stars(13) + "part"}, {"secret", "******"}}},
         {"MICROSOFT_TEAMS",
          R"({"type":"MICROSOFT_TEAMS","microsoftTeamsWebhookUrl":"https://acme.webhook.office.com/webhookb2/abcd1234"})",
@@ -265,10 +289,14 @@ BOOST_AUTO_TEST_CASE(masking_of_every_secret_field) {
         {"PROMETHEUS",
          R"({"type":"PROMETHEUS","username":"prom","password":"hunter22","serviceDiscovery":"file","enabled":false})",
          {{"password", "<absent>"}, {"username", "prom"}}},
-        {"DATADOG", R"({"type":"DATADOG","apiKey":"datadog0123456789","region":"US5"})", {{"apiKey", stars(13) + "6789"}}},
+        {"DATADOG",
+         R"({"type":"DATADOG","apiKey":"datadog0123456789","region":"US5"})",
+         {{"apiKey", stars(13) + "6789"}}},
         {"NEW_RELIC",
          R"({"type":"NEW_RELIC","accountId":"777","licenseKey":"license-key-1111","readToken":"read-2222","writeToken":"write-3333"})",
-         {{"licenseKey", stars(12) + "1111"}, {"readToken", stars(5) + "2222"}, {"writeToken", stars(6) + "3333"},
+         {{"licenseKey", stars(12) + "1111"},
+          {"readToken", stars(5) + "2222"},
+          {"writeToken", stars(6) + "3333"},
           {"accountId", "777"}}},
     };
     for (auto& r : rows) {
@@ -291,8 +319,8 @@ BOOST_AUTO_TEST_CASE(masking_of_every_secret_field) {
     }
     auto list = c.call("GET", v1 + "/groups/" + sandbox + "/integrations");
     BOOST_TEST(list.json().at("totalCount").as_int64() == 9);
-    for (auto secret : {"1234567890", "xoxb-legacy-token-9876", "ops-genie-key-4321", "s3cr3t", "hunter22",
-                        "datadog0123456789", "license-key-1111", "route-66"})
+    for (auto secret : {"1234567890", "xoxb-legacy-token-9876", "ops-genie-key-4321", "s3cr3t",
+                        "hunter22", "datadog0123456789", "license-key-1111", "route-66"})
         BOOST_TEST(list.body.find(secret) == std::string::npos, secret);
 }
 
@@ -308,7 +336,9 @@ BOOST_AUTO_TEST_CASE(atlas_v2_rules) {
     BOOST_TEST(got.status == 200);
     BOOST_TEST(got.header("content-type") == "application/vnd.atlas.2023-01-01+json");
 
-    auto dup = c.call("POST", slack, R"({"type":"SLACK","apiToken":"xoxb-new-1234","channelName":"#x"})", {atlas_accept});
+    auto dup =
+        c.call("POST", slack, R"({"type":"SLACK","apiToken":"xoxb-new-1234","channelName":"#x"})",
+               {atlas_accept});
     expect_error(dup, 409, "INTEGRATION_ALREADY_CONFIGURED");
 
     auto put_missing = c.call("PUT", atlas + "/groups/" + checkout + "/integrations/OPS_GENIE",
@@ -316,12 +346,15 @@ BOOST_AUTO_TEST_CASE(atlas_v2_rules) {
     expect_error(put_missing, 404, "INTEGRATION_NOT_CONFIGURED");
 
     // Atlas requires channelName for SLACK (and not teamName).
-    auto no_channel = c.call("PUT", slack, R"({"type":"SLACK","apiToken":"xoxb-new-1234","teamName":"acme"})",
-                             {atlas_accept});
+    auto no_channel =
+        c.call("PUT", slack, R"({"type":"SLACK","apiToken":"xoxb-new-1234","teamName":"acme"})",
+               {atlas_accept});
     auto err = expect_error(no_channel, 400, "VALIDATION_ERROR");
-    BOOST_TEST(std::string(err.at("detail").as_string()).find("'channelName'") != std::string::npos);
-    auto put_ok = c.call("PUT", slack, R"({"type":"SLACK","apiToken":"xoxb-new-1234","channelName":"#db"})",
-                         {atlas_accept});
+    BOOST_TEST(std::string(err.at("detail").as_string()).find("'channelName'") !=
+               std::string::npos);
+    auto put_ok =
+        c.call("PUT", slack, R"({"type":"SLACK","apiToken":"xoxb-new-1234","channelName":"#db"})",
+               {atlas_accept});
     BOOST_TEST_REQUIRE(put_ok.status == 200, put_ok.body);
     BOOST_TEST(put_ok.json().at("totalCount").as_int64() == 2);
 
@@ -329,17 +362,23 @@ BOOST_AUTO_TEST_CASE(atlas_v2_rules) {
     BOOST_TEST(del.status == 204);
     BOOST_TEST(del.body.empty());
     expect_error(c.call("GET", slack, {}, {atlas_accept}), 404, "INTEGRATION_NOT_CONFIGURED");
-    auto post = c.call("POST", slack, R"({"type":"SLACK","apiToken":"xoxb-new-1234","channelName":"#db"})", {atlas_accept});
+    auto post =
+        c.call("POST", slack, R"({"type":"SLACK","apiToken":"xoxb-new-1234","channelName":"#db"})",
+               {atlas_accept});
     BOOST_TEST(post.status == 200);
-    BOOST_TEST(c.call("GET", atlas + "/groups", {}, {atlas_accept}).json().at("totalCount").as_int64() == 6);
+    BOOST_TEST(
+        c.call("GET", atlas + "/groups", {}, {atlas_accept}).json().at("totalCount").as_int64() ==
+        6);
 }
 
 BOOST_AUTO_TEST_CASE(authentication_and_org_access) {
     temp_dir dir;
     // A second key limited to org 2.
     auto seed = json::parse(read_file(sample_seed()));
-    seed.at("apiKeys").as_array().push_back(json::object{
-        {"publicKey", "globex"}, {"privateKey", "globex-secret-1"}, {"orgIds", json::array{"5f3a9b0c1d2e3f4a5b6c7d80"}}});
+    seed.at("apiKeys").as_array().push_back(
+        json::object{{"publicKey", "globex"},
+                     {"privateKey", "globex-secret-1"},
+                     {"orgIds", json::array{"5f3a9b0c1d2e3f4a5b6c7d80"}}});
     write_file(dir / "seed.json", json::serialize(seed));
     sim_process sim({"--seed", (dir / "seed.json").string()});
 
@@ -357,9 +396,11 @@ BOOST_AUTO_TEST_CASE(authentication_and_org_access) {
     curl_client globex(sim.port(), "globex", "globex-secret-1");
     auto groups = globex.call("GET", v1 + "/groups").json();
     BOOST_TEST(groups.at("totalCount").as_int64() == 2);
-    expect_error(globex.call("GET", v1 + "/groups/" + checkout + "/integrations"), 403, "FORBIDDEN");
+    expect_error(globex.call("GET", v1 + "/groups/" + checkout + "/integrations"), 403,
+                 "FORBIDDEN");
     BOOST_TEST(globex.call("GET", v1 + "/groups/" + warehouse_dev + "/integrations").status == 200);
-    expect_error(globex.call("GET", v1 + "/orgs/5e2211c17a3e5a48f5497de3/groups"), 403, "FORBIDDEN");
+    expect_error(globex.call("GET", v1 + "/orgs/5e2211c17a3e5a48f5497de3/groups"), 403,
+                 "FORBIDDEN");
 
     // SHA-256 when offered.
     sim_process sha({"--seed", sample_seed(), "--digest-algorithms", "SHA-256"});
@@ -371,11 +412,13 @@ BOOST_AUTO_TEST_CASE(authentication_and_org_access) {
 BOOST_AUTO_TEST_CASE(limits_log_and_state_out) {
     temp_dir dir;
     auto out = dir / "state.json";
-    auto sim = std::make_unique<sim_process>(std::vector<std::string>{
-        "--seed", sample_seed(), "--body-limit", "200", "--header-limit", "2048", "--state-out", out.string()});
+    auto sim = std::make_unique<sim_process>(
+        std::vector<std::string>{"--seed", sample_seed(), "--body-limit", "200", "--header-limit",
+                                 "2048", "--state-out", out.string()});
     curl_client c(sim->port(), demo_public, demo_private);
-    auto big = c.call("POST", v1 + "/groups/" + sandbox + "/integrations/WEBHOOK",
-                      R"({"type":"WEBHOOK","url":"https://x.example/)" + std::string(400, 'a') + "\"}");
+    auto big =
+        c.call("POST", v1 + "/groups/" + sandbox + "/integrations/WEBHOOK",
+               R"({"type":"WEBHOOK","url":"https://x.example/)" + std::string(400, 'a') + "\"}");
     BOOST_TEST(big.status == 413);
     auto huge_header = c.call("GET", v1 + "/groups", {}, {"X-Padding: " + std::string(4096, 'p')});
     BOOST_TEST(huge_header.status == 431);
@@ -409,9 +452,10 @@ BOOST_AUTO_TEST_CASE(help_and_generate) {
     quick.timeout = std::chrono::seconds(10);
     auto help = run_process({sim_bin(), "--help"}, quick);
     BOOST_TEST(help.exit_code == 0);
-    for (auto opt : {"--listen", "--port-file", "--seed", "--generate", "--state-out", "--tls-cert", "--threads",
-                     "--rate-limit", "--rate-burst", "--fault", "--fault-seed", "--latency", "--nonce-lifetime",
-                     "--token-lifetime", "--no-ratelimit-headers", "--verbose"})
+    for (auto opt :
+         {"--listen", "--port-file", "--seed", "--generate", "--state-out", "--tls-cert",
+          "--threads", "--rate-limit", "--rate-burst", "--fault", "--fault-seed", "--latency",
+          "--nonce-lifetime", "--token-lifetime", "--no-ratelimit-headers", "--verbose"})
         BOOST_TEST(help.out.find(opt) != std::string::npos, opt);
     BOOST_TEST(run_process({sim_bin(), "--fault", "bogus=1"}).exit_code == 2);
 
@@ -424,16 +468,20 @@ BOOST_AUTO_TEST_CASE(help_and_generate) {
     BOOST_TEST(groups.json().at("totalCount").as_int64() == 21);
     auto first_id = str(groups.json().at("results").at(0), "id");
     BOOST_TEST(first_id == "6f0000010000000000000001");
-    BOOST_TEST(c.call("GET", v1 + "/groups/" + first_id + "/integrations").json().at("totalCount").as_int64() == 0);
+    BOOST_TEST(c.call("GET", v1 + "/groups/" + first_id + "/integrations")
+                   .json()
+                   .at("totalCount")
+                   .as_int64() == 0);
 }
 
 BOOST_AUTO_TEST_CASE(tls_threads_and_stall) {
     temp_dir dir;
     auto cert = (dir / "cert.pem").string(), key = (dir / "key.pem").string();
-    auto gen = run_process({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj",
-                            "/CN=127.0.0.1", "-days", "1", "-keyout", key, "-out", cert});
+    auto gen = run_process({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                            "-subj", "/CN=127.0.0.1", "-days", "1", "-keyout", key, "-out", cert});
     BOOST_REQUIRE_EQUAL(gen.exit_code, 0);
-    sim_process tls({"--seed", sample_seed(), "--tls-cert", cert, "--tls-key", key, "--threads", "2"});
+    sim_process tls(
+        {"--seed", sample_seed(), "--tls-cert", cert, "--tls-key", key, "--threads", "2"});
     curl_client c(tls.port(), demo_public, demo_private);
     c.extra_args = {"--cacert", cert};
     auto https = "https://127.0.0.1:" + std::to_string(tls.port());
@@ -454,8 +502,10 @@ BOOST_AUTO_TEST_CASE(tls_threads_and_stall) {
     curl_client s(stall.port(), demo_public, demo_private);
     s.extra_args = {"--max-time", "1"};
     auto start = std::chrono::steady_clock::now();
-    BOOST_TEST(s.call("GET", v1 + "/groups").status != 200);  // curl reports the 401 it had before giving up
-    auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+    BOOST_TEST(s.call("GET", v1 + "/groups").status !=
+               200);  // curl reports the 401 it had before giving up
+    auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - start);
     BOOST_TEST(waited.count() >= 900);
     auto log = json::parse(http_request(stall.port(), "GET", "/__sim/requests").body).as_array();
     BOOST_REQUIRE(!log.empty());

@@ -3,19 +3,20 @@
 // from a stale nonce; a burst of 100 against a 10-capacity 10/s bucket (429s exactly where the
 // bucket was empty, replayed from the log's timestamps); OAuth bearer tokens; and reproducible
 // faults (two runs at the same seed inject the same faults at the same request numbers).
-#include "integration/test_sim_support.hpp"
-
-#include <boost/test/unit_test.hpp>
-
 #include <algorithm>
+#include <boost/test/unit_test.hpp>
 #include <thread>
+
+#include "integration/test_sim_support.hpp"
 
 namespace json = boost::json;
 using namespace cmbulk::test;
 
 namespace {
 
-std::string script() { return (source_dir() / "tests" / "integration" / "sim_digest_client.py").string(); }
+std::string script() {
+    return (source_dir() / "tests" / "integration" / "sim_digest_client.py").string();
+}
 
 json::value run_script(const std::vector<std::string>& args) {
     std::vector<std::string> argv{"/usr/bin/python3", script()};
@@ -41,11 +42,13 @@ BOOST_AUTO_TEST_CASE(requests_digest_reuses_nonces) {
     auto out = run_script({"reuse", sim.base_url(), demo_public, demo_private, "100"});
     auto& statuses = out.at("statuses").as_array();
     BOOST_TEST(statuses.size() == 100u);
-    BOOST_TEST(std::all_of(statuses.begin(), statuses.end(), [](auto& s) { return s.as_int64() == 200; }));
+    BOOST_TEST(
+        std::all_of(statuses.begin(), statuses.end(), [](auto& s) { return s.as_int64() == 200; }));
     auto log = request_log(sim.port());
     BOOST_TEST(log.size() <= 101u);
     BOOST_TEST(log.size() >= 100u);
-    std::size_t challenges = std::count_if(log.begin(), log.end(), [](auto& e) { return e.at("status").as_int64() == 401; });
+    std::size_t challenges = std::count_if(
+        log.begin(), log.end(), [](auto& e) { return e.at("status").as_int64() == 401; });
     BOOST_TEST(challenges <= 1u);
 }
 
@@ -79,7 +82,8 @@ BOOST_AUTO_TEST_CASE(token_bucket_burst_of_100) {
             BOOST_TEST(std::atoi(r.at("retryAfter").as_string().c_str()) >= 1);
             BOOST_TEST(r.at("errorCode").as_string() == "RATE_LIMITED_TOKEN_BUCKET");
             BOOST_TEST(r.at("error").as_int64() == 429);
-            BOOST_TEST(std::string(r.at("detail").as_string()).find("Request capacity: 10.") != std::string::npos);
+            BOOST_TEST(std::string(r.at("detail").as_string()).find("Request capacity: 10.") !=
+                       std::string::npos);
         }
     }
     BOOST_TEST(ok + limited == 100);
@@ -115,51 +119,68 @@ BOOST_AUTO_TEST_CASE(oauth_bearer_tokens) {
     sim_process sim({"--seed", sample_seed(), "--token-lifetime", "1", "--token-rate", "3"});
     // "mdb_sa_id_5e2211c17a3e5a48f5497de3:mdb_sa_sk_demo-0123456789abcdef" in base64.
     const std::string basic =
-        "Basic bWRiX3NhX2lkXzVlMjIxMWMxN2EzZTVhNDhmNTQ5N2RlMzptZGJfc2Ffc2tfZGVtby0wMTIzNDU2Nzg5YWJjZGVm";
-    auto form = std::map<std::string, std::string>{{"Authorization", basic},
-                                                   {"Content-Type", "application/x-www-form-urlencoded"}};
-    auto tok = http_request(sim.port(), "POST", "/api/oauth/token", "grant_type=client_credentials", form);
+        "Basic "
+        "bWRiX3NhX2lkXzVlMjIxMWMxN2EzZTVhNDhmNTQ5N2RlMzptZGJfc2Ffc2tfZGVtby0wMTIzNDU2Nzg5YWJjZGVm";
+    auto form = std::map<std::string, std::string>{
+        {"Authorization", basic}, {"Content-Type", "application/x-www-form-urlencoded"}};
+    auto tok =
+        http_request(sim.port(), "POST", "/api/oauth/token", "grant_type=client_credentials", form);
     BOOST_TEST_REQUIRE(tok.status == 200, tok.body);
     auto v = json::parse(tok.body);
     BOOST_TEST(v.at("token_type").as_string() == "Bearer");
     BOOST_TEST(v.at("expires_in").as_int64() == 1);
     std::string bearer = "Bearer " + std::string(v.at("access_token").as_string());
-    auto groups = http_request(sim.port(), "GET", "/api/public/v1.0/groups", {}, {{"Authorization", bearer}});
+    auto groups =
+        http_request(sim.port(), "GET", "/api/public/v1.0/groups", {}, {{"Authorization", bearer}});
     BOOST_TEST(groups.status == 200);
     BOOST_TEST(json::parse(groups.body).at("totalCount").as_int64() == 4);  // one org only
-    BOOST_TEST(http_request(sim.port(), "GET", "/api/public/v1.0/groups", {}, {{"Authorization", "Bearer nope"}})
+    BOOST_TEST(http_request(sim.port(), "GET", "/api/public/v1.0/groups", {},
+                            {{"Authorization", "Bearer nope"}})
                    .status == 401);
     auto bad = form;
     bad["Authorization"] = "Basic bm9ib2R5Om5vdGhpbmc=";  // nobody:nothing
-    BOOST_TEST(http_request(sim.port(), "POST", "/api/oauth/token", "grant_type=client_credentials", bad).status == 401);
-    BOOST_TEST(http_request(sim.port(), "POST", "/api/oauth/token", "grant_type=password", form).status == 400);
+    BOOST_TEST(
+        http_request(sim.port(), "POST", "/api/oauth/token", "grant_type=client_credentials", bad)
+            .status == 401);
+    BOOST_TEST(
+        http_request(sim.port(), "POST", "/api/oauth/token", "grant_type=password", form).status ==
+        400);
     // Four token requests so far against 3 a minute: now limited.
-    auto limited = http_request(sim.port(), "POST", "/api/oauth/token", "grant_type=client_credentials", form);
+    auto limited =
+        http_request(sim.port(), "POST", "/api/oauth/token", "grant_type=client_credentials", form);
     BOOST_TEST(limited.status == 429);
     BOOST_TEST(!limited.headers["retry-after"].empty());
     std::this_thread::sleep_for(std::chrono::milliseconds(1200));
-    BOOST_TEST(http_request(sim.port(), "GET", "/api/public/v1.0/groups", {}, {{"Authorization", bearer}}).status ==
-               401);  // expired
+    BOOST_TEST(
+        http_request(sim.port(), "GET", "/api/public/v1.0/groups", {}, {{"Authorization", bearer}})
+            .status == 401);  // expired
 }
 
 BOOST_AUTO_TEST_CASE(faults_are_reproducible_from_the_seed) {
     auto run = [](const std::string& seed) {
-        sim_process sim({"--generate", "1:3", "--fault-seed", seed, "--fault", "500=0.15", "--fault", "503-html=0.1",
-                         "--fault", "429=0.1", "--fault", "reset-before=0.05", "--fault", "reset-after=0.05",
-                         "--fault", "truncate=0.05", "--token-rate", "0"});
+        sim_process sim({"--generate", "1:3", "--fault-seed", seed, "--fault", "500=0.15",
+                         "--fault", "503-html=0.1", "--fault", "429=0.1", "--fault",
+                         "reset-before=0.05", "--fault", "reset-after=0.05", "--fault",
+                         "truncate=0.05", "--token-rate", "0"});
         // "mdb_sa_id_simulator:mdb_sa_sk_simulator-0123456789"
-        auto tok = http_request(sim.port(), "POST", "/api/oauth/token", "grant_type=client_credentials",
-                                {{"Authorization", "Basic bWRiX3NhX2lkX3NpbXVsYXRvcjptZGJfc2Ffc2tfc2ltdWxhdG9yLTAxMjM0NTY3ODk="}});
+        auto tok = http_request(
+            sim.port(), "POST", "/api/oauth/token", "grant_type=client_credentials",
+            {{"Authorization",
+              "Basic bWRiX3NhX2lkX3NpbXVsYXRvcjptZGJfc2Ffc2tfc2ltdWxhdG9yLTAxMjM0NTY3ODk="}});
         BOOST_REQUIRE_EQUAL(tok.status, 200);
-        std::string bearer = "Bearer " + std::string(json::parse(tok.body).at("access_token").as_string());
+        std::string bearer =
+            "Bearer " + std::string(json::parse(tok.body).at("access_token").as_string());
         std::vector<std::string> seen;
         for (int i = 0; i < 80; ++i) {
-            std::string target = "/api/public/v1.0/groups/6f000001000000000000000" + std::to_string(1 + i % 3) +
-                                 "/integrations/PAGER_DUTY";
+            std::string target = "/api/public/v1.0/groups/6f000001000000000000000" +
+                                 std::to_string(1 + i % 3) + "/integrations/PAGER_DUTY";
             std::string method = i % 2 ? "PUT" : "GET";
-            std::string body = i % 2 ? R"({"type":"PAGER_DUTY","serviceKey":"key-)" + std::to_string(i) + "\"}" : "";
+            std::string body =
+                i % 2 ? R"({"type":"PAGER_DUTY","serviceKey":"key-)" + std::to_string(i) + "\"}"
+                      : "";
             try {
-                auto r = http_request(sim.port(), method, target, body, {{"Authorization", bearer}});
+                auto r =
+                    http_request(sim.port(), method, target, body, {{"Authorization", bearer}});
                 seen.push_back(std::to_string(r.status));
             } catch (const std::exception&) {
                 seen.push_back("error");
@@ -168,11 +189,13 @@ BOOST_AUTO_TEST_CASE(faults_are_reproducible_from_the_seed) {
         std::vector<std::string> faults;
         for (auto& e : request_log(sim.port())) {
             if (e.at("path").as_string() == "/api/oauth/token") continue;
-            faults.push_back(std::string(e.at("method").as_string()) + " " + std::string(e.at("path").as_string()) +
-                             " " + std::to_string(e.at("status").as_int64()) + " " +
+            faults.push_back(std::string(e.at("method").as_string()) + " " +
+                             std::string(e.at("path").as_string()) + " " +
+                             std::to_string(e.at("status").as_int64()) + " " +
                              std::string(e.at("fault").as_string()));
         }
-        auto state = json::serialize(json::parse(http_request(sim.port(), "GET", "/__sim/state").body));
+        auto state =
+            json::serialize(json::parse(http_request(sim.port(), "GET", "/__sim/state").body));
         return std::make_tuple(faults, seen, state);
     };
     auto [log_a, seen_a, state_a] = run("42");
@@ -184,7 +207,8 @@ BOOST_AUTO_TEST_CASE(faults_are_reproducible_from_the_seed) {
     BOOST_TEST(state_a == state_b);
     BOOST_TEST(log_a != log_c);
     auto count = [&](const std::string& kind) {
-        return std::count_if(log_a.begin(), log_a.end(), [&](auto& l) { return l.ends_with(" " + kind); });
+        return std::count_if(log_a.begin(), log_a.end(),
+                             [&](auto& l) { return l.ends_with(" " + kind); });
     };
     BOOST_TEST(count("500") > 0);
     BOOST_TEST(count("reset-before") + count("reset-after") + count("truncate") > 0);

@@ -2,13 +2,12 @@
 // cmbulk-sim child and returns the final status, headers and body of each exchange.
 #pragma once
 
-#include "common/test_support.hpp"
-
 #include <boost/json.hpp>
-
 #include <map>
 #include <string>
 #include <vector>
+
+#include "common/test_support.hpp"
 
 namespace cmbulk::test {
 
@@ -35,13 +34,24 @@ public:
     curl_client(unsigned short port, std::string user, std::string password)
         : port_(port), user_(std::move(user)), password_(std::move(password)) {}
 
-    curl_result call(const std::string& method, const std::string& target, const std::string& body = {},
+    curl_result call(const std::string& method, const std::string& target,
+                     const std::string& body = {},
                      std::vector<std::string> extra_headers = {}) const {
         auto body_path = dir_ / "body";
         auto head_path = dir_ / "head";
-        std::vector<std::string> argv{"/usr/bin/curl", "-s", "-S", "--max-time", "20", "-X", method,
-                                      "-o", body_path.string(), "-D", head_path.string(),
-                                      "-w", "%{http_code}"};
+        std::vector<std::string> argv{"/usr/bin/curl",
+                                      "-s",
+                                      "-S",
+                                      "--max-time",
+                                      "20",
+                                      "-X",
+                                      method,
+                                      "-o",
+                                      body_path.string(),
+                                      "-D",
+                                      head_path.string(),
+                                      "-w",
+                                      "%{http_code}"};
         argv.insert(argv.end(), extra_args.begin(), extra_args.end());
         if (!user_.empty()) {
             argv.push_back("--digest");
@@ -58,8 +68,9 @@ public:
             argv.push_back("--data-binary");
             argv.push_back(body);
         }
-        argv.push_back(target.rfind("http", 0) == 0 ? target
-                                                     : "http://127.0.0.1:" + std::to_string(port_) + target);
+        argv.push_back(target.rfind("http", 0) == 0
+                           ? target
+                           : "http://127.0.0.1:" + std::to_string(port_) + target);
         run_options opts;
         opts.timeout = std::chrono::seconds(30);
         auto r = run_process(argv, opts);
@@ -83,7 +94,8 @@ public:
                 auto colon = line.find(':');
                 if (colon == std::string::npos) continue;
                 std::string name = line.substr(0, colon);
-                for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+                for (auto& c : name)
+                    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
                 auto value = line.substr(colon + 1);
                 while (!value.empty() && value.front() == ' ') value.erase(0, 1);
                 out.headers[name].push_back(value);

@@ -4,13 +4,11 @@
 // good one are refused by default with a message saying why; --cacert makes the good one work,
 // --insecure works and warns. Also: credentials over plain http to a non-loopback host are
 // refused before any connection is made.
-#include "common/test_support.hpp"
+#include <boost/test/unit_test.hpp>
+#include <filesystem>
 
 #include "cmbulk/report.hpp"
-
-#include <boost/test/unit_test.hpp>
-
-#include <filesystem>
+#include "common/test_support.hpp"
 
 using namespace cmbulk::test;
 using namespace std::chrono_literals;
@@ -23,8 +21,9 @@ const std::string pub = "tls-public";
 const std::string priv = "TLS-PRIVATE-KEY-51c0ffee";
 
 std::string seed_json() {
-    return R"({"orgs":[{"id":"6a0000000000000000000001","name":"tls org","projects":[{"id":")" + project +
-           R"(","name":"p","integrations":[]}]}],"apiKeys":[{"publicKey":")" + pub + R"(","privateKey":")" + priv +
+    return R"({"orgs":[{"id":"6a0000000000000000000001","name":"tls org","projects":[{"id":")" +
+           project + R"(","name":"p","integrations":[]}]}],"apiKeys":[{"publicKey":")" + pub +
+           R"(","privateKey":")" + priv +
            R"(","orgIds":["6a0000000000000000000001"]}],"serviceAccounts":[]})";
 }
 
@@ -40,8 +39,9 @@ void openssl(const std::vector<std::string>& args, const fs::path& cwd) {
     BOOST_REQUIRE_MESSAGE(r.exit_code == 0, "openssl " << args[0] << " failed: " << r.err);
 }
 
-const char* const san_localhost = "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n"
-                                  "extendedKeyUsage=serverAuth\n";
+const char* const san_localhost =
+    "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n"
+    "extendedKeyUsage=serverAuth\n";
 
 /// Every certificate of the suite, made once per test run in one directory.
 struct cert_set {
@@ -49,13 +49,15 @@ struct cert_set {
     fs::path ca, other_ca;
     cert_set() {
         auto d = dir.path();
-        auto key = std::vector<std::string>{"-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"};
+        auto key = std::vector<std::string>{"-newkey", "ec", "-pkeyopt",
+                                            "ec_paramgen_curve:prime256v1", "-nodes"};
         auto ca_req = [&](const std::string& name) {
             std::vector<std::string> a{"req", "-x509"};
             a.insert(a.end(), key.begin(), key.end());
-            a.insert(a.end(), {"-keyout", name + ".key", "-out", name + ".pem", "-subj", "/CN=" + name, "-days", "2",
-                               "-addext", "basicConstraints=critical,CA:TRUE", "-addext",
-                               "keyUsage=critical,keyCertSign,cRLSign"});
+            a.insert(a.end(),
+                     {"-keyout", name + ".key", "-out", name + ".pem", "-subj", "/CN=" + name,
+                      "-days", "2", "-addext", "basicConstraints=critical,CA:TRUE", "-addext",
+                      "keyUsage=critical,keyCertSign,cRLSign"});
             openssl(a, d);
         };
         ca_req("test-ca");
@@ -64,17 +66,20 @@ struct cert_set {
         other_ca = d / "other-ca.pem";
         write_file(d / "ext-good.cnf", san_localhost);
         write_file(d / "ext-wrong.cnf",
-                   "subjectAltName=DNS:wrong.example\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n");
+                   "subjectAltName=DNS:wrong.example\nbasicConstraints=CA:FALSE\nextendedKeyUsage="
+                   "serverAuth\n");
         auto csr = [&](const std::string& name, const std::string& cn) {
             std::vector<std::string> a{"req"};
             a.insert(a.end(), key.begin(), key.end());
-            a.insert(a.end(), {"-keyout", name + ".key", "-out", name + ".csr", "-subj", "/CN=" + cn});
+            a.insert(a.end(),
+                     {"-keyout", name + ".key", "-out", name + ".csr", "-subj", "/CN=" + cn});
             openssl(a, d);
         };
-        auto sign = [&](const std::string& name, const std::string& issuer, const std::string& ext) {
-            openssl({"x509", "-req", "-in", name + ".csr", "-CA", issuer + ".pem", "-CAkey", issuer + ".key",
-                     "-set_serial", "0x" + std::to_string(1000 + name.size()), "-out", name + ".pem", "-days", "2",
-                     "-extfile", ext},
+        auto sign = [&](const std::string& name, const std::string& issuer,
+                        const std::string& ext) {
+            openssl({"x509", "-req", "-in", name + ".csr", "-CA", issuer + ".pem", "-CAkey",
+                     issuer + ".key", "-set_serial", "0x" + std::to_string(1000 + name.size()),
+                     "-out", name + ".pem", "-days", "2", "-extfile", ext},
                     d);
         };
         csr("good", "localhost");
@@ -87,8 +92,9 @@ struct cert_set {
         {
             std::vector<std::string> a{"req", "-x509"};
             a.insert(a.end(), key.begin(), key.end());
-            a.insert(a.end(), {"-keyout", "self.key", "-out", "self.pem", "-subj", "/CN=localhost", "-days", "2",
-                               "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"});
+            a.insert(a.end(),
+                     {"-keyout", "self.key", "-out", "self.pem", "-subj", "/CN=localhost", "-days",
+                      "2", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"});
             openssl(a, d);
         }
         // Expired: `openssl ca` takes explicit start and end dates (x509 -days cannot go back).
@@ -101,9 +107,9 @@ struct cert_set {
                    "new_certs_dir = db\ndefault_md = sha256\npolicy = p\nunique_subject = no\n"
                    "[p]\ncommonName = supplied\n[ext]\n" +
                        std::string(san_localhost));
-        openssl({"ca", "-batch", "-config", "ca.cnf", "-cert", "test-ca.pem", "-keyfile", "test-ca.key", "-in",
-                 "expired.csr", "-out", "expired.pem", "-startdate", "20200101000000Z", "-enddate",
-                 "20200102000000Z", "-extensions", "ext", "-notext"},
+        openssl({"ca", "-batch", "-config", "ca.cnf", "-cert", "test-ca.pem", "-keyfile",
+                 "test-ca.key", "-in", "expired.csr", "-out", "expired.pem", "-startdate",
+                 "20200101000000Z", "-enddate", "20200102000000Z", "-extensions", "ext", "-notext"},
                 d);
     }
     fs::path cert(const std::string& name) const { return dir / (name + ".pem"); }
@@ -125,10 +131,25 @@ tls_run apply(const std::string& url, std::vector<std::string> extra) {
     temp_dir dir;
     write_file(dir / "m.csv", "projectId,type,apiToken,teamName,channelName\n" + project +
                                   ",SLACK,xoxb-tls-0001-abcd,team,#alerts\n");
-    std::vector<std::string> argv{cmbulk_bin(), "apply", (dir / "m.csv").string(), "--base-url", url,
-                                  "--report", (dir / "r.csv").string(), "--checkpoint",
-                                  (dir / "c.jsonl").string(), "--progress", "plain", "--concurrency", "1",
-                                  "--max-attempts", "2", "--connect-timeout", "5", "--request-timeout", "5"};
+    std::vector<std::string> argv{cmbulk_bin(),
+                                  "apply",
+                                  (dir / "m.csv").string(),
+                                  "--base-url",
+                                  url,
+                                  "--report",
+                                  (dir / "r.csv").string(),
+                                  "--checkpoint",
+                                  (dir / "c.jsonl").string(),
+                                  "--progress",
+                                  "plain",
+                                  "--concurrency",
+                                  "1",
+                                  "--max-attempts",
+                                  "2",
+                                  "--connect-timeout",
+                                  "5",
+                                  "--request-timeout",
+                                  "5"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     run_options o;
     o.env["CMBULK_PUBLIC_KEY"] = pub;
@@ -156,16 +177,18 @@ tls_run apply(const std::string& url, std::vector<std::string> extra) {
 std::unique_ptr<sim_process> tls_sim(const std::string& name, const temp_dir& dir) {
     write_file(dir / "seed.json", seed_json());
     return std::make_unique<sim_process>(std::vector<std::string>{
-        "--seed", (dir / "seed.json").string(), "--tls-cert", certs().cert(name).string(), "--tls-key",
-        certs().key(name).string()});
+        "--seed", (dir / "seed.json").string(), "--tls-cert", certs().cert(name).string(),
+        "--tls-key", certs().key(name).string()});
 }
 
 /// The run was refused because of the certificate: exit 3 (server unreachable), the row failed,
 /// and stderr and the report say why.
 void expect_refused(const tls_run& r, const std::string& why) {
     BOOST_TEST(r.proc.exit_code == 3);
-    BOOST_TEST(r.proc.err.find("TLS handshake failed") != std::string::npos, "stderr: " << r.proc.err);
-    BOOST_TEST(r.proc.err.find(why) != std::string::npos, "stderr should say '" << why << "': " << r.proc.err);
+    BOOST_TEST(r.proc.err.find("TLS handshake failed") != std::string::npos,
+               "stderr: " << r.proc.err);
+    BOOST_TEST(r.proc.err.find(why) != std::string::npos,
+               "stderr should say '" << why << "': " << r.proc.err);
     BOOST_REQUIRE_EQUAL(r.rows.size(), 1u);
     BOOST_TEST(cmbulk::to_string(r.rows[0].result) == "failed");
     BOOST_TEST(r.rows[0].detail.find(why) != std::string::npos, "detail: " << r.rows[0].detail);
@@ -184,7 +207,8 @@ BOOST_AUTO_TEST_CASE(good_certificate_via_cacert_works) {
     auto sim = tls_sim("good", d);
     for (std::string host : {"localhost", "127.0.0.1"}) {
         BOOST_TEST_CONTEXT("host " << host) {
-            auto r = apply(https(*sim, host), {"--cacert", certs().ca.string(), "--action", "upsert"});
+            auto r =
+                apply(https(*sim, host), {"--cacert", certs().ca.string(), "--action", "upsert"});
             BOOST_TEST(r.proc.exit_code == 0);
             BOOST_REQUIRE_EQUAL(r.rows.size(), 1u);
             auto res = std::string(cmbulk::to_string(r.rows[0].result));
@@ -205,13 +229,15 @@ BOOST_AUTO_TEST_CASE(self_signed_refused) {
     temp_dir d;
     auto sim = tls_sim("self", d);
     expect_refused(apply(https(*sim), {}), "self-signed certificate");
-    expect_refused(apply(https(*sim), {"--cacert", certs().ca.string()}), "self-signed certificate");
+    expect_refused(apply(https(*sim), {"--cacert", certs().ca.string()}),
+                   "self-signed certificate");
 }
 
 BOOST_AUTO_TEST_CASE(another_ca_refused) {
     temp_dir d;
     auto sim = tls_sim("other", d);
-    expect_refused(apply(https(*sim), {"--cacert", certs().ca.string()}), "unable to get local issuer certificate");
+    expect_refused(apply(https(*sim), {"--cacert", certs().ca.string()}),
+                   "unable to get local issuer certificate");
 }
 
 BOOST_AUTO_TEST_CASE(wrong_host_name_refused) {
@@ -224,7 +250,8 @@ BOOST_AUTO_TEST_CASE(wrong_host_name_refused) {
 BOOST_AUTO_TEST_CASE(expired_refused) {
     temp_dir d;
     auto sim = tls_sim("expired", d);
-    expect_refused(apply(https(*sim), {"--cacert", certs().ca.string()}), "certificate has expired");
+    expect_refused(apply(https(*sim), {"--cacert", certs().ca.string()}),
+                   "certificate has expired");
 }
 
 BOOST_AUTO_TEST_CASE(insecure_works_and_warns) {
@@ -237,7 +264,8 @@ BOOST_AUTO_TEST_CASE(insecure_works_and_warns) {
             BOOST_REQUIRE_EQUAL(r.rows.size(), 1u);
             auto res = std::string(cmbulk::to_string(r.rows[0].result));
             BOOST_TEST((res == "created" || res == "updated"), res);
-            BOOST_TEST(r.proc.err.find("warning: --insecure") != std::string::npos, "stderr: " << r.proc.err);
+            BOOST_TEST(r.proc.err.find("warning: --insecure") != std::string::npos,
+                       "stderr: " << r.proc.err);
         }
     }
 }
@@ -252,12 +280,14 @@ BOOST_AUTO_TEST_CASE(unreadable_cacert_is_a_usage_error) {
 
 BOOST_AUTO_TEST_CASE(credentials_over_plain_http_to_a_remote_host_refused) {
     // 192.0.2.1 (TEST-NET-1) and a DNS name are never contacted: the refusal comes first.
-    for (std::string url : {"http://192.0.2.1", "http://192.0.2.1:8080", "http://cloud.example.invalid"}) {
+    for (std::string url :
+         {"http://192.0.2.1", "http://192.0.2.1:8080", "http://cloud.example.invalid"}) {
         BOOST_TEST_CONTEXT(url) {
             auto r = apply(url, {});
             BOOST_TEST(r.proc.exit_code == 2);
             BOOST_TEST(r.proc.elapsed < 1s);
-            BOOST_TEST(r.proc.err.find("plain http") != std::string::npos, "stderr: " << r.proc.err);
+            BOOST_TEST(r.proc.err.find("plain http") != std::string::npos,
+                       "stderr: " << r.proc.err);
             BOOST_TEST(r.rows.empty());
         }
     }

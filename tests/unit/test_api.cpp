@@ -1,15 +1,14 @@
 // Unit tests for the api module's pure parts: API error bodies (JSON, HTML, garbage, empty),
 // non-JSON descriptions, path building per flavor, and URL parsing of the http layer.
-#include "cmbulk/api.hpp"
-#include "cmbulk/http_client.hpp"
-#include "cmbulk/json_util.hpp"
-
 #include <boost/beast/http/write.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/test/unit_test.hpp>
-
 #include <sstream>
 #include <vector>
+
+#include "cmbulk/api.hpp"
+#include "cmbulk/http_client.hpp"
+#include "cmbulk/json_util.hpp"
 
 using namespace cmbulk;
 
@@ -20,11 +19,31 @@ BOOST_AUTO_TEST_CASE(validate_only_parse_agrees_with_boost_json) {
     // exactly what boost::json::parse accepts.
     std::vector<std::string> texts = {
         R"({"results":[{"type":"SLACK","apiToken":"****1234"}],"totalCount":1})",
-        "[]", "{}", "0", "-1.5e3", "\"x\"", "true", "null", "  {\"a\":[1,2,{\"b\":null}]}  \n",
-        "", " ", "{", "[1,2", "{\"a\":1}}", "{\"a\":1} x", "[1] [2]", "{'a':1}",
-        "<html><body>502 Bad Gateway</body></html>", "{\"a\":\"\\x\"}", "[01]", "nul",
-        "{\"a\":1,}", "/* c */ {}", "\"unterminated",
-        std::string(32, '[') + std::string(32, ']'), std::string(33, '[') + std::string(33, ']')};
+        "[]",
+        "{}",
+        "0",
+        "-1.5e3",
+        "\"x\"",
+        "true",
+        "null",
+        "  {\"a\":[1,2,{\"b\":null}]}  \n",
+        "",
+        " ",
+        "{",
+        "[1,2",
+        "{\"a\":1}}",
+        "{\"a\":1} x",
+        "[1] [2]",
+        "{'a':1}",
+        "<html><body>502 Bad Gateway</body></html>",
+        "{\"a\":\"\\x\"}",
+        "[01]",
+        "nul",
+        "{\"a\":1,}",
+        "/* c */ {}",
+        "\"unterminated",
+        std::string(32, '[') + std::string(32, ']'),
+        std::string(33, '[') + std::string(33, ']')};
     for (const auto& t : texts) {
         boost::system::error_code ec;
         boost::json::parse(t, ec);
@@ -43,7 +62,8 @@ BOOST_AUTO_TEST_CASE(serialized_request_is_what_beast_writes) {
     reqs.back().set(http::field::content_type, "application/json");
     reqs.back().set(http::field::authorization, R"(Digest username="u", response="r")");
     reqs.back().body() = R"({"type":"SLACK","apiToken":"xoxb-1"})";
-    reqs.emplace_back(http::verb::get, "/api/atlas/v2/groups/x/integrations/PAGER_DUTY?pretty=true", 11);
+    reqs.emplace_back(http::verb::get, "/api/atlas/v2/groups/x/integrations/PAGER_DUTY?pretty=true",
+                      11);
     reqs.back().set(http::field::accept, "application/vnd.atlas.2023-01-01+json");
     reqs.emplace_back(http::verb::delete_, "/x", 11);
     reqs.back().set("X-Custom-Field", "a value, with: colons");
@@ -57,7 +77,8 @@ BOOST_AUTO_TEST_CASE(serialized_request_is_what_beast_writes) {
         BOOST_TEST(serialize_request(r) == beast_text.str());
     }
     BOOST_TEST(serialize_request(reqs[0]).starts_with(
-        "POST /api/public/v1.0/groups/5f1a/integrations/SLACK HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n"));
+        "POST /api/public/v1.0/groups/5f1a/integrations/SLACK HTTP/1.1\r\nHost: "
+        "127.0.0.1:8080\r\n"));
     BOOST_TEST(serialize_request(reqs[3]).starts_with("PUT /y HTTP/1.0\r\n"));
 }
 
@@ -73,7 +94,8 @@ BOOST_AUTO_TEST_CASE(error_body_from_api_json) {
 }
 
 BOOST_AUTO_TEST_CASE(error_body_rate_limited_with_whitespace) {
-    auto e = parse_error_body("  \r\n{\"error\":429,\"errorCode\":\"RATE_LIMITED_TOKEN_BUCKET\"}\n");
+    auto e =
+        parse_error_body("  \r\n{\"error\":429,\"errorCode\":\"RATE_LIMITED_TOKEN_BUCKET\"}\n");
     BOOST_REQUIRE(e.has_value());
     BOOST_TEST(e->error == 429);
     BOOST_TEST(e->error_code == "RATE_LIMITED_TOKEN_BUCKET");
@@ -86,8 +108,8 @@ BOOST_AUTO_TEST_CASE(error_body_rejects_non_errors) {
         "   ",
         "<html><head><title>503 Service Unavailable</title></head><body>down</body></html>",
         "garbage \x01\x02\xff",
-        "{\"error\":",                 // truncated JSON
-        "[1,2,3]",                     // JSON, not an object
+        "{\"error\":",                        // truncated JSON
+        "[1,2,3]",                            // JSON, not an object
         "{\"results\":[],\"totalCount\":0}",  // an object, but not an error
         "{\"error\":{\"nested\":true}}",      // error of the wrong type only
         "null",
@@ -122,8 +144,9 @@ BOOST_AUTO_TEST_CASE(paths_per_flavor) {
                "/api/public/v1.0/groups/5f4d3c2b1a0987654321fedc/integrations/PAGER_DUTY");
     BOOST_TEST(integration_path(flavor::atlas, g, "SLACK") ==
                "/api/atlas/v2/groups/5f4d3c2b1a0987654321fedc/integrations/SLACK");
-    BOOST_TEST(integrations_page_path(flavor::cloud_manager, g, 2, 500) ==
-               "/api/public/v1.0/groups/5f4d3c2b1a0987654321fedc/integrations?pageNum=2&itemsPerPage=500");
+    BOOST_TEST(
+        integrations_page_path(flavor::cloud_manager, g, 2, 500) ==
+        "/api/public/v1.0/groups/5f4d3c2b1a0987654321fedc/integrations?pageNum=2&itemsPerPage=500");
     BOOST_TEST(projects_page_path(flavor::cloud_manager, "", 1, 100) ==
                "/api/public/v1.0/groups?pageNum=1&itemsPerPage=100");
     BOOST_TEST(projects_page_path(flavor::atlas, "aaaaaaaaaaaaaaaaaaaaaaaa", 3, 10) ==
@@ -161,8 +184,8 @@ BOOST_AUTO_TEST_CASE(url_parsing) {
     BOOST_TEST(c->host == "::1");
     BOOST_TEST(c->host_header == "[::1]:9000");
 
-    for (const char* bad : {"ftp://x", "cloud.mongodb.com", "http://user:pw@host", "http://", "",
-                            "http://host:0"}) {
+    for (const char* bad :
+         {"ftp://x", "cloud.mongodb.com", "http://user:pw@host", "http://", "", "http://host:0"}) {
         BOOST_TEST_CONTEXT("url: " << bad) {
             msg.clear();
             BOOST_TEST(!parse_url(bad, msg).has_value());

@@ -1,12 +1,11 @@
 // Unit tests for the auth module's sans-io parts: the Digest session state machine stepped by
 // hand (challenge, nc increments, stale, definitive 401, cached nonce refused), base64, the token
 // cache's refresh point and the token endpoint's sliding-window limit, on a fake clock.
+#include <boost/test/unit_test.hpp>
+#include <set>
+
 #include "cmbulk/auth.hpp"
 #include "cmbulk/digest.hpp"
-
-#include <boost/test/unit_test.hpp>
-
-#include <set>
 
 using namespace cmbulk;
 using namespace std::chrono_literals;
@@ -20,14 +19,15 @@ const char* challenge_c =
     R"(Digest realm="MMS Public API", domain="", nonce="nonce-C", algorithm=MD5, qop="auth", stale=false)";
 
 // Checks an Authorization header the way a server would.
-digest::authorization verify(const std::string& header, const std::string& nonce, const std::string& uri) {
+digest::authorization verify(const std::string& header, const std::string& nonce,
+                             const std::string& uri) {
     auto a = digest::parse_authorization(header);
     BOOST_REQUIRE(a.has_value());
     BOOST_TEST(a->username == "pub");
     BOOST_TEST(a->nonce == nonce);
     BOOST_TEST(a->uri == uri);
-    auto expect = digest::compute_response(a->algo, "pub", "MMS Public API", "priv", "GET", uri, a->nonce,
-                                           a->nc, a->cnonce, a->qop);
+    auto expect = digest::compute_response(a->algo, "pub", "MMS Public API", "priv", "GET", uri,
+                                           a->nonce, a->nc, a->cnonce, a->qop);
     BOOST_TEST(a->response == expect);
     return *a;
 }
@@ -159,14 +159,17 @@ BOOST_AUTO_TEST_CASE(token_endpoint_window_allows_ten_a_minute) {
     sliding_window_limit::clock::time_point t{};
     t += 5000s;
     for (int i = 0; i < 10; ++i) {
-        BOOST_TEST((w.delay(t + std::chrono::seconds(i)) == sliding_window_limit::clock::duration::zero()));
+        BOOST_TEST((w.delay(t + std::chrono::seconds(i)) ==
+                    sliding_window_limit::clock::duration::zero()));
         w.record(t + std::chrono::seconds(i));
     }
     // The 11th at t+10 s must wait until the first leaves the window (t+60 s).
-    BOOST_TEST((w.delay(t + 10s) == std::chrono::duration_cast<sliding_window_limit::clock::duration>(50s)));
+    BOOST_TEST((w.delay(t + 10s) ==
+                std::chrono::duration_cast<sliding_window_limit::clock::duration>(50s)));
     BOOST_TEST((w.delay(t + 60s) == sliding_window_limit::clock::duration::zero()));
     w.record(t + 60s);
-    BOOST_TEST((w.delay(t + 60s) == std::chrono::duration_cast<sliding_window_limit::clock::duration>(1s)));
+    BOOST_TEST((w.delay(t + 60s) ==
+                std::chrono::duration_cast<sliding_window_limit::clock::duration>(1s)));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,11 +1,10 @@
 // Unit tests of the config module: the `key = value` parser (comments, quotes, sections, errors
 // with file:line, the private key refused), the environment variables and the merge
 // (environment over file, credentials never mixed), and the default path.
-#include "cmbulk/config.hpp"
-
 #include <boost/test/unit_test.hpp>
-
 #include <map>
+
+#include "cmbulk/config.hpp"
 
 using namespace cmbulk;
 
@@ -27,10 +26,11 @@ BOOST_AUTO_TEST_SUITE(config_suite)
 
 BOOST_AUTO_TEST_CASE(parses_keys_comments_quotes_and_section) {
     std::string err;
-    auto r = parse_config("# team defaults\n[cmbulk]\n\nbase-url = https://om.example.com:8443\n"
-                          "flavor=ops-manager\r\n  ; another comment\nrate = 5\n"
-                          "private_key_file = \"/home/me/.config/cmbulk/key\"\nconcurrency\t=\t4\n",
-                          "cfg", err);
+    auto r = parse_config(
+        "# team defaults\n[cmbulk]\n\nbase-url = https://om.example.com:8443\n"
+        "flavor=ops-manager\r\n  ; another comment\nrate = 5\n"
+        "private_key_file = \"/home/me/.config/cmbulk/key\"\nconcurrency\t=\t4\n",
+        "cfg", err);
     BOOST_TEST_REQUIRE(r.has_value(), err);
     BOOST_TEST(r->size() == 5u);
     BOOST_TEST(value_of(*r, "base-url") == "https://om.example.com:8443");
@@ -43,8 +43,10 @@ BOOST_AUTO_TEST_CASE(parses_keys_comments_quotes_and_section) {
 
 BOOST_AUTO_TEST_CASE(inline_comments_end_unquoted_values) {
     std::string err;
-    auto r = parse_config("base-url = http://127.0.0.1:8080   # local sim\nrate = 5 ; five\n"
-                          "type = \"a # b\"\ncacert = /p/a#b\n", "f", err);
+    auto r = parse_config(
+        "base-url = http://127.0.0.1:8080   # local sim\nrate = 5 ; five\n"
+        "type = \"a # b\"\ncacert = /p/a#b\n",
+        "f", err);
     BOOST_TEST_REQUIRE(r.has_value(), err);
     BOOST_TEST(value_of(*r, "base-url") == "http://127.0.0.1:8080");
     BOOST_TEST(value_of(*r, "rate") == "5");

@@ -1,17 +1,17 @@
 // Unit tests for the digest module: the RFC 2617 and RFC 7616 example vectors, challenge and
 // authorization parsing.
-#include "cmbulk/digest.hpp"
-
 #include <boost/test/unit_test.hpp>
+
+#include "cmbulk/digest.hpp"
 
 using namespace cmbulk::digest;
 
 BOOST_AUTO_TEST_SUITE(digest_suite)
 
 BOOST_AUTO_TEST_CASE(rfc2617_md5_vector) {
-    auto r = compute_response(algorithm::md5, "Mufasa", "testrealm@host.com", "Circle Of Life", "GET",
-                              "/dir/index.html", "dcd98b7102dd2f0e8b11d0f600bfb0c093", "00000001",
-                              "0a4f113b", "auth");
+    auto r = compute_response(algorithm::md5, "Mufasa", "testrealm@host.com", "Circle Of Life",
+                              "GET", "/dir/index.html", "dcd98b7102dd2f0e8b11d0f600bfb0c093",
+                              "00000001", "0a4f113b", "auth");
     BOOST_TEST(r == "6629fae49393a05397450978507c4ef1");
 }
 
@@ -21,15 +21,16 @@ BOOST_AUTO_TEST_CASE(rfc7616_md5_and_sha256_vectors) {
     auto md5 = compute_response(algorithm::md5, "Mufasa", "http-auth@example.org", "Circle of Life",
                                 "GET", "/dir/index.html", nonce, "00000001", cnonce, "auth");
     BOOST_TEST(md5 == "8ca523f5e9506fed4657c9700eebdbec");
-    auto sha = compute_response(algorithm::sha256, "Mufasa", "http-auth@example.org", "Circle of Life",
-                                "GET", "/dir/index.html", nonce, "00000001", cnonce, "auth");
+    auto sha =
+        compute_response(algorithm::sha256, "Mufasa", "http-auth@example.org", "Circle of Life",
+                         "GET", "/dir/index.html", nonce, "00000001", cnonce, "auth");
     BOOST_TEST(sha == "753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1");
 }
 
 BOOST_AUTO_TEST_CASE(password_case_matters) {
-    auto a = compute_response(algorithm::md5, "Mufasa", "testrealm@host.com", "Circle of Life", "GET",
-                              "/dir/index.html", "dcd98b7102dd2f0e8b11d0f600bfb0c093", "00000001",
-                              "0a4f113b", "auth");
+    auto a = compute_response(algorithm::md5, "Mufasa", "testrealm@host.com", "Circle of Life",
+                              "GET", "/dir/index.html", "dcd98b7102dd2f0e8b11d0f600bfb0c093",
+                              "00000001", "0a4f113b", "auth");
     BOOST_TEST(a != "6629fae49393a05397450978507c4ef1");
 }
 
@@ -57,7 +58,8 @@ BOOST_AUTO_TEST_CASE(rejects_bad_challenges) {
     BOOST_TEST(parse_challenge("Basic realm=\"x\"").has_error());
     BOOST_TEST(parse_challenge("Digest realm=\"x\", nonce=\"unterminated").has_error());
     BOOST_TEST(parse_challenge("Digest realm=\"x\"").has_error());  // no nonce
-    BOOST_TEST(parse_challenge("Digest realm=\"x\", nonce=\"n\", algorithm=SHA-512-256").has_error());
+    BOOST_TEST(
+        parse_challenge("Digest realm=\"x\", nonce=\"n\", algorithm=SHA-512-256").has_error());
     BOOST_TEST(parse_challenge("Digest realm=\"x\", nonce=\"n\", qop=\"auth-int\"").has_error());
     BOOST_TEST(parse_challenge("").has_error());
 }
@@ -75,8 +77,8 @@ BOOST_AUTO_TEST_CASE(authorization_round_trip) {
     BOOST_TEST(a->nc == "00000007");
     BOOST_TEST(a->uri == "/api/x?y=1");
     BOOST_TEST(a->opaque == "op\"aque");
-    auto expected = compute_response(algorithm::md5, "pub", "MMS Public API", "priv", "POST", "/api/x?y=1",
-                                     "nonce-1", "00000007", "cn", "auth");
+    auto expected = compute_response(algorithm::md5, "pub", "MMS Public API", "priv", "POST",
+                                     "/api/x?y=1", "nonce-1", "00000007", "cn", "auth");
     BOOST_TEST(a->response == expected);
     BOOST_TEST(header.find("priv") == std::string::npos);
 }

@@ -2,8 +2,9 @@
 // seeds plus any crash a fuzzer found, saved there as crash-*) is replayed through the same
 // parsers and invariants as the libFuzzer target, in the normal and the sanitizer build; and each
 // bug found while hardening gets a named case reading its input.
-#include "common/test_support.hpp"
-#include "fuzz/fuzz_support.hpp"
+#include <boost/json/parse.hpp>
+#include <boost/test/unit_test.hpp>
+#include <cmath>
 
 #include "cmbulk/api.hpp"
 #include "cmbulk/digest.hpp"
@@ -12,11 +13,8 @@
 #include "cmbulk/manifest.hpp"
 #include "cmbulk/pacing.hpp"
 #include "cmbulk/retry.hpp"
-
-#include <boost/json/parse.hpp>
-#include <boost/test/unit_test.hpp>
-
-#include <cmath>
+#include "common/test_support.hpp"
+#include "fuzz/fuzz_support.hpp"
 
 using namespace cmbulk::test;
 namespace fs = std::filesystem;
@@ -93,8 +91,8 @@ BOOST_AUTO_TEST_CASE(digest_headers_corpus) {
             (void)cmbulk::digest::parse_authorization(text);
             if (!ch) continue;
             ++parsed;
-            auto header = cmbulk::digest::make_authorization(*ch, "fuzz-user", "fuzz-secret", "GET",
-                                                             "/api/public/v1.0/groups", 1, "0a1b2c3d");
+            auto header = cmbulk::digest::make_authorization(
+                *ch, "fuzz-user", "fuzz-secret", "GET", "/api/public/v1.0/groups", 1, "0a1b2c3d");
             auto back = cmbulk::digest::parse_authorization(header);
             BOOST_REQUIRE(back.has_value());
             BOOST_TEST(back->realm == ch->realm);
@@ -147,7 +145,8 @@ BOOST_AUTO_TEST_CASE(journal_replay_corpus) {
                 continue;
             }
             BOOST_TEST(r->valid_bytes <= bytes.size());
-            for (std::size_t i = 1; i < r->rows.size(); ++i) BOOST_TEST(r->rows[i - 1].row < r->rows[i].row);
+            for (std::size_t i = 1; i < r->rows.size(); ++i)
+                BOOST_TEST(r->rows[i - 1].row < r->rows[i].row);
         }
     }
 }
@@ -171,8 +170,9 @@ BOOST_AUTO_TEST_CASE(retry_after_date_far_in_the_future) {
     BOOST_REQUIRE(past.has_value());
     BOOST_TEST(past->count() == 0);
     // Dates near now keep their sub-second precision.
-    auto soon = cmbulk::parse_retry_after("Tue, 14 Nov 2023 22:13:30 GMT", minutes(10),
-                                          system_clock::time_point(seconds(1'700'000'000) - milliseconds(500)));
+    auto soon = cmbulk::parse_retry_after(
+        "Tue, 14 Nov 2023 22:13:30 GMT", minutes(10),
+        system_clock::time_point(seconds(1'700'000'000) - milliseconds(500)));
     BOOST_REQUIRE(soon.has_value());
     BOOST_TEST(soon->count() == 10'500);
 }
@@ -211,8 +211,10 @@ BOOST_AUTO_TEST_CASE(json_key_given_twice_is_an_error) {
         }
     }
     // Equal keys in nested values, or a key equal to a string value, are not duplicates.
-    write_file(d / "ok.jsonl", R"({"projectId":"5e2211c17a3e5a48f5497de4","type":"SLACK","apiToken":"type",)"
-                               R"("teamName":"t"})" "\n");
+    write_file(d / "ok.jsonl",
+               R"({"projectId":"5e2211c17a3e5a48f5497de4","type":"SLACK","apiToken":"type",)"
+               R"("teamName":"t"})"
+               "\n");
     BOOST_TEST(cmbulk::validate_manifest(d / "ok.jsonl", cmbulk::fuzz::manifest_options()).ok());
 }
 

@@ -1,11 +1,11 @@
 // Unit tests of the HTML run report: the recorder's per-second counters, latency buckets and
 // bounded failed-row list; the rendered page's sections, escaping, self-containment (no external
 // resources) and the JSON log events of --log-format json.
-#include "cmbulk/html_report.hpp"
-#include "cmbulk/run_log.hpp"
-
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
+
+#include "cmbulk/html_report.hpp"
+#include "cmbulk/run_log.hpp"
 
 using namespace cmbulk;
 using namespace std::chrono_literals;
@@ -61,7 +61,9 @@ BOOST_AUTO_TEST_CASE(page_has_every_section_escaped_and_self_contained) {
     auto t0 = run_timeline::clock::now();
     run_timeline t(t0);
     for (int s = 0; s < 5; ++s)
-        for (int i = 0; i < 10; ++i) t.on_request(t0 + std::chrono::seconds(s), i == 0 && s == 2 ? 429 : 201, s == 3 && i < 2, 20ms);
+        for (int i = 0; i < 10; ++i)
+            t.on_request(t0 + std::chrono::seconds(s), i == 0 && s == 2 ? 429 : 201,
+                         s == 3 && i < 2, 20ms);
     report_row bad;
     bad.line = 7;
     bad.project_id = "5f00<script>alert(1)</script>";
@@ -81,12 +83,17 @@ BOOST_AUTO_TEST_CASE(page_has_every_section_escaped_and_self_contained) {
     s.elapsed = 5s;
     s.total_rows = 50;
     for (int i = 0; i < 50; ++i) s.latency.add(20ms);
-    html_report_info info{"cmbulk apply m.csv", "http://127.0.0.1:1", "cloud-manager", "r.csv",
-                          "r.checkpoint.jsonl", "2024-01-01T00:00:00Z", 1};
+    html_report_info info{"cmbulk apply m.csv",
+                          "http://127.0.0.1:1",
+                          "cloud-manager",
+                          "r.csv",
+                          "r.checkpoint.jsonl",
+                          "2024-01-01T00:00:00Z",
+                          1};
     auto html = render_html_report(info, s, t);
-    for (const char* id : {"id=\"summary\"", "id=\"outcomes\"", "id=\"timeline\"", "id=\"latency\"",
-                           "id=\"failed\"", "id=\"filter\"", "<svg id=\"timeline-chart\"",
-                           "<svg id=\"latency-chart\""})
+    for (const char* id :
+         {"id=\"summary\"", "id=\"outcomes\"", "id=\"timeline\"", "id=\"latency\"", "id=\"failed\"",
+          "id=\"filter\"", "<svg id=\"timeline-chart\"", "<svg id=\"latency-chart\""})
         BOOST_TEST(html.find(id) != std::string::npos, id);
     BOOST_TEST(count_of(html, "<rect class=\"req\"") == 5u);        // one bar per second
     BOOST_TEST(count_of(html, "<rect class=\"throttled\"") == 1u);  // the second with a 429
@@ -128,7 +135,9 @@ BOOST_AUTO_TEST_CASE(json_events_are_one_line_objects_without_secrets) {
     BOOST_TEST(v.at("result").as_string() == "created");
     BOOST_TEST(v.at("detail").as_string() == "line\nbreak \"quoted\"");
     BOOST_TEST(row.find("9999") == std::string::npos);
-    auto req = boost::json::parse(json_request_event("t", 3, "p1", "SLACK", "POST", 2, 429, "", 1500us)).as_object();
+    auto req =
+        boost::json::parse(json_request_event("t", 3, "p1", "SLACK", "POST", 2, 429, "", 1500us))
+            .as_object();
     BOOST_TEST(req.at("event").as_string() == "request");
     BOOST_TEST(req.at("status").as_int64() == 429);
     BOOST_TEST(req.at("attempt").as_int64() == 2);

@@ -494,13 +494,14 @@ BOOST_AUTO_TEST_CASE(record_lines_equal_boost_json_serialization) {
     o.attempts = 3;
     o.duration_ms = -1;
     o.secret_last4 = "xoxb-12\"4";
-    boost::json::object want{{"k", "outcome"}, {"row", r.row}, {"line", r.line},
-                             {"p", r.project_id}, {"t", r.type}, {"a", r.action},
-                             {"o", "failed"}, {"s", 400}, {"e", o.error_code}, {"d", o.detail},
-                             {"n", 3}, {"ms", -1}, {"l4", "12\"4"}};
+    boost::json::object want{
+        {"k", "outcome"}, {"row", r.row},  {"line", r.line}, {"p", r.project_id}, {"t", r.type},
+        {"a", r.action},  {"o", "failed"}, {"s", 400},       {"e", o.error_code}, {"d", o.detail},
+        {"n", 3},         {"ms", -1},      {"l4", "12\"4"}};
     BOOST_TEST(journal_outcome_line(r, o) == boost::json::serialize(want));
-    boost::json::object intent{{"k", "intent"}, {"row", r.row}, {"line", r.line},
-                               {"p", r.project_id}, {"t", r.type}, {"a", r.action}, {"m", "POST"}};
+    boost::json::object intent{{"k", "intent"},     {"row", r.row}, {"line", r.line},
+                               {"p", r.project_id}, {"t", r.type},  {"a", r.action},
+                               {"m", "POST"}};
     BOOST_TEST(journal_intent_line(r, "POST") == boost::json::serialize(intent));
 }
 

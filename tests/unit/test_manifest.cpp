@@ -1,14 +1,12 @@
 // Unit tests for the manifest module: CSV (RFC 4180 and its edge cases), JSON arrays, JSON Lines,
 // secret references, --type / --set, every validation error with its exact `file:line: field:
 // message` text, the error cap, empty manifests, the SHA-256, and the samples in samples/.
-#include "cmbulk/manifest.hpp"
-
-#include "common/test_support.hpp"
-
 #include <boost/test/unit_test.hpp>
-
 #include <chrono>
 #include <map>
+
+#include "cmbulk/manifest.hpp"
+#include "common/test_support.hpp"
 
 using namespace cmbulk;
 namespace fs = std::filesystem;
@@ -37,8 +35,8 @@ struct checked {
     std::vector<std::string> errors;
 };
 
-checked validate_text(const test::temp_dir& dir, const std::string& name, const std::string& content,
-                      const manifest_options& o) {
+checked validate_text(const test::temp_dir& dir, const std::string& name,
+                      const std::string& content, const manifest_options& o) {
     auto p = dir / name;
     test::write_file(p, content);
     checked c;
@@ -114,8 +112,7 @@ BOOST_AUTO_TEST_CASE(reads_typed_rows) {
     test::temp_dir dir;
     test::write_file(dir / "m.csv",
                      "projectId,type,action,username,password,serviceDiscovery,enabled,scheme\n" +
-                         id1 + ",PROMETHEUS,,u,p,http,TRUE,\n" + id2 +
-                         ",PROMETHEUS,delete,,,,,\n");
+                         id1 + ",PROMETHEUS,,u,p,http,TRUE,\n" + id2 + ",PROMETHEUS,delete,,,,,\n");
     std::vector<manifest_error> fe;
     auto rows = read_all(dir / "m.csv", opts_with_env(), &fe);
     BOOST_TEST(fe.empty());
@@ -160,10 +157,10 @@ BOOST_AUTO_TEST_CASE(rfc4180_quoting_crlf_and_bom) {
 
 BOOST_AUTO_TEST_CASE(blank_lines_and_comma_only_rows_are_skipped) {
     test::temp_dir dir;
-    auto c = validate_text(dir, "m.csv",
-                           slack_header + "\n" + id1 + ",SLACK,t,team\n\n,,,\r\n" + id2 +
-                               ",SLACK,t,team\n\n",
-                           opts_with_env());
+    auto c = validate_text(
+        dir, "m.csv",
+        slack_header + "\n" + id1 + ",SLACK,t,team\n\n,,,\r\n" + id2 + ",SLACK,t,team\n\n",
+        opts_with_env());
     BOOST_TEST(c.summary.ok(), joined(c));
     BOOST_TEST(c.summary.rows == 2u);
 }
@@ -200,7 +197,8 @@ BOOST_AUTO_TEST_CASE(row_syntax_errors) {
     };
     std::string nul("x\0y", 3);
     std::vector<tcase> cases{
-        {"too many cells", id1 + ",SLACK,t,team,extra\n", "m.csv:2: row has 5 cells, the header has 4"},
+        {"too many cells", id1 + ",SLACK,t,team,extra\n",
+         "m.csv:2: row has 5 cells, the header has 4"},
         {"too few cells", id1 + ",SLACK,t\n", "m.csv:2: row has 3 cells, the header has 4"},
         {"stray quote", id1 + ",SLACK,t,te\"am\n",
          "m.csv:2: teamName: stray quote in an unquoted field (quote the whole field and double "
@@ -229,10 +227,10 @@ BOOST_AUTO_TEST_CASE(row_syntax_errors) {
 
 BOOST_AUTO_TEST_CASE(reading_goes_on_after_a_bad_row) {
     test::temp_dir dir;
-    auto c = validate_text(dir, "m.csv",
-                           slack_header + id1 + ",SLACK,t\n" + id2 + ",SLACK,t,team\n" + id3 +
-                               ",SLACK,t,team,x\n",
-                           opts_with_env());
+    auto c = validate_text(
+        dir, "m.csv",
+        slack_header + id1 + ",SLACK,t\n" + id2 + ",SLACK,t,team\n" + id3 + ",SLACK,t,team,x\n",
+        opts_with_env());
     BOOST_TEST(c.summary.rows == 3u);
     BOOST_TEST(c.summary.invalid_rows == 2u);
     BOOST_REQUIRE(c.errors.size() == 2u);
@@ -248,8 +246,8 @@ BOOST_AUTO_TEST_CASE(reading_goes_on_after_a_bad_row) {
 BOOST_AUTO_TEST_CASE(oversized_cell_and_too_many_columns) {
     test::temp_dir dir;
     std::string big((1 << 20) + 10, 'a');
-    auto c = validate_text(dir, "m.csv", slack_header + id1 + ",SLACK,t," + big + "\n" + id2 +
-                                             ",SLACK,t,team\n",
+    auto c = validate_text(dir, "m.csv",
+                           slack_header + id1 + ",SLACK,t," + big + "\n" + id2 + ",SLACK,t,team\n",
                            opts_with_env());
     BOOST_REQUIRE(!c.errors.empty());
     BOOST_TEST(c.errors[0] == "m.csv:2: teamName: cell longer than 1 MiB");
@@ -269,13 +267,14 @@ BOOST_AUTO_TEST_SUITE(manifest_json)
 
 BOOST_AUTO_TEST_CASE(reads_an_array_of_objects) {
     test::temp_dir dir;
-    test::write_file(dir / "m.json",
-                     "[\n  {\"projectId\": \"" + id1 +
-                         "\", \"type\": \"SLACK\",\n   \"apiToken\": \"t\", \"teamName\": \"a\\\"b, ]}\"},\n"
-                         "  {\"projectId\": \"" +
-                         id2 +
-                         "\", \"type\": \"PROMETHEUS\", \"username\": \"u\", \"password\": \"p\",\n"
-                         "   \"serviceDiscovery\": \"file\", \"enabled\": false, \"scheme\": null}\n]\n");
+    test::write_file(
+        dir / "m.json",
+        "[\n  {\"projectId\": \"" + id1 +
+            "\", \"type\": \"SLACK\",\n   \"apiToken\": \"t\", \"teamName\": \"a\\\"b, ]}\"},\n"
+            "  {\"projectId\": \"" +
+            id2 +
+            "\", \"type\": \"PROMETHEUS\", \"username\": \"u\", \"password\": \"p\",\n"
+            "   \"serviceDiscovery\": \"file\", \"enabled\": false, \"scheme\": null}\n]\n");
     std::vector<manifest_error> fe;
     auto rows = read_all(dir / "m.json", opts_with_env(), &fe);
     BOOST_TEST(fe.empty());
@@ -306,8 +305,10 @@ BOOST_AUTO_TEST_CASE(booleans_as_strings_are_accepted) {
 
 BOOST_AUTO_TEST_CASE(syntax_errors) {
     test::temp_dir dir;
-    auto good = "{\"projectId\":\"" + id1 + "\",\"type\":\"SLACK\",\"apiToken\":\"t\",\"teamName\":\"x\"}";
-    auto good2 = "{\"projectId\":\"" + id2 + "\",\"type\":\"SLACK\",\"apiToken\":\"t\",\"teamName\":\"x\"}";
+    auto good =
+        "{\"projectId\":\"" + id1 + "\",\"type\":\"SLACK\",\"apiToken\":\"t\",\"teamName\":\"x\"}";
+    auto good2 =
+        "{\"projectId\":\"" + id2 + "\",\"type\":\"SLACK\",\"apiToken\":\"t\",\"teamName\":\"x\"}";
     std::string deep;
     for (int i = 0; i < 40; ++i) deep += "{\"a\":";
     deep += "1";
@@ -319,17 +320,23 @@ BOOST_AUTO_TEST_CASE(syntax_errors) {
     };
     std::vector<tcase> cases{
         {"not an array", good, "m.json:1: a JSON manifest must be an array of objects"},
-        {"trailing garbage", "[" + good + "]\n x", "m.json:2: unexpected data after the closing ']'"},
-        {"element not an object", "[\n" + good + ",\n\"str\"]", "m.json:3: expected an object, got string"},
+        {"trailing garbage", "[" + good + "]\n x",
+         "m.json:2: unexpected data after the closing ']'"},
+        {"element not an object", "[\n" + good + ",\n\"str\"]",
+         "m.json:3: expected an object, got string"},
         {"too deep", "[" + deep + "]", "m.json:1: nesting deeper than 32 levels"},
-        {"number for a string", "[{\"projectId\":\"" + id1 + "\",\"type\":\"SLACK\",\"apiToken\":42,\"teamName\":\"x\"}]",
+        {"number for a string",
+         "[{\"projectId\":\"" + id1 + "\",\"type\":\"SLACK\",\"apiToken\":42,\"teamName\":\"x\"}]",
          "m.json:1: apiToken: expected a string, got a number"},
         {"number for projectId", "[{\"projectId\":5,\"type\":\"SLACK\"}]",
          "m.json:1: projectId: expected a string, got a number"},
         {"trailing comma", "[" + good + ",\n]", "m.json:2: trailing comma before ']'"},
-        {"unterminated", "[" + good + ",\n" + good2, "m.json:2: unexpected end of file: the array is not closed"},
-        {"unterminated element", "[\n{\"projectId\":\"x", "m.json:2: unexpected end of file inside the element that starts on line 2"},
-        {"missing comma", "[" + good + "\n" + good2 + "]", "m.json:2: expected ',' or ']' after an element"},
+        {"unterminated", "[" + good + ",\n" + good2,
+         "m.json:2: unexpected end of file: the array is not closed"},
+        {"unterminated element", "[\n{\"projectId\":\"x",
+         "m.json:2: unexpected end of file inside the element that starts on line 2"},
+        {"missing comma", "[" + good + "\n" + good2 + "]",
+         "m.json:2: expected ',' or ']' after an element"},
         {"bad element json", "[\n{\"projectId\" \"x\"}]", "m.json:2: invalid JSON: "},
     };
     for (auto& tc : cases) {
@@ -359,9 +366,11 @@ BOOST_AUTO_TEST_SUITE(manifest_jsonl)
 BOOST_AUTO_TEST_CASE(one_object_per_line_blank_lines_skipped) {
     test::temp_dir dir;
     auto line = [](const std::string& id) {
-        return "{\"projectId\":\"" + id + "\",\"type\":\"SLACK\",\"apiToken\":\"t\",\"teamName\":\"x\"}";
+        return "{\"projectId\":\"" + id +
+               "\",\"type\":\"SLACK\",\"apiToken\":\"t\",\"teamName\":\"x\"}";
     };
-    test::write_file(dir / "m.ndjson", line(id1) + "\r\n\n   \n" + line(id2) + "\n" + "[1]\n{bad\n" + line(id3));
+    test::write_file(dir / "m.ndjson",
+                     line(id1) + "\r\n\n   \n" + line(id2) + "\n" + "[1]\n{bad\n" + line(id3));
     std::vector<manifest_error> fe;
     auto rows = read_all(dir / "m.ndjson", opts_with_env(), &fe);
     BOOST_TEST(fe.empty());
@@ -417,19 +426,23 @@ BOOST_AUTO_TEST_CASE(unresolvable_references) {
     };
     std::vector<tcase> cases{
         {"${env:MISSING_VAR}", "m.csv:2: apiToken: environment variable MISSING_VAR is not set"},
-        {"${env:BAD-NAME}", "m.csv:2: apiToken: invalid environment variable name in ${env:BAD-NAME}"},
+        {"${env:BAD-NAME}",
+         "m.csv:2: apiToken: invalid environment variable name in ${env:BAD-NAME}"},
         {"${env:EMPTY}", "m.csv:2: apiToken: the reference resolved to an empty value"},
         {"${file:nope.txt}", "m.csv:2: apiToken: cannot read ${file:nope.txt}: no such file"},
         {"${file:empty.txt}", "m.csv:2: apiToken: the reference resolved to an empty value"},
         {"${file:}", "m.csv:2: apiToken: empty path in ${file:}"},
-        {"pre${env:X}", "m.csv:2: apiToken: a reference must be the whole value, ${env:NAME} or "
-                        "${file:PATH} (write $${ for a literal ${)"},
-        {"${ENV:X}", "m.csv:2: apiToken: a reference must be the whole value, ${env:NAME} or "
-                     "${file:PATH} (write $${ for a literal ${)"},
+        {"pre${env:X}",
+         "m.csv:2: apiToken: a reference must be the whole value, ${env:NAME} or "
+         "${file:PATH} (write $${ for a literal ${)"},
+        {"${ENV:X}",
+         "m.csv:2: apiToken: a reference must be the whole value, ${env:NAME} or "
+         "${file:PATH} (write $${ for a literal ${)"},
     };
     for (auto& tc : cases) {
         BOOST_TEST_CONTEXT(tc.value) {
-            auto c = validate_text(dir, "m.csv", slack_header + id1 + ",SLACK," + tc.value + ",team\n", o);
+            auto c = validate_text(dir, "m.csv",
+                                   slack_header + id1 + ",SLACK," + tc.value + ",team\n", o);
             BOOST_REQUIRE(c.errors.size() == 1u);
             BOOST_TEST(c.errors[0] == tc.expected);
         }
@@ -440,10 +453,9 @@ BOOST_AUTO_TEST_CASE(secrets_never_appear_in_messages) {
     test::temp_dir dir;
     const std::string secret = "SUPERSECRET-****-1234";
     auto o = opts_with_env({{"REGION", "SECRET-REGION-VALUE"}});
-    auto c = validate_text(dir, "m.csv",
-                           "projectId,type,apiKey,region\n" + id1 + ",OPS_GENIE," + secret +
-                               ",${env:REGION}\n",
-                           o);
+    auto c = validate_text(
+        dir, "m.csv",
+        "projectId,type,apiKey,region\n" + id1 + ",OPS_GENIE," + secret + ",${env:REGION}\n", o);
     BOOST_REQUIRE(c.errors.size() == 2u);
     BOOST_TEST(c.errors[0] ==
                "m.csv:2: apiKey: invalid value: it looks masked (contains \"****\"); give the "
@@ -461,7 +473,8 @@ BOOST_AUTO_TEST_SUITE(manifest_overrides)
 
 BOOST_AUTO_TEST_CASE(type_fills_and_set_overrides) {
     test::temp_dir dir;
-    test::write_file(dir / "m.csv", "projectId,teamName,apiToken\n" + id1 + ",team1,old\n" + id2 + ",team2,\n");
+    test::write_file(dir / "m.csv",
+                     "projectId,teamName,apiToken\n" + id1 + ",team1,old\n" + id2 + ",team2,\n");
     auto o = opts_with_env({{"NEW_TOKEN", "xoxb-new"}});
     o.type = "SLACK";
     o.set_fields = {{"apiToken", "${env:NEW_TOKEN}"}};
@@ -486,12 +499,27 @@ BOOST_AUTO_TEST_CASE(override_errors) {
         std::string expected;
     };
     std::vector<tcase> cases{
-        {"type differs", "PAGER_DUTY", {}, "m.csv:2: type: type \"SLACK\" differs from --type PAGER_DUTY"},
+        {"type differs",
+         "PAGER_DUTY",
+         {},
+         "m.csv:2: type: type \"SLACK\" differs from --type PAGER_DUTY"},
         {"unknown --type", "SLAK", {}, "--type: unknown type \"SLAK\"; did you mean \"SLACK\"?"},
-        {"set projectId", "", {{"projectId", id2}}, "--set: projectId: cannot be set with --set (use a column, --type or --action)"},
-        {"set unknown", "", {{"apiTokn", "x"}}, "--set: apiTokn: unknown field; did you mean \"apiToken\"?"},
-        {"set unresolvable", "", {{"apiToken", "${env:NOPE}"}}, "--set: apiToken: environment variable NOPE is not set"},
-        {"set field of another type", "", {{"serviceKey", "k"}}, "m.csv:2: serviceKey: unknown field for type SLACK (from --set)"},
+        {"set projectId",
+         "",
+         {{"projectId", id2}},
+         "--set: projectId: cannot be set with --set (use a column, --type or --action)"},
+        {"set unknown",
+         "",
+         {{"apiTokn", "x"}},
+         "--set: apiTokn: unknown field; did you mean \"apiToken\"?"},
+        {"set unresolvable",
+         "",
+         {{"apiToken", "${env:NOPE}"}},
+         "--set: apiToken: environment variable NOPE is not set"},
+        {"set field of another type",
+         "",
+         {{"serviceKey", "k"}},
+         "m.csv:2: serviceKey: unknown field for type SLACK (from --set)"},
         {"set bad enum", "", {{"teamName", "t"}, {"channelName", "c"}}, ""},
     };
     for (auto& tc : cases) {
@@ -514,15 +542,17 @@ BOOST_AUTO_TEST_CASE(set_values_are_checked_per_type) {
     test::temp_dir dir;
     auto o = opts_with_env();
     o.set_fields = {{"region", "XX"}};
-    auto c = validate_text(dir, "m.csv", "projectId,type,serviceKey\n" + id1 + ",PAGER_DUTY,k\n", o);
+    auto c =
+        validate_text(dir, "m.csv", "projectId,type,serviceKey\n" + id1 + ",PAGER_DUTY,k\n", o);
     BOOST_REQUIRE(c.errors.size() == 1u);
     BOOST_TEST(c.errors[0] ==
                "m.csv:2: region: invalid value \"XX\": expected one of US, EU (from --set)");
     o.set_fields = {{"region", "eu"}};
     c = validate_text(dir, "m.csv", "projectId,type,serviceKey\n" + id1 + ",PAGER_DUTY,k\n", o);
     BOOST_REQUIRE(c.errors.size() == 1u);
-    BOOST_TEST(c.errors[0] == "m.csv:2: region: invalid value \"eu\": expected one of US, EU (from "
-                              "--set); did you mean \"EU\"?");
+    BOOST_TEST(c.errors[0] ==
+               "m.csv:2: region: invalid value \"eu\": expected one of US, EU (from "
+               "--set); did you mean \"EU\"?");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
@@ -538,32 +568,51 @@ BOOST_AUTO_TEST_CASE(row_errors_with_exact_text) {
         flavor fl = flavor::cloud_manager;
     };
     std::vector<tcase> cases{
-        {"bad id", slack_header + "5F00000000000000000000XX,SLACK,t,team\n",
+        {"bad id",
+         slack_header + "5F00000000000000000000XX,SLACK,t,team\n",
          {"m.csv:2: projectId: invalid project id \"5F00000000000000000000XX\": expected 24 "
           "lowercase hexadecimal characters"}},
-        {"missing id", slack_header + ",SLACK,t,team\n", {"m.csv:2: projectId: missing (required)"}},
-        {"unknown type", slack_header + id1 + ",SLAK,t,team\n",
+        {"missing id",
+         slack_header + ",SLACK,t,team\n",
+         {"m.csv:2: projectId: missing (required)"}},
+        {"unknown type",
+         slack_header + id1 + ",SLAK,t,team\n",
          {"m.csv:2: type: unknown type \"SLAK\"; did you mean \"SLACK\"?"}},
-        {"missing type", "projectId,apiToken\n" + id1 + ",t\n",
+        {"missing type",
+         "projectId,apiToken\n" + id1 + ",t\n",
          {"m.csv:2: type: missing (give a type column or --type)"}},
-        {"missing required (Cloud Manager)", "projectId,type,apiToken,channelName\n" + id1 + ",SLACK,t,#c\n",
+        {"missing required (Cloud Manager)",
+         "projectId,type,apiToken,channelName\n" + id1 + ",SLACK,t,#c\n",
          {"m.csv:2: teamName: missing required field"}},
-        {"missing required (Atlas)", slack_header + id1 + ",SLACK,t,team\n",
-         {"m.csv:2: channelName: missing required field (Atlas)"}, flavor::atlas},
-        {"field of another type", "projectId,type,apiToken,teamName,serviceKey\n" + id1 + ",SLACK,t,team,k\n",
+        {"missing required (Atlas)",
+         slack_header + id1 + ",SLACK,t,team\n",
+         {"m.csv:2: channelName: missing required field (Atlas)"},
+         flavor::atlas},
+        {"field of another type",
+         "projectId,type,apiToken,teamName,serviceKey\n" + id1 + ",SLACK,t,team,k\n",
          {"m.csv:2: serviceKey: unknown field; it is not a field of SLACK"}},
-        {"unknown json key with hint", "[{\"projectId\":\"" + id1 + "\",\"type\":\"SLACK\",\"apiToken\":\"t\",\"teamName\":\"x\",\"chanelName\":\"c\"}]",
+        {"unknown json key with hint",
+         "[{\"projectId\":\"" + id1 +
+             "\",\"type\":\"SLACK\",\"apiToken\":\"t\",\"teamName\":\"x\",\"chanelName\":\"c\"}]",
          {"m.json:1: chanelName: unknown field; did you mean \"channelName\"?"}},
-        {"bad action", "projectId,type,action,apiToken,teamName\n" + id1 + ",SLACK,remove,t,team\n",
+        {"bad action",
+         "projectId,type,action,apiToken,teamName\n" + id1 + ",SLACK,remove,t,team\n",
          {"m.csv:2: action: unknown action \"remove\": expected create, update, upsert or delete"}},
-        {"bad enum with hint", "projectId,type,serviceKey,region\n" + id1 + ",PAGER_DUTY,k,eu\n",
+        {"bad enum with hint",
+         "projectId,type,serviceKey,region\n" + id1 + ",PAGER_DUTY,k,eu\n",
          {"m.csv:2: region: invalid value \"eu\": expected one of US, EU; did you mean \"EU\"?"}},
-        {"bad boolean", "projectId,type,username,password,serviceDiscovery,enabled\n" + id1 + ",PROMETHEUS,u,p,http,yes\n",
+        {"bad boolean",
+         "projectId,type,username,password,serviceDiscovery,enabled\n" + id1 +
+             ",PROMETHEUS,u,p,http,yes\n",
          {"m.csv:2: enabled: invalid boolean \"yes\": expected true or false"}},
-        {"secret enum-like value not echoed", "projectId,type,url,secret\n" + id1 + ",WEBHOOK,https://h/x,abc****def\n",
-         {"m.csv:2: secret: invalid value: it looks masked (contains \"****\"); give the real secret, not the API's masked form"}},
-        {"duplicate", slack_header + id1 + ",SLACK,t,team\n" + id2 + ",SLACK,t,team\n" + id1 + ",SLACK,u,team\n",
-         {"m.csv:4: projectId: duplicate row for project " + id1 + " and type SLACK (first on line 2)"}},
+        {"secret enum-like value not echoed",
+         "projectId,type,url,secret\n" + id1 + ",WEBHOOK,https://h/x,abc****def\n",
+         {"m.csv:2: secret: invalid value: it looks masked (contains \"****\"); give the real "
+          "secret, not the API's masked form"}},
+        {"duplicate",
+         slack_header + id1 + ",SLACK,t,team\n" + id2 + ",SLACK,t,team\n" + id1 + ",SLACK,u,team\n",
+         {"m.csv:4: projectId: duplicate row for project " + id1 +
+          " and type SLACK (first on line 2)"}},
         {"header only", slack_header, {"m.csv:1: empty manifest: no rows"}},
         {"empty file", "", {"m.csv:1: empty manifest: no rows"}},
     };
@@ -582,13 +631,14 @@ BOOST_AUTO_TEST_CASE(row_errors_with_exact_text) {
 BOOST_AUTO_TEST_CASE(same_project_different_types_is_not_a_duplicate) {
     test::temp_dir dir;
     auto c = validate_text(dir, "m.csv",
-                           "projectId,type,apiToken,teamName,serviceKey\n" + id1 + ",SLACK,t,team,\n" +
-                               id1 + ",PAGER_DUTY,,,k\n",
+                           "projectId,type,apiToken,teamName,serviceKey\n" + id1 +
+                               ",SLACK,t,team,\n" + id1 + ",PAGER_DUTY,,,k\n",
                            opts_with_env());
     BOOST_TEST(c.summary.ok(), joined(c));
     auto o = opts_with_env();
     o.check_duplicates = false;
-    c = validate_text(dir, "m.csv", slack_header + id1 + ",SLACK,t,team\n" + id1 + ",SLACK,t,team\n", o);
+    c = validate_text(dir, "m.csv",
+                      slack_header + id1 + ",SLACK,t,team\n" + id1 + ",SLACK,t,team\n", o);
     BOOST_TEST(c.summary.ok(), joined(c));
 }
 
@@ -619,11 +669,13 @@ BOOST_AUTO_TEST_CASE(error_cap_counts_everything) {
 
 BOOST_AUTO_TEST_CASE(sha256_of_the_file_bytes) {
     test::temp_dir dir;
-    auto c = validate_text(dir, "m.csv",
-                           "projectId,type,apiToken,teamName\n5f0000000000000000000001,SLACK,xoxb-1,team\n",
-                           opts_with_env());
+    auto c = validate_text(
+        dir, "m.csv",
+        "projectId,type,apiToken,teamName\n5f0000000000000000000001,SLACK,xoxb-1,team\n",
+        opts_with_env());
     BOOST_TEST(c.summary.ok(), joined(c));
-    BOOST_TEST(c.summary.sha256 == "d98ab0488c0b492c126be0266eac52827438aad15a195a4f2cee62c14b6abd70");
+    BOOST_TEST(c.summary.sha256 ==
+               "d98ab0488c0b492c126be0266eac52827438aad15a195a4f2cee62c14b6abd70");
     // The hash covers the whole file even when reading stops early.
     auto d = validate_text(dir, "m.json", "[1] x", opts_with_env());
     BOOST_TEST(d.summary.sha256.size() == 64u);
@@ -709,7 +761,9 @@ BOOST_AUTO_TEST_CASE(csv_runs_across_read_buffer_boundaries) {
         std::string h = std::to_string(i);
         return std::string(24 - h.size(), '0') + h;
     };
-    auto token = [](std::size_t i) { return "xoxb-" + std::string(1 + i % 97, char('a' + i % 26)); };
+    auto token = [](std::size_t i) {
+        return "xoxb-" + std::string(1 + i % 97, char('a' + i % 26));
+    };
     for (std::size_t i = 0; i < 4000; ++i) {
         lines.push_back(line);
         text += id(i) + ",SLACK," + token(i) + ",";
@@ -756,7 +810,8 @@ BOOST_AUTO_TEST_CASE(check_only_reader_judges_the_same_and_keeps_no_values) {
     BOOST_REQUIRE_EQUAL(checked_rows.size(), 3u);
     for (std::size_t i = 0; i < 3; ++i) {
         BOOST_TEST(checked_rows[i].errors.size() == full[i].errors.size());
-        for (std::size_t k = 0; k < std::min(full[i].errors.size(), checked_rows[i].errors.size()); ++k)
+        for (std::size_t k = 0; k < std::min(full[i].errors.size(), checked_rows[i].errors.size());
+             ++k)
             BOOST_TEST(to_string(checked_rows[i].errors[k]) == to_string(full[i].errors[k]));
         BOOST_TEST(checked_rows[i].row.fields.empty());
         BOOST_TEST(checked_rows[i].row.project_id == full[i].row.project_id);

@@ -1,16 +1,14 @@
 // Memory bounds of the manifest readers: this executable replaces the global operator new/delete
 // with counting versions, then checks the peak of live heap bytes while streaming large inputs
 // (a 10 MB CSV cell, a 10 MB JSON string, 200,000 rows) stays within a few MiB.
-#include "cmbulk/manifest.hpp"
-
-#include "common/test_support.hpp"
-
-#include <boost/test/unit_test.hpp>
-
 #include <atomic>
+#include <boost/test/unit_test.hpp>
 #include <cstdio>
 #include <cstdlib>
 #include <new>
+
+#include "cmbulk/manifest.hpp"
+#include "common/test_support.hpp"
 
 namespace {
 
@@ -95,9 +93,10 @@ BOOST_AUTO_TEST_CASE(counting_allocator_works) {
 BOOST_AUTO_TEST_CASE(ten_megabyte_csv_cell_is_rejected_in_bounded_memory) {
     test::temp_dir dir;
     std::string row = "5f0000000000000000000001,SLACK,t,";
-    write_streamed(dir / "big.csv", "projectId,type,apiToken,teamName\n" + row, 10 * 1024,
-                   [](std::size_t) { return std::string(1024, 'a'); },
-                   "\n5f0000000000000000000002,SLACK,t,team\n");
+    write_streamed(
+        dir / "big.csv", "projectId,type,apiToken,teamName\n" + row, 10 * 1024,
+        [](std::size_t) { return std::string(1024, 'a'); },
+        "\n5f0000000000000000000002,SLACK,t,team\n");
     auto base = reset_peak();
     auto s = validate_manifest(dir / "big.csv", quiet_options());
     auto used = peak_bytes.load() - base;
@@ -109,8 +108,9 @@ BOOST_AUTO_TEST_CASE(ten_megabyte_csv_cell_is_rejected_in_bounded_memory) {
 
 BOOST_AUTO_TEST_CASE(ten_megabyte_json_element_is_rejected_in_bounded_memory) {
     test::temp_dir dir;
-    write_streamed(dir / "big.json", "[{\"projectId\":\"5f0000000000000000000001\",\"teamName\":\"",
-                   10 * 1024, [](std::size_t) { return std::string(1024, 'a'); }, "\"}]");
+    write_streamed(
+        dir / "big.json", "[{\"projectId\":\"5f0000000000000000000001\",\"teamName\":\"", 10 * 1024,
+        [](std::size_t) { return std::string(1024, 'a'); }, "\"}]");
     auto base = reset_peak();
     auto s = validate_manifest(dir / "big.json", quiet_options());
     auto used = peak_bytes.load() - base;
@@ -128,7 +128,7 @@ BOOST_AUTO_TEST_CASE(two_hundred_thousand_rows_stream) {
                        std::snprintf(id, sizeof id, "5f%022zx", i);
                        return std::string(id) +
                               ",SLACK,${env:TOKEN},a-team-name-of-some-length-for-realism,"
-                                "#a-channel-name-that-is-long-enough-too\n";
+                              "#a-channel-name-that-is-long-enough-too\n";
                    });
     auto file_size = std::filesystem::file_size(dir / "rows.csv");
     BOOST_TEST(file_size > 20 * mib);

@@ -1,12 +1,11 @@
 // Unit tests for the run-wide pacer on a fake clock: fixed rate, Retry-After pauses, server
 // hints from 429 bodies, and adaptive slowing.
-#include "cmbulk/pacing.hpp"
-
+#include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/test/unit_test.hpp>
-
-#include <algorithm>
 #include <vector>
+
+#include "cmbulk/pacing.hpp"
 
 using namespace cmbulk;
 using namespace std::chrono_literals;
@@ -65,7 +64,8 @@ BOOST_AUTO_TEST_CASE(parses_the_apis_429_parameters) {
     BOOST_TEST(h->refill_per_second == 5.0 / 60.0, boost::test_tools::tolerance(1e-9));
     BOOST_TEST(!parse_rate_hint(boost::json::parse(R"({"parameters":["x"]})")).has_value());
     BOOST_TEST(!parse_rate_hint(boost::json::parse(R"([1,2])")).has_value());
-    BOOST_TEST(!parse_rate_hint(boost::json::parse(R"({"parameters":["p","a","b","c","d"]})")).has_value());
+    BOOST_TEST(!parse_rate_hint(boost::json::parse(R"({"parameters":["p","a","b","c","d"]})"))
+                    .has_value());
 }
 
 BOOST_AUTO_TEST_CASE(hint_sets_the_pace_under_the_servers_refill) {
@@ -90,13 +90,15 @@ BOOST_AUTO_TEST_CASE(requests_waiting_out_a_pause_leave_at_the_pace_not_together
     c.on_response(t0, fb);
     std::vector<double> at;
     for (int i = 0; i < 16; ++i)
-        at.push_back(std::chrono::duration<double>(t0 + 100ms + c.reserve(t0 + 100ms) - t0).count());
+        at.push_back(
+            std::chrono::duration<double>(t0 + 100ms + c.reserve(t0 + 100ms) - t0).count());
     for (double a : at) BOOST_TEST(a >= 1.0 - 1e-9);  // nobody before the pause ends
     // At ~49/s from the end of the pause: about 10 in its first 200 ms, not 16.
-    int in_first_200ms = static_cast<int>(std::count_if(at.begin(), at.end(), [](double a) { return a < 1.2; }));
+    int in_first_200ms =
+        static_cast<int>(std::count_if(at.begin(), at.end(), [](double a) { return a < 1.2; }));
     BOOST_TEST(in_first_200ms <= 11);
     BOOST_TEST(at.front() == 1.0, boost::test_tools::tolerance(1e-6));  // the first at the end
-    BOOST_TEST(at.back() >= 1.0 + 15 / 49.0 - 1e-3);  // spread at ~49/s
+    BOOST_TEST(at.back() >= 1.0 + 15 / 49.0 - 1e-3);                    // spread at ~49/s
     BOOST_TEST(std::is_sorted(at.begin(), at.end()));
 }
 

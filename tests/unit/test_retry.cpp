@@ -1,6 +1,9 @@
 // Unit tests for the retry leaf: which failures are retried, which leave the outcome unknown,
 // Retry-After parsing (seconds and HTTP dates against a fixed "now"), full-jitter backoff bounds
 // over many seeded draws, and the run-wide retry budget.
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <random>
@@ -8,10 +11,6 @@
 #include "cmbulk/retry.hpp"
 #include "cmbulk/row_plan.hpp"
 #include "cmbulk/run_support.hpp"
-
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/io_context.hpp>
 
 using namespace cmbulk;
 using namespace std::chrono_literals;

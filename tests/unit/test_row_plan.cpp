@@ -1,8 +1,8 @@
 // Unit tests for row_plan: each action's request sequence, retries, and the rules that keep a
 // change from being sent twice (ambiguous creates and deletes are read back first).
-#include "cmbulk/row_plan.hpp"
-
 #include <boost/test/unit_test.hpp>
+
+#include "cmbulk/row_plan.hpp"
 
 using namespace cmbulk;
 
@@ -94,7 +94,7 @@ BOOST_AUTO_TEST_CASE(conflict_after_ambiguous_post_counts_as_created) {
     auto pol = make_policy();
     row_plan p(plan_action::create, "abcd");
     p.start(pol);
-    p.next(transport(attempt_failure::reset_after_send), pol);         // -> GET
+    p.next(transport(attempt_failure::reset_after_send), pol);           // -> GET
     auto s = p.next(api_error(404, "INTEGRATION_NOT_CONFIGURED"), pol);  // -> POST
     BOOST_TEST((s.request == plan_request::post));
     s = p.next(api_error(409, "INTEGRATION_ALREADY_CONFIGURED"), pol);
@@ -275,8 +275,9 @@ BOOST_AUTO_TEST_CASE(endless_ambiguity_ends) {
     auto s = p.start(pol);
     int steps = 0;
     while (s.kind == plan_step::send && steps < 100) {
-        s = s.request == plan_request::get ? p.next(api_error(404, "INTEGRATION_NOT_CONFIGURED"), pol)
-                                           : p.next(transport(attempt_failure::timeout), pol);
+        s = s.request == plan_request::get
+                ? p.next(api_error(404, "INTEGRATION_NOT_CONFIGURED"), pol)
+                : p.next(transport(attempt_failure::timeout), pol);
         ++steps;
     }
     BOOST_TEST((s.kind == plan_step::done));

@@ -1,10 +1,10 @@
 // Unit tests of the simulator's pure core, without sockets and on a fake clock: pagination math,
 // masking in responses, validation errors, Digest nonce-count replay and expiry, per-key token
 // buckets, and reproducible fault decisions.
-#include "cmbulk/sim/core.hpp"
-
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
+
+#include "cmbulk/sim/core.hpp"
 
 using namespace cmbulk;
 using namespace cmbulk::sim;
@@ -25,20 +25,23 @@ struct fake_client {
     digest::challenge ch;
     std::uint32_t nc = 0;
 
-    response send(std::string method, std::string target, std::string body = {}, bool fresh = false) {
+    response send(std::string method, std::string target, std::string body = {},
+                  bool fresh = false) {
         request req;
         req.method = method;
         req.target = target;
         req.body = body;
         if (!ch.nonce.empty() && !fresh)
-            req.headers["authorization"] = digest::make_authorization(ch, user, password, method, target, ++nc, "cn");
+            req.headers["authorization"] =
+                digest::make_authorization(ch, user, password, method, target, ++nc, "cn");
         auto r = c.handle(req, now);
         if (r.status == 401 && !r.header("WWW-Authenticate").empty()) {
             auto parsed = digest::parse_challenge(r.header("WWW-Authenticate"));
             BOOST_REQUIRE(parsed.has_value());
             ch = *parsed;
             nc = 0;
-            req.headers["authorization"] = digest::make_authorization(ch, user, password, method, target, ++nc, "cn");
+            req.headers["authorization"] =
+                digest::make_authorization(ch, user, password, method, target, ++nc, "cn");
             r = c.handle(req, now);
         }
         return r;
@@ -79,11 +82,13 @@ BOOST_AUTO_TEST_CASE(pagination_math) {
 }
 
 BOOST_AUTO_TEST_CASE(masking_in_responses) {
-    json::object webhook{{"type", "WEBHOOK"}, {"url", "https://h.example/abcdefgh"}, {"secret", "topsecret"}};
+    json::object webhook{
+        {"type", "WEBHOOK"}, {"url", "https://h.example/abcdefgh"}, {"secret", "topsecret"}};
     auto m = masked_view(webhook);
     BOOST_TEST(m.at("url").as_string() == "https://h.example*****efgh");
     BOOST_TEST(m.at("secret").as_string() == "*********");
-    json::object prom{{"type", "PROMETHEUS"}, {"username", "u"}, {"password", "p4ss"}, {"enabled", true}};
+    json::object prom{
+        {"type", "PROMETHEUS"}, {"username", "u"}, {"password", "p4ss"}, {"enabled", true}};
     m = masked_view(prom);
     BOOST_TEST(!m.contains("password"));
     BOOST_TEST(m.at("username").as_string() == "u");
@@ -107,7 +112,8 @@ BOOST_AUTO_TEST_CASE(crud_and_validation_through_handle) {
         {"{nope", "INVALID_JSON", ""},
         {R"({"type":"OPS_GENIE","apiKey":"k"})", "VALIDATION_ERROR", "type"},
         {R"({"type":"SLACK","teamName":"t"})", "VALIDATION_ERROR", "apiToken"},
-        {R"({"type":"SLACK","apiToken":"t","teamName":"t","extra":1})", "VALIDATION_ERROR", "extra"},
+        {R"({"type":"SLACK","apiToken":"t","teamName":"t","extra":1})", "VALIDATION_ERROR",
+         "extra"},
         {R"({"type":"SLACK","apiToken":"t","teamName":true})", "VALIDATION_ERROR", "teamName"},
     };
     for (auto& row : rows) {
@@ -120,10 +126,13 @@ BOOST_AUTO_TEST_CASE(crud_and_validation_through_handle) {
             if (!row.field.empty()) BOOST_TEST(b.at("parameters").at(0).as_string() == row.field);
         }
     }
-    r = cl.send("POST", base + "/SLACK", R"({"type":"SLACK","apiToken":"xoxb-000011112222","teamName":"t"})");
+    r = cl.send("POST", base + "/SLACK",
+                R"({"type":"SLACK","apiToken":"xoxb-000011112222","teamName":"t"})");
     BOOST_TEST(r.status == 200);
     BOOST_TEST(body_of(r).at("results").at(0).at("apiToken").as_string() == "*************2222");
-    BOOST_TEST(cl.send("POST", base + "/SLACK", R"({"type":"SLACK","apiToken":"x1234","teamName":"t"})").status == 409);
+    BOOST_TEST(
+        cl.send("POST", base + "/SLACK", R"({"type":"SLACK","apiToken":"x1234","teamName":"t"})")
+            .status == 409);
     BOOST_TEST(c.state().projects.at(project_id).creates == 1u);
     BOOST_TEST(cl.send("DELETE", base + "/SLACK").status == 200);
     BOOST_TEST(c.state().projects.at(project_id).deletes == 1u);
@@ -143,43 +152,50 @@ BOOST_AUTO_TEST_CASE(nonce_count_replay_and_expiry) {
     request req;
     req.method = "GET";
     req.target = base;
-    req.headers["authorization"] = digest::make_authorization(cl.ch, cl.user, cl.password, "GET", base, 2, "cn");
+    req.headers["authorization"] =
+        digest::make_authorization(cl.ch, cl.user, cl.password, "GET", base, 2, "cn");
     BOOST_TEST(c.handle(req, t0).status == 200);
     // The same nc again: a replay, refused with a fresh (not stale) challenge.
     auto replay = c.handle(req, t0);
     BOOST_TEST(replay.status == 401);
     BOOST_TEST(replay.header("WWW-Authenticate").find("stale=false") != std::string::npos);
     // nc 1 was used too.
-    req.headers["authorization"] = digest::make_authorization(cl.ch, cl.user, cl.password, "GET", base, 1, "cn");
+    req.headers["authorization"] =
+        digest::make_authorization(cl.ch, cl.user, cl.password, "GET", base, 1, "cn");
     BOOST_TEST(c.handle(req, t0).status == 401);
     // A jump ahead is fine, and an unseen count inside the window (concurrent requests) too.
-    req.headers["authorization"] = digest::make_authorization(cl.ch, cl.user, cl.password, "GET", base, 10, "cn");
+    req.headers["authorization"] =
+        digest::make_authorization(cl.ch, cl.user, cl.password, "GET", base, 10, "cn");
     BOOST_TEST(c.handle(req, t0).status == 200);
-    req.headers["authorization"] = digest::make_authorization(cl.ch, cl.user, cl.password, "GET", base, 7, "cn");
+    req.headers["authorization"] =
+        digest::make_authorization(cl.ch, cl.user, cl.password, "GET", base, 7, "cn");
     BOOST_TEST(c.handle(req, t0).status == 200);
     BOOST_TEST(c.handle(req, t0).status == 401);
 
     // Wrong password: 401 stale=false.
-    req.headers["authorization"] = digest::make_authorization(cl.ch, cl.user, "wrong", "GET", base, 11, "cn");
+    req.headers["authorization"] =
+        digest::make_authorization(cl.ch, cl.user, "wrong", "GET", base, 11, "cn");
     auto wrong = c.handle(req, t0);
     BOOST_TEST(wrong.status == 401);
     BOOST_TEST(wrong.header("WWW-Authenticate").find("stale=false") != std::string::npos);
 
     // After the lifetime: 401 stale=true, and the new nonce works.
     auto later = t0 + std::chrono::seconds(301);
-    req.headers["authorization"] = digest::make_authorization(cl.ch, cl.user, cl.password, "GET", base, 12, "cn");
+    req.headers["authorization"] =
+        digest::make_authorization(cl.ch, cl.user, cl.password, "GET", base, 12, "cn");
     auto stale = c.handle(req, later);
     BOOST_TEST(stale.status == 401);
     BOOST_TEST(stale.header("WWW-Authenticate").find("stale=true") != std::string::npos);
     auto ch = digest::parse_challenge(stale.header("WWW-Authenticate"));
     BOOST_REQUIRE(ch.has_value());
     BOOST_TEST(ch->stale);
-    req.headers["authorization"] = digest::make_authorization(*ch, cl.user, cl.password, "GET", base, 1, "cn");
+    req.headers["authorization"] =
+        digest::make_authorization(*ch, cl.user, cl.password, "GET", base, 1, "cn");
     BOOST_TEST(c.handle(req, later).status == 200);
 
     // A uri that is not the request's target is refused.
-    req.headers["authorization"] =
-        digest::make_authorization(*ch, cl.user, cl.password, "GET", "/api/public/v1.0/orgs", 2, "cn");
+    req.headers["authorization"] = digest::make_authorization(*ch, cl.user, cl.password, "GET",
+                                                              "/api/public/v1.0/orgs", 2, "cn");
     BOOST_TEST(c.handle(req, later).status == 401);
 }
 
@@ -210,14 +226,18 @@ BOOST_AUTO_TEST_CASE(faults_follow_the_seed) {
         auto t0 = clock_type::now();
         core_options o;
         o.fault_seed = seed;
-        o.faults = {{fault_kind::http_500, 0.2}, {fault_kind::reset_before, 0.1}, {fault_kind::reset_after, 0.1}};
+        o.faults = {{fault_kind::http_500, 0.2},
+                    {fault_kind::reset_before, 0.1},
+                    {fault_kind::reset_after, 0.1}};
         o.latency = std::chrono::milliseconds(5);
         o.latency_jitter = std::chrono::milliseconds(10);
         core c(o, world::generate(1, 1), t0);
         fake_client cl{c, t0};
         std::vector<std::string> out;
         for (int i = 0; i < 200; ++i) {
-            auto r = cl.send("PUT", base + "/PAGER_DUTY", R"({"type":"PAGER_DUTY","serviceKey":"k-)" + std::to_string(i) + "\"}");
+            auto r =
+                cl.send("PUT", base + "/PAGER_DUTY",
+                        R"({"type":"PAGER_DUTY","serviceKey":"k-)" + std::to_string(i) + "\"}");
             BOOST_TEST(r.delay.count() >= 5);
             BOOST_TEST(r.delay.count() <= 15);
             out.push_back(std::string(to_string(r.fault)) + "/" + std::to_string(r.status));
@@ -258,7 +278,8 @@ BOOST_AUTO_TEST_CASE(admin_endpoints_and_loopback) {
     // Seed round trip.
     auto w = world::from_json(c.state().to_json(false));
     BOOST_TEST(w.projects.size() == 4u);
-    BOOST_CHECK_THROW(world::from_json(json::parse(R"({"orgs":[{"id":"bad","name":"x"}]})")), std::runtime_error);
+    BOOST_CHECK_THROW(world::from_json(json::parse(R"({"orgs":[{"id":"bad","name":"x"}]})")),
+                      std::runtime_error);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -4,12 +4,8 @@
 // no clock of its own: every call takes `now`, so unit tests drive it directly.
 #pragma once
 
-#include "cmbulk/digest.hpp"
-#include "cmbulk/limiter.hpp"
-
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -21,18 +17,21 @@
 #include <utility>
 #include <vector>
 
+#include "cmbulk/digest.hpp"
+#include "cmbulk/limiter.hpp"
+
 namespace cmbulk::sim {
 
 /// The faults the simulator can inject into authenticated API requests.
 enum class fault_kind {
     none,
-    http_500,      ///< "500": 500 UNEXPECTED_ERROR (JSON body), change not applied
-    http_503_html, ///< "503-html": 503 with an HTML page, change not applied
-    http_429,      ///< "429": a spurious 429 RATE_LIMITED with Retry-After, change not applied
-    reset_before,  ///< "reset-before": connection reset, change not applied
-    reset_after,   ///< "reset-after": change applied, then connection reset without an answer
-    stall,         ///< "stall": never answered (change not applied); held until the client closes
-    truncate,      ///< "truncate": change applied, headers and half the body sent, then closed
+    http_500,       ///< "500": 500 UNEXPECTED_ERROR (JSON body), change not applied
+    http_503_html,  ///< "503-html": 503 with an HTML page, change not applied
+    http_429,       ///< "429": a spurious 429 RATE_LIMITED with Retry-After, change not applied
+    reset_before,   ///< "reset-before": connection reset, change not applied
+    reset_after,    ///< "reset-after": change applied, then connection reset without an answer
+    stall,          ///< "stall": never answered (change not applied); held until the client closes
+    truncate,       ///< "truncate": change applied, headers and half the body sent, then closed
 };
 
 /// "500", "503-html", "429", "reset-before", "reset-after", "stall", "truncate" ("" for none).
@@ -76,7 +75,7 @@ struct request {
     /// Header fields, names lower-cased (only the ones the core reads are needed).
     std::map<std::string, std::string> headers;
     std::string body;
-    bool loopback = true;           ///< the client is on a loopback address (admin endpoints)
+    bool loopback = true;  ///< the client is on a loopback address (admin endpoints)
     std::string origin = "http://127.0.0.1";  ///< scheme://host[:port] for absolute links
 };
 
@@ -117,8 +116,8 @@ struct principal {
 /// The whole simulated world.
 struct world {
     std::vector<org_state> orgs;
-    std::unordered_map<std::string, std::size_t> org_index;  ///< org id -> index in orgs
-    std::unordered_map<std::string, project_state> projects; ///< by project id
+    std::unordered_map<std::string, std::size_t> org_index;   ///< org id -> index in orgs
+    std::unordered_map<std::string, project_state> projects;  ///< by project id
     std::vector<principal> api_keys;
     std::vector<principal> service_accounts;
 
@@ -226,7 +225,8 @@ private:
     void index_principals();
 };
 
-/// An error response in the API's body format ({"error","errorCode","reason","detail","parameters"}).
+/// An error response in the API's body format
+/// ({"error","errorCode","reason","detail","parameters"}).
 response error_response(int status, std::string_view code, std::string detail);
 
 /// Serializes a body, pretty or compact.

@@ -4,15 +4,14 @@
 // Usable in-process by tests and by the cmbulk-sim executable.
 #pragma once
 
-#include "cmbulk/sim/core.hpp"
-
 #include <boost/json/value.hpp>
-
 #include <chrono>
 #include <cstddef>
 #include <functional>
 #include <memory>
 #include <string>
+
+#include "cmbulk/sim/core.hpp"
 
 namespace cmbulk::sim {
 
