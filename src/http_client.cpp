@@ -33,8 +33,6 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
-asio::awaitable<void> open_gate::before_request() { co_return; }
-
 namespace {
 
 std::string lower(std::string_view s) {

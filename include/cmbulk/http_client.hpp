@@ -1,7 +1,7 @@
 // The client's HTTP layer: one keep-alive HTTP/1.1 connection over TCP or TLS (Beast), with
 // connect and request timeouts and a response body limit. Every failure is mapped onto
 // attempt_failure (retry.hpp) and closes the connection; the next send opens a fresh one.
-// Also the request gate interface the runner implements, and base-URL parsing.
+// Also base-URL parsing. The request gate the api layer calls is in request_gate.hpp.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -19,29 +19,10 @@
 #include <string>
 #include <string_view>
 
+#include "cmbulk/request_gate.hpp"
 #include "cmbulk/retry.hpp"
 
 namespace cmbulk {
-
-/// Called by the api layer before EVERY HTTP request it sends (including digest challenges, stale
-/// retries and token requests) and after every response; the runner implements it with its token
-/// bucket / adaptive pacer / global 429 pause.
-class request_gate {
-public:
-    virtual ~request_gate() = default;
-    virtual boost::asio::awaitable<void> before_request() = 0;
-    /// status 0 when no response arrived; remaining/limit = RateLimit-Remaining/-Limit or -1 when
-    /// absent.
-    virtual void after_response(int status, double remaining, double limit,
-                                std::optional<std::chrono::milliseconds> retry_after) = 0;
-};
-
-/// A gate that lets everything through (tests, one-off tools).
-class open_gate final : public request_gate {
-public:
-    boost::asio::awaitable<void> before_request() override;
-    void after_response(int, double, double, std::optional<std::chrono::milliseconds>) override {}
-};
 
 /// Where a connection goes: the parsed `scheme://host[:port]` of a URL.
 struct http_endpoint {

@@ -1,6 +1,5 @@
 // Pieces every networked run shares (apply, audit, plan): the run-wide request gate over the
-// rate_controller, a retried idempotent read, and an atomic whole-file write (temp file, fsync,
-// rename, directory fsync) for reports and emitted manifests.
+// rate_controller and a retried idempotent read. (The atomic file write is in fs_atomic.hpp.)
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -14,6 +13,7 @@
 #include <string_view>
 
 #include "cmbulk/api.hpp"
+#include "cmbulk/fs_atomic.hpp"
 #include "cmbulk/pacing.hpp"
 #include "cmbulk/row_plan.hpp"
 
@@ -60,11 +60,5 @@ boost::asio::awaitable<void> for_each_index(
 /// Rethrows the work's exception.
 void run_until_done(boost::asio::io_context& ioc,
                     std::function<boost::asio::awaitable<void>()> work, bool& interrupted);
-
-/// Writes `content` to a temporary file next to `path`, fsyncs it, renames it over `path` and
-/// fsyncs the directory: readers see the old file or the new one, never half of one. On failure
-/// `message` names the file and the reason.
-boost::system::result<void> write_file_atomically(const std::filesystem::path& path,
-                                                  std::string_view content, std::string& message);
 
 }  // namespace cmbulk
