@@ -59,6 +59,8 @@ int main(int argc, char** argv) {
         ("generate", po::value<std::string>(),
             "ORGS:PROJECTS: generate a deterministic world instead of --seed (key 'simpublic'; "
             "default 1:3 when neither is given)")
+        ("with", po::value<std::string>(),
+            "TYPE,TYPE,...: with --generate, every project gets an integration of each type")
         ("key-file", po::value<std::string>(),
             "with --generate (or no seed): write the generated key here instead of stdout")
         ("state-out", po::value<std::string>(), "write the state (seed shape, with counters) here on exit")
@@ -164,6 +166,8 @@ int main(int argc, char** argv) {
                 c.latency_jitter = std::chrono::milliseconds(std::stoll(l.substr(colon + 1)));
         }
 
+        if (vm.count("with") && !vm.count("generate"))
+            throw std::runtime_error("--with goes with --generate");
         if (vm.count("seed") && vm.count("generate"))
             throw std::runtime_error("--seed and --generate exclude each other");
         if (vm.count("key-file")) key_file = vm["key-file"].as<std::string>();
@@ -186,7 +190,13 @@ int main(int argc, char** argv) {
                 if (orgs < 0 || projects < 0)
                     throw std::runtime_error("--generate: negative count");
             }
-            opts.initial = world::generate(orgs, projects);
+            std::vector<std::string> with;
+            if (vm.count("with")) {
+                std::stringstream types(vm["with"].as<std::string>());
+                for (std::string t; std::getline(types, t, ',');)
+                    if (!t.empty()) with.push_back(t);
+            }
+            opts.initial = world::generate(orgs, projects, with);
             // A documented test key, not a secret of anyone's (docs/simulator.md).
             key_note = std::string("{\"publicKey\":\"") + std::string(generated_public_key) +
                        "\",\"privateKey\":\"" + std::string(generated_private_key) +

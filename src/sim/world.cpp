@@ -1,5 +1,5 @@
 // The simulator's world: reading the seed file's shape, writing it back (GET /__sim/state and
-// --state-out), and the deterministic generator behind --generate ORGS:PROJECTS.
+// --state-out), and the deterministic generator behind --generate ORGS:PROJECTS [--with TYPES].
 #include <boost/json.hpp>
 #include <cstdio>
 #include <stdexcept>
@@ -135,7 +135,50 @@ json::value world::to_json(bool with_counters) const {
         {"serviceAccounts", write_principals(service_accounts, "clientId", "clientSecret")}};
 }
 
-world world::generate(int n_orgs, int n_projects) {
+namespace {
+
+/// A value for one field of a generated integration: deterministic in (org, project, type, field),
+/// valid for the catalogue (enumerations take their first value, booleans true) and for the
+/// server's own checks (secrets are hexadecimal: a Datadog key must be, a PagerDuty key is 32 hex
+/// digits; URLs are https).
+json::value generated_value(const field_spec& f, std::string_view type, int o, int p) {
+    if (f.kind == field_kind::boolean) return true;
+    if (f.kind == field_kind::enumeration)
+        return json::string(f.enum_values.empty() ? std::string_view() : f.enum_values.front());
+    // 32 hex digits: 16 from the type and field, then the org and the project (so the last four,
+    // which the API's masks show, differ from project to project).
+    std::uint64_t h = 1469598103934665603ULL;
+    for (char c : std::string(type) + "/" + std::string(f.name))
+        h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+    char hex[40];
+    std::snprintf(hex, sizeof hex, "%016llx%08x%08x", static_cast<unsigned long long>(h),
+                  static_cast<unsigned>(o), static_cast<unsigned>(p));
+    std::string name(f.name);
+    if (name.find("url") != std::string::npos || name.find("Url") != std::string::npos)
+        return json::string("https://hooks.example.com/sim/" + std::string(hex));
+    if (f.secret != secrecy::none) return json::string(hex);
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%s-%04d-%05d", name.c_str(), o, p);
+    return json::string(buf);
+}
+
+/// An integration of `type` with every field any flavor requires.
+json::object generated_integration(const type_spec& t, int o, int p) {
+    json::object obj{{"type", t.name}};
+    for (auto& f : t.fields)
+        if (f.required || f.required_atlas) obj[f.name] = generated_value(f, t.name, o, p);
+    return obj;
+}
+
+}  // namespace
+
+world world::generate(int n_orgs, int n_projects, const std::vector<std::string>& with_types) {
+    std::vector<const type_spec*> types;
+    for (auto& name : with_types) {
+        const type_spec* t = find_type(name);
+        if (!t) fail("--with: unknown integration type " + name);
+        types.push_back(t);
+    }
     world w;
     principal key{std::string(generated_public_key), std::string(generated_private_key), {}};
     principal sa{std::string(generated_client_id), std::string(generated_client_secret), {}};
@@ -154,6 +197,8 @@ world world::generate(int n_orgs, int n_projects) {
             std::snprintf(buf, sizeof buf, "project-%04d-%05d", o, p);
             ps.name = buf;
             ps.org_id = org.id;
+            for (auto* t : types)
+                ps.integrations.emplace(std::string(t->name), generated_integration(*t, o, p));
             org.project_ids.push_back(ps.id);
             w.projects.emplace(ps.id, std::move(ps));
         }

@@ -3,6 +3,7 @@
 // buckets, and reproducible fault decisions.
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
+#include <set>
 
 #include "cmbulk/sim/core.hpp"
 
@@ -280,6 +281,32 @@ BOOST_AUTO_TEST_CASE(admin_endpoints_and_loopback) {
     BOOST_TEST(w.projects.size() == 4u);
     BOOST_CHECK_THROW(world::from_json(json::parse(R"({"orgs":[{"id":"bad","name":"x"}]})")),
                       std::runtime_error);
+}
+
+BOOST_AUTO_TEST_CASE(generated_world_with_integrations) {
+    auto w = world::generate(2, 3, {"PAGER_DUTY", "SLACK", "DATADOG"});
+    BOOST_TEST(w.projects.size() == 6u);
+    std::set<std::string> keys;
+    for (auto& [id, p] : w.projects) {
+        BOOST_TEST_CONTEXT(id) {
+            BOOST_TEST(p.integrations.size() == 3u);
+            auto& pd = p.integrations.at("PAGER_DUTY");
+            auto key = std::string(pd.at("serviceKey").as_string());
+            BOOST_TEST(key.size() == 32u);
+            BOOST_TEST(key.find_first_not_of("0123456789abcdef") == std::string::npos);
+            keys.insert(key);
+            // Every field a flavor requires, so the same world serves every flavor.
+            BOOST_TEST(p.integrations.at("SLACK").contains("channelName"));
+            BOOST_TEST(p.integrations.at("SLACK").contains("teamName"));
+            BOOST_TEST(p.integrations.at("DATADOG").at("type").as_string() == "DATADOG");
+        }
+    }
+    BOOST_TEST(keys.size() == 6u);  // distinct per project
+    // Deterministic: the same call gives the same world.
+    auto again = world::generate(2, 3, {"PAGER_DUTY", "SLACK", "DATADOG"});
+    BOOST_TEST(json::serialize(again.to_json(false)) == json::serialize(w.to_json(false)));
+    BOOST_TEST(world::generate(1, 2).projects.begin()->second.integrations.empty());
+    BOOST_CHECK_THROW(world::generate(1, 1, {"SLAKC"}), std::runtime_error);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

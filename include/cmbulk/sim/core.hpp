@@ -125,9 +125,11 @@ struct world {
     static world from_json(const boost::json::value& seed);
     /// The seed shape, secrets in clear; with counters adds creates/updates/deletes per project.
     boost::json::value to_json(bool with_counters) const;
-    /// `orgs` organizations of `projects` projects each, fixed ids, no integrations, one API key
+    /// `orgs` organizations of `projects` projects each, fixed ids, one API key
     /// (generated_public_key / generated_private_key) and one service account with access to all.
-    static world generate(int orgs, int projects);
+    /// Every project gets an integration of each type in `with_types` (every field a flavor
+    /// requires, deterministic values; docs/simulator.md); throws on an unknown type.
+    static world generate(int orgs, int projects, const std::vector<std::string>& with_types = {});
 };
 
 /// The generated world's credentials (documented in docs/simulator.md; test credentials only).
