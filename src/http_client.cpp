@@ -309,6 +309,17 @@ void http_connection::close() {
     buffer_.clear();
 }
 
+void http_connection::cancel() {
+    cancelled_ = true;
+    // Close the sockets without destroying the streams: the operation in flight completes with
+    // an error and its coroutine, not this caller, releases them (close()).
+    boost::system::error_code ec;
+    if (resolving_) resolving_->cancel();
+    if (connecting_) connecting_->socket().close(ec);
+    if (tls_) tls_->next_layer().socket().close(ec);
+    if (tcp_) tcp_->socket().close(ec);
+}
+
 bool http_connection::peer_closed_() {
     // An idle keep-alive connection the server already closed would turn our next request into
     // a "reset after send" (outcome unknown); peek without blocking to catch it before sending.
@@ -330,9 +341,17 @@ asio::awaitable<http_exchange> http_connection::connect_() {
     };
     auto timeout = opts_.connect_timeout;
     auto started = std::chrono::steady_clock::now();
+    struct cancel_points {  // what cancel() may reach while this connects
+        http_connection& c;
+        ~cancel_points() {
+            c.resolving_.reset();
+            c.connecting_ = nullptr;
+        }
+    } points{*this};
 
     // Resolution has no stream to carry an expiry: a timer cancels the resolver instead.
     auto resolver = std::make_shared<tcp::resolver>(ex_);
+    resolving_ = resolver;
     asio::steady_timer guard(ex_);
     if (timeout.count() > 0) {
         guard.expires_after(timeout);
@@ -355,6 +374,8 @@ asio::awaitable<http_exchange> http_connection::connect_() {
     }
 
     auto stream = std::make_unique<beast::tcp_stream>(ex_);
+    connecting_ = stream.get();
+    if (cancelled_) co_return fail("cancelled");
     auto remaining = [&] {
         auto left = timeout - std::chrono::duration_cast<std::chrono::milliseconds>(
                                   std::chrono::steady_clock::now() - started);
@@ -378,6 +399,7 @@ asio::awaitable<http_exchange> http_connection::connect_() {
     stream->socket().set_option(tcp::no_delay(true), ignored);
 
     if (!ep_.tls) {
+        connecting_ = nullptr;
         tcp_ = std::move(stream);
         co_return out;
     }
@@ -387,6 +409,7 @@ asio::awaitable<http_exchange> http_connection::connect_() {
         if (!why.empty()) co_return fail(why);
     }
     if (!tls_ctx_) co_return fail("no TLS context for an https URL");
+    connecting_ = nullptr;
     tls_ = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(std::move(*stream), *tls_ctx_);
     // SNI (never for IP literals, RFC 6066 §3), and host-name verification unless verification
     // is off altogether (--insecure).
@@ -519,6 +542,12 @@ asio::awaitable<http_exchange> http_connection::exchange_(Stream& s,
 }
 
 asio::awaitable<http_exchange> http_connection::send(http::request<http::string_body> req) {
+    if (cancelled_) {
+        http_exchange out;
+        out.failure = attempt_failure::cancelled;
+        out.detail = "not sent: the run stopped";
+        co_return out;
+    }
     if (req.find(http::field::host) == req.end()) req.set(http::field::host, ep_.host_header);
     if (proxy_ && !ep_.tls) {
         // Plain http through a proxy: absolute-form request target (RFC 9112 §3.2.2).

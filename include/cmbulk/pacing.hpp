@@ -10,15 +10,9 @@
 #include <optional>
 
 #include "cmbulk/limiter.hpp"
+#include "cmbulk/request_gate.hpp"
 
 namespace cmbulk {
-
-/// What a 429 body says about the server's bucket (api-facts: parameters
-/// [path, retryAfterSeconds, capacity, refill, periodSeconds]).
-struct server_rate_hint {
-    double capacity = 0;
-    double refill_per_second = 0;
-};
 
 /// Reads the rate-limit parameters of a RATE_LIMITED_TOKEN_BUCKET error body; nullopt when the
 /// body does not carry them in that shape.

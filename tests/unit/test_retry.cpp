@@ -1,16 +1,12 @@
 // Unit tests for the retry leaf: which failures are retried, which leave the outcome unknown,
 // Retry-After parsing (seconds and HTTP dates against a fixed "now"), full-jitter backoff bounds
 // over many seeded draws, and the run-wide retry budget.
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <random>
 
+#include "cmbulk/read_machine.hpp"
 #include "cmbulk/retry.hpp"
-#include "cmbulk/row_plan.hpp"
-#include "cmbulk/run_support.hpp"
 
 using namespace cmbulk;
 using namespace std::chrono_literals;
@@ -221,30 +217,23 @@ BOOST_AUTO_TEST_CASE(overloaded_is_a_whole_429_or_503) {
 }
 
 namespace {
-/// Runs read_with_retry over `answers` (one status per attempt; the last repeats) with
-/// --max-attempts 3 and millisecond backoff; returns the final status and the attempts made.
+/// Steps a read_machine (the machine of every read: audit, plan, --verify's pages) over
+/// `answers` (one status per attempt; the last repeats) with --max-attempts 3; returns the final
+/// status and the attempts made.
 std::pair<int, int> read_through(std::vector<int> answers) {
-    boost::asio::io_context ioc;
-    run_gate gate(ioc.get_executor(), pacing_params{});
     retry_policy policy;
     policy.max_attempts = 3;
     policy.backoff = {milliseconds(1), milliseconds(1)};
+    read_machine m(get_integration_request("5e2211c17a3e5a48f5497de3", "SLACK"));
     std::size_t next = 0;
-    int attempts = 0, status = -1;
-    std::function<boost::asio::awaitable<api_call_result>()> call =
-        [&]() -> boost::asio::awaitable<api_call_result> {
+    auto step = m.start(policy);
+    for (int guard = 0; step.kind == item_step::send && guard < 1000; ++guard) {
         api_call_result r;
         r.status = answers[std::min(next++, answers.size() - 1)];
-        co_return r;
-    };
-    boost::asio::co_spawn(
-        ioc,
-        [&]() -> boost::asio::awaitable<void> {
-            status = (co_await read_with_retry(call, gate, policy, attempts)).status;
-        },
-        boost::asio::detached);
-    ioc.run();
-    return {status, attempts};
+        step = m.next(std::move(r), policy);
+    }
+    BOOST_TEST((step.kind == item_step::done));
+    return {m.result().status, m.attempts()};
 }
 }  // namespace
 

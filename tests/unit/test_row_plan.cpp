@@ -23,6 +23,7 @@ plan_response ok(int status = 200) {
 plan_response api_error(int status, std::string code) {
     plan_response r;
     r.status = status;
+    r.error = parse_api_errc(code);
     r.error_code = std::move(code);
     r.detail = "detail";
     return r;
@@ -316,6 +317,7 @@ plan_response not_configured() {
     plan_response r;
     r.status = 404;
     r.error_code = "INTEGRATION_NOT_CONFIGURED";
+    r.error = api_errc::integration_not_configured;
     return r;
 }
 }  // namespace
