@@ -68,7 +68,7 @@ struct journal_row_ref {
     std::string project_id, type, action;
     /// Which step of the row ("" for the row itself, written as no key): a machine that runs
     /// several changes per row (an alert configuration each, issue 14) records each as a step.
-    std::string step;
+    std::string step = {};
 };
 
 /// How a row ended (one `outcome` record).

@@ -506,4 +506,77 @@ BOOST_AUTO_TEST_CASE(record_lines_equal_boost_json_serialization) {
     BOOST_TEST(journal_intent_line(r, "POST") == boost::json::serialize(intent));
 }
 
+BOOST_AUTO_TEST_CASE(steps_and_items_are_records_of_the_same_journal) {
+    temp_dir d;
+    auto p = d / "j.jsonl";
+    diagnostics err;
+    auto h = sample_header();
+    auto w = journal_writer::create(p, h, err);
+    BOOST_REQUIRE_MESSAGE(w.has_value(), to_string(err));
+    // Row 0: its own intent and outcome, plus a step with an open intent (issue 14's shape).
+    auto row = ref(0);
+    BOOST_REQUIRE((*w)->write_intent(row, "PUT").has_value());
+    journal_outcome o;
+    o.result = outcome::updated;
+    BOOST_REQUIRE((*w)->write_outcome(row, o).has_value());
+    auto step = ref(0);
+    step.step = "alert/65aa";
+    BOOST_REQUIRE((*w)->write_intent(step, "PUT").has_value());
+    // An item: what audit records for a finished project.
+    boost::json::array rows{boost::json::object{{"projectId", "5e2211c17a3e5a48f5497de3"}}};
+    BOOST_REQUIRE((*w)->write_item("5e2211c17a3e5a48f5497de3", rows).has_value());
+    BOOST_REQUIRE((*w)->write_item("other", boost::json::value("first")).has_value());
+    BOOST_REQUIRE((*w)->write_item("other", boost::json::value("last")).has_value());
+    (*w)->close();
+    auto r = replay_journal(p, err);
+    BOOST_REQUIRE_MESSAGE(r.has_value(), to_string(err));
+    BOOST_TEST(r->records == 6u);
+    auto* s = r->find(0);
+    BOOST_REQUIRE(s);
+    BOOST_TEST(!s->intent_open);  // the row's own state
+    BOOST_REQUIRE(s->last_outcome.has_value());
+    BOOST_TEST((s->last_outcome->result == outcome::updated));
+    BOOST_REQUIRE_EQUAL(s->steps.size(), 1u);
+    BOOST_TEST(s->steps.at("alert/65aa").intent_open);
+    BOOST_REQUIRE_EQUAL(r->items.size(), 2u);
+    BOOST_TEST(r->items.at("5e2211c17a3e5a48f5497de3") == boost::json::value(rows));
+    BOOST_TEST(r->items.at("other") == boost::json::value("last"));  // the last one wins
+}
+
+BOOST_AUTO_TEST_CASE(an_audit_header_needs_no_manifest_and_is_told_apart) {
+    temp_dir d;
+    journal_header h;
+    h.command = "audit";
+    h.options = {{"org", "5e2211c17a3e5a48f5497de3"}};
+    diagnostics err;
+    auto w = journal_writer::create(d / "a.jsonl", h, err);
+    BOOST_REQUIRE_MESSAGE(w.has_value(), to_string(err));
+    (*w)->close();
+    BOOST_TEST(contains(read_file(d / "a.jsonl"), "\"command\":\"audit\""));
+    auto r = replay_journal(d / "a.jsonl", err);
+    BOOST_REQUIRE_MESSAGE(r.has_value(), to_string(err));
+    BOOST_TEST(r->header.command == "audit");
+    // An apply's checkpoint is not an audit's (and its header line is as before: no command).
+    BOOST_TEST(!compare_headers(r->header, sample_header()).empty());
+    BOOST_TEST(!contains(journal_header_line(sample_header()), "command"));
+}
+
+BOOST_AUTO_TEST_CASE(journal_errors_are_values_with_diagnostics) {
+    diagnostics err;
+    auto r = replay_journal(data("garbage_middle.jsonl"), err);
+    BOOST_REQUIRE(!r.has_value());
+    BOOST_TEST((r.error() == journal_errc::bad_record));
+    BOOST_TEST(r.error().category().name() == std::string("cmbulk.journal"));
+    BOOST_TEST(err.line == 4u);
+    BOOST_TEST(contains(err.file, "garbage_middle.jsonl"));
+    auto v = replay_journal(data("unknown_version.jsonl"), err);
+    BOOST_TEST((v.error() == journal_errc::unsupported_version));
+    auto m = replay_journal(data("row_identity_mismatch.jsonl"), err);
+    BOOST_TEST((m.error() == journal_errc::conflicting_record));
+    auto e = replay_journal(data("empty.jsonl"), err);
+    BOOST_TEST((e.error() == journal_errc::empty));
+    auto n = replay_journal(data("no_such_journal.jsonl"), err);
+    BOOST_TEST((n.error() == journal_errc::open_failed));
+}
+
 BOOST_AUTO_TEST_SUITE_END()

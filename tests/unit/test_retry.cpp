@@ -249,4 +249,97 @@ BOOST_AUTO_TEST_CASE(reads_count_503_like_writes_do) {
     BOOST_TEST(a500 == 3);
 }
 
+BOOST_AUTO_TEST_CASE(one_classifier_for_every_machine) {
+    struct row {
+        answer_facts a;
+        bool resend_safe;
+        verdict v;
+    };
+    auto http = [](int status, api_errc e = api_errc::none) {
+        return answer_facts{attempt_failure::none, status, e, false};
+    };
+    auto lost = [](attempt_failure f) { return answer_facts{f, 0, api_errc::none, false}; };
+    const row rows[] = {
+        {http(200), true, verdict::ok},
+        {http(204), false, verdict::ok},
+        {http(404, api_errc::integration_not_configured), true, verdict::row_failed},
+        {http(400, api_errc::invalid_integration_settings), false, verdict::row_failed},
+        {http(302), true, verdict::row_failed},
+        {http(429, api_errc::rate_limited), false, verdict::retry},
+        {http(503), false, verdict::retry},
+        {http(500), true, verdict::retry},
+        {{attempt_failure::none, 401, api_errc::none, true}, true, verdict::fatal},
+        {lost(attempt_failure::connect_failed), false, verdict::retry},
+        {lost(attempt_failure::reset_before_send), false, verdict::retry},
+        {lost(attempt_failure::reset_after_send), false, verdict::ambiguous},
+        {lost(attempt_failure::reset_after_send), true, verdict::retry},
+        {lost(attempt_failure::timeout), false, verdict::ambiguous},
+        {{attempt_failure::bad_response, 201, api_errc::none, false}, false, verdict::ambiguous},
+        {lost(attempt_failure::cancelled), true, verdict::row_failed},
+    };
+    for (const auto& r : rows) {
+        BOOST_TEST_CONTEXT("status " << r.a.status << " failure " << to_string(r.a.failure)
+                                     << " resend_safe " << r.resend_safe) {
+            BOOST_TEST(to_string(classify(r.a, request_facts{r.resend_safe, false})) ==
+                       to_string(r.v));
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(an_unanswered_item_stops_the_run_only_before_any_answer) {
+    BOOST_TEST(unreachable_stops_run(false, 3, 0));
+    BOOST_TEST(!unreachable_stops_run(true, 3, 0));   // the server answered before
+    BOOST_TEST(!unreachable_stops_run(false, 3, 1));  // this item got an answer
+    BOOST_TEST(!unreachable_stops_run(false, 0, 0));  // it sent nothing
+}
+
+BOOST_AUTO_TEST_CASE(decide_retry_counts_allowances_and_the_budget) {
+    retry_policy p;
+    p.max_attempts = 3;
+    p.backoff = {milliseconds(100), milliseconds(1000)};
+    p.rng.seed(1);
+    int failed = 0, overloaded = 0;
+    answer_facts e500{attempt_failure::none, 500, api_errc::none, false};
+    auto d = decide_retry(e500, std::nullopt, failed, overloaded, p);
+    BOOST_TEST(!d.give_up);
+    BOOST_TEST(d.delay.count() <= 100);
+    d = decide_retry(e500, milliseconds(700), failed, overloaded, p);
+    BOOST_TEST(!d.give_up);
+    BOOST_TEST(d.delay.count() >= 700);  // never shorter than the server's Retry-After
+    d = decide_retry(e500, std::nullopt, failed, overloaded, p);
+    BOOST_TEST(d.give_up);  // the third failure: --max-attempts 3
+    BOOST_TEST(!d.budget_spent);
+    // A 429 waits in the gate, not here, and does not use up --max-attempts.
+    answer_facts e429{attempt_failure::none, 429, api_errc::rate_limited, false};
+    d = decide_retry(e429, milliseconds(5000), failed, overloaded, p);
+    BOOST_TEST(!d.give_up);
+    BOOST_TEST(d.delay.count() == 0);
+    BOOST_TEST(overloaded == 1);
+    // The run-wide budget.
+    retry_policy tight;
+    tight.budget = retry_budget(0, 1);
+    int f2 = 0, o2 = 0;
+    BOOST_TEST(!decide_retry(e500, std::nullopt, f2, o2, tight).give_up);
+    auto spent = decide_retry(e500, std::nullopt, f2, o2, tight);
+    BOOST_TEST(spent.give_up);
+    BOOST_TEST(spent.budget_spent);
+}
+
+BOOST_AUTO_TEST_CASE(transport_and_api_errors_are_error_codes) {
+    boost::system::error_code t = attempt_failure::timeout;
+    BOOST_TEST(t.category().name() == std::string("cmbulk.transport"));
+    BOOST_TEST(t.message() == "no complete response in time");
+    boost::system::error_code none = attempt_failure::none;
+    BOOST_TEST(!none);
+    BOOST_TEST(
+        (parse_api_errc("INTEGRATION_NOT_CONFIGURED") == api_errc::integration_not_configured));
+    BOOST_TEST((parse_api_errc("IP_ADDRESS_NOT_ON_ACCESS_LIST") ==
+                api_errc::ip_address_not_on_access_list));
+    BOOST_TEST((parse_api_errc("SOMETHING_NEW") == api_errc::other));
+    BOOST_TEST((parse_api_errc("") == api_errc::none));
+    BOOST_TEST(to_string(api_errc::user_unauthorized) == "USER_UNAUTHORIZED");
+    boost::system::error_code a = api_errc::group_not_found;
+    BOOST_TEST(a.category().name() == std::string("cmbulk.api"));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
