@@ -146,18 +146,24 @@ journal_row_ref row_ref(const dispatched& d) {
 }  // namespace
 
 std::string_view action_name(row_action a) {
-    switch (a) {
-        case row_action::update:
-            return "update";
-        case row_action::upsert:
-            return "upsert";
-        case row_action::del:
-            return "delete";
-        case row_action::create:
-        case row_action::none:
-            break;
-    }
-    return "create";
+    return to_string(a == row_action::none ? row_action::create : a);
+}
+
+report_row report_row_of(const journal_row_ref& ref, const journal_outcome& o) {
+    report_row r;
+    r.line = ref.line;
+    r.project_id = ref.project_id;
+    r.type = ref.type;
+    r.action = ref.action;
+    r.result = o.result;
+    r.http_status = o.http_status;
+    r.error_code = o.error_code;
+    r.detail = o.detail;
+    r.attempts = o.attempts;
+    r.duration_ms = o.duration_ms;
+    r.secret_last4 = o.secret_last4.size() > 4 ? o.secret_last4.substr(o.secret_last4.size() - 4)
+                                               : o.secret_last4;
+    return r;
 }
 
 std::string sent_last4(const manifest_row& row) {
@@ -224,60 +230,59 @@ void apply_job::on_answer(work_item& item, const item_step& step, const api_call
 
 void apply_job::finish(std::unique_ptr<work_item> item, item_end how) {
     auto& a = static_cast<apply_item&>(*item);
-    row_record r;
-    r.attempts = a.plan.attempts();
-    r.ms = a.elapsed_ms();
-    r.last4 = a.last4;
+    journal_outcome o;
+    o.attempts = a.plan.attempts();
+    o.duration_ms = a.elapsed_ms();
+    o.secret_last4 = a.last4;
+    bool journaled = how == item_end::done || how == item_end::fatal;
     switch (how) {
         case item_end::done:
         case item_end::fatal:
             ++rec_.rows_run;
-            r.result = a.plan.result();
-            r.status = a.plan.http_status();
-            r.error_code = a.plan.error_code();
-            r.detail = a.plan.detail();
+            o.result = a.plan.result();
+            o.http_status = a.plan.http_status();
+            o.error_code = a.plan.error_code();
+            o.detail = a.plan.detail();
             break;
         case item_end::abandoned:
             // The journal's open intent (if any) makes a resume read first.
-            r.status = a.last_status;
-            r.error_code = "INTERRUPTED";
-            r.detail = "stopped before the row finished; --resume completes it";
-            r.journaled = false;
+            o.http_status = a.last_status;
+            o.error_code = "INTERRUPTED";
+            o.detail = "stopped before the row finished; --resume completes it";
             break;
         case item_end::not_started:
-            r.detail = "not started";
-            r.attempts = 0;
-            r.ms = 0;
-            r.journaled = false;
+            o.detail = "not started";
+            o.attempts = 0;
+            o.duration_ms = 0;
             break;
     }
-    record(a.row, std::move(r));
+    record(a.row, o, journaled);
     rows_.finished(a.row.row.project_id);
 }
 
 void apply_job::record_dispatched(const dispatched& d) {
-    row_record r;
+    journal_outcome o;
     if (d.kind == dispatched::invalid) {
-        r.result = outcome::invalid;
-        r.error_code = "INVALID_ROW";
-        r.detail = d.errors.empty() ? std::string("invalid row") : to_string(d.errors.front());
-    } else if (d.kind == dispatched::done_before && d.previous) {
-        const auto& o = *d.previous;
-        r = row_record{o.result,   o.http_status, o.error_code,   o.detail,
-                       o.attempts, o.duration_ms, o.secret_last4, false};
-        ++rec_.skipped_done;
-    } else {  // never started
-        r.detail = "not started";
-        r.last4 = sent_last4(d.row);
-        r.journaled = false;
+        o.result = outcome::invalid;
+        o.error_code = "INVALID_ROW";
+        o.detail = d.errors.empty() ? std::string("invalid row") : to_string(d.errors.front());
+        record(d, o, true);
+        return;
     }
-    record(d, std::move(r));
+    if (d.kind == dispatched::done_before && d.previous) {
+        ++rec_.skipped_done;
+        record(d, *d.previous, false);  // already in the journal
+        return;
+    }
+    o.detail = "not started";
+    o.secret_last4 = sent_last4(d.row);
+    record(d, o, false);
 }
 
-void apply_job::record(const dispatched& d, row_record r) {
+void apply_job::record(const dispatched& d, const journal_outcome& o, bool journaled) {
     ++rec_.rows_done;
-    rec_.summary.counts[r.result]++;
-    if (r.result == outcome::failed) {
+    rec_.summary.counts[o.result]++;
+    if (o.result == outcome::failed) {
         ++rec_.failed_rows;
         auto limit = opts_.run.max_failures;
         if (limit > 0 && rec_.failed_rows >= limit && !control_.stopping()) {
@@ -287,23 +292,10 @@ void apply_job::record(const dispatched& d, row_record r) {
         }
     }
     if (opts_.dry_run) return;
-    report_row row;
-    row.line = d.row.line;
-    row.project_id = d.row.project_id;
-    row.type = d.row.type;
-    row.action = std::string(action_name(d.action));
-    row.result = r.result;
-    row.http_status = r.status;
-    row.error_code = std::move(r.error_code);
-    row.detail = std::move(r.detail);
-    row.attempts = r.attempts;
-    row.duration_ms = r.ms;
-    row.secret_last4 = std::move(r.last4);
-    if (rec_.journal && r.journaled && r.result != outcome::not_run) {
-        journal_outcome jo{row.result,   row.http_status, row.error_code,  row.detail,
-                           row.attempts, row.duration_ms, row.secret_last4};
-        (void)note_journal(rec_.journal->write_outcome(row_ref(d), jo));
-    }
+    auto ref = row_ref(d);
+    if (rec_.journal && journaled && o.result != outcome::not_run)
+        (void)note_journal(rec_.journal->write_outcome(ref, o));
+    auto row = report_row_of(ref, o);
     rec_.timeline.on_row(row);
     if (opts_.log_json) err_ << json_row_event(utc_timestamp(), row) << "\n";
     if (rec_.report) rec_.report->add(row);

@@ -49,16 +49,9 @@ public:
     void record_the_rest();
 
 private:
-    struct row_record {
-        outcome result = outcome::not_run;
-        int status = 0;
-        std::string error_code, detail;
-        int attempts = 0;
-        std::int64_t ms = 0;
-        std::string last4;
-        bool journaled = true;  ///< write the outcome to the journal (not for replayed ones)
-    };
-    void record(const dispatched& d, row_record r);
+    /// Counts the row, and writes it to the journal (unless `journaled` is false: it is there
+    /// already, or it did not end), the report, the timeline and the JSON log.
+    void record(const dispatched& d, const journal_outcome& o, bool journaled);
     void record_dispatched(const dispatched& d);
     /// A journal write failed: going on would break resume's promise.
     boost::system::result<void> note_journal(const boost::system::result<void>& r);
@@ -73,6 +66,9 @@ private:
 
 /// "create", "update", "upsert", "delete".
 std::string_view action_name(row_action a);
+/// A row's report row: which row (`ref`) and how it ended (`o`; at most four characters of the
+/// secret).
+report_row report_row_of(const journal_row_ref& ref, const journal_outcome& o);
 /// The last four characters of the secret a row sends (empty when its type has no masked one).
 std::string sent_last4(const manifest_row& row);
 

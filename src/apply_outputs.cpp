@@ -12,31 +12,14 @@
 namespace cmbulk {
 
 report_row journal_report_row(const journal_row_state& s) {
-    report_row r;
-    r.line = s.line;
-    r.project_id = s.project_id;
-    r.type = s.type;
-    r.action = s.action;
-    if (s.last_outcome && !s.intent_open) {
-        const auto& o = *s.last_outcome;
-        r.result = o.result;
-        r.http_status = o.http_status;
-        r.error_code = o.error_code;
-        r.detail = o.detail;
-        r.attempts = o.attempts;
-        r.duration_ms = o.duration_ms;
-        r.secret_last4 = o.secret_last4.size() > 4
-                             ? o.secret_last4.substr(o.secret_last4.size() - 4)
-                             : o.secret_last4;
-    } else {
-        r.result = outcome::not_run;
-        r.detail = s.intent_open
-                       ? "interrupted after a " + s.intent_method +
-                             " was started; it may have landed (resume resolves it by a read)"
-                       : "no outcome recorded";
-        if (s.last_outcome) r.attempts = s.last_outcome->attempts;
-    }
-    return r;
+    journal_row_ref ref{s.row, s.line, s.project_id, s.type, s.action};
+    if (s.last_outcome && !s.intent_open) return detail::report_row_of(ref, *s.last_outcome);
+    journal_outcome o;
+    o.detail = s.intent_open ? "interrupted after a " + s.intent_method +
+                                   " was started; it may have landed (resume resolves it by a read)"
+                             : "no outcome recorded";
+    if (s.last_outcome) o.attempts = s.last_outcome->attempts;
+    return detail::report_row_of(ref, o);
 }
 
 namespace detail {

@@ -331,6 +331,18 @@ bool http_connection::peer_closed_() {
     return true;  // EOF, an error, or unexpected bytes: do not trust this connection
 }
 
+namespace {
+/// Forgets the resolver and stream a connect in progress exposes to cancel(), when it ends.
+struct cancel_points {
+    std::shared_ptr<tcp::resolver>& resolving;
+    beast::tcp_stream*& connecting;
+    ~cancel_points() {
+        resolving.reset();
+        connecting = nullptr;
+    }
+};
+}  // namespace
+
 asio::awaitable<http_exchange> http_connection::connect_() {
     http_exchange out;
     auto fail = [&](std::string what) {
@@ -341,17 +353,10 @@ asio::awaitable<http_exchange> http_connection::connect_() {
     };
     auto timeout = opts_.connect_timeout;
     auto started = std::chrono::steady_clock::now();
-    struct cancel_points {  // what cancel() may reach while this connects
-        http_connection& c;
-        ~cancel_points() {
-            c.resolving_.reset();
-            c.connecting_ = nullptr;
-        }
-    } points{*this};
+    cancel_points points{resolving_, connecting_};  // what cancel() reaches while connecting
 
     // Resolution has no stream to carry an expiry: a timer cancels the resolver instead.
-    auto resolver = std::make_shared<tcp::resolver>(ex_);
-    resolving_ = resolver;
+    auto resolver = resolving_ = std::make_shared<tcp::resolver>(ex_);
     asio::steady_timer guard(ex_);
     if (timeout.count() > 0) {
         guard.expires_after(timeout);
@@ -399,8 +404,7 @@ asio::awaitable<http_exchange> http_connection::connect_() {
     stream->socket().set_option(tcp::no_delay(true), ignored);
 
     if (!ep_.tls) {
-        connecting_ = nullptr;
-        tcp_ = std::move(stream);
+        tcp_ = std::move(stream);  // the same object: cancel() may still close it
         co_return out;
     }
     if (proxy_) {

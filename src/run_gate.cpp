@@ -21,13 +21,7 @@ boost::asio::awaitable<bool> run_gate::before_request(std::string_view) {
 }
 
 void run_gate::after_response(const gate_feedback& fb) {
-    pacing_feedback p;
-    p.status = fb.status;
-    p.remaining = fb.remaining;
-    p.limit = fb.limit;
-    p.retry_after = fb.retry_after;
-    p.hint = fb.hint;
-    ctl_.on_response(clock_type::now(), p);
+    ctl_.on_response(clock_type::now(), fb);
     if (fb.status == 429) ++throttled_;
 }
 

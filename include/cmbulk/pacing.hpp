@@ -29,14 +29,8 @@ struct pacing_params {
     double low_remaining = 1;  ///< RateLimit-Remaining at or below this slows down early
 };
 
-/// One response, as the pacer needs it.
-struct pacing_feedback {
-    int status = 0;         ///< 0 when no response arrived
-    double remaining = -1;  ///< RateLimit-Remaining, -1 when absent
-    double limit = -1;      ///< RateLimit-Limit, -1 when absent
-    std::optional<std::chrono::milliseconds> retry_after;
-    std::optional<server_rate_hint> hint;
-};
+/// One response, as the pacer needs it (the gate's feedback; the pacer ignores its scope).
+using pacing_feedback = gate_feedback;
 
 class rate_controller {
 public:

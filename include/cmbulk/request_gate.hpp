@@ -17,17 +17,17 @@ struct server_rate_hint {
     double refill_per_second = 0;
 };
 
-/// What the api layer tells the gate about one response (or its absence).
+/// What the api layer tells the gate (and the gate its pacer) about one response, or its absence.
 struct gate_feedback {
-    /// The project the request was for ("" for requests of the whole run: project lists, token
-    /// requests). Pacing per scope (issue 16) keys on it; the run-wide pacer ignores it.
-    std::string_view scope;
     int status = 0;         ///< 0 when no response arrived
     double remaining = -1;  ///< RateLimit-Remaining, -1 when absent
     double limit = -1;      ///< RateLimit-Limit, -1 when absent
     std::optional<std::chrono::milliseconds> retry_after;
     /// A 429's body described the server's bucket: the gate paces at its refill rate.
     std::optional<server_rate_hint> hint;
+    /// The project the request was for ("" for requests of the whole run: project lists, token
+    /// requests). Pacing per scope (issue 16) keys on it; the run-wide pacer ignores it.
+    std::string_view scope = {};
 };
 
 /// Called by the api layer before EVERY HTTP request it sends (including digest challenges, stale

@@ -27,11 +27,7 @@ int cmd_apply(int argc, char** argv) {
         ("force", "on --resume with a changed manifest: match rows by (projectId, type)")
         ("help,h", "show this help");
     // clang-format on
-    po::options_description visible;
-    visible.add(manifest_options_desc())
-        .add(server_options_desc())
-        .add(run_options_desc())
-        .add(run);
+    auto visible = manifest_command_desc(run);
     po::variables_map vm;
     if (!parse_command_line(argc, argv, visible, "manifest", vm, "apply")) return exit_usage;
     if (vm.count("help") || !vm.count("manifest")) {

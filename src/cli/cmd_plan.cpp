@@ -14,11 +14,7 @@ int cmd_plan(int argc, char** argv) {
     run.add_options()("detailed-exitcode",
                       "exit 4 when there are changes (0 none, 1 read errors, 2 usage)")(
         "help,h", "show this help");
-    po::options_description visible;
-    visible.add(manifest_options_desc())
-        .add(server_options_desc())
-        .add(run_options_desc())
-        .add(run);
+    auto visible = manifest_command_desc(run);
     po::variables_map vm;
     if (!parse_command_line(argc, argv, visible, "manifest", vm, "plan")) return exit_usage;
     if (vm.count("help") || !vm.count("manifest")) {

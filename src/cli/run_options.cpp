@@ -20,6 +20,12 @@ po::options_description run_options_desc() {
     return run;
 }
 
+po::options_description manifest_command_desc(const po::options_description& own) {
+    po::options_description all;
+    all.add(manifest_options_desc()).add(server_options_desc()).add(run_options_desc()).add(own);
+    return all;
+}
+
 bool fill_run_params(const po::variables_map& vm, run_params& p, std::string& msg) {
     p.concurrency = vm["concurrency"].as<int>();
     p.pacing.rate = vm["rate"].as<double>();

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "cli_common.hpp"
 #include "cmbulk/engine.hpp"
 
 namespace cmbulk::cli {
@@ -15,6 +16,9 @@ namespace po = boost::program_options;
 /// -c/--concurrency, --rate, --burst, --max-attempts, --max-failures, --grace, -q/--quiet,
 /// --progress, --jitter-seed.
 po::options_description run_options_desc();
+/// Every option of a command that runs a manifest (apply, plan): the manifest, server and run
+/// groups, then the command's `own`.
+po::options_description manifest_command_desc(const po::options_description& own);
 /// Fills run_params from parsed options; false (with a message) on a value that is not one of
 /// the choices (ranges are checked by cmbulk::validate).
 bool fill_run_params(const po::variables_map& vm, run_params& p, std::string& msg);
