@@ -116,6 +116,7 @@ private:
         pr.error = r.api_error;
         pr.detail = r.detail;
         pr.auth_failed = r.auth_failed;
+        pr.credential_answered = r.credential_answered;
         pr.retry_after = r.retry_after;
         if (reading_ && r.status == 200) {
             const auto& m = row.row;
@@ -282,7 +283,8 @@ void apply_job::record_dispatched(const dispatched& d) {
 void apply_job::record(const dispatched& d, const journal_outcome& o, bool journaled) {
     ++rec_.rows_done;
     rec_.summary.counts[o.result]++;
-    if (o.result == outcome::failed) {
+    if (o.result == outcome::failed || o.result == outcome::no_access ||
+        o.result == outcome::forbidden_role) {
         ++rec_.failed_rows;
         auto limit = opts_.run.max_failures;
         if (limit > 0 && rec_.failed_rows >= limit && !control_.stopping()) {

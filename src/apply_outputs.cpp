@@ -28,10 +28,8 @@ namespace {
 
 std::uint64_t unsuccessful_rows(const run_summary& s) {
     std::uint64_t n = 0;
-    for (auto o : {outcome::failed, outcome::invalid, outcome::not_run, outcome::mismatch}) {
-        auto it = s.counts.find(o);
-        if (it != s.counts.end()) n += it->second;
-    }
+    for (auto& [o, count] : s.counts)
+        if (!is_success(o)) n += count;
     return n;
 }
 

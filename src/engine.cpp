@@ -145,7 +145,9 @@ awaitable<item_end> run_item(engine& e, int worker, worker_senders& senders, wor
         const bool turn = co_await take_turn(*cred, worker, ctl);
         if (!turn || ctl.hard_stopped()) co_return stopped();
         if (!e.job.before_send(item, step)) co_return stopped();
+        const bool was_answered = cred->answered;
         auto r = co_await sender.perform(std::move(step.request));
+        r.credential_answered = was_answered;
         ++sent;
         if (r.status != 0) ++answered;
         if (r.status != 0 && !r.auth_failed && !cred->answered) {

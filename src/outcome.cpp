@@ -5,9 +5,10 @@
 
 namespace cmbulk {
 namespace {
-constexpr std::array<outcome, 10> outcomes{
-    outcome::created, outcome::updated, outcome::deleted, outcome::unchanged, outcome::exists,
-    outcome::failed,  outcome::invalid, outcome::not_run, outcome::verified,  outcome::mismatch};
+constexpr std::array<outcome, 12> outcomes{
+    outcome::created,  outcome::updated,  outcome::deleted,   outcome::unchanged,
+    outcome::exists,   outcome::failed,   outcome::invalid,   outcome::not_run,
+    outcome::verified, outcome::mismatch, outcome::no_access, outcome::forbidden_role};
 }  // namespace
 
 std::string_view to_string(outcome o) {
@@ -32,6 +33,10 @@ std::string_view to_string(outcome o) {
             return "verified";
         case outcome::mismatch:
             return "mismatch";
+        case outcome::no_access:
+            return "no-access";
+        case outcome::forbidden_role:
+            return "forbidden-role";
     }
     return "failed";
 }

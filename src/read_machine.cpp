@@ -22,12 +22,12 @@ item_step read_machine::start(retry_policy& policy) {
 
 item_step read_machine::next(api_call_result r, retry_policy& policy) {
     auto facts = facts_of(r);
-    auto v = classify(facts, request_facts{true, false});
+    auto v = classify(facts, request_facts{true, r.credential_answered, !request_.scope.empty()});
     if (v == verdict::fatal) {
-        result_ = std::move(r);
         item_step s;
         s.kind = item_step::fatal;
-        s.reason = "authentication failed: check the API key or service account";
+        s.reason = fatal_reason(facts, r.detail);
+        result_ = std::move(r);
         return s;
     }
     if (v == verdict::retry || v == verdict::ambiguous) {

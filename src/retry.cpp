@@ -147,15 +147,35 @@ std::string_view to_string(verdict v) {
 }
 
 verdict classify(const answer_facts& a, const request_facts& r) {
-    // Wrong key or secret: every other request would be refused the same way. (Issue 13: after
-    // the credential was answered once, a 401 on a project path is that row's `no-access`.)
-    if (a.auth_failed) return verdict::fatal;
+    // Wrong key or secret: every other request would be refused the same way. Once the
+    // credential was answered, a 401 on a project path says the key cannot reach that project:
+    // that row's `no-access` (live behaviour, api-facts.md).
+    if (a.auth_failed)
+        return r.credential_answered && r.project_scoped ? verdict::row_failed : verdict::fatal;
+    // Nothing from this address gets through: every other request would be refused too.
+    if (a.failure == attempt_failure::none && a.status == 403 &&
+        a.error == api_errc::ip_address_not_on_access_list)
+        return verdict::fatal;
     if (a.failure == attempt_failure::cancelled) return verdict::row_failed;
     if (a.failure != attempt_failure::none)
         return outcome_unknown(a.failure) && !r.resend_safe ? verdict::ambiguous : verdict::retry;
     if (a.status >= 200 && a.status <= 299) return verdict::ok;
     if (is_retryable(a.status, a.failure)) return verdict::retry;
     return verdict::row_failed;
+}
+
+outcome refusal_outcome(const answer_facts& a) {
+    if (a.auth_failed) return outcome::no_access;
+    if (a.error == api_errc::user_unauthorized) return outcome::forbidden_role;
+    return outcome::failed;
+}
+
+std::string fatal_reason(const answer_facts& a, std::string_view detail) {
+    if (a.error == api_errc::ip_address_not_on_access_list)
+        return "the API access list refuses this address" +
+               (detail.empty() ? std::string() : " (" + std::string(detail) + ")") +
+               ": add it to the organization's API access list, or run from an address on it";
+    return "authentication failed: check the API key or service account";
 }
 
 bool unreachable_stops_run(bool credential_answered, std::uint32_t item_requests,

@@ -85,8 +85,8 @@ plan_step row_plan::finish(outcome o, const plan_response& r) {
     result_ = o;
     status_ = r.status;
     error_code_ = r.error_code;
-    if (!r.detail.empty() &&
-        (o == outcome::failed || o == outcome::exists || o == outcome::unchanged))
+    if (!r.detail.empty() && (o == outcome::failed || o == outcome::exists ||
+                              o == outcome::unchanged || o == outcome::forbidden_role))
         detail_ = r.detail;
     if (o == outcome::mismatch)
         detail_ = r.found_differences.empty() ? "differs" : r.found_differences;
@@ -96,7 +96,12 @@ plan_step row_plan::finish(outcome o, const plan_response& r) {
 }
 
 plan_step row_plan::fail(const plan_response& r, std::string detail) {
-    auto s = finish(outcome::failed, r);
+    // A refusal of the key for this project, or of its role, has its own outcome (issue 13).
+    auto o = detail.empty() ? refusal_outcome(facts(r)) : outcome::failed;
+    auto s = finish(o, r);
+    if (o == outcome::no_access)
+        detail = "the key cannot reach this project: check its organization and role" +
+                 (r.detail.empty() ? std::string() : " (" + r.detail + ")");
     if (!detail.empty()) detail_ = std::move(detail);
     if (detail_.empty())
         detail_ = r.failure != attempt_failure::none ? "no response" : "request failed";
@@ -219,9 +224,9 @@ std::optional<plan_step> row_plan::after_known_write_answer(const plan_response&
 
 plan_step row_plan::next(const plan_response& r, retry_policy& policy) {
     const bool resend_safe = current_ == plan_request::get || current_ == plan_request::put;
-    const verdict v = classify(facts(r), request_facts{resend_safe, false});
+    const verdict v = classify(facts(r), request_facts{resend_safe, r.credential_answered, true});
     if (v == verdict::fatal) {
-        auto s = fail(r, "authentication failed: check the API key or service account");
+        auto s = fail(r, fatal_reason(facts(r), r.detail));
         s.kind = plan_step::fatal;
         return s;
     }

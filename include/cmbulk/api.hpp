@@ -94,6 +94,9 @@ struct api_call_result {
     int requests_sent =
         0;  ///< HTTP requests this call cost (1 normally; 2 when a challenge was needed)
     std::chrono::microseconds latency{};
+    /// Set by the run engine: a request of the same credential had been answered before this
+    /// one (the classifier's context for a 401).
+    bool credential_answered = false;
 };
 
 /// Parsed API error body {"error","errorCode","reason","detail","parameters"}.

@@ -21,6 +21,10 @@ enum class outcome {
     not_run,    ///< never attempted (stopped, circuit breaker)
     verified,   ///< a check found what the manifest says
     mismatch,   ///< a check found something else
+    /// The key is right (the run was answered before) but cannot reach this project: a 401 on
+    /// the project's path (another organization, no role in it). Issue 13.
+    no_access,
+    forbidden_role,  ///< the key's role may not make this change (USER_UNAUTHORIZED)
 };
 
 /// "created", ..., "not-run" (the report's spelling; not_run is written with a hyphen).

@@ -14,6 +14,7 @@
 #include <type_traits>
 
 #include "cmbulk/api_errc.hpp"
+#include "cmbulk/outcome.hpp"
 
 namespace cmbulk {
 
@@ -107,9 +108,10 @@ struct request_facts {
     /// Sending it twice does no harm (GET, PUT); a POST or DELETE whose outcome is unknown must
     /// be read back before it is sent again.
     bool resend_safe = true;
-    /// A request of the same credential was answered before (issue 13 turns a later 401 on a
-    /// project path into that row's `no-access` instead of stopping the run).
+    /// A request of the same credential was answered before (api_call_result says so).
     bool credential_answered = false;
+    /// The request is for one project (its path is under /groups/{id}).
+    bool project_scoped = false;
 };
 
 /// What an answer means for the item that asked for it. Machines recognise the answers they
@@ -121,10 +123,18 @@ enum class verdict {
                  ///< transport failures of a resend-safe request or before sending)
     ambiguous,   ///< a POST or DELETE may have landed unseen: read before sending it again
     row_failed,  ///< a definitive answer for this item (4xx, a redirect): it fails, the run goes on
-    fatal,       ///< the run cannot go on (the credentials were refused)
+    fatal,       ///< the run cannot go on: the credentials were refused before they were ever
+                 ///< answered, or the API access list refuses this address
 };
 std::string_view to_string(verdict v);
 verdict classify(const answer_facts& a, const request_facts& r);
+
+/// What a row that failed on answer `a` (classify: row_failed) is reported as: `no-access` for a
+/// definitive 401 on a project path once the credential was answered (the key is right but
+/// cannot reach the project), `forbidden-role` for USER_UNAUTHORIZED, `failed` otherwise.
+outcome refusal_outcome(const answer_facts& a);
+/// The message of a fatal answer (classify: fatal), for the summary.
+std::string fatal_reason(const answer_facts& a, std::string_view detail);
 
 /// The run-level rule beside classify(): an item that sent requests and got no HTTP answer to
 /// any of them, while no request of its credential has ever been answered, means the server is

@@ -59,6 +59,9 @@ struct plan_response {
     api_errc error = api_errc::none;  ///< the same, as the enum the plan acts on
     std::string detail;
     bool auth_failed = false;
+    /// A request of the same credential was answered before this one: a definitive 401 then
+    /// means "no access to this project" (outcome no_access), not a wrong key (fatal).
+    bool credential_answered = false;
     std::optional<std::chrono::milliseconds> retry_after;
     /// For a GET that found the integration: the masked secret's last four characters as the
     /// server shows them (empty when the type has no masked secret).

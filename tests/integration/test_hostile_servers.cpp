@@ -474,6 +474,56 @@ BOOST_AUTO_TEST_CASE(basic_challenge_gets_no_credentials) {
     BOOST_TEST(wire.find("Basic") == std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(a_project_the_key_cannot_reach_fails_only_its_row) {
+    // The live service answers a right key on another organization's project with 401 and a
+    // fresh challenge, like a wrong key (api-facts.md). Once the key was answered, that is the
+    // row's `no-access`; before, it stops the run.
+    fake_api api;
+    std::atomic<int> nonce{0};
+    const std::string refused = project_id(2);
+    hostile_server srv([&](hostile_connection& c) {
+        hostile_request req;
+        while (c.read_request(req)) {
+            bool authorized = !req.header("Authorization").empty();
+            std::string text;
+            if (!authorized || req.target.find(refused) != std::string::npos)
+                text = http_response_text(
+                    401, R"({"error":401,"reason":"Unauthorized","detail":"not authorized"})",
+                    "application/json",
+                    "WWW-Authenticate: Digest realm=\"MMS Public API\", domain=\"\", nonce=\"n" +
+                        std::to_string(++nonce) +
+                        "\", algorithm=MD5, qop=\"auth\", stale=false\r\n");
+            else
+                text = api.answer(req);
+            if (!c.write(text)) return;
+        }
+    });
+    temp_dir dir;
+    auto r = apply(dir, srv.base_url(), 5, 1);
+    BOOST_REQUIRE_EQUAL(r.rows.size(), 5u);
+    int created = 0;
+    for (auto& row : r.rows) {
+        if (row.project_id == refused) {
+            BOOST_TEST(cmbulk::to_string(row.result) == "no-access");
+            BOOST_TEST(row.detail.find("cannot reach this project") != std::string::npos,
+                       row.detail);
+        } else {
+            created += cmbulk::to_string(row.result) == "created";
+        }
+    }
+    BOOST_TEST(created == 4);
+    // The refused project first: the key was never answered, so it is a wrong key (exit 3).
+    temp_dir first;
+    std::string csv = "projectId,type,apiToken,teamName,channelName\n" + refused + ",SLACK," +
+                      token(2) + ",team,#alerts\n" + project_id(7) + ",SLACK," + token(7) +
+                      ",team,#alerts\n";
+    write_file(first / "m.csv", csv);
+    auto s = apply_manifest(first, srv.base_url(), first / "m.csv", {}, 3);
+    BOOST_TEST(s.proc.err.find("authentication failed") != std::string::npos, s.proc.err);
+    srv.stop();
+    BOOST_TEST(srv.all_received().find(priv) == std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(endless_stale_digest_challenges) {
     // Every answer is a fresh "stale" challenge: the client must give up in a bounded number of
     // requests instead of looping.

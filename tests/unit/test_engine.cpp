@@ -246,6 +246,37 @@ BOOST_AUTO_TEST_CASE(a_first_stop_lets_items_in_flight_finish_and_starts_no_more
     BOOST_TEST(job.ends.size() < 100u);
 }
 
+BOOST_AUTO_TEST_CASE(a_401_after_the_key_was_answered_fails_only_that_item) {
+    // Issue 13: a right key without access to one project gets a 401 there.
+    engine_fixture f;
+    f.server.answer = [](const api_request& req) {
+        api_call_result r;
+        r.status = req.scope == "p3" ? 401 : 200;
+        r.auth_failed = req.scope == "p3";
+        return r;
+    };
+    f.params.concurrency = 2;
+    read_job job(8);
+    BOOST_REQUIRE(f.run(job));
+    BOOST_TEST(!f.ctl.fatal());
+    BOOST_TEST(job.count(item_end::done) == 8);
+    BOOST_TEST(f.server.requests == 8);  // the refused read is not retried
+}
+
+BOOST_AUTO_TEST_CASE(a_401_before_any_answer_stops_the_run) {
+    engine_fixture f;
+    f.server.answer = [](const api_request& req) {
+        api_call_result r;
+        r.status = req.scope == "p0" ? 401 : 200;
+        r.auth_failed = req.scope == "p0";
+        return r;
+    };
+    read_job job(8);
+    BOOST_REQUIRE(f.run(job));
+    BOOST_TEST(f.ctl.fatal());
+    BOOST_TEST(f.server.requests == 1);
+}
+
 BOOST_AUTO_TEST_CASE(the_dry_run_prints_whole_urls_with_secrets_masked) {
     asio::io_context ioc;
     std::ostringstream out;

@@ -342,4 +342,29 @@ BOOST_AUTO_TEST_CASE(transport_and_api_errors_are_error_codes) {
     BOOST_TEST(a.category().name() == std::string("cmbulk.api"));
 }
 
+BOOST_AUTO_TEST_CASE(issue_13_rules_no_access_forbidden_role_and_the_access_list) {
+    answer_facts refused{attempt_failure::none, 401, api_errc::none, true};
+    // A definitive 401 before the credential was ever answered: a wrong key, the run stops.
+    BOOST_TEST(to_string(classify(refused, request_facts{true, false, true})) == "fatal");
+    // After it was answered, on a project path: that project only (`no-access`).
+    BOOST_TEST(to_string(classify(refused, request_facts{true, true, true})) == "row-failed");
+    BOOST_TEST(to_string(refusal_outcome(refused)) == "no-access");
+    // Not on a project path (a project list): still the key.
+    BOOST_TEST(to_string(classify(refused, request_facts{true, true, false})) == "fatal");
+    // USER_UNAUTHORIZED: the key's role may not write here.
+    answer_facts role{attempt_failure::none, 401, api_errc::user_unauthorized, false};
+    BOOST_TEST(to_string(classify(role, request_facts{false, true, true})) == "row-failed");
+    BOOST_TEST(to_string(refusal_outcome(role)) == "forbidden-role");
+    // 403 IP_ADDRESS_NOT_ON_ACCESS_LIST: nothing from here gets through, stop at once.
+    answer_facts ip{attempt_failure::none, 403, api_errc::ip_address_not_on_access_list, false};
+    BOOST_TEST(to_string(classify(ip, request_facts{true, true, true})) == "fatal");
+    auto why = fatal_reason(ip, "IP address 203.0.113.7 is not allowed");
+    BOOST_TEST(why.find("203.0.113.7") != std::string::npos, why);
+    BOOST_TEST(why.find("access list") != std::string::npos, why);
+    // Another 403 is only its row's.
+    answer_facts other{attempt_failure::none, 403, api_errc::other, false};
+    BOOST_TEST(to_string(classify(other, request_facts{true, false, true})) == "row-failed");
+    BOOST_TEST(to_string(refusal_outcome(other)) == "failed");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
