@@ -43,6 +43,11 @@ int cmd_report(int argc, char** argv) {
         std::cerr << "cmbulk report: " << to_string(diag) << "\n";
         return exit_usage;
     }
+    if (replay->header.command != "apply") {
+        std::cerr << "cmbulk report: " << checkpoint.string() << " is the checkpoint of `cmbulk "
+                  << replay->header.command << "`, not of apply (its report is --report's)\n";
+        return exit_usage;
+    }
     std::string msg;
     auto fmt = report_format_from_path(out);
     if (!fmt) {

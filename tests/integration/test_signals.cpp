@@ -250,8 +250,18 @@ BOOST_AUTO_TEST_CASE(second_ctrl_c_stops_audit_during_a_retry_after_pause) {
     BOOST_TEST(r.exit_code == 130);
     BOOST_TEST(took.count() < 1000);
     BOOST_TEST(r.err.find("interrupted (SIGINT)") != std::string::npos);
-    // What was read is kept for --resume.
-    BOOST_TEST(std::filesystem::exists(dir / "a.checkpoint.jsonl"));
+    // What was read is kept for --resume (an audit's checkpoint, which `report` does not take).
+    BOOST_TEST_REQUIRE(std::filesystem::exists(dir / "a.checkpoint.jsonl"));
+    auto rep = run_process({cmbulk_bin(), "report", (dir / "a.checkpoint.jsonl").string(),
+                            "--report", (dir / "x.csv").string()});
+    BOOST_TEST(rep.exit_code == 2, rep.err);
+    open_bucket(sim);
+    auto done = run_process({cmbulk_bin(), "audit", "--all", "--base-url", sim.base_url(),
+                             "--report", (dir / "a.jsonl").string(), "--resume"},
+                            creds());
+    BOOST_TEST(done.exit_code == 0, done.err);
+    BOOST_TEST(done.err.find("20 of 20 projects read") != std::string::npos, done.err);
+    BOOST_TEST(!std::filesystem::exists(dir / "a.checkpoint.jsonl"));  // finished: removed
 }
 
 BOOST_AUTO_TEST_SUITE_END()
