@@ -244,15 +244,10 @@ class run_category_impl final : public boost::system::error_category {
 public:
     const char* name() const noexcept override { return "cmbulk.run"; }
     std::string message(int v) const override {
-        switch (static_cast<run_errc>(v)) {
-            case run_errc::invalid_parameter:
-                return "invalid run parameter";
-            case run_errc::bad_server_config:
-                return "unusable server configuration";
-            case run_errc::output_not_writable:
-                return "an output cannot be written";
-        }
-        return "run error";
+        static constexpr const char* text[] = {"no error", "invalid run parameter",
+                                               "unusable server configuration",
+                                               "an output cannot be written"};
+        return v >= 0 && v < static_cast<int>(std::size(text)) ? text[v] : "run error";
     }
 };
 

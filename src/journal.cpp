@@ -42,27 +42,18 @@ class journal_category_impl final : public boost::system::error_category {
 public:
     const char* name() const noexcept override { return "cmbulk.journal"; }
     std::string message(int v) const override {
-        switch (static_cast<journal_errc>(v)) {
-            case journal_errc::open_failed:
-                return "cannot open the journal";
-            case journal_errc::read_failed:
-                return "cannot read the journal";
-            case journal_errc::empty:
-                return "empty journal";
-            case journal_errc::bad_header:
-                return "not a valid journal header";
-            case journal_errc::unsupported_version:
-                return "unsupported journal format version";
-            case journal_errc::bad_record:
-                return "invalid journal record";
-            case journal_errc::conflicting_record:
-                return "journal record contradicts an earlier one";
-            case journal_errc::write_failed:
-                return "cannot write the journal";
-            case journal_errc::repair_failed:
-                return "cannot repair the journal's torn tail";
-        }
-        return "journal error";
+        // In the order of journal_errc.
+        static constexpr const char* text[] = {"no error",
+                                               "cannot open the journal",
+                                               "cannot read the journal",
+                                               "empty journal",
+                                               "not a valid journal header",
+                                               "unsupported journal format version",
+                                               "invalid journal record",
+                                               "journal record contradicts an earlier one",
+                                               "cannot write the journal",
+                                               "cannot repair the journal's torn tail"};
+        return v >= 0 && v < static_cast<int>(std::size(text)) ? text[v] : "journal error";
     }
 };
 

@@ -13,23 +13,15 @@ class transport_category_impl final : public boost::system::error_category {
 public:
     const char* name() const noexcept override { return "cmbulk.transport"; }
     std::string message(int v) const override {
-        switch (static_cast<attempt_failure>(v)) {
-            case attempt_failure::none:
-                return "a response arrived";
-            case attempt_failure::connect_failed:
-                return "could not connect";
-            case attempt_failure::reset_before_send:
-                return "connection lost before the request was sent";
-            case attempt_failure::reset_after_send:
-                return "connection lost after the request was sent";
-            case attempt_failure::timeout:
-                return "no complete response in time";
-            case attempt_failure::bad_response:
-                return "unreadable response";
-            case attempt_failure::cancelled:
-                return "cancelled: the run stopped";
-        }
-        return "transport failure";
+        // In the order of attempt_failure.
+        static constexpr const char* text[] = {"a response arrived",
+                                               "could not connect",
+                                               "connection lost before the request was sent",
+                                               "connection lost after the request was sent",
+                                               "no complete response in time",
+                                               "unreadable response",
+                                               "cancelled: the run stopped"};
+        return v >= 0 && v < static_cast<int>(std::size(text)) ? text[v] : "transport failure";
     }
 };
 }  // namespace
