@@ -10,45 +10,19 @@
 
 #include "cmbulk/sim/core.hpp"
 #include "common/test_support.hpp"
+#include "doc_runner.hpp"
 
 using namespace cmbulk::test;
 namespace json = boost::json;
 
 namespace {
 
-/// Every variable that could bring a setting or credential from the caller's environment.
-const std::vector<std::string> foreign_env{"CMBULK_BASE_URL",
-                                           "CMBULK_RATE",
-                                           "CMBULK_FLAVOR",
-                                           "CMBULK_CONFIG",
-                                           "CMBULK_PROFILE",
-                                           "CMBULK_PUBLIC_KEY",
-                                           "CMBULK_PRIVATE_KEY",
-                                           "CMBULK_PRIVATE_KEY_FILE",
-                                           "CMBULK_CLIENT_ID",
-                                           "CMBULK_CLIENT_SECRET",
-                                           "MONGODB_ATLAS_PUBLIC_API_KEY",
-                                           "MONGODB_ATLAS_PRIVATE_API_KEY",
-                                           "MONGODB_ATLAS_CLIENT_ID",
-                                           "MONGODB_ATLAS_CLIENT_SECRET",
-                                           "MONGODB_ATLAS_PROFILE",
-                                           "MONGODB_ATLAS_OPS_MANAGER_URL",
-                                           "MONGODB_ATLAS_SERVICE",
-                                           "MCLI_PUBLIC_API_KEY",
-                                           "MCLI_PRIVATE_API_KEY",
-                                           "MCLI_PROFILE",
-                                           "MCLI_OPS_MANAGER_URL",
-                                           "MCLI_SERVICE",
-                                           "XDG_CONFIG_HOME",
-                                           "http_proxy",
-                                           "HTTP_PROXY"};
-
 /// cmbulk with the simulator's generated key in CMBULK_PUBLIC_KEY / CMBULK_PRIVATE_KEY (unless
 /// `with_key` is false) and nothing else from the caller's environment but `env`.
 process_result run_cmbulk(std::vector<std::string> args, std::map<std::string, std::string> env,
                           bool with_key = true) {
     run_options o;
-    o.unset_env = foreign_env;
+    o.unset_env = foreign_variables();
     o.env = std::move(env);
     if (with_key) {
         o.env.try_emplace("CMBULK_PUBLIC_KEY", cmbulk::sim::generated_public_key);

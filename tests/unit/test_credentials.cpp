@@ -8,35 +8,14 @@
 #include <map>
 
 #include "cmbulk/credentials.hpp"
+#include "fake_world.hpp"
 
 using namespace cmbulk;
+using cmbulk::test::fake_world;
 
 namespace {
 
 const std::string secret = "PRIV-SECRET-0f9e8d7c";
-
-struct fake_world {
-    std::map<std::string, std::string> vars;
-    std::map<std::string, file_contents> files;
-    env_lookup env() const {
-        return [this](std::string_view n) -> std::optional<std::string> {
-            auto it = vars.find(std::string(n));
-            if (it == vars.end() || it->second.empty()) return std::nullopt;
-            return it->second;
-        };
-    }
-    file_reader reader() const {
-        return [this](const std::filesystem::path& p,
-                      diagnostics& d) -> boost::system::result<file_contents> {
-            auto it = files.find(p.string());
-            if (it == files.end()) {
-                d.message = "cannot read it (no such file)";
-                return make_error_code(config_errc::unreadable_file);
-            }
-            return it->second;
-        };
-    }
-};
 
 const char* atlas_toml = R"(telemetry_enabled = false
 

@@ -8,6 +8,7 @@
 
 #include "cmbulk/credentials_file.hpp"
 #include "common/test_support.hpp"
+#include "fake_world.hpp"
 
 using namespace cmbulk;
 
@@ -15,27 +16,7 @@ namespace {
 
 const std::string secret = "FLEET-SECRET-77aa55bb";
 
-struct fake_world {
-    std::map<std::string, std::string> vars;
-    std::map<std::string, file_contents> files;
-    env_lookup env() const {
-        return [this](std::string_view n) -> std::optional<std::string> {
-            auto it = vars.find(std::string(n));
-            if (it == vars.end()) return std::nullopt;
-            return it->second;
-        };
-    }
-    file_reader reader() const {
-        return [this](const std::filesystem::path& p,
-                      diagnostics& d) -> boost::system::result<file_contents> {
-            auto it = files.find(p.string());
-            if (it == files.end()) {
-                d.message = "cannot read it (no such file)";
-                return make_error_code(config_errc::unreadable_file);
-            }
-            return it->second;
-        };
-    }
+struct fleet_world : cmbulk::test::fake_world {
     boost::system::result<std::vector<org_credential>> load(const std::string& text, diagnostics& d,
                                                             bool allow_insecure = false) {
         files["/fleet/creds.toml"] = {text, 0600};
@@ -66,8 +47,8 @@ public_api_key = "x"
 private_api_key = "FLEET-SECRET-77aa55bb"
 )";
 
-fake_world world() {
-    fake_world w;
+fleet_world world() {
+    fleet_world w;
     w.vars = {{"PAY_KEY", secret}, {"XDG_CONFIG_HOME", "/x"}};
     w.files["/fleet/keys/search.secret"] = {secret + "\n", 0600};
     w.files["/x/atlascli/config.toml"] = {atlas_profiles, 0600};
@@ -200,7 +181,7 @@ BOOST_AUTO_TEST_CASE(the_shipped_sample_parses) {
     auto entries = parse_credentials_file(text, "credentials.toml", d);
     BOOST_TEST_REQUIRE(entries.has_value(), to_string(d));
     BOOST_TEST(entries->size() == 2u);
-    fake_world w;
+    cmbulk::test::fake_world w;
     w.vars = {{"PAYMENTS_PRIVATE_KEY", "k"}, {"SEARCH_SA_SECRET", "s"}};
     auto r = resolve_credentials_file(*entries, "/s", w.env(), w.reader(), false, d);
     BOOST_TEST_REQUIRE(r.has_value(), to_string(d));
