@@ -164,11 +164,15 @@ po::options_description target_options_desc() {
     // clang-format off
     d.add_options()
         ("base-url", po::value<std::string>(),
-         "the API's base URL as MongoDB documents it, or scheme://host[:port] with --flavor:\n"
-         "  https://cloud.mongodb.com/api/public/v1.0  Cloud Manager (the default)\n"
-         "  https://{host}:{port}/api/public/v1.0      Ops Manager\n"
-         "  https://cloud.mongodb.com/api/atlas/v2     Atlas\n"
-         "  https://cloud.mongodb.com/api/atlas/v1.0   Atlas v1.0 (deprecated)")
+         "the base URL as MongoDB documents it (or scheme://host[:port] with --flavor):\n"
+         "Cloud Manager (the default):\n"
+         "  https://cloud.mongodb.com/api/public/v1.0\n"
+         "Ops Manager:\n"
+         "  https://{host}:{port}/api/public/v1.0\n"
+         "Atlas:\n"
+         "  https://cloud.mongodb.com/api/atlas/v2\n"
+         "Atlas v1.0 (deprecated):\n"
+         "  https://cloud.mongodb.com/api/atlas/v1.0")
         ("profile", po::value<std::string>(),
          "NAME (or atlascli:NAME, mongocli:NAME): an Atlas CLI / mongocli profile's key, "
          "base URL and service");
@@ -188,7 +192,8 @@ po::options_description server_options_desc() {
         ("insecure", "do not verify the server's certificate (warns)")
         ("allow-http", "allow credentials over plain http:// to a non-loopback host")
         ("config", po::value<std::string>(),
-         "config file (default $XDG_CONFIG_HOME/cmbulk/config); flag > environment > profile > config")
+         "config file (default ~/.config/cmbulk/config); flag > environment > profile > "
+         "config file")
         ("connect-timeout", po::value<double>()->default_value(10), "seconds (0: off)")
         ("request-timeout", po::value<double>()->default_value(30), "seconds per request (0: off)")
         ("body-limit", po::value<std::size_t>()->default_value(16 * 1024 * 1024), "max response body bytes")
