@@ -94,12 +94,22 @@ std::optional<api_error_body> parse_error_body(std::string_view body) {
     return e;
 }
 
-std::string_view api_prefix(flavor f) {
-    return f == flavor::atlas ? "/api/atlas/v2" : "/api/public/v1.0";
+std::string_view api_prefix(flavor f) { return path_of(default_api_version(f)); }
+
+std::string api_prefix(const api_config& cfg) {
+    if (!cfg.path_prefix.empty()) return cfg.path_prefix;
+    diagnostics ignored;
+    if (auto u = parse_base_url(cfg.base_url, ignored); u && u->version)
+        return u->path_prefix(cfg.api_flavor);
+    return std::string(api_prefix(cfg.api_flavor));
 }
 
-std::string_view media_type(flavor f) {
-    return f == flavor::atlas ? "application/vnd.atlas.2023-01-01+json" : "application/json";
+std::string_view media_type(flavor f) { return media_type_of(default_api_version(f)); }
+
+std::string_view media_type(const api_config& cfg) {
+    auto v2 = path_of(api_version::atlas_v2);
+    auto prefix = cfg.path_prefix.empty() ? api_prefix(cfg) : cfg.path_prefix;
+    return media_type_of(prefix.ends_with(v2) ? api_version::atlas_v2 : api_version::public_v1);
 }
 
 std::string encode_segment(std::string_view s) {
@@ -118,22 +128,57 @@ std::string encode_segment(std::string_view s) {
     return out;
 }
 
-std::string integration_path(flavor f, std::string_view group_id, std::string_view type) {
-    return std::string(api_prefix(f)) + "/groups/" + encode_segment(group_id) + "/integrations/" +
+namespace {
+
+std::string integration_path_at(std::string_view prefix, std::string_view group_id,
+                                std::string_view type) {
+    return std::string(prefix) + "/groups/" + encode_segment(group_id) + "/integrations/" +
            encode_segment(type);
+}
+
+std::string integrations_page_at(std::string_view prefix, std::string_view group_id, int page_num,
+                                 int items_per_page) {
+    return std::string(prefix) + "/groups/" + encode_segment(group_id) + "/integrations" +
+           page_query(page_num, items_per_page);
+}
+
+std::string projects_page_at(std::string_view prefix, std::string_view org_id, int page_num,
+                             int items_per_page) {
+    std::string p(prefix);
+    if (!org_id.empty()) p += "/orgs/" + encode_segment(org_id);
+    return p + "/groups" + page_query(page_num, items_per_page);
+}
+
+}  // namespace
+
+std::string integration_path(flavor f, std::string_view group_id, std::string_view type) {
+    return integration_path_at(api_prefix(f), group_id, type);
+}
+
+std::string integration_path(const api_config& cfg, std::string_view group_id,
+                             std::string_view type) {
+    if (!cfg.path_prefix.empty()) return integration_path_at(cfg.path_prefix, group_id, type);
+    return integration_path_at(api_prefix(cfg), group_id, type);
 }
 
 std::string integrations_page_path(flavor f, std::string_view group_id, int page_num,
                                    int items_per_page) {
-    return std::string(api_prefix(f)) + "/groups/" + encode_segment(group_id) + "/integrations" +
-           page_query(page_num, items_per_page);
+    return integrations_page_at(api_prefix(f), group_id, page_num, items_per_page);
+}
+
+std::string integrations_page_path(const api_config& cfg, std::string_view group_id, int page_num,
+                                   int items_per_page) {
+    return integrations_page_at(api_prefix(cfg), group_id, page_num, items_per_page);
 }
 
 std::string projects_page_path(flavor f, std::string_view org_id, int page_num,
                                int items_per_page) {
-    std::string p(api_prefix(f));
-    if (!org_id.empty()) p += "/orgs/" + encode_segment(org_id);
-    return p + "/groups" + page_query(page_num, items_per_page);
+    return projects_page_at(api_prefix(f), org_id, page_num, items_per_page);
+}
+
+std::string projects_page_path(const api_config& cfg, std::string_view org_id, int page_num,
+                               int items_per_page) {
+    return projects_page_at(api_prefix(cfg), org_id, page_num, items_per_page);
 }
 
 std::string describe_non_json(std::string_view body) {
@@ -238,9 +283,9 @@ asio::awaitable<api_call_result> api_session::perform_(http::verb method, std::s
     for (int round = 0; round < 6; ++round) {
         http::request<http::string_body> req{method, target, 11};
         req.set(http::field::user_agent, user_agent());
-        req.set(http::field::accept, media_type(sh.cfg.api_flavor));
+        req.set(http::field::accept, media_type(sh.cfg));
         if (payload) {
-            req.set(http::field::content_type, media_type(sh.cfg.api_flavor));
+            req.set(http::field::content_type, media_type(sh.cfg));
             req.body() = *payload;
         }
         std::string bearer;
@@ -332,25 +377,24 @@ std::string write_body(const boost::json::object& fields, std::string_view type)
 // spent on forwarding to perform_.
 asio::awaitable<api_call_result> api_session::get_integration(std::string_view group_id,
                                                               std::string_view type) {
-    return perform_(http::verb::get, integration_path(shared_->cfg.api_flavor, group_id, type),
-                    std::nullopt);
+    return perform_(http::verb::get, integration_path(shared_->cfg, group_id, type), std::nullopt);
 }
 
 asio::awaitable<api_call_result> api_session::create_integration(
     std::string_view group_id, std::string_view type, const boost::json::object& fields) {
-    return perform_(http::verb::post, integration_path(shared_->cfg.api_flavor, group_id, type),
+    return perform_(http::verb::post, integration_path(shared_->cfg, group_id, type),
                     write_body(fields, type));
 }
 
 asio::awaitable<api_call_result> api_session::update_integration(
     std::string_view group_id, std::string_view type, const boost::json::object& fields) {
-    return perform_(http::verb::put, integration_path(shared_->cfg.api_flavor, group_id, type),
+    return perform_(http::verb::put, integration_path(shared_->cfg, group_id, type),
                     write_body(fields, type));
 }
 
 asio::awaitable<api_call_result> api_session::delete_integration(std::string_view group_id,
                                                                  std::string_view type) {
-    return perform_(http::verb::delete_, integration_path(shared_->cfg.api_flavor, group_id, type),
+    return perform_(http::verb::delete_, integration_path(shared_->cfg, group_id, type),
                     std::nullopt);
 }
 
@@ -358,17 +402,15 @@ asio::awaitable<api_call_result> api_session::list_integrations_page(std::string
                                                                      int page_num,
                                                                      int items_per_page) {
     co_return co_await perform_(
-        http::verb::get,
-        integrations_page_path(shared_->cfg.api_flavor, group_id, page_num, items_per_page),
+        http::verb::get, integrations_page_path(shared_->cfg, group_id, page_num, items_per_page),
         std::nullopt);
 }
 
 asio::awaitable<api_call_result> api_session::list_projects_page(std::string org_id, int page_num,
                                                                  int items_per_page) {
-    co_return co_await perform_(
-        http::verb::get,
-        projects_page_path(shared_->cfg.api_flavor, org_id, page_num, items_per_page),
-        std::nullopt);
+    co_return co_await perform_(http::verb::get,
+                                projects_page_path(shared_->cfg, org_id, page_num, items_per_page),
+                                std::nullopt);
 }
 
 boost::system::result<void> api_client::check(const api_config& cfg, std::string& message) {
@@ -376,12 +418,26 @@ boost::system::result<void> api_client::check(const api_config& cfg, std::string
         message = std::move(m);
         return boost::system::error_code(std::make_error_code(std::errc::invalid_argument));
     };
-    std::string path;
     std::string why;
-    auto ep = parse_url(cfg.base_url, why, &path);
+    auto ep = parse_url(cfg.base_url, why);
     if (!ep) return bad("base URL: " + why);
-    if (!path.empty() && path != "/")
-        return bad("base URL: give scheme://host[:port] without a path");
+    diagnostics d;
+    auto url = parse_base_url(cfg.base_url, d);
+    if (!url) return bad("base URL: " + d.message);
+    if (url->version && !flavor_speaks(cfg.api_flavor, *url->version))
+        return bad("base URL: its path is " + std::string(describe(*url->version)) +
+                   ", which the flavor " + std::string(to_string(cfg.api_flavor)) +
+                   " does not speak");
+    if (!cfg.path_prefix.empty()) {
+        bool documented = false;
+        for (auto v : {api_version::public_v1, api_version::atlas_v1, api_version::atlas_v2})
+            documented = documented || (cfg.path_prefix.ends_with(path_of(v)) &&
+                                        flavor_speaks(cfg.api_flavor, v));
+        if (!documented || (url->version && cfg.path_prefix != url->path_prefix(cfg.api_flavor)))
+            return bad("API path prefix " + cfg.path_prefix + " does not match the base URL (" +
+                       url->path_prefix(cfg.api_flavor) + ") or the flavor " +
+                       std::string(to_string(cfg.api_flavor)));
+    }
     const auto& c = cfg.creds;
     bool keys = !c.public_key.empty() || !c.private_key.empty();
     bool account = !c.client_id.empty() || !c.client_secret.empty();
@@ -406,6 +462,7 @@ boost::system::result<void> api_client::check(const api_config& cfg, std::string
 }
 
 api_client::api_client(asio::any_io_executor ex, api_config cfg, request_gate& gate) {
+    if (cfg.path_prefix.empty()) cfg.path_prefix = api_prefix(cfg);
     std::string message;
     if (!check(cfg, message)) throw std::invalid_argument(message);
     auto sh = std::make_shared<detail::client_shared>();
