@@ -12,6 +12,8 @@
 #include <stdexcept>
 
 #include "cmbulk/json_util.hpp"
+#include "cmbulk/tls_context.hpp"
+#include "cmbulk/url.hpp"
 #include "cmbulk/version.hpp"
 
 namespace cmbulk {

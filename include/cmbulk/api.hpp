@@ -15,7 +15,7 @@
 
 #include "cmbulk/auth.hpp"
 #include "cmbulk/catalogue.hpp"
-#include "cmbulk/http_client.hpp"
+#include "cmbulk/http_connection.hpp"
 #include "cmbulk/retry.hpp"
 
 namespace cmbulk {

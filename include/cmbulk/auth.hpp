@@ -13,8 +13,10 @@
 #include <string>
 #include <string_view>
 
+#include "cmbulk/base64.hpp"
 #include "cmbulk/digest.hpp"
-#include "cmbulk/http_client.hpp"
+#include "cmbulk/http_connection.hpp"
+#include "cmbulk/request_gate.hpp"
 
 namespace cmbulk {
 
@@ -65,9 +67,6 @@ private:
     bool challenge_from_this_call_ = false;
     int stale_in_call_ = 0;
 };
-
-/// Base64 (RFC 4648 §4, with padding).
-std::string base64_encode(std::string_view in);
 
 /// When a cached bearer token must be refreshed: with less than max(60 s, 10% of its life) left.
 /// Pure, on an injected clock.

@@ -11,7 +11,7 @@
 
 #include "cmbulk/catalogue.hpp"
 #include "cmbulk/config.hpp"
-#include "cmbulk/http_client.hpp"
+#include "cmbulk/url.hpp"
 
 namespace cmbulk::cli {
 

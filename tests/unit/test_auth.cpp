@@ -133,6 +133,18 @@ BOOST_AUTO_TEST_CASE(base64_rfc4648_vectors) {
     BOOST_TEST(base64_encode("id:se\xff") == "aWQ6c2X/");
 }
 
+BOOST_AUTO_TEST_CASE(base64_decodes_what_it_encodes_and_refuses_the_rest) {
+    for (std::string s : {"", "f", "fo", "foo", "foob", "fooba", "foobar", "id:se\xff"}) {
+        BOOST_TEST_CONTEXT(s) {
+            auto d = base64_decode(base64_encode(s));
+            BOOST_REQUIRE(d.has_value());
+            BOOST_TEST(*d == s);  // the padding is not decoded as zero bytes
+        }
+    }
+    for (std::string bad : {"Zm9", "Zm9v YmFy", "Zg=a", "====", "Z===", "Zm9v\n", "Zm9-"})
+        BOOST_TEST_CONTEXT(bad) { BOOST_TEST(!base64_decode(bad).has_value()); }
+}
+
 BOOST_AUTO_TEST_CASE(token_cache_refreshes_before_expiry) {
     token_cache c;
     token_cache::clock::time_point t0{};
