@@ -3,10 +3,6 @@
 // histogram and the run summary text. See report.hpp.
 #include "cmbulk/report.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <boost/json.hpp>
 #include <cctype>
@@ -14,7 +10,6 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -46,17 +41,6 @@ void append_csv_field(std::string& out, std::string_view v) {
         out.push_back(c);
     }
     out.push_back('"');
-}
-
-std::string sys_error(int err) { return std::strerror(err); }
-
-/// fsync a directory so a rename in it survives a crash.
-int fsync_directory(const std::filesystem::path& dir) {
-    int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return errno;
-    int rc = ::fsync(fd) == 0 ? 0 : errno;
-    ::close(fd);
-    return rc;
 }
 
 template <class Int>
@@ -233,9 +217,8 @@ std::string to_json_object(const report_row& r) {
 
 // ---- report_writer ---------------------------------------------------------------------------
 
-report_writer::report_writer(std::filesystem::path path, std::filesystem::path temp,
-                             report_format format, int fd)
-    : path_(std::move(path)), temp_path_(std::move(temp)), format_(format), fd_(fd) {
+report_writer::report_writer(atomic_file file, report_format format)
+    : file_(std::move(file)), format_(format) {
     buffer_.reserve(1 << 16);
     if (format_ == report_format::csv) {
         for (std::size_t i = 0; i < columns.size(); ++i) {
@@ -250,46 +233,20 @@ report_writer::report_writer(std::filesystem::path path, std::filesystem::path t
 
 boost::system::result<std::unique_ptr<report_writer>> report_writer::open(
     std::filesystem::path path, report_format format, std::string& error_message) {
-    auto temp = path;
-    temp += ".tmp-" + std::to_string(::getpid());
-    int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        int err = errno;
-        error_message = "cannot create report " + temp.string() + ": " + sys_error(err);
-        return boost::system::error_code(err, boost::system::system_category());
-    }
-    return std::unique_ptr<report_writer>(
-        new report_writer(std::move(path), std::move(temp), format, fd));
+    auto file = atomic_file::create(std::move(path), error_message, 0644, "report");
+    if (!file) return file.error();
+    return std::unique_ptr<report_writer>(new report_writer(std::move(*file), format));
 }
 
-report_writer::~report_writer() {
-    if (fd_ >= 0) ::close(fd_);
-    if (!committed_) {
-        std::error_code ec;
-        std::filesystem::remove(temp_path_, ec);
-    }
-}
-
-void report_writer::write_raw(std::string_view s) {
-    while (!s.empty() && !failed_) {
-        auto n = ::write(fd_, s.data(), s.size());
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            errno_ = errno;
-            failed_ = true;
-            return;
-        }
-        s.remove_prefix(static_cast<std::size_t>(n));
-    }
-}
+report_writer::~report_writer() = default;  // an uncommitted file_ removes its temporary file
 
 void report_writer::flush_buffer() {
-    write_raw(buffer_);
+    (void)file_.write(buffer_);  // a failure is kept by file_: commit() refuses
     buffer_.clear();
 }
 
 void report_writer::add(const report_row& row) {
-    if (committed_) return;
+    if (file_.committed()) return;
     switch (format_) {
         case report_format::csv:
             buffer_.append(to_csv_record(row));
@@ -309,27 +266,11 @@ void report_writer::add(const report_row& row) {
 }
 
 boost::system::result<void> report_writer::commit() {
-    using boost::system::error_code;
-    if (committed_ || fd_ < 0) return error_code(EALREADY, boost::system::system_category());
+    if (file_.committed())
+        return boost::system::error_code(EALREADY, boost::system::system_category());
     if (format_ == report_format::json) buffer_.append("\n]\n");
     flush_buffer();
-    if (!failed_ && ::fsync(fd_) != 0) {
-        errno_ = errno;
-        failed_ = true;
-    }
-    if (::close(fd_) != 0 && !failed_) {
-        errno_ = errno;
-        failed_ = true;
-    }
-    fd_ = -1;
-    if (failed_) return error_code(errno_, boost::system::system_category());
-    // rename(2) replaces the old report in one step; then make the rename itself durable.
-    if (::rename(temp_path_.c_str(), path_.c_str()) != 0)
-        return error_code(errno, boost::system::system_category());
-    committed_ = true;
-    if (int err = fsync_directory(path_.parent_path()))
-        return error_code(err, boost::system::system_category());
-    return {};
+    return file_.commit();
 }
 
 // ---- reading a report back --------------------------------------------------------------------
