@@ -13,6 +13,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "cmbulk/csv.hpp"
+
 namespace cmbulk {
 namespace {
 
@@ -27,20 +29,6 @@ constexpr std::array<std::string_view, 11> columns{
 /// Never more than four characters of a secret reach a report.
 std::string_view clip_last4(std::string_view s) {
     return s.size() > 4 ? s.substr(s.size() - 4) : s;
-}
-
-void append_csv_field(std::string& out, std::string_view v) {
-    // RFC 4180: quote fields holding a comma, a quote or a line break; double the quotes.
-    if (v.find_first_of(",\"\r\n") == std::string_view::npos) {
-        out.append(v);
-        return;
-    }
-    out.push_back('"');
-    for (char c : v) {
-        if (c == '"') out.push_back('"');
-        out.push_back(c);
-    }
-    out.push_back('"');
 }
 
 template <class Int>
@@ -175,25 +163,25 @@ std::span<const std::string_view> report_columns() { return columns; }
 std::string to_csv_record(const report_row& r) {
     std::string out;
     out.reserve(96 + r.detail.size());
-    append_csv_field(out, r.project_id);
+    csv::append_cell(out, r.project_id);
     out.push_back(',');
-    append_csv_field(out, r.type);
+    csv::append_cell(out, r.type);
     out.push_back(',');
-    append_csv_field(out, r.action);
+    csv::append_cell(out, r.action);
     out.push_back(',');
     out.append(to_string(r.result));
     out.push_back(',');
     out.append(std::to_string(r.http_status));
     out.push_back(',');
-    append_csv_field(out, r.error_code);
+    csv::append_cell(out, r.error_code);
     out.push_back(',');
-    append_csv_field(out, r.detail);
+    csv::append_cell(out, r.detail);
     out.push_back(',');
     out.append(std::to_string(r.attempts));
     out.push_back(',');
     out.append(std::to_string(r.duration_ms));
     out.push_back(',');
-    append_csv_field(out, clip_last4(r.secret_last4));
+    csv::append_cell(out, clip_last4(r.secret_last4));
     out.push_back(',');
     out.append(std::to_string(r.line));
     return out;
@@ -299,64 +287,22 @@ boost::system::result<std::vector<report_row>> read_report(const std::filesystem
     };
 
     if (*fmt == report_format::csv) {
-        // RFC 4180 parser: quoted fields may hold commas, doubled quotes and line breaks.
-        std::vector<std::string> fields;
-        std::string field;
-        std::uint64_t line = 1, record_line = 1;
-        bool header = true, in_quotes = false, any = false;
-        auto end_record = [&]() -> std::string {
-            fields.push_back(std::move(field));
-            field.clear();
-            std::string err;
-            if (header) {
-                std::vector<std::string> want(columns.begin(), columns.end());
-                if (fields != want) err = "unexpected header";
-                header = false;
-            } else {
-                report_row r;
-                err = row_from_fields(fields, r);
-                if (err.empty()) rows.push_back(std::move(r));
-            }
-            fields.clear();
-            any = false;
-            return err;
-        };
-        for (std::size_t i = 0; i < text.size(); ++i) {
-            char c = text[i];
-            if (in_quotes) {
-                if (c == '"') {
-                    if (i + 1 < text.size() && text[i + 1] == '"') {
-                        field.push_back('"');
-                        ++i;
-                    } else {
-                        in_quotes = false;
-                    }
-                } else {
-                    if (c == '\n') ++line;
-                    field.push_back(c);
-                }
-                continue;
-            }
-            if (c == '"' && field.empty()) {
-                in_quotes = any = true;
-            } else if (c == ',') {
-                fields.push_back(std::move(field));
-                field.clear();
-                any = true;
-            } else if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') {
-                continue;
-            } else if (c == '\n') {
-                if (auto err = end_record(); !err.empty()) return fail(record_line, err);
-                record_line = ++line;
-            } else {
-                field.push_back(c);
-                any = true;
-            }
+        // RFC 4180 (csv.hpp): quoted fields may hold commas, doubled quotes and line breaks.
+        auto in = csv::reader::from_text(text);
+        csv::record rec;
+        if (!in.next(rec)) {
+            if (in.fatal()) return fail(in.fatal()->line, csv::message(in.fatal()->code));
+            return fail(1, "empty report (no header)");
         }
-        if (in_quotes) return fail(record_line, "unterminated quoted field");
-        if (any || !field.empty())
-            if (auto err = end_record(); !err.empty()) return fail(record_line, err);
-        if (header) return fail(1, "empty report (no header)");
+        if (!std::equal(rec.cells.begin(), rec.cells.end(), columns.begin(), columns.end()))
+            return fail(rec.line, "unexpected header");
+        while (in.next(rec)) {
+            if (!rec.problems.empty()) return fail(rec.line, csv::message(rec.problems[0].code));
+            report_row r;
+            if (auto err = row_from_fields(rec.cells, r); !err.empty()) return fail(rec.line, err);
+            rows.push_back(std::move(r));
+        }
+        if (in.fatal()) return fail(in.fatal()->line, csv::message(in.fatal()->code));
         return rows;
     }
 

@@ -44,6 +44,9 @@ po::options_description manifest_options_desc() {
     // clang-format off
     d.add_options()
         ("format", po::value<std::string>(), "csv, json or jsonl (default: from the extension)")
+        ("delimiter", po::value<std::string>(),
+         "CSV delimiter: ',', ';' or tab (default: from the header line, so Excel's ';' files "
+         "work as saved)")
         ("type", po::value<std::string>(), "integration type for every row (e.g. SLACK)")
         ("set", po::value<std::vector<std::string>>()->composing(),
          "FIELD=VALUE for every row (repeatable); use ${env:NAME} or ${file:PATH} for secrets")
@@ -98,6 +101,21 @@ bool fill_manifest_options(const po::variables_map& vm, manifest_options& mo, st
         return false;
     }
     mo.target_flavor = *fl;
+    if (vm.count("delimiter")) {
+        auto d = vm["delimiter"].as<std::string>();
+        if (d == "," || d == ";")
+            mo.delimiter = d[0];
+        else if (d == "tab" || d == "\t" || d == "\\t")
+            mo.delimiter = '\t';
+        else {
+            msg = "--delimiter: expected ',', ';' or tab, got '" + d + "'";
+            return false;
+        }
+    }
+    // Warnings of the manifest (a column name with spaces around it) go to stderr, once.
+    mo.warn = [](const diagnostics& w) {
+        std::cerr << "cmbulk: warning: " << to_string(w) << "\n";
+    };
     return true;
 }
 
