@@ -1,5 +1,5 @@
 // The manifest module: streaming readers for CSV (RFC 4180), JSON (an array of objects) and JSON
-// Lines, per-row validation against the catalogue, secret references (${env:..}, ${file:..}),
+// Lines, per-row validation against the catalogue, secret references (secret_ref.hpp),
 // the --type / --set overrides, and the whole-manifest validation pass behind `cmbulk validate`.
 // Rows are read one at a time; only the duplicate-detection set grows with the manifest.
 #pragma once
@@ -18,6 +18,7 @@
 #include "cmbulk/catalogue.hpp"
 #include "cmbulk/diagnostics.hpp"
 #include "cmbulk/manifest_error.hpp"
+#include "cmbulk/secret_ref.hpp"
 #include "cmbulk/utf8.hpp"
 
 namespace cmbulk {
@@ -168,17 +169,5 @@ struct validation_summary {
 /// the first line), unresolvable references, empty manifest.
 validation_summary validate_manifest(const std::filesystem::path& path,
                                      const manifest_options& opts);
-
-/// Resolves one value: a whole `${env:NAME}` or `${file:PATH}` becomes the variable's value or
-/// the file's content (one trailing newline stripped; a relative PATH is taken relative to
-/// `base_dir`); `$${` becomes a literal `${`; any other `${` is an error. On error the string
-/// explains (naming the variable or file, never a value).
-struct resolved_value {
-    std::string value;
-    bool from_reference = false;  ///< the value came from ${env:..} or ${file:..}
-};
-std::optional<resolved_value> resolve_value(
-    std::string_view raw, const std::filesystem::path& base_dir,
-    const std::function<std::optional<std::string>(std::string_view)>& getenv, std::string& error);
 
 }  // namespace cmbulk
