@@ -6,6 +6,9 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
+#include <boost/url/url.hpp>
 #include <cctype>
 #include <cstdlib>
 #include <random>
@@ -44,8 +47,10 @@ bool icontains(std::string_view hay, std::string_view needle) {
 }
 
 std::string page_query(int page_num, int items_per_page) {
-    return "?pageNum=" + std::to_string(page_num) +
-           "&itemsPerPage=" + std::to_string(items_per_page);
+    boost::urls::url u;
+    u.params().append({"pageNum", std::to_string(page_num)});
+    u.params().append({"itemsPerPage", std::to_string(items_per_page)});
+    return "?" + std::string(u.encoded_query());
 }
 
 double header_number(const http::response<http::string_body>& res, std::string_view name) {
@@ -105,19 +110,8 @@ std::string_view media_type(flavor f) {
 }
 
 std::string encode_segment(std::string_view s) {
-    static constexpr char hex[] = "0123456789ABCDEF";
-    std::string out;
-    for (char c : s) {
-        auto u = static_cast<unsigned char>(c);
-        if (std::isalnum(u) || c == '-' || c == '.' || c == '_' || c == '~') {
-            out += c;
-        } else {
-            out += '%';
-            out += hex[u >> 4];
-            out += hex[u & 0xf];
-        }
-    }
-    return out;
+    // RFC 3986 §2.3: everything but the unreserved characters is percent-encoded.
+    return boost::urls::encode(s, boost::urls::unreserved_chars);
 }
 
 std::string integration_path(flavor f, std::string_view group_id, std::string_view type) {
