@@ -51,11 +51,8 @@ public:
     /// Reports a 401 with its `WWW-Authenticate` value (empty when absent).
     verdict on_unauthorized(std::string_view www_authenticate);
 
-    bool has_challenge() const { return challenge_.has_value(); }
     /// The nonce count used by the last authorization() (0 before any).
     std::uint32_t nc() const { return nc_; }
-    /// Drops the cached challenge (the next request draws a new one).
-    void forget() { challenge_.reset(); }
 
 private:
     std::string username_, password_;

@@ -43,18 +43,12 @@ public:
         if (pos_ == len_ && !fill()) return -1;
         return static_cast<unsigned char>(buf_[pos_]);
     }
-    /// The bytes read ahead and not consumed yet (refilled when none are left); empty at the
-    /// end. Lets a reader copy runs of ordinary bytes instead of going byte by byte.
-    std::string_view buffered() {
-        if (pos_ == len_ && !fill()) return {};
-        return {buf_.data() + pos_, len_ - pos_};
-    }
-    /// Consumes `n` bytes of buffered().
-    void skip(std::size_t n) { pos_ += n; }
-    /// Consumes and returns what buffered() shows (a csv::chunk_source).
+    /// Consumes and returns the bytes read ahead (refilled when none are left); empty at the
+    /// end. The CSV reader's chunk_source: it copies runs of ordinary bytes from them.
     std::string_view next_chunk() {
-        auto v = buffered();
-        pos_ += v.size();
+        if (pos_ == len_ && !fill()) return {};
+        std::string_view v(buf_.data() + pos_, len_ - pos_);
+        pos_ = len_;
         return v;
     }
     /// Skips a UTF-8 byte-order mark at the very start of the file.
