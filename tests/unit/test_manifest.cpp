@@ -913,6 +913,15 @@ BOOST_AUTO_TEST_CASE(windows_1252_is_named_with_the_fix) {
     BOOST_TEST(c.errors == std::vector<std::string>{"m.csv:3: teamName: invalid UTF-8"},
                boost::test_tools::per_element());
     BOOST_TEST(c.summary.file_error_count == 0u);
+    // A secret column's text is never shown, in either message.
+    c = validate_text(dir, "m.csv",
+                      slack_header + id1 +
+                          ",SLACK,xoxb-s\xE9"
+                          "cret-VALUE,team\n",
+                      opts_with_env());
+    BOOST_REQUIRE(c.errors.size() == 2u);
+    BOOST_TEST(c.errors[1].find("Windows-1252") != std::string::npos);
+    for (auto& e : c.errors) BOOST_TEST(e.find("cret-VALUE") == std::string::npos, e);
     // Bytes Windows-1252 does not define (0x81) are plain invalid UTF-8.
     c = validate_text(dir, "m.csv", slack_header + id1 + ",SLACK,x,a\x81z\n", opts_with_env());
     BOOST_TEST(c.errors == std::vector<std::string>{"m.csv:2: teamName: invalid UTF-8"},
