@@ -50,7 +50,9 @@ std::string page_query(int page_num, int items_per_page) {
     boost::urls::url u;
     u.params().append({"pageNum", std::to_string(page_num)});
     u.params().append({"itemsPerPage", std::to_string(items_per_page)});
-    return "?" + std::string(u.encoded_query());
+    std::string q(1, '?');  // (not "?" + ...: GCC 12's -Wrestrict misfires on that)
+    q += u.encoded_query();
+    return q;
 }
 
 double header_number(const http::response<http::string_body>& res, std::string_view name) {
