@@ -4,22 +4,11 @@
 
 #include <algorithm>
 #include <boost/url/parse.hpp>
-#include <cctype>
 #include <cstdlib>
 
 #include "cmbulk/base64.hpp"
 
 namespace cmbulk {
-
-namespace {
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
-
-}  // namespace
 
 proxy_environment proxy_environment_from_env() {
     auto get = [](const char* lower_name, const char* upper_name) {
@@ -40,8 +29,9 @@ std::optional<proxy_config> parse_proxy_url(std::string_view url, std::string& m
         message = "the proxy variable is not a valid URL";
         return std::nullopt;
     }
-    if (lower(u->scheme()) != "http") {
-        message = "unsupported proxy scheme '" + lower(u->scheme()) + "' (only http:// proxies)";
+    if (lower_ascii(u->scheme()) != "http") {
+        message =
+            "unsupported proxy scheme '" + lower_ascii(u->scheme()) + "' (only http:// proxies)";
         return std::nullopt;
     }
     if (!u->has_authority() || u->encoded_host().empty()) {
@@ -67,10 +57,10 @@ std::optional<proxy_config> parse_proxy_url(std::string_view url, std::string& m
 }
 
 bool no_proxy_matches(std::string_view no_proxy, std::string_view host_in, std::string_view port) {
-    std::string host = lower(host_in);
+    std::string host = lower_ascii(host_in);
     if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
         host = host.substr(1, host.size() - 2);
-    std::string list = lower(no_proxy);
+    std::string list = lower_ascii(no_proxy);
     std::size_t pos = 0;
     while (pos <= list.size()) {
         auto comma = list.find(',', pos);

@@ -3,19 +3,15 @@
 
 #include <boost/asio/ip/address.hpp>
 #include <boost/url/parse.hpp>
-#include <cctype>
 
 namespace cmbulk {
 
-namespace {
-
-std::string lower(std::string_view s) {
+std::string lower_ascii(std::string_view s) {
     std::string out(s);
-    for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (auto& c : out)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
     return out;
 }
-
-}  // namespace
 
 bool is_ip_literal(std::string_view host) {
     boost::system::error_code ec;
@@ -31,7 +27,7 @@ std::optional<http_endpoint> parse_url(std::string_view url, std::string& messag
         return std::nullopt;
     }
     http_endpoint ep;
-    auto scheme = lower(u->scheme());
+    auto scheme = lower_ascii(u->scheme());
     if (scheme == "https") {
         ep.tls = true;
     } else if (scheme != "http") {
@@ -74,7 +70,7 @@ std::optional<http_endpoint> parse_url(std::string_view url, std::string& messag
 }
 
 bool is_loopback_host(std::string_view host) {
-    std::string h = lower(host);
+    std::string h = lower_ascii(host);
     if (h == "localhost" || (h.size() > 10 && h.ends_with(".localhost"))) return true;
     if (!h.empty() && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
     boost::system::error_code ec;

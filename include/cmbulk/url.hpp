@@ -30,4 +30,7 @@ bool is_loopback_host(std::string_view host);
 /// Whether a host (without brackets) is an IPv4 or IPv6 literal rather than a name.
 bool is_ip_literal(std::string_view host);
 
+/// `s` with its ASCII letters in lowercase (schemes and host names are case-insensitive).
+std::string lower_ascii(std::string_view s);
+
 }  // namespace cmbulk
