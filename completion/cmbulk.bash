@@ -22,6 +22,7 @@ _cmbulk() {
     case $prev in
         --flavor) COMPREPLY=($(compgen -W "cloud-manager ops-manager atlas" -- "$cur")); return 0 ;;
         --format) COMPREPLY=($(compgen -W "csv json jsonl" -- "$cur")); return 0 ;;
+        --delimiter) COMPREPLY=($(compgen -W ", ';' tab" -- "$cur")); return 0 ;;
         --action) COMPREPLY=($(compgen -W "create update upsert delete" -- "$cur")); return 0 ;;
         --progress) COMPREPLY=($(compgen -W "auto live plain" -- "$cur")); return 0 ;;
         --log-format) COMPREPLY=($(compgen -W "text json" -- "$cur")); return 0 ;;

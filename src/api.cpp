@@ -6,12 +6,17 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
+#include <boost/url/url.hpp>
 #include <cctype>
 #include <cstdlib>
 #include <random>
 #include <stdexcept>
 
 #include "cmbulk/json_util.hpp"
+#include "cmbulk/tls_context.hpp"
+#include "cmbulk/url.hpp"
 #include "cmbulk/version.hpp"
 
 namespace cmbulk {
@@ -42,8 +47,12 @@ bool icontains(std::string_view hay, std::string_view needle) {
 }
 
 std::string page_query(int page_num, int items_per_page) {
-    return "?pageNum=" + std::to_string(page_num) +
-           "&itemsPerPage=" + std::to_string(items_per_page);
+    boost::urls::url u;
+    u.params().append({"pageNum", std::to_string(page_num)});
+    u.params().append({"itemsPerPage", std::to_string(items_per_page)});
+    std::string q(1, '?');  // (not "?" + ...: GCC 12's -Wrestrict misfires on that)
+    q += u.encoded_query();
+    return q;
 }
 
 double header_number(const http::response<http::string_body>& res, std::string_view name) {
@@ -113,19 +122,8 @@ std::string_view media_type(const api_config& cfg) {
 }
 
 std::string encode_segment(std::string_view s) {
-    static constexpr char hex[] = "0123456789ABCDEF";
-    std::string out;
-    for (char c : s) {
-        auto u = static_cast<unsigned char>(c);
-        if (std::isalnum(u) || c == '-' || c == '.' || c == '_' || c == '~') {
-            out += c;
-        } else {
-            out += '%';
-            out += hex[u >> 4];
-            out += hex[u & 0xf];
-        }
-    }
-    return out;
+    // RFC 3986 §2.3: everything but the unreserved characters is percent-encoded.
+    return boost::urls::encode(s, boost::urls::unreserved_chars);
 }
 
 namespace {

@@ -14,6 +14,8 @@
 #include <ctime>
 #include <unordered_map>
 
+#include "cmbulk/fs_atomic.hpp"
+
 namespace cmbulk {
 namespace {
 
@@ -24,14 +26,6 @@ error_code bad_journal() { return error_code(EINVAL, boost::system::generic_cate
 
 std::string_view clip_last4(std::string_view s) {
     return s.size() > 4 ? s.substr(s.size() - 4) : s;
-}
-
-int fsync_directory(const std::filesystem::path& dir) {
-    int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return errno;
-    int rc = ::fsync(fd) == 0 ? 0 : errno;
-    ::close(fd);
-    return rc;
 }
 
 /// write(2) all of `s`; a regular file takes it in one call unless the disk is full.
@@ -403,32 +397,18 @@ boost::system::result<std::unique_ptr<journal_writer>> journal_writer::create(
     std::chrono::milliseconds fsync_interval) {
     auto h = header;
     if (h.created_at.empty()) h.created_at = now_iso8601();
-    auto temp = path;
-    temp += ".tmp-" + std::to_string(::getpid());
-    int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        int err = errno;
-        error_message = "cannot create journal " + temp.string() + ": " + std::strerror(err);
-        return sys_ec(err);
+    // Written whole to a temporary file, fsynced, renamed, the directory fsynced: the journal
+    // exists whole or not at all. The descriptor stays open for the appends.
+    auto file = atomic_file::create(path, error_message, 0600, "journal");
+    if (!file) return file.error();
+    auto written = file->write(journal_header_line(h) + "\n");
+    auto fd = written ? file->commit_keep_open() : boost::system::result<int>(written.error());
+    if (!fd) {
+        error_message = file->error_message();
+        return fd.error();
     }
-    auto bail = [&](int err, const char* what) {
-        ::close(fd);
-        ::unlink(temp.c_str());
-        error_message =
-            std::string("cannot ") + what + " journal " + path.string() + ": " + std::strerror(err);
-        return sys_ec(err);
-    };
-    // write, fsync, rename, fsync the directory: the journal exists whole or not at all.
-    if (int err = write_all(fd, journal_header_line(h) + "\n")) return bail(err, "write");
-    if (::fsync(fd) != 0) return bail(errno, "fsync");
-    if (::rename(temp.c_str(), path.c_str()) != 0) return bail(errno, "rename");
-    if (int err = fsync_directory(path.parent_path())) {
-        ::close(fd);
-        error_message =
-            "cannot fsync the directory of journal " + path.string() + ": " + std::strerror(err);
-        return sys_ec(err);
-    }
-    return std::unique_ptr<journal_writer>(new journal_writer(std::move(path), fd, fsync_interval));
+    return std::unique_ptr<journal_writer>(
+        new journal_writer(std::move(path), *fd, fsync_interval));
 }
 
 boost::system::result<std::unique_ptr<journal_writer>> journal_writer::open_append(

@@ -18,7 +18,7 @@
 #include "cmbulk/base_url.hpp"
 #include "cmbulk/catalogue.hpp"
 #include "cmbulk/credentials.hpp"
-#include "cmbulk/http_client.hpp"
+#include "cmbulk/http_connection.hpp"
 #include "cmbulk/retry.hpp"
 
 namespace cmbulk {

@@ -7,7 +7,8 @@
 #include <iostream>
 
 #include "cmbulk/catalogue.hpp"
-#include "cmbulk/http_client.hpp"
+#include "cmbulk/config.hpp"
+#include "cmbulk/url.hpp"
 
 namespace cmbulk::cli {
 
@@ -117,6 +118,9 @@ po::options_description manifest_options_desc() {
     // clang-format off
     d.add_options()
         ("format", po::value<std::string>(), "csv, json or jsonl (default: from the extension)")
+        ("delimiter", po::value<std::string>(),
+         "CSV delimiter: ',', ';' or tab (default: from the header line, so Excel's ';' files "
+         "work as saved)")
         ("type", po::value<std::string>(), "integration type for every row (e.g. SLACK)")
         ("set", po::value<std::vector<std::string>>()->composing(),
          "FIELD=VALUE for every row (repeatable); secrets as ${env:NAME} or ${file:PATH}")
@@ -156,6 +160,21 @@ bool fill_manifest_options(const po::variables_map& vm, manifest_options& mo, st
     auto target = resolve_target(vm, msg);
     if (!target) return false;
     mo.target_flavor = target->api_flavor;
+    if (vm.count("delimiter")) {
+        auto d = vm["delimiter"].as<std::string>();
+        if (d == "," || d == ";")
+            mo.delimiter = d[0];
+        else if (d == "tab" || d == "\t" || d == "\\t")
+            mo.delimiter = '\t';
+        else {
+            msg = "--delimiter: expected ',', ';' or tab, got '" + d + "'";
+            return false;
+        }
+    }
+    // Warnings of the manifest (a column name with spaces around it) go to stderr, once.
+    mo.warn = [](const diagnostics& w) {
+        std::cerr << "cmbulk: warning: " << to_string(w) << "\n";
+    };
     return true;
 }
 

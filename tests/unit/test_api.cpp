@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "cmbulk/api.hpp"
-#include "cmbulk/http_client.hpp"
+#include "cmbulk/http_connection.hpp"
 #include "cmbulk/json_util.hpp"
 
 using namespace cmbulk;
