@@ -22,14 +22,15 @@ _cmbulk() {
     case $prev in
         --flavor) COMPREPLY=($(compgen -W "cloud-manager ops-manager atlas" -- "$cur")); return 0 ;;
         --format) COMPREPLY=($(compgen -W "csv json jsonl" -- "$cur")); return 0 ;;
+        --delimiter) COMPREPLY=($(compgen -W ", ';' tab" -- "$cur")); return 0 ;;
         --action) COMPREPLY=($(compgen -W "create update upsert delete" -- "$cur")); return 0 ;;
         --progress) COMPREPLY=($(compgen -W "auto live plain" -- "$cur")); return 0 ;;
         --log-format) COMPREPLY=($(compgen -W "text json" -- "$cur")); return 0 ;;
         --type) COMPREPLY=($(compgen -W "SLACK PAGER_DUTY DATADOG NEW_RELIC OPS_GENIE VICTOR_OPS WEBHOOK MICROSOFT_TEAMS PROMETHEUS" -- "$cur")); return 0 ;;
         --resume-failed) COMPREPLY=($(compgen -W "true false" -- "$cur")); return 0 ;;
-        --report|--html-report|--checkpoint|--private-key-file|--cacert|--config|--emit-manifest|--out)
+        --report|--html-report|--checkpoint|--private-key-file|--cacert|--config|--emit-manifest|--out|--credentials)
             COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
-        --base-url) COMPREPLY=($(compgen -W "https://cloud.mongodb.com http://127.0.0.1:8080" -- "$cur")); return 0 ;;
+        --base-url) COMPREPLY=($(compgen -W "https://cloud.mongodb.com/api/public/v1.0 https://cloud.mongodb.com/api/atlas/v2 https://cloud.mongodb.com/api/atlas/v1.0 http://127.0.0.1:8080" -- "$cur")); return 0 ;;
     esac
     if [[ $cur == -* ]]; then
         COMPREPLY=($(compgen -W "$(_cmbulk_options "${COMP_WORDS[1]}")" -- "$cur"))

@@ -4,6 +4,7 @@
 set -euo pipefail
 CMBULK_PACKAGES=(cmake ninja-build g++ libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
                  libboost-program-options1.81-dev libboost-test1.81-dev libssl-dev curl
+                 libtomlplusplus-dev pkg-config  # toml++: profiles and the credentials file
                  python3 python3-requests openssl
                  clang libclang-rt-14-dev  # clang: the libFuzzer targets (scripts/fuzz.sh)
                  clang-format              # scripts/format.sh --check (CI)

@@ -1,11 +1,15 @@
-// Typed calls of the integrations and projects endpoints: paths per flavor, request headers,
-// Digest / bearer authentication driven over one http_connection, and the reading of responses
-// (JSON bodies, API error bodies, HTML error pages, rate-limit headers). Single attempts only.
+// Typed calls of the integrations and projects endpoints: paths per flavor, the api_request of
+// each call, request headers, Digest / bearer authentication driven over one http_connection, and
+// the reading of responses (JSON bodies, API error bodies and their errorCode, HTML error pages,
+// rate-limit headers, a 429's rate hint for the gate). Single attempts only.
 #include "cmbulk/api.hpp"
 
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
+#include <boost/url/url.hpp>
 #include <cctype>
 #include <cstdlib>
 #include <random>
@@ -13,6 +17,8 @@
 
 #include "cmbulk/json_util.hpp"
 #include "cmbulk/pacing.hpp"
+#include "cmbulk/tls_context.hpp"
+#include "cmbulk/url.hpp"
 #include "cmbulk/version.hpp"
 
 namespace cmbulk {
@@ -40,11 +46,6 @@ bool icontains(std::string_view hay, std::string_view needle) {
         if (ok) return true;
     }
     return false;
-}
-
-std::string page_query(int page_num, int items_per_page) {
-    return "?pageNum=" + std::to_string(page_num) +
-           "&itemsPerPage=" + std::to_string(items_per_page);
 }
 
 double header_number(const http::response<http::string_body>& res, std::string_view name) {
@@ -95,141 +96,27 @@ std::optional<api_error_body> parse_error_body(std::string_view body) {
     return e;
 }
 
-std::string_view api_prefix(flavor f) {
-    return f == flavor::atlas ? "/api/atlas/v2" : "/api/public/v1.0";
+std::string_view api_prefix(flavor f) { return path_of(default_api_version(f)); }
+
+std::string api_prefix(const api_config& cfg) {
+    if (!cfg.path_prefix.empty()) return cfg.path_prefix;
+    diagnostics ignored;
+    if (auto u = parse_base_url(cfg.base_url, ignored); u && u->version)
+        return u->path_prefix(cfg.api_flavor);
+    return std::string(api_prefix(cfg.api_flavor));
 }
 
-std::string_view media_type(flavor f) {
-    return f == flavor::atlas ? "application/vnd.atlas.2023-01-01+json" : "application/json";
+std::string_view media_type(flavor f) { return media_type_of(default_api_version(f)); }
+
+std::string_view media_type(const api_config& cfg) {
+    auto v2 = path_of(api_version::atlas_v2);
+    auto prefix = cfg.path_prefix.empty() ? api_prefix(cfg) : cfg.path_prefix;
+    return media_type_of(prefix.ends_with(v2) ? api_version::atlas_v2 : api_version::public_v1);
 }
 
 std::string encode_segment(std::string_view s) {
-    static constexpr char hex[] = "0123456789ABCDEF";
-    std::string out;
-    for (char c : s) {
-        auto u = static_cast<unsigned char>(c);
-        if (std::isalnum(u) || c == '-' || c == '.' || c == '_' || c == '~') {
-            out += c;
-        } else {
-            out += '%';
-            out += hex[u >> 4];
-            out += hex[u & 0xf];
-        }
-    }
-    return out;
-}
-
-namespace {
-std::string integration_target(std::string_view group_id, std::string_view type) {
-    std::string t = "/groups/";
-    t += encode_segment(group_id);
-    t += "/integrations/";
-    t += encode_segment(type);
-    return t;
-}
-std::string integrations_page_target(std::string_view group_id, int page_num, int items_per_page) {
-    return "/groups/" + encode_segment(group_id) + "/integrations" +
-           page_query(page_num, items_per_page);
-}
-std::string projects_page_target(std::string_view org_id, int page_num, int items_per_page) {
-    std::string p;
-    if (!org_id.empty()) p = "/orgs/" + encode_segment(org_id);
-    return p + "/groups" + page_query(page_num, items_per_page);
-}
-
-/// The body of a POST/PUT: `fields` plus "type" (last), serialized without copying the object.
-std::string write_body(const boost::json::object& fields, std::string_view type) {
-    if (fields.contains("type")) {  // not from a manifest (it never puts "type" in fields)
-        auto copy = fields;
-        copy["type"] = type;
-        return boost::json::serialize(copy);
-    }
-    std::string body = boost::json::serialize(fields);
-    body.pop_back();  // the closing brace
-    if (!fields.empty()) body += ',';
-    body += "\"type\":";
-    body += boost::json::serialize(boost::json::string_view(type.data(), type.size()));
-    body += '}';
-    return body;
-}
-
-api_request make_request(api_method m, std::string path, std::optional<std::string> body,
-                         std::string_view scope) {
-    api_request r;
-    r.method = m;
-    r.path = std::move(path);
-    r.body = std::move(body);
-    r.scope = scope;
-    return r;
-}
-}  // namespace
-
-std::string integration_path(flavor f, std::string_view group_id, std::string_view type) {
-    return std::string(api_prefix(f)) + integration_target(group_id, type);
-}
-
-std::string integrations_page_path(flavor f, std::string_view group_id, int page_num,
-                                   int items_per_page) {
-    return std::string(api_prefix(f)) +
-           integrations_page_target(group_id, page_num, items_per_page);
-}
-
-std::string projects_page_path(flavor f, std::string_view org_id, int page_num,
-                               int items_per_page) {
-    return std::string(api_prefix(f)) + projects_page_target(org_id, page_num, items_per_page);
-}
-
-std::string_view to_string(api_method m) {
-    switch (m) {
-        case api_method::get:
-            return "GET";
-        case api_method::post:
-            return "POST";
-        case api_method::put:
-            return "PUT";
-        case api_method::patch:
-            return "PATCH";
-        case api_method::del:
-            return "DELETE";
-    }
-    return "GET";
-}
-
-api_request get_integration_request(std::string_view group_id, std::string_view type) {
-    return make_request(api_method::get, integration_target(group_id, type), std::nullopt,
-                        group_id);
-}
-
-api_request create_integration_request(std::string_view group_id, std::string_view type,
-                                       const boost::json::object& fields) {
-    return make_request(api_method::post, integration_target(group_id, type),
-                        write_body(fields, type), group_id);
-}
-
-api_request update_integration_request(std::string_view group_id, std::string_view type,
-                                       const boost::json::object& fields) {
-    return make_request(api_method::put, integration_target(group_id, type),
-                        write_body(fields, type), group_id);
-}
-
-api_request delete_integration_request(std::string_view group_id, std::string_view type) {
-    return make_request(api_method::del, integration_target(group_id, type), std::nullopt,
-                        group_id);
-}
-
-api_request integrations_page_request(std::string_view group_id, int page_num, int items_per_page) {
-    return make_request(api_method::get,
-                        integrations_page_target(group_id, page_num, items_per_page), std::nullopt,
-                        group_id);
-}
-
-api_request projects_page_request(std::string_view org_id, int page_num, int items_per_page) {
-    return make_request(api_method::get, projects_page_target(org_id, page_num, items_per_page),
-                        std::nullopt, {});
-}
-
-answer_facts facts_of(const api_call_result& r) {
-    return answer_facts{r.failure, r.status, r.api_error, r.auth_failed};
+    // RFC 3986 §2.3: everything but the unreserved characters is percent-encoded.
+    return boost::urls::encode(s, boost::urls::unreserved_chars);
 }
 
 std::string describe_non_json(std::string_view body) {
@@ -367,7 +254,8 @@ asio::awaitable<api_call_result> api_session::perform(api_request req) {
     auto started = std::chrono::steady_clock::now();
     auto& sh = *shared_;
     const http::verb method = verb_of(req.method);
-    std::string target(api_prefix(sh.cfg.api_flavor));
+    // path_prefix is filled in by api_client (the base URL's documented path, or the flavor's).
+    std::string target(sh.cfg.path_prefix);
     target += req.path;
     api_call_result r;
     auto finish = [&] {
@@ -381,9 +269,9 @@ asio::awaitable<api_call_result> api_session::perform(api_request req) {
     for (int round = 0; round < 6; ++round) {
         http::request<http::string_body> hr{method, target, 11};
         hr.set(http::field::user_agent, user_agent());
-        hr.set(http::field::accept, media_type(sh.cfg.api_flavor));
+        hr.set(http::field::accept, media_type(sh.cfg));
         if (req.body) {
-            hr.set(http::field::content_type, media_type(sh.cfg.api_flavor));
+            hr.set(http::field::content_type, media_type(sh.cfg));
             hr.body() = *req.body;
         }
         std::string bearer;
@@ -496,12 +384,26 @@ boost::system::result<void> api_client::check(const api_config& cfg, std::string
         message = std::move(m);
         return boost::system::error_code(std::make_error_code(std::errc::invalid_argument));
     };
-    std::string path;
     std::string why;
-    auto ep = parse_url(cfg.base_url, why, &path);
+    auto ep = parse_url(cfg.base_url, why);
     if (!ep) return bad("base URL: " + why);
-    if (!path.empty() && path != "/")
-        return bad("base URL: give scheme://host[:port] without a path");
+    diagnostics d;
+    auto url = parse_base_url(cfg.base_url, d);
+    if (!url) return bad("base URL: " + d.message);
+    if (url->version && !flavor_speaks(cfg.api_flavor, *url->version))
+        return bad("base URL: its path is " + std::string(describe(*url->version)) +
+                   ", which the flavor " + std::string(to_string(cfg.api_flavor)) +
+                   " does not speak");
+    if (!cfg.path_prefix.empty()) {
+        bool documented = false;
+        for (auto v : {api_version::public_v1, api_version::atlas_v1, api_version::atlas_v2})
+            documented = documented || (cfg.path_prefix.ends_with(path_of(v)) &&
+                                        flavor_speaks(cfg.api_flavor, v));
+        if (!documented || (url->version && cfg.path_prefix != url->path_prefix(cfg.api_flavor)))
+            return bad("API path prefix " + cfg.path_prefix + " does not match the base URL (" +
+                       url->path_prefix(cfg.api_flavor) + ") or the flavor " +
+                       std::string(to_string(cfg.api_flavor)));
+    }
     const auto& c = cfg.creds;
     bool keys = !c.public_key.empty() || !c.private_key.empty();
     bool account = !c.client_id.empty() || !c.client_secret.empty();
@@ -526,6 +428,7 @@ boost::system::result<void> api_client::check(const api_config& cfg, std::string
 }
 
 api_client::api_client(asio::any_io_executor ex, api_config cfg, request_gate& gate) {
+    if (cfg.path_prefix.empty()) cfg.path_prefix = api_prefix(cfg);
     std::string message;
     if (!check(cfg, message)) throw std::invalid_argument(message);
     auto sh = std::make_shared<detail::client_shared>();

@@ -21,19 +21,41 @@ digest_session::digest_session(std::string username, std::string password, std::
 
 digest_session::~digest_session() { std::fill(ha1_.begin(), ha1_.end(), '\0'); }
 
+void digest_session::settle_call_() {
+    // What the call that just ended showed about reuse. A refused reuse counts only when the
+    // fresh nonce then passed: a key refused with a fresh nonce too says nothing about reuse.
+    if (reused_in_call_ && reuse_refused_ && !fresh_refused_) {
+        if (++refusals_in_a_row_ >= refusals_before_no_reuse) reuse_ = false;
+        calls_without_reuse_ = 0;
+    } else if (reused_in_call_ && !reuse_refused_) {
+        // Accepted (or no answer came: then there is no evidence against reuse either).
+        refusals_in_a_row_ = 0;
+        reuse_ = true;
+    }
+}
+
 void digest_session::begin_call() {
-    sent_credentials_ = false;
+    settle_call_();
+    if (!reuse_) ++calls_without_reuse_;
+    sent_credentials_ = sent_reused_ = false;
     challenge_from_this_call_ = false;
     stale_in_call_ = 0;
+    reused_in_call_ = reuse_refused_ = fresh_refused_ = false;
 }
 
 std::optional<std::string> digest_session::authorization(std::string_view method,
                                                          std::string_view uri) {
-    if (!challenge_) {
-        sent_credentials_ = false;
+    // Without reuse, a call's first request draws its own challenge (a probe now and then
+    // tries the cached nonce again).
+    bool probe = calls_without_reuse_ > probe_every;
+    if (!challenge_ || (!reuse_ && !challenge_from_this_call_ && !probe)) {
+        sent_credentials_ = sent_reused_ = false;
         return std::nullopt;
     }
+    if (probe && !challenge_from_this_call_) calls_without_reuse_ = 0;
     ++nc_;
+    sent_reused_ = nc_ > 1;
+    reused_in_call_ = reused_in_call_ || sent_reused_;
     // cnonce: 16 random bytes as 32 hex digits, fresh for every request.
     static constexpr char hex[] = "0123456789abcdef";
     std::string cnonce(32, '0');
@@ -54,49 +76,25 @@ digest_session::verdict digest_session::on_unauthorized(std::string_view www_aut
         if (++stale_in_call_ > 2) return verdict::give_up;
     } else if (sent_credentials_ && challenge_from_this_call_) {
         // Credentials computed from a nonce the server just gave us were refused: wrong key.
+        fresh_refused_ = true;
         return verdict::auth_failed;
     }
-    challenge_ = std::move(*ch);
+    // A nonce used before, answered with a fresh challenge: maybe the server refuses reuse.
+    if (sent_credentials_ && sent_reused_) reuse_refused_ = true;
+    take_challenge_(std::move(*ch));
+    return verdict::resend;
+}
+
+void digest_session::take_challenge_(digest::challenge ch) {
+    challenge_ = std::move(ch);
     // H(A1) depends only on the key, the realm and the algorithm: once per challenge.
     std::fill(ha1_.begin(), ha1_.end(), '\0');
     ha1_ = digest::ha1_hex(challenge_->algo, username_, challenge_->realm, password_);
     nc_ = 0;
     challenge_from_this_call_ = true;
-    return verdict::resend;
 }
 
-// ---- base64, token cache, sliding window -----------------------------------------------------
-
-std::string base64_encode(std::string_view in) {
-    static constexpr char table[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string out;
-    out.reserve((in.size() + 2) / 3 * 4);
-    std::size_t i = 0;
-    for (; i + 2 < in.size(); i += 3) {
-        unsigned v = (static_cast<unsigned char>(in[i]) << 16) |
-                     (static_cast<unsigned char>(in[i + 1]) << 8) |
-                     static_cast<unsigned char>(in[i + 2]);
-        out += table[(v >> 18) & 63];
-        out += table[(v >> 12) & 63];
-        out += table[(v >> 6) & 63];
-        out += table[v & 63];
-    }
-    if (i + 1 == in.size()) {
-        unsigned v = static_cast<unsigned char>(in[i]) << 16;
-        out += table[(v >> 18) & 63];
-        out += table[(v >> 12) & 63];
-        out += "==";
-    } else if (i + 2 == in.size()) {
-        unsigned v = (static_cast<unsigned char>(in[i]) << 16) |
-                     (static_cast<unsigned char>(in[i + 1]) << 8);
-        out += table[(v >> 18) & 63];
-        out += table[(v >> 12) & 63];
-        out += table[(v >> 6) & 63];
-        out += '=';
-    }
-    return out;
-}
+// ---- token cache, sliding window -----------------------------------------------------
 
 void token_cache::store(std::string token, std::chrono::seconds expires_in, clock::time_point now) {
     token_ = std::move(token);

@@ -324,18 +324,11 @@ void append_quoted(std::string& out, std::string_view v) {
 
 }  // namespace
 
-std::string quote(std::string_view v) {
-    std::string out;
-    append_quoted(out, v);
-    return out;
-}
-
 std::string make_authorization_from_ha1(const challenge& ch, std::string_view username,
                                         std::string_view ha1, std::string_view method,
                                         std::string_view uri, std::uint32_t nc,
                                         std::string_view cnonce) {
-    char nc_hex[9];
-    std::snprintf(nc_hex, sizeof nc_hex, "%08x", nc);
+    const std::string nc_hex = format_nc(nc);
     std::string_view qop = ch.qop_auth ? "auth" : "";
     std::string response =
         response_from_ha1(ch.algo, ha1, method, uri, ch.nonce, nc_hex, cnonce, qop);

@@ -62,9 +62,9 @@ private:
     dry_run_printer& p_;
 };
 
-dry_run_printer::dry_run_printer(std::ostream& out, std::string base_url, flavor f)
-    : out_(out), base_(std::move(base_url)) {
-    base_ += api_prefix(f);
+dry_run_printer::dry_run_printer(std::ostream& out, std::string root, std::string_view prefix)
+    : out_(out), base_(std::move(root)) {
+    base_ += prefix;
 }
 
 std::unique_ptr<api_sender> dry_run_printer::make_sender() {

@@ -3,16 +3,11 @@
 // filter). Everything is inline; every string from the run is escaped.
 #include "cmbulk/html_report.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
-#include <fstream>
 #include <sstream>
-#include <system_error>
 
+#include "cmbulk/fs_atomic.hpp"
 #include "cmbulk/version.hpp"
 
 namespace cmbulk {
@@ -290,33 +285,8 @@ boost::system::result<void> write_html_report(const std::filesystem::path& path,
                                               const html_report_info& info,
                                               const run_summary& summary,
                                               const run_timeline& timeline, std::string& error) {
-    auto tmp = path;
-    tmp += ".tmp-" + std::to_string(::getpid());
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        if (!out) {
-            int e = errno;
-            error = "cannot write " + tmp.string() + ": " + std::strerror(e);
-            return boost::system::error_code(e ? e : EIO, boost::system::generic_category());
-        }
-        out << render_html_report(info, summary, timeline);
-        out.flush();
-        if (!out) {
-            error = "cannot write " + tmp.string();
-            std::error_code ignored;
-            std::filesystem::remove(tmp, ignored);
-            return boost::system::error_code(EIO, boost::system::generic_category());
-        }
-    }
-    std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);
-    if (ec) {
-        error = "cannot rename " + tmp.string() + " to " + path.string() + ": " + ec.message();
-        int code = ec.value();
-        std::filesystem::remove(tmp, ec);
-        return boost::system::error_code(code, boost::system::generic_category());
-    }
-    return {};
+    // Temporary file, fsync, rename, directory fsync: a reader never sees half a page.
+    return write_file_atomically(path, render_html_report(info, summary, timeline), error);
 }
 
 }  // namespace cmbulk

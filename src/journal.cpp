@@ -14,6 +14,7 @@
 #include <ctime>
 #include <unordered_map>
 
+#include "cmbulk/fs_atomic.hpp"
 #include "journal_detail.hpp"
 
 namespace cmbulk {
@@ -56,14 +57,6 @@ public:
         return v >= 0 && v < static_cast<int>(std::size(text)) ? text[v] : "journal error";
     }
 };
-
-int fsync_directory(const std::filesystem::path& dir) {
-    int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return errno;
-    int rc = ::fsync(fd) == 0 ? 0 : errno;
-    ::close(fd);
-    return rc;
-}
 
 /// write(2) all of `s`; a regular file takes it in one call unless the disk is full.
 int write_all(int fd, std::string_view s) {
@@ -204,29 +197,16 @@ boost::system::result<std::unique_ptr<journal_writer>> journal_writer::create(
     std::chrono::milliseconds fsync_interval) {
     auto h = header;
     if (h.created_at.empty()) h.created_at = now_iso8601();
-    auto temp = path;
-    temp += ".tmp-" + std::to_string(::getpid());
-    int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return journal_error(diag, journal_errc::open_failed, temp, 0,
-                             std::string("cannot create the journal: ") + std::strerror(errno));
-    auto bail = [&](int err, const char* what) {
-        ::close(fd);
-        ::unlink(temp.c_str());
-        return journal_error(diag, journal_errc::write_failed, path, 0,
-                             std::string("cannot ") + what + " the journal: " + std::strerror(err));
-    };
-    // write, fsync, rename, fsync the directory: the journal exists whole or not at all.
-    if (int err = write_all(fd, journal_header_line(h) + "\n")) return bail(err, "write");
-    if (::fsync(fd) != 0) return bail(errno, "fsync");
-    if (::rename(temp.c_str(), path.c_str()) != 0) return bail(errno, "rename");
-    if (int err = fsync_directory(path.parent_path())) {
-        ::close(fd);
-        return journal_error(
-            diag, journal_errc::write_failed, path, 0,
-            std::string("cannot fsync the journal's directory: ") + std::strerror(err));
-    }
-    return std::unique_ptr<journal_writer>(new journal_writer(std::move(path), fd, fsync_interval));
+    // Written whole to a temporary file, fsynced, renamed, the directory fsynced: the journal
+    // exists whole or not at all. The descriptor stays open for the appends.
+    std::string message;
+    auto file = atomic_file::create(path, message, 0600, "journal");
+    if (!file) return journal_error(diag, journal_errc::open_failed, path, 0, message);
+    auto written = file->write(journal_header_line(h) + "\n");
+    auto fd = written ? file->commit_keep_open() : boost::system::result<int>(written.error());
+    if (!fd) return journal_error(diag, journal_errc::write_failed, path, 0, file->error_message());
+    return std::unique_ptr<journal_writer>(
+        new journal_writer(std::move(path), *fd, fsync_interval));
 }
 
 boost::system::result<std::unique_ptr<journal_writer>> journal_writer::open_append(

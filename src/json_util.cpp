@@ -56,20 +56,6 @@ std::string serialize_pretty(const boost::json::value& v) {
     return out;
 }
 
-std::optional<std::string_view> get_string(const boost::json::object& obj, std::string_view key) {
-    auto it = obj.find(key);
-    if (it == obj.end() || !it->value().is_string()) return std::nullopt;
-    return std::string_view(it->value().get_string());
-}
-
-std::optional<std::int64_t> get_int(const boost::json::object& obj, std::string_view key) {
-    auto it = obj.find(key);
-    if (it == obj.end()) return std::nullopt;
-    if (it->value().is_int64()) return it->value().get_int64();
-    if (it->value().is_uint64()) return static_cast<std::int64_t>(it->value().get_uint64());
-    return std::nullopt;
-}
-
 namespace {
 
 /// A basic_parser handler that keeps nothing: the grammar is checked, no value is built.

@@ -1,4 +1,4 @@
-// Token bucket and AIMD pacer; see limiter.hpp.
+// The token bucket; see limiter.hpp.
 #include "cmbulk/limiter.hpp"
 
 #include <algorithm>
@@ -70,44 +70,6 @@ void token_bucket::block_until(time_point until) {
         tokens_ = std::min(tokens_, 0.0);
         last_ = until;
     }
-}
-
-adaptive_pacer::adaptive_pacer(pacer_params params, time_point now)
-    : params_(params),
-      rate_(std::clamp(params.initial_rate, params.min_rate,
-                       std::max(params.min_rate, params.max_rate))),
-      last_increase_(now),
-      last_decrease_(now),
-      last_eased_(now) {}
-
-void adaptive_pacer::on_success(time_point now, double remaining, double limit) {
-    if (remaining >= 0 && remaining <= params_.low_remaining) {
-        // The server says we are about to run dry: ease off before a 429 happens.
-        // At most once a second, and kept apart from the 429 cooldown so an early ease does not
-        // swallow the cut of a real 429 that follows it.
-        if (!eased_once_ || now - last_eased_ >= std::chrono::seconds(1)) {
-            rate_ = std::max(params_.min_rate, rate_ * 0.9);
-            last_eased_ = now;
-            eased_once_ = true;
-        }
-        last_increase_ = now;
-        return;
-    }
-    (void)limit;
-    double dt = seconds(now - last_increase_);
-    if (dt <= 0) return;
-    rate_ = std::min(params_.max_rate, rate_ + params_.increase_per_second * dt);
-    last_increase_ = now;
-}
-
-void adaptive_pacer::on_throttled(time_point now) {
-    // Requests already in flight when the first 429 came back will bring more 429s: count them
-    // as one signal.
-    if (decreased_once_ && now - last_decrease_ < std::chrono::seconds(1)) return;
-    rate_ = std::max(params_.min_rate, rate_ * params_.decrease_factor);
-    last_decrease_ = now;
-    last_increase_ = now;
-    decreased_once_ = true;
 }
 
 }  // namespace cmbulk

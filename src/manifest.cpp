@@ -1,14 +1,13 @@
 // The manifest module's validation layer: turns raw rows from the syntax layer into manifest_rows
 // checked against the catalogue (ids, types, actions, fields, enums, booleans, required fields,
-// duplicates), resolves ${env:..} / ${file:..} references, applies --type / --set, and runs the
-// whole-manifest pass. No message ever carries a secret or a value read through a reference.
+// duplicates), resolves ${env:..} / ${file:..} references (secret_ref.cpp), applies --type / --set,
+// and runs the whole-manifest pass. No message ever carries a secret or a value read through a
+// reference.
 #include "cmbulk/manifest.hpp"
 
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <cstdlib>
-#include <fstream>
 #include <unordered_map>
 
 #include "cmbulk/manifest_source.hpp"
@@ -57,19 +56,6 @@ std::string enum_hint(std::string_view value, std::span<const std::string_view> 
     if (hint.empty() || edit_distance(value, hint) > std::max<std::size_t>(1, value.size() / 3))
         return {};
     return "; did you mean \"" + hint + "\"?";
-}
-
-bool is_env_name(std::string_view n) {
-    if (n.empty() || std::isdigit(static_cast<unsigned char>(n[0]))) return false;
-    return std::all_of(n.begin(), n.end(), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
-    });
-}
-
-std::optional<std::string> default_getenv(std::string_view name) {
-    const char* v = std::getenv(std::string(name).c_str());
-    if (!v) return std::nullopt;
-    return std::string(v);
 }
 
 /// A (project, type) pair in 13 bytes: the id's 12 bytes and the type's index.
@@ -146,127 +132,6 @@ std::string_view to_string(row_action a) {
     return "";
 }
 
-std::string to_string(const manifest_error& e) {
-    std::string out = e.file;
-    if (e.line != 0) out += ":" + std::to_string(e.line);
-    out += ": ";
-    if (!e.field.empty()) out += e.field + ": ";
-    out += e.message;
-    return out;
-}
-
-bool is_valid_utf8(std::string_view s) {
-    std::size_t i = 0;
-    while (i < s.size()) {
-        auto c = static_cast<unsigned char>(s[i]);
-        if (c < 0x80) {
-            ++i;
-            continue;
-        }
-        std::size_t n;
-        std::uint32_t cp;
-        if ((c & 0xE0) == 0xC0) {
-            n = 2;
-            cp = c & 0x1F;
-        } else if ((c & 0xF0) == 0xE0) {
-            n = 3;
-            cp = c & 0x0F;
-        } else if ((c & 0xF8) == 0xF0) {
-            n = 4;
-            cp = c & 0x07;
-        } else {
-            return false;
-        }
-        if (i + n > s.size()) return false;
-        for (std::size_t k = 1; k < n; ++k) {
-            auto cc = static_cast<unsigned char>(s[i + k]);
-            if ((cc & 0xC0) != 0x80) return false;
-            cp = (cp << 6) | (cc & 0x3F);
-        }
-        // Overlong forms, UTF-16 surrogates and values past U+10FFFF are not UTF-8.
-        if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-            (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
-            return false;
-        i += n;
-    }
-    return true;
-}
-
-// ---------------------------------------------------------------------------------------------
-// references
-
-std::optional<resolved_value> resolve_value(
-    std::string_view raw, const std::filesystem::path& base_dir,
-    const std::function<std::optional<std::string>(std::string_view)>& getenv, std::string& error) {
-    bool whole = raw.size() > 3 && raw.substr(0, 2) == "${" && raw.back() == '}';
-    if (whole && raw.substr(2, 4) == "env:") {
-        auto name = raw.substr(6, raw.size() - 7);
-        if (!is_env_name(name)) {
-            error = "invalid environment variable name in ${env:" + detail::printable(name) + "}";
-            return std::nullopt;
-        }
-        auto v = getenv ? getenv(name) : default_getenv(name);
-        if (!v) {
-            error = "environment variable " + std::string(name) + " is not set";
-            return std::nullopt;
-        }
-        return resolved_value{std::move(*v), true};
-    }
-    if (whole && raw.substr(2, 5) == "file:") {
-        auto name = raw.substr(7, raw.size() - 8);
-        auto shown = "${file:" + detail::printable(name, 200) + "}";
-        if (name.empty()) {
-            error = "empty path in ${file:}";
-            return std::nullopt;
-        }
-        std::filesystem::path p{std::string(name)};
-        if (p.is_relative() && !base_dir.empty()) p = base_dir / p;
-        std::error_code ec;
-        if (!std::filesystem::is_regular_file(p, ec)) {
-            error = "cannot read " + shown + ": " +
-                    (std::filesystem::exists(p, ec) ? "not a regular file" : "no such file");
-            return std::nullopt;
-        }
-        auto size = std::filesystem::file_size(p, ec);
-        if (ec || size > detail::max_reference_file_bytes) {
-            error = "cannot read " + shown + ": " + (ec ? ec.message() : "larger than 1 MiB");
-            return std::nullopt;
-        }
-        std::ifstream in(p, std::ios::binary);
-        std::string content(static_cast<std::size_t>(size), '\0');
-        if (!in || !in.read(content.data(), static_cast<std::streamsize>(size))) {
-            error = "cannot read " + shown;
-            return std::nullopt;
-        }
-        // One trailing newline (LF or CRLF) is stripped: editors add one.
-        if (!content.empty() && content.back() == '\n') {
-            content.pop_back();
-            if (!content.empty() && content.back() == '\r') content.pop_back();
-        }
-        if (!is_valid_utf8(content)) {
-            error = "the content of " + shown + " is not valid UTF-8";
-            return std::nullopt;
-        }
-        return resolved_value{std::move(content), true};
-    }
-    std::string out;
-    out.reserve(raw.size());
-    for (std::size_t i = 0; i < raw.size();) {
-        if (raw.substr(i, 3) == "$${") {
-            out += "${";
-            i += 3;
-        } else if (raw.substr(i, 2) == "${") {
-            error =
-                "a reference must be the whole value, ${env:NAME} or ${file:PATH} (write $${ for "
-                "a literal ${)";
-            return std::nullopt;
-        } else {
-            out += raw[i++];
-        }
-    }
-    return resolved_value{std::move(out), false};
-}
-
 // ---------------------------------------------------------------------------------------------
 // manifest_reader
 
@@ -293,8 +158,16 @@ struct manifest_reader::state {
 
 manifest_reader::~manifest_reader() = default;
 
-void manifest_reader::add_file_error(std::uint64_t line, std::string field, std::string message) {
-    file_errors_.push_back({st_->file, line, std::move(field), std::move(message)});
+void manifest_reader::add_file_error(std::uint64_t line, std::string field, std::string message,
+                                     manifest_errc code) {
+    file_errors_.push_back({st_->file, line, std::move(field), std::move(message), code});
+}
+
+void manifest_reader::take_notes(detail::source_notes& notes) {
+    for (auto& e : notes.errors)
+        add_file_error(e.line, std::move(e.field), std::move(e.message), e.code);
+    for (auto& w : notes.warnings)
+        warnings_.push_back({st_->file, w.line, std::move(w.field), std::move(w.message)});
 }
 
 std::unique_ptr<manifest_reader> manifest_reader::open(const std::filesystem::path& path,
@@ -303,7 +176,7 @@ std::unique_ptr<manifest_reader> manifest_reader::open(const std::filesystem::pa
     r->st_ = std::make_unique<state>();
     auto& st = *r->st_;
     st.opts = opts;
-    if (!st.opts.getenv) st.opts.getenv = default_getenv;
+    if (!st.opts.getenv) st.opts.getenv = process_getenv;
     if (st.opts.default_action == row_action::none) st.opts.default_action = row_action::create;
     st.file = path.string();
     st.base_dir = path.parent_path();
@@ -315,7 +188,8 @@ std::unique_ptr<manifest_reader> manifest_reader::open(const std::filesystem::pa
         for (auto& t : all_types()) types.push_back(t.name);
         r->file_errors_.push_back(
             {"--type", 0, "",
-             "unknown type " + in_quotes(opts.type) + did_you_mean(opts.type, types)});
+             "unknown type " + in_quotes(opts.type) + did_you_mean(opts.type, types),
+             manifest_errc::bad_option});
     }
     for (auto& set_field : opts.set_fields) {
         // Plain references, not a structured binding: clang 14 cannot capture those in a lambda.
@@ -323,7 +197,8 @@ std::unique_ptr<manifest_reader> manifest_reader::open(const std::filesystem::pa
         auto& raw = set_field.second;
         state::set_value sv{name, {}, false, false};
         auto fail = [&](std::string message) {
-            r->file_errors_.push_back({"--set", 0, detail::printable(name), std::move(message)});
+            r->file_errors_.push_back({"--set", 0, detail::printable(name), std::move(message),
+                                       manifest_errc::bad_option});
         };
         if (name == "projectId" || name == "type" || name == "action") {
             fail("cannot be set with --set (use a column, --type or --action)");
@@ -353,7 +228,8 @@ std::unique_ptr<manifest_reader> manifest_reader::open(const std::filesystem::pa
     if (!fmt) {
         r->add_file_error(0, "",
                           "unknown manifest format: use a .csv, .json, .jsonl or .ndjson file name "
-                          "or --format");
+                          "or --format",
+                          manifest_errc::unknown_format);
         r->done_ = true;
         return r;
     }
@@ -361,13 +237,13 @@ std::unique_ptr<manifest_reader> manifest_reader::open(const std::filesystem::pa
     auto bytes = std::make_unique<detail::byte_reader>();
     std::string error;
     if (!bytes->open(path, error)) {
-        r->add_file_error(0, "", error);
+        r->add_file_error(0, "", error, manifest_errc::cannot_open);
         r->done_ = true;
         return r;
     }
     switch (*fmt) {
         case manifest_format::csv:
-            r->src_ = detail::make_csv_source(std::move(bytes));
+            r->src_ = detail::make_csv_source(std::move(bytes), opts.delimiter, st.file);
             break;
         case manifest_format::json:
             r->src_ = detail::make_json_source(std::move(bytes));
@@ -376,27 +252,29 @@ std::unique_ptr<manifest_reader> manifest_reader::open(const std::filesystem::pa
             r->src_ = detail::make_jsonl_source(std::move(bytes));
             break;
     }
-    std::vector<detail::source_error> errs;
-    r->src_->start(errs);
-    for (auto& e : errs) r->add_file_error(e.line, std::move(e.field), std::move(e.message));
+    detail::source_notes notes;
+    r->src_->start(notes);
+    r->take_notes(notes);
     return r;
 }
 
 std::optional<parsed_row> manifest_reader::next() {
     if (done_) return std::nullopt;
     detail::raw_row raw;
-    std::vector<detail::source_error> errs;
-    bool got = src_->next(raw, errs);
-    for (auto& e : errs) add_file_error(e.line, std::move(e.field), std::move(e.message));
+    detail::source_notes notes;
+    bool got = src_->next(raw, notes);
+    take_notes(notes);
     if (!got) {
         done_ = true;
-        if (src_->bytes().io_error()) add_file_error(0, "", "read error");
-        if (rows_ == 0 && file_errors_.empty()) add_file_error(1, "", "empty manifest: no rows");
+        if (src_->bytes().io_error())
+            add_file_error(0, "", "read error", manifest_errc::read_error);
+        if (rows_ == 0 && file_errors_.empty())
+            add_file_error(1, "", "empty manifest: no rows", manifest_errc::empty);
         return std::nullopt;
     }
     std::vector<manifest_error> pre;
     for (auto& e : raw.errors)
-        pre.push_back({st_->file, e.line, std::move(e.field), std::move(e.message)});
+        pre.push_back({st_->file, e.line, std::move(e.field), std::move(e.message), e.code});
     if (raw.unusable) {
         parsed_row out;
         out.row.line = raw.line;
@@ -416,8 +294,9 @@ parsed_row manifest_reader::finish_row(std::uint64_t line, boost::json::object r
     out.row.line = line;
     out.row.index = rows_++;
     out.errors = std::move(pre_errors);
-    auto err = [&](std::string_view field, std::string message) {
-        out.errors.push_back({st.file, line, std::string(field), std::move(message)});
+    auto err = [&](std::string_view field, std::string message,
+                   manifest_errc code = manifest_errc::invalid_value) {
+        out.errors.push_back({st.file, line, std::string(field), std::move(message), code});
     };
     // The three row keys: strings, or absent (missing, null or empty).
     // (Not erased from `raw`: erasing reorders a boost::json::object, and errors follow columns.)
@@ -438,7 +317,7 @@ parsed_row manifest_reader::finish_row(std::uint64_t line, boost::json::object r
 
     bool id_ok = false;
     if (!pid) {
-        err("projectId", "missing (required)");
+        err("projectId", "missing (required)", manifest_errc::missing_field);
     } else {
         out.row.project_id = *pid;
         id_ok = is_object_id(*pid);
@@ -456,13 +335,14 @@ parsed_row manifest_reader::finish_row(std::uint64_t line, boost::json::object r
     }
     const type_spec* ts = nullptr;
     if (t.empty()) {
-        err("type", "missing (give a type column or --type)");
+        err("type", "missing (give a type column or --type)", manifest_errc::missing_field);
     } else {
         ts = find_type(t);
         if (!ts) {
             std::vector<std::string_view> types;
             for (auto& x : all_types()) types.push_back(x.name);
-            err("type", "unknown type " + in_quotes(t) + did_you_mean(t, types));
+            err("type", "unknown type " + in_quotes(t) + did_you_mean(t, types),
+                manifest_errc::unknown_type);
         }
     }
     out.row.type = t;
@@ -556,7 +436,7 @@ parsed_row manifest_reader::finish_row(std::uint64_t line, boost::json::object r
             if (hint.empty() &&
                 std::find(st.all_names.begin(), st.all_names.end(), name) != st.all_names.end())
                 hint = "; it is not a field of " + std::string(ts->name);
-            err(detail::printable(name), "unknown field" + hint);
+            err(detail::printable(name), "unknown field" + hint, manifest_errc::unknown_field);
             continue;
         }
         if (is_set(name)) continue;  // --set overrides the row's value
@@ -587,9 +467,9 @@ parsed_row manifest_reader::finish_row(std::uint64_t line, boost::json::object r
             if (!c.value && c.error.empty()) c.error = "unresolvable reference";
         }
         if (!c.value) {
-            err(fs->name, c.error);
+            err(fs->name, c.error, manifest_errc::bad_reference);
         } else if (c.value->value.empty()) {
-            err(fs->name, "the reference resolved to an empty value");
+            err(fs->name, "the reference resolved to an empty value", manifest_errc::bad_reference);
         } else {
             store(*fs, c.value->value, c.value->from_reference, "");
         }
@@ -603,7 +483,8 @@ parsed_row manifest_reader::finish_row(std::uint64_t line, boost::json::object r
             if (!sv.ok) continue;  // already reported once as an option error
             const field_spec* fs = ts->find_field(sv.name);
             if (!fs) {
-                err(sv.name, "unknown field for type " + std::string(ts->name) + " (from --set)");
+                err(sv.name, "unknown field for type " + std::string(ts->name) + " (from --set)",
+                    manifest_errc::unknown_field);
                 continue;
             }
             store(*fs, sv.value, sv.from_reference, "from --set");
@@ -619,7 +500,8 @@ parsed_row manifest_reader::finish_row(std::uint64_t line, boost::json::object r
                 if (!reported)
                     err(f.name,
                         "missing required field" +
-                            std::string(st.opts.target_flavor == flavor::atlas ? " (Atlas)" : ""));
+                            std::string(st.opts.target_flavor == flavor::atlas ? " (Atlas)" : ""),
+                        manifest_errc::missing_field);
             }
         }
     }
@@ -627,9 +509,10 @@ parsed_row manifest_reader::finish_row(std::uint64_t line, boost::json::object r
     if (st.opts.check_duplicates && id_ok && ts) {
         auto [it, inserted] = st.seen.try_emplace(make_dup_key(*pid, ts), line);
         if (!inserted)
-            err("projectId", "duplicate row for project " + std::string(*pid) + " and type " +
-                                 std::string(ts->name) + " (first on line " +
-                                 std::to_string(it->second) + ")");
+            err("projectId",
+                "duplicate row for project " + std::string(*pid) + " and type " +
+                    std::string(ts->name) + " (first on line " + std::to_string(it->second) + ")",
+                manifest_errc::duplicate_row);
     }
     return out;
 }
@@ -642,7 +525,7 @@ validation_summary validate_manifest(const std::filesystem::path& path,
     validation_summary s;
     auto r = manifest_reader::open(path, opts);
     r->check_only();
-    std::size_t file_errors_seen = 0;
+    std::size_t file_errors_seen = 0, warnings_seen = 0;
     auto add = [&](const manifest_error& e) {
         ++s.error_count;
         if (s.errors.size() < opts.max_errors) s.errors.push_back(e);
@@ -652,15 +535,21 @@ validation_summary validate_manifest(const std::filesystem::path& path,
             ++s.file_error_count;
             add(r->errors()[file_errors_seen++]);
         }
+        while (warnings_seen < r->warnings().size()) {
+            const auto& w = r->warnings()[warnings_seen++];
+            if (opts.warn) opts.warn(w);
+            s.warnings.push_back(w);
+        }
     };
     flush();
     while (auto row = r->next()) {
-        flush();
         ++s.rows;
         if (!row->ok()) {
             ++s.invalid_rows;
             for (auto& e : row->errors) add(e);
         }
+        // After the row's own errors: what it told about the whole file (not UTF-8) follows.
+        flush();
     }
     flush();
     s.sha256 = r->sha256_hex();

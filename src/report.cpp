@@ -3,10 +3,6 @@
 // histogram and the run summary text. See report.hpp.
 #include "cmbulk/report.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <boost/json.hpp>
 #include <cctype>
@@ -14,9 +10,10 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <fstream>
 #include <sstream>
+
+#include "cmbulk/csv.hpp"
 
 namespace cmbulk {
 namespace {
@@ -28,31 +25,6 @@ constexpr std::array<std::string_view, 11> columns{
 /// Never more than four characters of a secret reach a report.
 std::string_view clip_last4(std::string_view s) {
     return s.size() > 4 ? s.substr(s.size() - 4) : s;
-}
-
-void append_csv_field(std::string& out, std::string_view v) {
-    // RFC 4180: quote fields holding a comma, a quote or a line break; double the quotes.
-    if (v.find_first_of(",\"\r\n") == std::string_view::npos) {
-        out.append(v);
-        return;
-    }
-    out.push_back('"');
-    for (char c : v) {
-        if (c == '"') out.push_back('"');
-        out.push_back(c);
-    }
-    out.push_back('"');
-}
-
-std::string sys_error(int err) { return std::strerror(err); }
-
-/// fsync a directory so a rename in it survives a crash.
-int fsync_directory(const std::filesystem::path& dir) {
-    int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return errno;
-    int rc = ::fsync(fd) == 0 ? 0 : errno;
-    ::close(fd);
-    return rc;
 }
 
 template <class Int>
@@ -138,25 +110,25 @@ std::span<const std::string_view> report_columns() { return columns; }
 std::string to_csv_record(const report_row& r) {
     std::string out;
     out.reserve(96 + r.detail.size());
-    append_csv_field(out, r.project_id);
+    csv::append_cell(out, r.project_id);
     out.push_back(',');
-    append_csv_field(out, r.type);
+    csv::append_cell(out, r.type);
     out.push_back(',');
-    append_csv_field(out, r.action);
+    csv::append_cell(out, r.action);
     out.push_back(',');
     out.append(to_string(r.result));
     out.push_back(',');
     out.append(std::to_string(r.http_status));
     out.push_back(',');
-    append_csv_field(out, r.error_code);
+    csv::append_cell(out, r.error_code);
     out.push_back(',');
-    append_csv_field(out, r.detail);
+    csv::append_cell(out, r.detail);
     out.push_back(',');
     out.append(std::to_string(r.attempts));
     out.push_back(',');
     out.append(std::to_string(r.duration_ms));
     out.push_back(',');
-    append_csv_field(out, clip_last4(r.secret_last4));
+    csv::append_cell(out, clip_last4(r.secret_last4));
     out.push_back(',');
     out.append(std::to_string(r.line));
     return out;
@@ -180,9 +152,8 @@ std::string to_json_object(const report_row& r) {
 
 // ---- report_writer ---------------------------------------------------------------------------
 
-report_writer::report_writer(std::filesystem::path path, std::filesystem::path temp,
-                             report_format format, int fd)
-    : path_(std::move(path)), temp_path_(std::move(temp)), format_(format), fd_(fd) {
+report_writer::report_writer(atomic_file file, report_format format)
+    : file_(std::move(file)), format_(format) {
     buffer_.reserve(1 << 16);
     if (format_ == report_format::csv) {
         for (std::size_t i = 0; i < columns.size(); ++i) {
@@ -197,46 +168,20 @@ report_writer::report_writer(std::filesystem::path path, std::filesystem::path t
 
 boost::system::result<std::unique_ptr<report_writer>> report_writer::open(
     std::filesystem::path path, report_format format, std::string& error_message) {
-    auto temp = path;
-    temp += ".tmp-" + std::to_string(::getpid());
-    int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        int err = errno;
-        error_message = "cannot create report " + temp.string() + ": " + sys_error(err);
-        return boost::system::error_code(err, boost::system::system_category());
-    }
-    return std::unique_ptr<report_writer>(
-        new report_writer(std::move(path), std::move(temp), format, fd));
+    auto file = atomic_file::create(std::move(path), error_message, 0644, "report");
+    if (!file) return file.error();
+    return std::unique_ptr<report_writer>(new report_writer(std::move(*file), format));
 }
 
-report_writer::~report_writer() {
-    if (fd_ >= 0) ::close(fd_);
-    if (!committed_) {
-        std::error_code ec;
-        std::filesystem::remove(temp_path_, ec);
-    }
-}
-
-void report_writer::write_raw(std::string_view s) {
-    while (!s.empty() && !failed_) {
-        auto n = ::write(fd_, s.data(), s.size());
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            errno_ = errno;
-            failed_ = true;
-            return;
-        }
-        s.remove_prefix(static_cast<std::size_t>(n));
-    }
-}
+report_writer::~report_writer() = default;  // an uncommitted file_ removes its temporary file
 
 void report_writer::flush_buffer() {
-    write_raw(buffer_);
+    (void)file_.write(buffer_);  // a failure is kept by file_: commit() refuses
     buffer_.clear();
 }
 
 void report_writer::add(const report_row& row) {
-    if (committed_) return;
+    if (file_.committed()) return;
     switch (format_) {
         case report_format::csv:
             buffer_.append(to_csv_record(row));
@@ -256,27 +201,11 @@ void report_writer::add(const report_row& row) {
 }
 
 boost::system::result<void> report_writer::commit() {
-    using boost::system::error_code;
-    if (committed_ || fd_ < 0) return error_code(EALREADY, boost::system::system_category());
+    if (file_.committed())
+        return boost::system::error_code(EALREADY, boost::system::system_category());
     if (format_ == report_format::json) buffer_.append("\n]\n");
     flush_buffer();
-    if (!failed_ && ::fsync(fd_) != 0) {
-        errno_ = errno;
-        failed_ = true;
-    }
-    if (::close(fd_) != 0 && !failed_) {
-        errno_ = errno;
-        failed_ = true;
-    }
-    fd_ = -1;
-    if (failed_) return error_code(errno_, boost::system::system_category());
-    // rename(2) replaces the old report in one step; then make the rename itself durable.
-    if (::rename(temp_path_.c_str(), path_.c_str()) != 0)
-        return error_code(errno, boost::system::system_category());
-    committed_ = true;
-    if (int err = fsync_directory(path_.parent_path()))
-        return error_code(err, boost::system::system_category());
-    return {};
+    return file_.commit();
 }
 
 // ---- reading a report back --------------------------------------------------------------------
@@ -305,64 +234,22 @@ boost::system::result<std::vector<report_row>> read_report(const std::filesystem
     };
 
     if (*fmt == report_format::csv) {
-        // RFC 4180 parser: quoted fields may hold commas, doubled quotes and line breaks.
-        std::vector<std::string> fields;
-        std::string field;
-        std::uint64_t line = 1, record_line = 1;
-        bool header = true, in_quotes = false, any = false;
-        auto end_record = [&]() -> std::string {
-            fields.push_back(std::move(field));
-            field.clear();
-            std::string err;
-            if (header) {
-                std::vector<std::string> want(columns.begin(), columns.end());
-                if (fields != want) err = "unexpected header";
-                header = false;
-            } else {
-                report_row r;
-                err = row_from_fields(fields, r);
-                if (err.empty()) rows.push_back(std::move(r));
-            }
-            fields.clear();
-            any = false;
-            return err;
-        };
-        for (std::size_t i = 0; i < text.size(); ++i) {
-            char c = text[i];
-            if (in_quotes) {
-                if (c == '"') {
-                    if (i + 1 < text.size() && text[i + 1] == '"') {
-                        field.push_back('"');
-                        ++i;
-                    } else {
-                        in_quotes = false;
-                    }
-                } else {
-                    if (c == '\n') ++line;
-                    field.push_back(c);
-                }
-                continue;
-            }
-            if (c == '"' && field.empty()) {
-                in_quotes = any = true;
-            } else if (c == ',') {
-                fields.push_back(std::move(field));
-                field.clear();
-                any = true;
-            } else if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') {
-                continue;
-            } else if (c == '\n') {
-                if (auto err = end_record(); !err.empty()) return fail(record_line, err);
-                record_line = ++line;
-            } else {
-                field.push_back(c);
-                any = true;
-            }
+        // RFC 4180 (csv.hpp): quoted fields may hold commas, doubled quotes and line breaks.
+        auto in = csv::reader::from_text(text);
+        csv::record rec;
+        if (!in.next(rec)) {
+            if (in.fatal()) return fail(in.fatal()->line, csv::message(in.fatal()->code));
+            return fail(1, "empty report (no header)");
         }
-        if (in_quotes) return fail(record_line, "unterminated quoted field");
-        if (any || !field.empty())
-            if (auto err = end_record(); !err.empty()) return fail(record_line, err);
-        if (header) return fail(1, "empty report (no header)");
+        if (!std::equal(rec.cells.begin(), rec.cells.end(), columns.begin(), columns.end()))
+            return fail(rec.line, "unexpected header");
+        while (in.next(rec)) {
+            if (!rec.problems.empty()) return fail(rec.line, csv::message(rec.problems[0].code));
+            report_row r;
+            if (auto err = row_from_fields(rec.cells, r); !err.empty()) return fail(rec.line, err);
+            rows.push_back(std::move(r));
+        }
+        if (in.fatal()) return fail(in.fatal()->line, csv::message(in.fatal()->code));
         return rows;
     }
 

@@ -3,6 +3,7 @@
 // the checks that make a setup mistake exit 2 before anything is created or sent.
 #include <random>
 
+#include "cmbulk/base_url.hpp"
 #include "cmbulk/engine.hpp"
 
 namespace cmbulk {
@@ -29,7 +30,13 @@ boost::system::result<std::unique_ptr<run_environment>> run_environment::create(
     env->control_ = std::make_unique<run_control>(ex, params.grace, &err);
     env->gate_ = std::make_unique<run_gate>(*env->control_, params.pacing);
     if (dry_out) {
-        env->dry_ = std::make_unique<dry_run_printer>(*dry_out, api.base_url, api.api_flavor);
+        // The whole URL: the base URL's scheme://host[:port], then the API's prefix (from a
+        // documented base URL's path, or the flavor's).
+        diagnostics ignored;
+        auto url = parse_base_url(api.base_url, ignored);
+        auto prefix = api.path_prefix.empty() ? api_prefix(api) : api.path_prefix;
+        env->dry_ =
+            std::make_unique<dry_run_printer>(*dry_out, url ? url->root : api.base_url, prefix);
         env->credentials_.add("", *env->dry_);
     } else {
         env->client_ = std::make_unique<api_client>(ex, api, *env->gate_);

@@ -1,4 +1,5 @@
-// JSON Lines log events of `--log-format json` (see run_log.hpp). Boost.JSON does the escaping.
+// JSON Lines log events of `--log-format json` (see run_log.hpp). Boost.JSON does the escaping;
+// durations are written here as plain decimals (Boost.JSON would print 1.5 as 1.5E0).
 #include "cmbulk/run_log.hpp"
 
 #include <boost/json/object.hpp>
@@ -22,8 +23,32 @@ std::string utc_timestamp() {
     return out;
 }
 
+std::string plain_milliseconds(std::chrono::microseconds d) {
+    auto us = d.count();
+    std::string sign = us < 0 ? "-" : "";
+    if (us < 0) us = -us;
+    auto frac = std::to_string(us % 1000);
+    // std::to_string of an integer never uses the locale (no grouping, no other digits).
+    return sign + std::to_string(us / 1000) + "." + std::string(3 - frac.size(), '0') + frac;
+}
+
 namespace {
-double ms_of(std::chrono::microseconds d) { return static_cast<double>(d.count()) / 1000.0; }
+
+/// The serialized object with `"name":number` members appended (the numbers already plain).
+std::string with_numbers(const boost::json::object& o,
+                         std::initializer_list<std::pair<std::string_view, std::string>> numbers) {
+    std::string out = boost::json::serialize(o);
+    out.pop_back();  // the closing brace
+    for (auto& [name, number] : numbers) {
+        if (out.size() > 1) out += ',';
+        out += boost::json::serialize(boost::json::string_view(name.data(), name.size()));
+        out += ':';
+        out += number;
+    }
+    out += '}';
+    return out;
+}
+
 }  // namespace
 
 std::string json_request_event(std::string_view ts, std::uint64_t line, std::string_view project_id,
@@ -40,8 +65,7 @@ std::string json_request_event(std::string_view ts, std::uint64_t line, std::str
     o["attempt"] = attempt;
     o["status"] = status;
     o["failure"] = failure;
-    o["latencyMs"] = ms_of(latency);
-    return boost::json::serialize(o);
+    return with_numbers(o, {{"latencyMs", plain_milliseconds(latency)}});
 }
 
 std::string json_row_event(std::string_view ts, const report_row& r) {
@@ -73,10 +97,9 @@ std::string json_summary_event(std::string_view ts, const run_summary& s, int ex
     o["throttled"] = s.throttled;
     o["retries"] = s.retries;
     o["elapsedMs"] = s.elapsed.count();
-    o["latencyP50Ms"] = ms_of(s.latency.percentile(50));
-    o["latencyP95Ms"] = ms_of(s.latency.percentile(95));
     o["exitStatus"] = exit_status;
-    return boost::json::serialize(o);
+    return with_numbers(o, {{"latencyP50Ms", plain_milliseconds(s.latency.percentile(50))},
+                            {"latencyP95Ms", plain_milliseconds(s.latency.percentile(95))}});
 }
 
 }  // namespace cmbulk

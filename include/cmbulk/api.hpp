@@ -1,10 +1,10 @@
 // Typed calls of the integrations and projects endpoints for one API flavor (Cloud Manager /
-// Ops Manager `/api/public/v1.0`, Atlas `/api/atlas/v2` with its versioned media type), on top
-// of one keep-alive connection with its Digest or bearer authentication. Every call is an
-// api_request (method, path, body, scope) sent by api_session::perform; the typed calls build
-// one. Single attempts only: retries, pacing and concurrency are the run engine's (it sees every
-// request through request_gate). Error bodies are read here, once: errorCode as api_errc, a
-// 429's rate hint handed to the gate.
+// Ops Manager `/api/public/v1.0`, Atlas `/api/atlas/v2` with its versioned media type, the
+// deprecated Atlas `/api/atlas/v1.0`), on top of one keep-alive connection with its Digest or
+// bearer authentication. Every call is an api_request (method, path, body, scope) sent by
+// api_session::perform; the typed calls build one. Single attempts only: retries, pacing and
+// concurrency are the run engine's (it sees every request through request_gate). Error bodies
+// are read here, once: errorCode as api_errc, a 429's rate hint handed to the gate.
 #pragma once
 
 #include <boost/json/object.hpp>
@@ -18,26 +18,30 @@
 
 #include "cmbulk/api_errc.hpp"
 #include "cmbulk/auth.hpp"
+#include "cmbulk/base_url.hpp"
 #include "cmbulk/catalogue.hpp"
-#include "cmbulk/http_client.hpp"
+#include "cmbulk/credentials.hpp"
+#include "cmbulk/http_connection.hpp"
 #include "cmbulk/retry.hpp"
 
 namespace cmbulk {
 
-struct credentials {
-    std::string public_key,
-        private_key;  ///< API key (digest); empty when a service account is used
-    std::string client_id, client_secret;  ///< service account (OAuth 2.0 client credentials)
-};
-
 struct api_config {
-    std::string base_url;  ///< scheme://host[:port] (no path), e.g. "http://127.0.0.1:8080"
-    /// cloud/ops manager: /api/public/v1.0; atlas: /api/atlas/v2 + Accept:
-    /// application/vnd.atlas.2023-01-01+json (also Content-Type of bodies)
+    /// scheme://host[:port] ("http://127.0.0.1:8080"), or a documented base URL with its path
+    /// ("https://cloud.mongodb.com/api/atlas/v2"; see base_url.hpp).
+    std::string base_url;
+    /// The rules (catalogue) and, for a bare base_url, the API: cloud/ops manager
+    /// /api/public/v1.0; atlas /api/atlas/v2 with Accept (and body Content-Type)
+    /// application/vnd.atlas.2023-01-01+json.
     flavor api_flavor = flavor::cloud_manager;
+    /// Where the API's paths start, e.g. "/api/atlas/v1.0"; empty: from base_url's path, else the
+    /// flavor's default. api_client fills it in; check() refuses one that base_url or the flavor
+    /// contradicts.
+    std::string path_prefix;
     credentials creds;
-    std::string cacert;     ///< PEM file; empty = system trust store
-    bool insecure = false;  ///< skip certificate verification (caller warns)
+    std::string credential_source;  ///< where creds came from, for messages (never a secret)
+    std::string cacert;             ///< PEM file; empty = system trust store
+    bool insecure = false;          ///< skip certificate verification (caller warns)
     std::chrono::milliseconds connect_timeout{10000}, request_timeout{30000};  ///< 0 = off
     std::size_t body_limit = 16 * 1024 * 1024;
     /// Retry-After values are capped at this, so "come back in a year" cannot stall a run.
@@ -108,19 +112,30 @@ struct api_error_body {
 /// object (no error/errorCode/detail/reason member). Pure, never throws.
 std::optional<api_error_body> parse_error_body(std::string_view body);
 
-/// "/api/public/v1.0" or "/api/atlas/v2".
+/// The flavor's default prefix: "/api/public/v1.0" or "/api/atlas/v2".
 std::string_view api_prefix(flavor f);
-/// The media type sent as Accept (and Content-Type of bodies) for a flavor.
+/// The prefix a config's requests use: path_prefix, else base_url's documented path, else the
+/// flavor's default.
+std::string api_prefix(const api_config& cfg);
+/// The media type sent as Accept (and Content-Type of bodies) for a flavor's default API.
 std::string_view media_type(flavor f);
+/// The media type of the API a config talks to (Atlas v2's versioned type only on /api/atlas/v2).
+std::string_view media_type(const api_config& cfg);
 /// Percent-encodes one path segment (everything but RFC 3986 unreserved characters).
 std::string encode_segment(std::string_view s);
-/// `<prefix>/groups/{group}/integrations/{type}`.
+/// `<prefix>/groups/{group}/integrations/{type}` (the flavor's default prefix, or the config's).
 std::string integration_path(flavor f, std::string_view group_id, std::string_view type);
+std::string integration_path(const api_config& cfg, std::string_view group_id,
+                             std::string_view type);
 /// `<prefix>/groups/{group}/integrations?pageNum=..&itemsPerPage=..`.
 std::string integrations_page_path(flavor f, std::string_view group_id, int page_num,
                                    int items_per_page);
+std::string integrations_page_path(const api_config& cfg, std::string_view group_id, int page_num,
+                                   int items_per_page);
 /// `<prefix>/groups?..` (org empty) or `<prefix>/orgs/{org}/groups?..`.
 std::string projects_page_path(flavor f, std::string_view org_id, int page_num, int items_per_page);
+std::string projects_page_path(const api_config& cfg, std::string_view org_id, int page_num,
+                               int items_per_page);
 
 /// The facts of a result the classifier and the retry rules look at (retry.hpp).
 answer_facts facts_of(const api_call_result& r);
@@ -206,8 +221,9 @@ public:
     /// Throws std::invalid_argument (with a secret-free message) when check() fails.
     api_client(boost::asio::any_io_executor ex, api_config cfg, request_gate& gate);
     ~api_client() override;
-    /// Checks the config (URL parse, credentials present, CA file readable...). The message
-    /// never contains a secret.
+    /// Checks the config (base URL: a bare scheme://host[:port] or a documented base whose API
+    /// the flavor speaks and path_prefix agrees with; credentials present; CA file readable...).
+    /// The message never contains a secret.
     static boost::system::result<void> check(const api_config& cfg, std::string& message);
     std::unique_ptr<api_session> make_session();
     std::unique_ptr<api_sender> make_sender() override { return make_session(); }

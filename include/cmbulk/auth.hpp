@@ -13,8 +13,10 @@
 #include <string>
 #include <string_view>
 
+#include "cmbulk/base64.hpp"
 #include "cmbulk/digest.hpp"
-#include "cmbulk/http_client.hpp"
+#include "cmbulk/http_connection.hpp"
+#include "cmbulk/request_gate.hpp"
 
 namespace cmbulk {
 
@@ -26,9 +28,26 @@ namespace cmbulk {
 /// not one per connection. Because a cached nonce may have expired on a server that does not say
 /// `stale=true`, a non-stale 401 is only taken as definitive ("wrong key") when the rejected
 /// credentials were computed from a challenge received during the same call; otherwise the new
-/// challenge is taken and the request resent once.
+/// challenge is taken and the request resent once. A call therefore sends at most two requests
+/// (stale answers aside) and loses nothing when a server refuses a reused nonce.
+///
+/// Refused reuse (issue 13): no source says the service accepts a nonce twice, and MongoDB's own
+/// Go transport takes a fresh challenge for every request. When `refusals_before_no_reuse` calls
+/// in a row had their reused nonce (nc > 1) refused with a fresh challenge and then succeeded
+/// with the fresh nonce, the session stops reusing: each call's first request goes out without
+/// credentials, draws a fresh challenge and is resent with it. Both ways cost two requests per
+/// call (an unused fresh nonce only ever comes from such a 401), so the choice is the one that
+/// never sends credentials the server will refuse: no failed authentication in the server's
+/// logs, no digest computed for nothing, and a 401 of the credentialed request is at once
+/// definitive. Every `probe_every` calls one call tries reuse again (at worst the same two
+/// requests); when the server accepts it, the session reuses again.
 class digest_session {
 public:
+    /// Calls in a row whose reused nonce was refused before the session stops reusing.
+    static constexpr int refusals_before_no_reuse = 3;
+    /// Calls without reuse between two tries of reuse.
+    static constexpr int probe_every = 64;
+
     /// `seed` feeds the cnonce generator (pass std::random_device output in production).
     digest_session(std::string username, std::string password, std::uint64_t seed);
     ~digest_session();
@@ -49,11 +68,10 @@ public:
     /// Reports a 401 with its `WWW-Authenticate` value (empty when absent).
     verdict on_unauthorized(std::string_view www_authenticate);
 
-    bool has_challenge() const { return challenge_.has_value(); }
     /// The nonce count used by the last authorization() (0 before any).
     std::uint32_t nc() const { return nc_; }
-    /// Drops the cached challenge (the next request draws a new one).
-    void forget() { challenge_.reset(); }
+    /// Whether calls start with the cached nonce (false once the server was seen to refuse it).
+    bool reusing_nonces() const { return reuse_; }
 
 private:
     std::string username_, password_;
@@ -64,10 +82,17 @@ private:
     bool sent_credentials_ = false;  ///< the last request of this call carried credentials
     bool challenge_from_this_call_ = false;
     int stale_in_call_ = 0;
+    // Nonce reuse: what this call showed, and what the calls before it did.
+    bool sent_reused_ = false;     ///< the last request carried a nonce used before (nc > 1)
+    bool reused_in_call_ = false;  ///< this call sent a reused nonce
+    bool reuse_refused_ = false;   ///< ... answered 401 with a fresh challenge
+    bool fresh_refused_ = false;   ///< this call's fresh nonce was refused too (not reuse, then)
+    bool reuse_ = true;            ///< calls start with the cached nonce
+    int refusals_in_a_row_ = 0;    ///< calls in a row whose reused nonce was refused
+    int calls_without_reuse_ = 0;  ///< since reuse stopped or was last tried
+    void settle_call_();
+    void take_challenge_(digest::challenge ch);
 };
-
-/// Base64 (RFC 4648 §4, with padding).
-std::string base64_encode(std::string_view in);
 
 /// When a cached bearer token must be refreshed: with less than max(60 s, 10% of its life) left.
 /// Pure, on an injected clock.

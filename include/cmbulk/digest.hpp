@@ -100,9 +100,6 @@ std::string make_authorization_from_ha1(const challenge& ch, std::string_view us
                                         std::string_view uri, std::uint32_t nc,
                                         std::string_view cnonce);
 
-/// Quotes a value for a header parameter (backslash-escaping '"' and '\').
-std::string quote(std::string_view v);
-
 }  // namespace cmbulk::digest
 
 template <>

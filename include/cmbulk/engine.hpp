@@ -176,7 +176,8 @@ boost::asio::awaitable<void> run_workers(run_context& ctx, const run_params& par
 /// run cannot know what is there, and says so on the line).
 class dry_run_printer final : public api_sender_factory {
 public:
-    dry_run_printer(std::ostream& out, std::string base_url, flavor f);
+    /// `root`: scheme://host[:port]; `prefix`: where the API's paths start ("/api/atlas/v2").
+    dry_run_printer(std::ostream& out, std::string root, std::string_view prefix);
     std::unique_ptr<api_sender> make_sender() override;
     /// Requests printed so far.
     std::uint64_t printed() const { return printed_; }

@@ -79,7 +79,8 @@ std::string html_escape(std::string_view s);
 std::string render_html_report(const html_report_info& info, const run_summary& summary,
                                const run_timeline& timeline);
 
-/// Writes the page to `path` atomically (temporary file + rename). On failure `error` says why.
+/// Writes the page to `path` atomically (write_file_atomically: temporary file, fsync, rename,
+/// directory fsync). On failure `error` says why.
 boost::system::result<void> write_html_report(const std::filesystem::path& path,
                                               const html_report_info& info,
                                               const run_summary& summary,

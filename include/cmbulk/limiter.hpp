@@ -1,6 +1,6 @@
-// Request pacing: a token bucket and an adaptive pacer (additive increase, multiplicative
-// decrease) on an injected clock. Pure: every call takes `now`, so tests drive a fake clock and
-// the simulator and the client share the same bucket.
+// Request pacing: a token bucket on an injected clock. Pure: every call takes `now`, so tests
+// drive a fake clock and the simulator and the client share the same bucket (the run-wide pacer
+// that uses it is pacing.hpp).
 #pragma once
 
 #include <chrono>
@@ -42,39 +42,6 @@ private:
     double capacity_;
     double tokens_;
     time_point last_;
-};
-
-/// Parameters of the adaptive pacer. Every field has a default; see docs/operations.md.
-struct pacer_params {
-    double initial_rate = 20.0;      ///< requests per second to start with when no --rate is given
-    double min_rate = 0.5;           ///< never slower than this
-    double max_rate = 1000.0;        ///< never faster than this
-    double increase_per_second = 2;  ///< additive increase, per second of 429-free running
-    double decrease_factor = 0.5;    ///< multiplicative decrease on a 429
-    double low_remaining = 2;        ///< RateLimit-Remaining at or below this slows down early
-};
-
-/// Adaptive pacing (AIMD): finds the server's pace when the user gave no --rate. The caller
-/// reports each response; the pacer answers the rate to use next.
-class adaptive_pacer {
-public:
-    adaptive_pacer(pacer_params params, time_point now);
-    /// A request succeeded (not a 429). `remaining` is RateLimit-Remaining if the server sent it
-    /// (negative when absent), `limit` is RateLimit-Limit (negative when absent).
-    void on_success(time_point now, double remaining = -1, double limit = -1);
-    /// The server answered 429: cut the rate (at most once per `cooldown`, so a burst of 429s
-    /// from requests already in flight cuts once).
-    void on_throttled(time_point now);
-    double rate() const { return rate_; }
-
-private:
-    pacer_params params_;
-    double rate_;
-    time_point last_increase_;
-    time_point last_decrease_;
-    time_point last_eased_;
-    bool decreased_once_ = false;
-    bool eased_once_ = false;
 };
 
 }  // namespace cmbulk

@@ -1,5 +1,5 @@
 // The manifest module: streaming readers for CSV (RFC 4180), JSON (an array of objects) and JSON
-// Lines, per-row validation against the catalogue, secret references (${env:..}, ${file:..}),
+// Lines, per-row validation against the catalogue, secret references (secret_ref.hpp),
 // the --type / --set overrides, and the whole-manifest validation pass behind `cmbulk validate`.
 // Rows are read one at a time; only the duplicate-detection set grows with the manifest.
 #pragma once
@@ -16,6 +16,10 @@
 #include <vector>
 
 #include "cmbulk/catalogue.hpp"
+#include "cmbulk/diagnostics.hpp"
+#include "cmbulk/manifest_error.hpp"
+#include "cmbulk/secret_ref.hpp"
+#include "cmbulk/utf8.hpp"
 
 namespace cmbulk {
 
@@ -49,17 +53,6 @@ struct manifest_row {
     boost::json::object fields;
 };
 
-/// One problem found in a manifest (or in the options that apply to every row).
-struct manifest_error {
-    std::string file;        ///< the manifest path as given, or "--set" / "--type" for options
-    std::uint64_t line = 0;  ///< 1-based; 0 when the error has no line (options)
-    std::string field;       ///< the column / key concerned, empty for row- or file-level errors
-    std::string message;     ///< never contains a secret value
-};
-
-/// "file:line: field: message"; the field part is left out when empty, the line when 0.
-std::string to_string(const manifest_error& e);
-
 /// How to read and validate a manifest.
 struct manifest_options {
     /// Overrides the format taken from the extension.
@@ -82,6 +75,12 @@ struct manifest_options {
     bool check_duplicates = true;
     /// Environment lookup for ${env:NAME}; empty means ::getenv. Injectable for tests.
     std::function<std::optional<std::string>(std::string_view)> getenv;
+    /// --delimiter: the CSV delimiter (',', ';' or '\t'); unset: taken from the header line
+    /// (whichever of the three occurs most, ',' on a tie). JSON manifests ignore it.
+    std::optional<char> delimiter;
+    /// Called by validate_manifest (the pass every command makes first) with each warning, e.g.
+    /// spaces trimmed around a CSV column name; the CLI prints them. May be empty.
+    std::function<void(const diagnostics&)> warn;
 };
 
 /// A row as the reader returns it: usable when `errors` is empty. When it is not, `row` holds
@@ -94,7 +93,8 @@ struct parsed_row {
 
 namespace detail {
 class manifest_source;
-}
+struct source_notes;
+}  // namespace detail
 
 /// Streams the rows of one manifest; never holds the whole file. Usage:
 ///   auto r = manifest_reader::open(path, opts);
@@ -115,6 +115,8 @@ public:
     std::optional<parsed_row> next();
     /// Errors that belong to no single row (they make the manifest invalid as a whole).
     const std::vector<manifest_error>& errors() const { return file_errors_; }
+    /// What was read but deserves a word (spaces trimmed around a column name), in file order.
+    const std::vector<diagnostics>& warnings() const { return warnings_; }
     /// Whether a file-level error occurred (the manifest must not be applied).
     bool failed() const { return !file_errors_.empty(); }
     /// Data rows returned so far.
@@ -132,12 +134,15 @@ private:
     manifest_reader() = default;
     parsed_row finish_row(std::uint64_t line, boost::json::object raw,
                           std::vector<manifest_error> pre_errors);
-    void add_file_error(std::uint64_t line, std::string field, std::string message);
+    void add_file_error(std::uint64_t line, std::string field, std::string message,
+                        manifest_errc code);
+    void take_notes(detail::source_notes& notes);
 
     struct state;
     std::unique_ptr<state> st_;
     std::unique_ptr<detail::manifest_source> src_;
     std::vector<manifest_error> file_errors_;
+    std::vector<diagnostics> warnings_;
     std::uint64_t rows_ = 0;
     manifest_format format_ = manifest_format::csv;
     bool done_ = false;
@@ -153,7 +158,8 @@ struct validation_summary {
     /// Errors of the file as a whole (cannot open, header, syntax that stops reading, empty
     /// manifest, --set / --type): --skip-invalid cannot skip these, nothing may be applied.
     std::uint64_t file_error_count = 0;
-    std::string sha256;  ///< of the file's bytes, lowercase hex
+    std::string sha256;                 ///< of the file's bytes, lowercase hex
+    std::vector<diagnostics> warnings;  ///< every warning (they do not make the manifest invalid)
     bool ok() const { return error_count == 0; }
 };
 
@@ -163,20 +169,5 @@ struct validation_summary {
 /// the first line), unresolvable references, empty manifest.
 validation_summary validate_manifest(const std::filesystem::path& path,
                                      const manifest_options& opts);
-
-/// Resolves one value: a whole `${env:NAME}` or `${file:PATH}` becomes the variable's value or
-/// the file's content (one trailing newline stripped; a relative PATH is taken relative to
-/// `base_dir`); `$${` becomes a literal `${`; any other `${` is an error. On error the string
-/// explains (naming the variable or file, never a value).
-struct resolved_value {
-    std::string value;
-    bool from_reference = false;  ///< the value came from ${env:..} or ${file:..}
-};
-std::optional<resolved_value> resolve_value(
-    std::string_view raw, const std::filesystem::path& base_dir,
-    const std::function<std::optional<std::string>(std::string_view)>& getenv, std::string& error);
-
-/// Validates a UTF-8 byte sequence (no overlongs, no surrogates, at most U+10FFFF).
-bool is_valid_utf8(std::string_view s);
 
 }  // namespace cmbulk

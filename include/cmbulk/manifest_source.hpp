@@ -1,11 +1,13 @@
 // Internals of the manifest module (cmbulk::detail): a buffered, hashing byte reader and the
-// syntax layer that turns CSV / JSON / JSON Lines bytes into raw rows (a JSON object per row plus
-// syntax errors). Validation against the catalogue happens above this, in manifest.cpp.
+// syntax layer that turns CSV (csv.hpp's reader) / JSON / JSON Lines bytes into raw rows (a JSON
+// object per row plus syntax errors). Validation against the catalogue happens above this, in
+// manifest.cpp.
 #pragma once
 
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,14 +43,14 @@ public:
         if (pos_ == len_ && !fill()) return -1;
         return static_cast<unsigned char>(buf_[pos_]);
     }
-    /// The bytes read ahead and not consumed yet (refilled when none are left); empty at the
-    /// end. Lets a reader copy runs of ordinary bytes instead of going byte by byte.
-    std::string_view buffered() {
+    /// Consumes and returns the bytes read ahead (refilled when none are left); empty at the
+    /// end. The CSV reader's chunk_source: it copies runs of ordinary bytes from them.
+    std::string_view next_chunk() {
         if (pos_ == len_ && !fill()) return {};
-        return {buf_.data() + pos_, len_ - pos_};
+        std::string_view v(buf_.data() + pos_, len_ - pos_);
+        pos_ = len_;
+        return v;
     }
-    /// Consumes `n` bytes of buffered().
-    void skip(std::size_t n) { pos_ += n; }
     /// Skips a UTF-8 byte-order mark at the very start of the file.
     void skip_bom();
     /// Reads (and hashes) the rest of the file.
@@ -69,11 +71,18 @@ private:
     std::string hex_;
 };
 
-/// An error found by the syntax layer.
+/// An error (or a warning) found by the syntax layer.
 struct source_error {
     std::uint64_t line = 0;
     std::string field;
     std::string message;
+    manifest_errc code = manifest_errc::syntax;
+};
+
+/// What the syntax layer found outside the rows: errors that make the file unusable, warnings.
+struct source_notes {
+    std::vector<source_error> errors;
+    std::vector<source_error> warnings;
 };
 
 /// One row before validation.
@@ -89,18 +98,21 @@ class manifest_source {
 public:
     explicit manifest_source(std::unique_ptr<byte_reader> bytes) : bytes_(std::move(bytes)) {}
     virtual ~manifest_source() = default;
-    /// Reads what precedes the rows (CSV header, JSON '['); problems go to file_errors.
-    virtual void start(std::vector<source_error>& file_errors) = 0;
+    /// Reads what precedes the rows (CSV header, JSON '['); problems go to `notes`.
+    virtual void start(source_notes& notes) = 0;
     /// Reads the next row; false at the end or after an error that stops reading (then it is
-    /// in file_errors).
-    virtual bool next(raw_row& row, std::vector<source_error>& file_errors) = 0;
+    /// in notes.errors). A row may add file errors too (a file found not to be UTF-8).
+    virtual bool next(raw_row& row, source_notes& notes) = 0;
     byte_reader& bytes() { return *bytes_; }
 
 protected:
     std::unique_ptr<byte_reader> bytes_;
 };
 
-std::unique_ptr<manifest_source> make_csv_source(std::unique_ptr<byte_reader> bytes);
+/// A CSV source (manifest_csv.cpp); `delimiter` unset means "detect it from the header line";
+/// `file` is the manifest's name as messages show it.
+std::unique_ptr<manifest_source> make_csv_source(std::unique_ptr<byte_reader> bytes,
+                                                 std::optional<char> delimiter, std::string file);
 std::unique_ptr<manifest_source> make_json_source(std::unique_ptr<byte_reader> bytes);
 std::unique_ptr<manifest_source> make_jsonl_source(std::unique_ptr<byte_reader> bytes);
 

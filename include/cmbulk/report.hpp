@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cmbulk/fs_atomic.hpp"
 #include "cmbulk/outcome.hpp"
 
 namespace cmbulk {
@@ -64,22 +65,18 @@ public:
     boost::system::result<void> commit();
     /// Rows added so far.
     std::uint64_t rows() const { return rows_; }
-    const std::filesystem::path& path() const { return path_; }
-    const std::filesystem::path& temp_path() const { return temp_path_; }
+    const std::filesystem::path& path() const { return file_.path(); }
+    const std::filesystem::path& temp_path() const { return file_.temp_path(); }
+    /// Why a write or the commit failed (names the file), empty when nothing failed.
+    const std::string& error_message() const { return file_.error_message(); }
 
 private:
-    report_writer(std::filesystem::path path, std::filesystem::path temp, report_format format,
-                  int fd);
-    void write_raw(std::string_view s);
+    report_writer(atomic_file file, report_format format);
     void flush_buffer();
-    std::filesystem::path path_, temp_path_;
+    atomic_file file_;  ///< the temporary file, committed over the report's path
     report_format format_;
-    int fd_ = -1;
     std::string buffer_;
     std::uint64_t rows_ = 0;
-    bool failed_ = false;  ///< a write failed; commit will refuse
-    bool committed_ = false;
-    int errno_ = 0;
 };
 
 /// Serializes one row as a CSV record (RFC 4180 quoting, no line terminator; the writer ends

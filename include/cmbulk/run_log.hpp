@@ -18,6 +18,11 @@ enum class log_format { text, json };
 /// The current UTC time as ISO 8601 with milliseconds ("2024-05-01T12:00:00.123Z").
 std::string utc_timestamp();
 
+/// A duration in milliseconds as a plain JSON number with three decimals: 1500us -> "1.500",
+/// 12345678us -> "12345.678". No exponent, no locale, always a decimal point (so it reads back as
+/// a double).
+std::string plain_milliseconds(std::chrono::microseconds d);
+
 /// {"ts","event":"request","line","projectId","type","method","attempt","status","failure",
 ///  "latencyMs"}; `failure` is the transport failure's name ("" when a response arrived).
 std::string json_request_event(std::string_view ts, std::uint64_t line, std::string_view project_id,
@@ -30,7 +35,8 @@ std::string json_request_event(std::string_view ts, std::uint64_t line, std::str
 std::string json_row_event(std::string_view ts, const report_row& row);
 
 /// {"ts","event":"summary","rows":{outcome:count...},"requests","throttled","retries",
-///  "elapsedMs","latencyP50Ms","latencyP95Ms","exitStatus"}.
+///  "elapsedMs","exitStatus","latencyP50Ms","latencyP95Ms"}. Every number is written plainly
+/// (integers as integers, milliseconds with three decimals).
 std::string json_summary_event(std::string_view ts, const run_summary& s, int exit_status);
 
 }  // namespace cmbulk

@@ -1,17 +1,14 @@
-// Shared option groups, credentials and help texts of the cmbulk command line.
+// Shared option groups, the checks of --set values, the server options with their credentials,
+// and help texts of the cmbulk command line. The settings behind the options (sources, profiles,
+// the config file) are in cli_settings.cpp.
 #include "cli_common.hpp"
 
-#include <sys/stat.h>
-
-#include <boost/url/parse.hpp>
-#include <cstdlib>
-#include <fstream>
+#include <algorithm>
 #include <iostream>
-#include <sstream>
 
 #include "cmbulk/catalogue.hpp"
 #include "cmbulk/config.hpp"
-#include "cmbulk/http_client.hpp"
+#include "cmbulk/url.hpp"
 
 namespace cmbulk::cli {
 
@@ -25,18 +22,95 @@ const char* const exit_codes_help =
     "  130  interrupted (SIGINT/SIGTERM); finish with --resume\n";
 
 const char* const credentials_help =
-    "Credentials (never on the command line):\n"
-    "  API key:  CMBULK_PUBLIC_KEY + CMBULK_PRIVATE_KEY, else MONGODB_ATLAS_PUBLIC_API_KEY +\n"
-    "            MONGODB_ATLAS_PRIVATE_API_KEY, else --public-key + --private-key-file FILE\n"
-    "            (the file must not be readable by group or others).\n"
-    "  Service account (OAuth 2.0): CMBULK_CLIENT_ID + CMBULK_CLIENT_SECRET, else\n"
-    "            MONGODB_ATLAS_CLIENT_ID + MONGODB_ATLAS_CLIENT_SECRET.\n";
+    "Credentials (never on the command line); the first source that has one wins:\n"
+    "  1. CMBULK_PUBLIC_KEY + CMBULK_PRIVATE_KEY, or --public-key with --private-key-file FILE\n"
+    "     (or CMBULK_PRIVATE_KEY_FILE; the file must not be readable by group or others)\n"
+    "  2. MONGODB_ATLAS_PUBLIC_API_KEY + MONGODB_ATLAS_PRIVATE_API_KEY (the Atlas CLI's)\n"
+    "  3. MCLI_PUBLIC_API_KEY + MCLI_PRIVATE_API_KEY (mongocli's)\n"
+    "  4. a service account (OAuth 2.0): CMBULK_CLIENT_ID + CMBULK_CLIENT_SECRET, else\n"
+    "     MONGODB_ATLAS_CLIENT_ID + MONGODB_ATLAS_CLIENT_SECRET\n"
+    "  5. --profile NAME: an Atlas CLI or mongocli profile (~/.config/atlascli/config.toml,\n"
+    "     ~/.config/mongocli/config.toml; atlascli:NAME or mongocli:NAME picks the file); it\n"
+    "     also gives the base URL (ops_manager_url) and the flavor (service)\n"
+    "  6. the config file's public-key + private-key-file\n"
+    "  Settings: flag > environment > profile > config file (docs/config.md).\n";
 
 namespace {
-std::string getenv_str(const char* name) {
-    const char* v = std::getenv(name);
-    return v ? std::string(v) : std::string();
+
+bool is_identifier(std::string_view s) {
+    if (s.empty() || std::isdigit(static_cast<unsigned char>(s.front()))) return false;
+    return std::all_of(s.begin(), s.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+    });
 }
+
+bool starts_with_nocase(std::string_view s, std::string_view prefix) {
+    if (s.size() < prefix.size()) return false;
+    for (std::size_t i = 0; i < prefix.size(); ++i)
+        if (std::tolower(static_cast<unsigned char>(s[i])) != prefix[i]) return false;
+    return true;
+}
+
+/// A --set value that is a reference written the shell's or another tool's way ($NAME, ${NAME},
+/// ${ENV:NAME}, PowerShell's $env:NAME): the reference meant; "" for anything else.
+std::string reference_meant(std::string_view v) {
+    if (v.size() > 1 && v[0] == '$' && is_identifier(v.substr(1)))
+        return "${env:" + std::string(v.substr(1)) + "}";
+    if (starts_with_nocase(v, "$env:") && is_identifier(v.substr(5)))
+        return "${env:" + std::string(v.substr(5)) + "}";
+    if (v.size() < 3 || !v.starts_with("${") || !v.ends_with("}")) return "";
+    auto inner = v.substr(2, v.size() - 3);
+    if (is_identifier(inner)) return "${env:" + std::string(inner) + "}";
+    if (starts_with_nocase(inner, "env:") && !inner.starts_with("env:"))
+        return "${env:" + std::string(inner.substr(4)) + "}";
+    if (starts_with_nocase(inner, "file:") && !inner.starts_with("file:"))
+        return "${file:" + std::string(inner.substr(5)) + "}";
+    return "";
+}
+
+bool is_reference(std::string_view v) {
+    return (v.starts_with("${env:") || v.starts_with("${file:")) && v.ends_with("}");
+}
+
+/// Whether `field` holds a secret: in --type's type when given, else in any type.
+bool is_secret_field(std::string_view field, std::string_view type) {
+    for (auto& t : all_types()) {
+        if (!type.empty() && t.name != type) continue;
+        if (auto* f = t.find_field(field); f && f->secret != secrecy::none) return true;
+    }
+    return false;
+}
+
+bool fill_set_fields(const po::variables_map& vm, manifest_options& mo, std::string& msg) {
+    if (!vm.count("set")) return true;
+    bool allow_literal = vm.count("allow-literal-secret") > 0;
+    for (auto& kv : vm["set"].as<std::vector<std::string>>()) {
+        auto eq = kv.find('=');
+        if (eq == std::string::npos || eq == 0) {
+            msg = "--set: expected FIELD=VALUE";
+            return false;
+        }
+        auto name = kv.substr(0, eq);
+        std::string_view value = std::string_view(kv).substr(eq + 1);
+        // Names only, never the value: `$NAME` is a variable's name, a literal may be a secret.
+        if (auto meant = reference_meant(value); !meant.empty()) {
+            msg = "--set " + name + ": '" + std::string(value) +
+                  "' would be sent as it is (cmbulk expands no shell variables): did you mean " +
+                  name + "=" + meant + "?";
+            return false;
+        }
+        if (!allow_literal && !is_reference(value) && is_secret_field(name, mo.type)) {
+            msg = "--set " + name +
+                  ": a literal secret on the command line can be read by every user of this "
+                  "machine (ps, /proc) and stays in your shell history: write " +
+                  name + "=${env:NAME} or " + name + "=${file:PATH}, or add --allow-literal-secret";
+            return false;
+        }
+        mo.set_fields.emplace_back(std::move(name), std::string(value));
+    }
+    return true;
+}
+
 }  // namespace
 
 po::options_description manifest_options_desc() {
@@ -44,13 +118,17 @@ po::options_description manifest_options_desc() {
     // clang-format off
     d.add_options()
         ("format", po::value<std::string>(), "csv, json or jsonl (default: from the extension)")
+        ("delimiter", po::value<std::string>(),
+         "CSV delimiter: ',', ';' or tab (default: from the header line, so Excel's ';' files "
+         "work as saved)")
         ("type", po::value<std::string>(), "integration type for every row (e.g. SLACK)")
         ("set", po::value<std::vector<std::string>>()->composing(),
-         "FIELD=VALUE for every row (repeatable); use ${env:NAME} or ${file:PATH} for secrets")
+         "FIELD=VALUE for every row (repeatable); secrets as ${env:NAME} or ${file:PATH}")
+        ("allow-literal-secret", "accept a literal secret in --set (it is never logged or reported)")
         ("action", po::value<std::string>()->default_value("create"),
          "create (POST), update (PUT), upsert (read, then POST or PUT) or delete (DELETE)")
         ("flavor", po::value<std::string>()->default_value("cloud-manager"),
-         "cloud-manager, ops-manager or atlas");
+         "cloud-manager, ops-manager or atlas (default: from --base-url's path, else cloud-manager)");
     // clang-format on
     return d;
 }
@@ -58,16 +136,12 @@ po::options_description manifest_options_desc() {
 bool fill_manifest_options(const po::variables_map& vm, manifest_options& mo, std::string& msg) {
     if (vm.count("format")) {
         auto f = vm["format"].as<std::string>();
-        if (f == "csv")
-            mo.format = manifest_format::csv;
-        else if (f == "json")
-            mo.format = manifest_format::json;
-        else if (f == "jsonl" || f == "ndjson")
-            mo.format = manifest_format::jsonl;
-        else {
+        auto fmt = parse_format(f);
+        if (!fmt) {
             msg = "--format: expected csv, json or jsonl, got '" + f + "'";
             return false;
         }
+        mo.format = *fmt;
     }
     if (vm.count("type")) {
         mo.type = vm["type"].as<std::string>();
@@ -76,97 +150,69 @@ bool fill_manifest_options(const po::variables_map& vm, manifest_options& mo, st
             return false;
         }
     }
-    if (vm.count("set")) {
-        for (auto& kv : vm["set"].as<std::vector<std::string>>()) {
-            auto eq = kv.find('=');
-            if (eq == std::string::npos || eq == 0) {
-                msg = "--set: expected FIELD=VALUE";
-                return false;
-            }
-            mo.set_fields.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
-        }
-    }
+    if (!fill_set_fields(vm, mo, msg)) return false;
     auto action = parse_action(vm["action"].as<std::string>());
     if (!action || *action == row_action::none) {
         msg = "--action: expected create, update, upsert or delete";
         return false;
     }
     mo.default_action = *action;
-    auto fl = parse_flavor(vm["flavor"].as<std::string>());
-    if (!fl) {
-        msg = "--flavor: expected cloud-manager, ops-manager or atlas";
-        return false;
-    }
-    mo.target_flavor = *fl;
-    return true;
-}
-
-bool read_key_file(const std::string& path, bool allow_insecure, std::string& key,
-                   std::string& msg) {
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0) {
-        msg = "--private-key-file " + path + ": cannot read it";
-        return false;
-    }
-    if ((st.st_mode & (S_IRWXG | S_IRWXO)) && !allow_insecure) {
-        msg = "--private-key-file " + path +
-              ": readable by other users; chmod 600 it (or --allow-insecure-key-file)";
-        return false;
-    }
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    key = ss.str();
-    while (!key.empty() && (key.back() == '\n' || key.back() == '\r')) key.pop_back();
-    if (key.empty()) {
-        msg = "--private-key-file " + path + ": empty";
-        return false;
-    }
-    return true;
-}
-
-/// Credentials from the environment or the key file. Secrets never come from argv.
-bool load_credentials(const po::variables_map& vm, credentials& c, std::string& msg) {
-    c.public_key = getenv_str("CMBULK_PUBLIC_KEY");
-    c.private_key = getenv_str("CMBULK_PRIVATE_KEY");
-    if (c.public_key.empty() || c.private_key.empty()) {
-        c.public_key = getenv_str("MONGODB_ATLAS_PUBLIC_API_KEY");
-        c.private_key = getenv_str("MONGODB_ATLAS_PRIVATE_API_KEY");
-    }
-    if (vm.count("public-key")) c.public_key = vm["public-key"].as<std::string>();
-    if (vm.count("private-key-file")) {
-        if (!read_key_file(vm["private-key-file"].as<std::string>(),
-                           vm.count("allow-insecure-key-file") > 0, c.private_key, msg))
+    auto target = resolve_target(vm, msg);
+    if (!target) return false;
+    mo.target_flavor = target->api_flavor;
+    if (vm.count("delimiter")) {
+        auto d = vm["delimiter"].as<std::string>();
+        if (d == "," || d == ";")
+            mo.delimiter = d[0];
+        else if (d == "tab" || d == "\t" || d == "\\t")
+            mo.delimiter = '\t';
+        else {
+            msg = "--delimiter: expected ',', ';' or tab, got '" + d + "'";
             return false;
+        }
     }
-    if (!c.public_key.empty() && !c.private_key.empty()) return true;
-    c.public_key.clear();
-    c.private_key.clear();
-    c.client_id = getenv_str("CMBULK_CLIENT_ID");
-    c.client_secret = getenv_str("CMBULK_CLIENT_SECRET");
-    if (c.client_id.empty() || c.client_secret.empty()) {
-        c.client_id = getenv_str("MONGODB_ATLAS_CLIENT_ID");
-        c.client_secret = getenv_str("MONGODB_ATLAS_CLIENT_SECRET");
-    }
-    if (!c.client_id.empty() && !c.client_secret.empty()) return true;
-    msg = "no credentials: set CMBULK_PUBLIC_KEY and CMBULK_PRIVATE_KEY (or see --help)";
-    return false;
+    // Warnings of the manifest (a column name with spaces around it) go to stderr, once.
+    mo.warn = [](const diagnostics& w) {
+        std::cerr << "cmbulk: warning: " << to_string(w) << "\n";
+    };
+    return true;
+}
+
+po::options_description target_options_desc() {
+    po::options_description d("API");
+    // clang-format off
+    d.add_options()
+        ("base-url", po::value<std::string>(),
+         "the base URL as MongoDB documents it (or scheme://host[:port] with --flavor):\n"
+         "Cloud Manager (the default):\n"
+         "  https://cloud.mongodb.com/api/public/v1.0\n"
+         "Ops Manager:\n"
+         "  https://{host}:{port}/api/public/v1.0\n"
+         "Atlas:\n"
+         "  https://cloud.mongodb.com/api/atlas/v2\n"
+         "Atlas v1.0 (deprecated):\n"
+         "  https://cloud.mongodb.com/api/atlas/v1.0")
+        ("profile", po::value<std::string>(),
+         "NAME (or atlascli:NAME, mongocli:NAME): an Atlas CLI / mongocli profile's key, "
+         "base URL and service");
+    // clang-format on
+    return d;
 }
 
 po::options_description server_options_desc() {
     po::options_description server("Server");
+    server.add(target_options_desc());
     // clang-format off
     server.add_options()
-        ("base-url", po::value<std::string>(),
-         "scheme://host[:port] (default https://cloud.mongodb.com; required for ops-manager)")
         ("public-key", po::value<std::string>(), "API public key (the private key comes from a file or the environment)")
         ("private-key-file", po::value<std::string>(), "file holding the API private key (mode 600)")
-        ("allow-insecure-key-file", "accept a key file readable by other users")
+        ("allow-insecure-key-file", "accept a key file (or profile file) readable by other users")
         ("cacert", po::value<std::string>(), "PEM file of CA certificates to trust")
         ("insecure", "do not verify the server's certificate (warns)")
         ("allow-http", "allow credentials over plain http:// to a non-loopback host")
         ("config", po::value<std::string>(),
-         "config file (default $XDG_CONFIG_HOME/cmbulk/config); flag > environment > config")
+         "config file (default ~/.config/cmbulk/config); flag > environment > profile > "
+         "config file")
         ("connect-timeout", po::value<double>()->default_value(10), "seconds (0: off)")
         ("request-timeout", po::value<double>()->default_value(30), "seconds per request (0: off)")
         ("body-limit", po::value<std::size_t>()->default_value(16 * 1024 * 1024), "max response body bytes")
@@ -176,19 +222,46 @@ po::options_description server_options_desc() {
     return server;
 }
 
+namespace {
+
+bool fill_credentials(const po::variables_map& vm, api_config& cfg, std::string& msg) {
+    key_options keys;
+    keys.public_key = setting(vm, "public-key");
+    keys.private_key_file = setting(vm, "private-key-file");
+    keys.allow_insecure_key_file = vm.count("allow-insecure-key-file") > 0;
+    auto& ctx = context_of(vm);
+    diagnostics diag;
+    auto r = resolve_credentials(keys, ctx.profile ? &*ctx.profile : nullptr, process_environment(),
+                                 disk_file_reader(), diag);
+    if (!r) {
+        msg = to_string(diag);
+        return false;
+    }
+    for (auto& note : r->notes) std::cerr << "cmbulk: note: " << note << "\n";
+    cfg.creds = std::move(r->creds);
+    cfg.credential_source = std::move(r->source);
+    return true;
+}
+
+}  // namespace
+
 bool fill_api_config(const po::variables_map& vm, api_config& cfg, std::string& msg) {
-    if (vm.count("base-url")) {
-        cfg.base_url = vm["base-url"].as<std::string>();
+    auto target = resolve_target(vm, msg);
+    if (!target) return false;
+    cfg.api_flavor = target->api_flavor;
+    cfg.path_prefix = target->path_prefix;
+    if (!target->base_url.empty()) {
+        cfg.base_url = target->base_url;
     } else if (cfg.api_flavor == flavor::ops_manager) {
-        msg = "--base-url is required for ops-manager";
+        msg = "--base-url is required for ops-manager (https://{host}:{port}/api/public/v1.0)";
         return false;
     } else {
         cfg.base_url = "https://cloud.mongodb.com";
     }
-    while (!cfg.base_url.empty() && cfg.base_url.back() == '/') cfg.base_url.pop_back();
-    auto url = boost::urls::parse_absolute_uri(cfg.base_url);
-    if (!url || (url->scheme() != "http" && url->scheme() != "https") || url->host().empty()) {
-        msg = "--base-url: expected http(s)://host[:port], got '" + cfg.base_url + "'";
+    diagnostics diag;
+    auto url = parse_base_url(cfg.base_url, diag);
+    if (!url) {
+        msg = "--base-url: " + diag.message;
         return false;
     }
     cfg.insecure = vm.count("insecure") > 0;
@@ -204,100 +277,14 @@ bool fill_api_config(const po::variables_map& vm, api_config& cfg, std::string& 
         return false;
     }
     cfg.max_retry_after = std::chrono::milliseconds(static_cast<long>(max_retry_after * 1000));
-    if (!load_credentials(vm, cfg.creds, msg)) return false;
-    if (url->scheme() == "http" && !is_loopback_host(std::string(url->host())) &&
-        !vm.count("allow-http")) {
-        msg = "refusing to send credentials over plain http:// to " + std::string(url->host()) +
+    if (!fill_credentials(vm, cfg, msg)) return false;
+    if (url->root.starts_with("http:") && !is_loopback_host(url->host) && !vm.count("allow-http")) {
+        msg = "refusing to send credentials over plain http:// to " + url->host +
               " (use https://, or --allow-http)";
         return false;
     }
     if (cfg.insecure)
         std::cerr << "cmbulk: warning: --insecure: the server's certificate is not verified\n";
-    return true;
-}
-
-bool parse_command_line(int argc, char** argv, const po::options_description& visible,
-                        const char* positional, po::variables_map& vm, const char* command) {
-    po::options_description all;
-    all.add(visible);
-    po::positional_options_description pos;
-    if (positional) {
-        po::options_description hidden;
-        hidden.add_options()(positional, po::value<std::string>());
-        all.add(hidden);
-        pos.add(positional, 1);
-    }
-    if (!all.find_nothrow("config", false)) {
-        po::options_description cfg_opt;
-        cfg_opt.add_options()("config", po::value<std::string>());
-        all.add(cfg_opt);
-    }
-    try {
-        po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
-        po::notify(vm);
-    } catch (const po::error& e) {
-        std::cerr << "cmbulk " << command << ": " << e.what() << "\n";
-        return false;
-    }
-    std::string msg;
-    if (!apply_config(all, vm, msg)) {
-        std::cerr << "cmbulk " << command << ": " << msg << "\n";
-        return false;
-    }
-    return true;
-}
-
-bool apply_config(const po::options_description& desc, po::variables_map& vm, std::string& msg) {
-    auto get = [](const char* n) { return static_cast<const char*>(std::getenv(n)); };
-    std::vector<config_entry> file_entries;
-    std::filesystem::path path;
-    bool explicit_path = vm.count("config") > 0;
-    if (explicit_path)
-        path = vm["config"].as<std::string>();
-    else if (!getenv_str("CMBULK_CONFIG").empty())
-        path = getenv_str("CMBULK_CONFIG"), explicit_path = true;
-    else
-        path = default_config_path(get);
-    if (!path.empty()) {
-        std::ifstream in(path, std::ios::binary);
-        if (!in) {
-            if (explicit_path) {
-                msg = "--config " + path.string() + ": cannot read it";
-                return false;
-            }
-        } else {
-            std::stringstream ss;
-            ss << in.rdbuf();
-            auto parsed = parse_config(ss.str(), path.string(), msg);
-            if (!parsed) return false;
-            file_entries = std::move(*parsed);
-        }
-    }
-    auto pair_set = [&](const char* a, const char* b) {
-        return !getenv_str(a).empty() && !getenv_str(b).empty();
-    };
-    bool env_creds = pair_set("CMBULK_PUBLIC_KEY", "CMBULK_PRIVATE_KEY") ||
-                     pair_set("MONGODB_ATLAS_PUBLIC_API_KEY", "MONGODB_ATLAS_PRIVATE_API_KEY") ||
-                     pair_set("CMBULK_CLIENT_ID", "CMBULK_CLIENT_SECRET") ||
-                     pair_set("MONGODB_ATLAS_CLIENT_ID", "MONGODB_ATLAS_CLIENT_SECRET");
-    auto merged = merge_config(config_from_environment(get), file_entries, env_creds);
-    // Stored after the command line: program_options keeps values already stored from flags
-    // (only defaults are replaced), which gives flag > environment > config.
-    std::vector<std::string> args;
-    for (auto& e : merged) {
-        if (!desc.find_nothrow(e.key, false)) continue;  // not an option of this subcommand
-        args.push_back("--" + e.key + "=" + e.value);
-    }
-    if (args.empty()) return true;
-    try {
-        po::store(po::command_line_parser(args).options(desc).run(), vm);
-        po::notify(vm);
-    } catch (const po::error& e) {
-        std::string where;
-        for (auto& m : merged) where += (where.empty() ? "" : ", ") + m.source;
-        msg = std::string(e.what()) + " (from the environment or config file: " + where + ")";
-        return false;
-    }
     return true;
 }
 

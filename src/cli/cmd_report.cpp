@@ -30,7 +30,9 @@ int cmd_report(int argc, char** argv) {
                "Writes the per-row report a checkpoint journal records: each row's last\n"
                "outcome, and `not-run` for rows interrupted mid-change (the change may have\n"
                "landed; `apply --resume` reads them back first). Safe while a run is going.\n\n"
-               "Example:\n  cmbulk report slack.report.checkpoint.jsonl --report now.csv\n\n"
+               "Examples:\n"
+               "  cmbulk apply samples/slack-migration.csv --report run.csv   # or a run going on\n"
+               "  cmbulk report run.checkpoint.jsonl --report now.csv\n\n"
             << d << "\n"
             << exit_codes_help;
         return vm.count("help") ? exit_success : exit_usage;

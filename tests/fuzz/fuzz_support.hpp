@@ -12,6 +12,7 @@
 #include <fstream>
 #include <string>
 
+#include "cmbulk/csv.hpp"
 #include "cmbulk/manifest.hpp"
 
 namespace cmbulk::fuzz {
@@ -52,6 +53,53 @@ inline cmbulk::manifest_options manifest_options() {
     };
     o.max_errors = 20;
     return o;
+}
+
+/// The invariants of fuzz_csv_reader on one text; the empty string when they hold, else what
+/// broke. Records read from chunks of `chunk` bytes (derived from the input) are the records
+/// read from the whole text; no record breaks the limits; lines never go back; a record read
+/// without problems is read back the same from what join_record writes of it.
+inline std::string check_csv_reader(std::string_view text, char delimiter, std::size_t chunk) {
+    cmbulk::csv::limits l{64, 256, 16};  // small, so that every limit is reached
+    auto read = [&](std::size_t step) {
+        std::size_t pos = 0;
+        cmbulk::csv::reader in(
+            [&]() -> std::string_view {
+                std::size_t n = std::min(step, text.size() - pos);
+                auto v = text.substr(pos, n);
+                pos += n;
+                return v;
+            },
+            l);
+        in.set_delimiter(delimiter);
+        std::vector<cmbulk::csv::record> out;
+        cmbulk::csv::record r;
+        while (in.next(r) && out.size() <= text.size()) out.push_back(r);
+        return std::make_pair(out, in.fatal().has_value());
+    };
+    auto whole = read(text.size() + 1), chunked = read(chunk == 0 ? 1 : chunk);
+    if (whole.first.size() > text.size()) return "more records than bytes";
+    if (whole.second != chunked.second || whole.first.size() != chunked.first.size())
+        return "chunking changed the records";
+    std::uint64_t last_line = 0;
+    for (std::size_t i = 0; i < whole.first.size(); ++i) {
+        const auto& a = whole.first[i];
+        const auto& b = chunked.first[i];
+        if (a.cells != b.cells || a.line != b.line || a.count != b.count ||
+            a.problems.size() != b.problems.size())
+            return "chunking changed record " + std::to_string(i);
+        if (a.line <= last_line) return "lines went back";
+        last_line = a.line;
+        if (a.cells.size() > l.max_cells || a.count < a.cells.size()) return "cell count";
+        for (auto& c : a.cells)
+            if (c.size() > l.max_cell_bytes) return "cell over the limit";
+        // A record of one empty cell writes as an empty line, which is no record.
+        if (!a.problems.empty() || (a.cells.size() == 1 && a.cells[0].empty())) continue;
+        auto back =
+            cmbulk::csv::split_record(cmbulk::csv::join_record(a.cells, delimiter), delimiter);
+        if (!back || *back != a.cells) return "join_record/split_record round trip";
+    }
+    return {};
 }
 
 }  // namespace cmbulk::fuzz

@@ -1,7 +1,8 @@
 // Hostile input: `cmbulk apply` on every malformed manifest of tests/data/bad_manifests/ (index
 // expected.tsv) plus huge ones generated here (10 MB cell, 100k columns, 10 MB JSON string, 100k
 // levels of nesting) against a running cmbulk-sim. Each must exit 2 naming "file:line:", send
-// zero requests, keep stderr short, and stay under a memory bound (children's peak RSS).
+// zero requests, keep stderr short, and stay under a memory bound (children's peak RSS). Also
+// the habits of Excel files: a ';' delimiter, spaces after the header's commas, Windows-1252.
 #include <sys/resource.h>
 
 #include <boost/json.hpp>
@@ -180,6 +181,77 @@ BOOST_AUTO_TEST_CASE(huge_generated_manifests_are_refused_in_bounded_memory) {
     BOOST_TEST(request_count(sim) == 0u);
     BOOST_TEST_MESSAGE("huge manifests refused: 7, children's peak RSS " << children_peak_rss_kib()
                                                                          << " KiB");
+}
+
+BOOST_AUTO_TEST_CASE(excel_habits_are_met_and_named) {
+    // What Excel and people typing by hand produce (issue 15): ';' files, spaces after the
+    // commas of the header, and Windows-1252 text.
+    temp_dir dir;
+    auto validate = [&](const std::string& name, const std::string& content,
+                        std::vector<std::string> extra = {}) {
+        write_file(dir / name, content);
+        std::vector<std::string> argv{cmbulk_bin(), "validate", (dir / name).string()};
+        argv.insert(argv.end(), extra.begin(), extra.end());
+        run_options o;
+        o.timeout = std::chrono::seconds(30);
+        return run_process(argv, o);
+    };
+    const std::string row2 = "5e2211c17a3e5a48f5497de5";
+    auto r = validate("semi.csv", "projectId;type;apiToken;teamName\r\n" + valid_id +
+                                      ";SLACK;xoxb-1;team, ops\r\n" + row2 + ";SLACK;xoxb-2;t\r\n");
+    BOOST_TEST(r.exit_code == 0, r.err);
+    BOOST_TEST(r.out.find("semi.csv: 2 rows, valid") != std::string::npos, r.out);
+
+    r = validate("spaced.csv",
+                 "projectId, type, apiToken, teamName\n" + valid_id + ",SLACK,xoxb-1,team\n");
+    BOOST_TEST(r.exit_code == 0, r.err);
+    BOOST_TEST(r.err.find("cmbulk: warning: " + (dir / "spaced.csv").string() +
+                          ":1: type: column 2 is written \" type\": the spaces around the name "
+                          "are ignored") != std::string::npos,
+               r.err);
+    BOOST_TEST(r.err.find(":1: apiToken: column 3") != std::string::npos, r.err);
+    BOOST_TEST(r.err.find(":1: teamName: column 4") != std::string::npos, r.err);
+
+    r = validate("tab.tsv", "projectId\ttype\tapiToken\tteamName\n" + valid_id + "\tSLACK\tx\tt\n",
+                 {"--format", "csv", "--delimiter", "tab"});
+    BOOST_TEST(r.exit_code == 0, r.err);
+    r = validate("semi2.csv", "projectId;type;apiToken;teamName\n" + valid_id + ";SLACK;x;t\n",
+                 {"--delimiter", ","});
+    BOOST_TEST(r.exit_code == 2);
+    BOOST_TEST(r.err.find("semi2.csv:1: projectId;type;apiToken;teamName: unknown column") !=
+                   std::string::npos,
+               r.err);
+    r = validate("semi3.csv", "projectId;type\n", {"--delimiter", "|"});
+    BOOST_TEST(r.exit_code == 2);
+    BOOST_TEST(r.err.find("--delimiter: expected ',', ';' or tab, got '|'") != std::string::npos,
+               r.err);
+
+    r = validate("latin.csv",
+                 "projectId;type;apiToken;teamName\r\n" + valid_id + ";SLACK;xoxb-1;M\xFCller\r\n");
+    BOOST_TEST(r.exit_code == 2);
+    BOOST_TEST(r.err.find("latin.csv:2: teamName: the file is not UTF-8: it looks like "
+                          "Windows-1252") != std::string::npos,
+               r.err);
+    BOOST_TEST(r.err.find("iconv -f WINDOWS-1252 -t UTF-8 " + (dir / "latin.csv").string() + " > " +
+                          (dir / "latin-utf8.csv").string()) != std::string::npos,
+               r.err);
+
+    // apply refuses it even with --skip-invalid, before any request.
+    sim_process sim({"--generate", "1:3"});
+    run_options o;
+    o.env["CMBULK_PUBLIC_KEY"] = std::string(cmbulk::sim::generated_public_key);
+    o.env["CMBULK_PRIVATE_KEY"] = std::string(cmbulk::sim::generated_private_key);
+    o.timeout = std::chrono::seconds(60);
+    auto a = run_process({cmbulk_bin(), "apply", (dir / "latin.csv").string(), "--base-url",
+                          sim.base_url(), "--skip-invalid", "--report", (dir / "r.csv").string(),
+                          "--checkpoint", (dir / "r.ck").string(), "--progress", "plain"},
+                         o);
+    BOOST_TEST(a.exit_code == 2, a.err);
+    BOOST_TEST(a.err.find("Windows-1252") != std::string::npos, a.err);
+    BOOST_TEST(request_count(sim) == 0u);
+
+    auto help = run_process({cmbulk_bin(), "validate", "--help"});
+    BOOST_TEST(help.out.find("--delimiter") != std::string::npos, help.out);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -11,7 +11,7 @@
 #include <boost/test/unit_test.hpp>
 #include <thread>
 
-#include "cmbulk/http_client.hpp"
+#include "cmbulk/proxy.hpp"
 #include "cmbulk/sim/core.hpp"
 #include "common/test_support.hpp"
 

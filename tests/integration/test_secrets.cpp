@@ -2,7 +2,10 @@
 // the environment and from --private-key-file, with a service account, with a wrong key, report,
 // and plan/audit when they exist) runs with distinctive secret values, and none of them may
 // appear in any file the runs write, in stdout, stderr, or the process's /proc/PID/cmdline
-// (sampled while it runs). Also: a private key file readable by others is refused like ssh does.
+// (sampled while it runs). The same for keys from an Atlas CLI profile, a fleet's credentials
+// file (`validate --credentials`) and a literal --set secret let through by
+// --allow-literal-secret (on the command line by the user's choice, so only its cmdline is not
+// checked). Also: a private key file readable by others is refused like ssh does.
 #include <sys/stat.h>
 
 #include <boost/json.hpp>
@@ -33,12 +36,15 @@ const std::string wrong_priv = "WRONGKEY-SECRET-1234abcd9876";
 const std::string tok_literal = "xoxb-LITERAL-SECRET-4242-lit1";
 const std::string tok_env = "xoxb-ENVREF-SECRET-5353-env2";
 const std::string tok_file = "xoxb-FILEREF-SECRET-6464-fil3";
+const std::string tok_set = "xoxb-SETLITERAL-SECRET-8181-set4";
+const std::string other_priv = "OTHERPRIV-SECRET-3c3c4d4d";
 
 /// Every secret, and a distinctive inner piece of each (a partial leak is a leak too).
 std::vector<std::string> all_secrets() {
-    std::vector<std::string> s{priv, client_secret, wrong_priv, tok_literal, tok_env, tok_file};
+    std::vector<std::string> s{priv,    client_secret, wrong_priv, tok_literal,
+                               tok_env, tok_file,      tok_set,    other_priv};
     s.insert(s.end(), {"9d8c7b6a5f4e", "77aa55bb", "1234abcd9876", "LITERAL-SECRET",
-                       "ENVREF-SECRET", "FILEREF-SECRET"});
+                       "ENVREF-SECRET", "FILEREF-SECRET", "SETLITERAL-SECRET", "3c3c4d4d"});
     return s;
 }
 
@@ -267,10 +273,11 @@ BOOST_AUTO_TEST_CASE(the_resume_command_of_an_interrupted_run_masks_literal_valu
     run_options o;
     o.env = {{"CMBULK_PUBLIC_KEY", "simpublic"},
              {"CMBULK_PRIVATE_KEY", "simprivate-0123456789abcdef"}};
-    child_process child({cmbulk_bin(), "apply", (dir / "m.csv").string(), "--base-url",
-                         sim.base_url(), "--set", "apiToken=" + tok_literal, "--grace", "0",
-                         "--report", (dir / "r.csv").string(), "--progress", "plain"},
-                        o);
+    child_process child(
+        {cmbulk_bin(), "apply", (dir / "m.csv").string(), "--base-url", sim.base_url(), "--set",
+         "apiToken=" + tok_literal, "--allow-literal-secret", "--grace", "0", "--report",
+         (dir / "r.csv").string(), "--progress", "plain"},
+        o);
     std::this_thread::sleep_for(800ms);
     child.signal(SIGINT);
     auto r = child.wait(30s);
@@ -283,6 +290,130 @@ BOOST_AUTO_TEST_CASE(the_resume_command_of_an_interrupted_run_masks_literal_valu
     for (auto& e : fs::recursive_directory_iterator(dir.path()))
         if (e.is_regular_file() && e.path().filename() != "m.csv")
             check_clean(e.path().filename().string(), read_file(e.path()));
+}
+
+BOOST_AUTO_TEST_CASE(no_secret_from_profiles_credentials_files_or_literal_sets_leaks) {
+    temp_dir sim_dir;
+    write_file(sim_dir / "seed.json", seed_json());
+    sim_process sim({"--seed", (sim_dir / "seed.json").string()});
+    // Inputs outside the scanned directory: an Atlas CLI profile, a credentials file, a key file.
+    temp_dir in;
+    fs::create_directories(in / "atlascli");
+    write_file(in / "atlascli" / "config.toml",
+               "[rehearsal]\norg_id = \"" + org + "\"\npublic_api_key = \"" + pub +
+                   "\"\nprivate_api_key = \"" + priv + "\"\nservice = \"cloud-manager\"\n" +
+                   "ops_manager_url = \"" + sim.base_url() + "\"\n");
+    fs::permissions(in / "atlascli" / "config.toml",
+                    fs::perms::owner_read | fs::perms::owner_write);
+    write_file(in / "sa.secret", client_secret + "\n");
+    fs::permissions(in / "sa.secret", fs::perms::owner_read | fs::perms::owner_write);
+    write_file(in / "creds.toml",
+               "profiles = [\"rehearsal\"]\n"
+               "[orgs.6b0000000000000000000002]\nclient-id = \"" +
+                   client_id +
+                   "\"\nclient-secret = \"${file:sa.secret}\"\n"
+                   "[orgs.6b0000000000000000000003]\npublic-key = \"other\"\n"
+                   "private-key = \"${env:OTHER_PRIV}\"\n");
+    write_file(in / "bad.toml",
+               "[orgs.6b0000000000000000000003]\npublic-key = \"other\"\n"
+               "private-key = \"" +
+                   other_priv + "\"\n");
+    write_file(in / "m.csv", "projectId,type,apiToken,teamName,channelName\n" + projects[0] +
+                                 ",SLACK,${env:TOK_ENV},team,#a\n");
+    temp_dir dir;  // every file in it was written by a run, and is scanned
+    auto m = (in / "m.csv").string();
+
+    run_options profile;  // no key in the environment: the profile's
+    profile.env = {
+        {"XDG_CONFIG_HOME", in.path().string()}, {"TOK_ENV", tok_env}, {"OTHER_PRIV", other_priv}};
+    profile.unset_env = {"CMBULK_PUBLIC_KEY",
+                         "CMBULK_PRIVATE_KEY",
+                         "MONGODB_ATLAS_PUBLIC_API_KEY",
+                         "MONGODB_ATLAS_PRIVATE_API_KEY",
+                         "CMBULK_CLIENT_ID",
+                         "CMBULK_CLIENT_SECRET",
+                         "CMBULK_BASE_URL",
+                         "CMBULK_CONFIG",
+                         "MCLI_PUBLIC_API_KEY",
+                         "MCLI_PRIVATE_API_KEY"};
+    profile.cwd = dir.path();
+    run_options env_key = profile;
+    env_key.env["CMBULK_PUBLIC_KEY"] = pub;
+    env_key.env["CMBULK_PRIVATE_KEY"] = priv;
+    env_key.env["CMBULK_BASE_URL"] = sim.base_url();
+    auto out = [&](const std::string& name) { return (dir / name).string(); };
+
+    struct step {
+        std::string name;
+        std::vector<std::string> argv;
+        run_options opts;
+        std::set<int> exits;
+        bool argv_has_secret = false;  ///< the user put it there (--allow-literal-secret)
+    };
+    std::vector<step> steps{
+        {"apply --profile",
+         {cmbulk_bin(), "apply", m, "--profile", "rehearsal", "--action", "upsert", "--verify",
+          "--report", out("p.csv"), "--html-report", out("p.html"), "--log-format", "json"},
+         profile,
+         {0}},
+        {"plan --profile", {cmbulk_bin(), "plan", m, "--profile", "rehearsal"}, profile, {0, 1, 4}},
+        {"audit --profile",
+         {cmbulk_bin(), "audit", "--projects", m, "--profile", "atlascli:rehearsal", "--report",
+          out("a.csv"), "--emit-manifest", out("e.csv")},
+         profile,
+         {0, 1}},
+        {"validate --credentials",
+         {cmbulk_bin(), "validate", "--credentials", (in / "creds.toml").string()},
+         profile,
+         {0}},
+        {"validate --credentials (literal secret)",
+         {cmbulk_bin(), "validate", "--credentials", (in / "bad.toml").string()},
+         profile,
+         {2}},
+        {"apply --set literal --allow-literal-secret",
+         {cmbulk_bin(), "apply", m, "--action", "update", "--set", "apiToken=" + tok_set,
+          "--allow-literal-secret", "--verify", "--report", out("lit.csv"), "--html-report",
+          out("lit.html"), "--log-format", "json"},
+         env_key,
+         {0},
+         true},
+        {"apply --dry-run --set literal",
+         {cmbulk_bin(), "apply", m, "--dry-run", "--set=apiToken=" + tok_set,
+          "--allow-literal-secret", "--report", out("dry.csv")},
+         env_key,
+         {0},
+         true},
+        {"apply --set literal refused",
+         {cmbulk_bin(), "apply", m, "--set", "apiToken=" + tok_set, "--report", out("no.csv")},
+         env_key,
+         {2},
+         true},
+    };
+    for (auto& s : steps) {
+        BOOST_TEST_CONTEXT(s.name) {
+            auto r = run_sampled(s.argv, s.opts);
+            BOOST_TEST(!r.proc.timed_out);
+            BOOST_TEST(s.exits.count(r.proc.exit_code) == 1u,
+                       "exit " << r.proc.exit_code << ": " << r.proc.err);
+            check_clean("stdout", r.proc.out);
+            check_clean("stderr", r.proc.err);
+            if (!s.argv_has_secret) check_clean("cmdline", r.cmdlines);
+        }
+    }
+    // There was something to leak: the profile's key authenticated, the literal token was sent.
+    auto log = boost::json::parse(http_request(sim.port(), "GET", "/__sim/requests").body);
+    bool profile_key_used = false;
+    for (auto& e : log.as_array()) profile_key_used |= e.at("key").as_string() == pub;
+    BOOST_TEST(profile_key_used);
+    auto state = http_request(sim.port(), "GET", "/__sim/state").body;
+    BOOST_TEST(state.find(tok_set) != std::string::npos);
+    int files = 0;
+    for (auto& e : fs::recursive_directory_iterator(dir.path())) {
+        if (!e.is_regular_file()) continue;
+        ++files;
+        check_clean(e.path().filename().string(), read_file(e.path()));
+    }
+    BOOST_TEST(files >= 6);  // reports, checkpoints, HTML pages, the emitted manifest
 }
 
 BOOST_AUTO_TEST_CASE(key_file_readable_by_others_is_refused) {

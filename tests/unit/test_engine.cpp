@@ -280,7 +280,7 @@ BOOST_AUTO_TEST_CASE(a_401_before_any_answer_stops_the_run) {
 BOOST_AUTO_TEST_CASE(the_dry_run_prints_whole_urls_with_secrets_masked) {
     asio::io_context ioc;
     std::ostringstream out;
-    dry_run_printer printer(out, "https://cloud.mongodb.com", flavor::atlas);
+    dry_run_printer printer(out, "https://cloud.mongodb.com", "/api/atlas/v2");
     auto sender = printer.make_sender();
     boost::json::object fields{{"apiToken", "xoxb-very-secret-token-9876"}, {"teamName", "t"}};
     api_call_result post, get;

@@ -80,6 +80,23 @@ BOOST_AUTO_TEST_CASE(json_manifest_corpus) {
     }
 }
 
+BOOST_AUTO_TEST_CASE(csv_reader_corpus) {
+    auto files = corpus("csv_reader");
+    BOOST_TEST(files.size() >= 4u);
+    for (auto& f : files) {
+        BOOST_TEST_CONTEXT(f.filename()) {
+            auto bytes = read_file(f);
+            BOOST_REQUIRE(!bytes.empty());
+            // As fuzz_csv_reader derives them from the first byte.
+            const char delimiters[] = {',', ';', '\t'};
+            auto first = static_cast<unsigned char>(bytes[0]);
+            auto broke = cmbulk::fuzz::check_csv_reader(std::string_view(bytes).substr(1),
+                                                        delimiters[first % 3], 1 + first / 3 % 17);
+            BOOST_TEST(broke.empty(), broke);
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(digest_headers_corpus) {
     auto files = corpus("digest_headers");
     BOOST_TEST(files.size() >= 5u);

@@ -822,3 +822,173 @@ BOOST_AUTO_TEST_CASE(check_only_reader_judges_the_same_and_keeps_no_values) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(manifest_csv_habits)
+
+BOOST_AUTO_TEST_CASE(semicolon_delimiter_is_detected_or_given) {
+    // Excel in many locales saves CSV with ';' (and values may then hold unquoted commas).
+    test::temp_dir dir;
+    auto content = "projectId;type;apiToken;teamName\r\n" + id1 + ";SLACK;xoxb-1;team, ops\r\n" +
+                   id2 + ";SLACK;\"xoxb;2\";t2\r\n";
+    test::write_file(dir / "m.csv", content);
+    std::vector<manifest_error> fe;
+    auto rows = read_all(dir / "m.csv", opts_with_env(), &fe);
+    BOOST_TEST(fe.empty());
+    BOOST_REQUIRE(rows.size() == 2u);
+    for (auto& r : rows) BOOST_TEST(r.ok());
+    BOOST_TEST(rows[0].row.fields.at("teamName").get_string() == "team, ops");
+    BOOST_TEST(rows[1].row.fields.at("apiToken").get_string() == "xoxb;2");
+
+    auto o = opts_with_env();
+    o.delimiter = ';';
+    BOOST_TEST(validate_text(dir, "m.csv", content, o).summary.ok());
+    // Told ',' the whole header is one unknown column.
+    o.delimiter = ',';
+    auto c = validate_text(dir, "m.csv", content, o);
+    BOOST_REQUIRE(!c.errors.empty());
+    BOOST_TEST(c.errors[0].starts_with("m.csv:1: projectId;type;apiToken;teamName: unknown column"),
+               joined(c));
+    // A tab-separated file is detected too.
+    o.delimiter.reset();
+    c = validate_text(dir, "m.csv",
+                      "projectId\ttype\tapiToken\tteamName\n" + id1 + "\tSLACK\tx\tt\n", o);
+    BOOST_TEST(c.summary.ok(), joined(c));
+}
+
+BOOST_AUTO_TEST_CASE(spaces_around_header_names_are_trimmed_with_a_warning) {
+    test::temp_dir dir;
+    auto o = opts_with_env();
+    std::vector<std::string> warned;
+    o.warn = [&](const diagnostics& w) { warned.push_back(to_string(w)); };
+    auto c = validate_text(
+        dir, "m.csv", "projectId, type ,\tapiToken,teamName\n" + id1 + ",SLACK,xoxb-1,team\n", o);
+    BOOST_TEST(c.summary.ok(), joined(c));
+    auto p = (dir / "m.csv").string();
+    std::vector<std::string> expected{
+        p + ":1: type: column 2 is written \" type \": the spaces around the name are ignored",
+        p + ":1: apiToken: column 3 is written \"\\x09apiToken\": the spaces around the name are "
+            "ignored"};
+    BOOST_TEST(warned == expected, boost::test_tools::per_element());
+    BOOST_REQUIRE(c.summary.warnings.size() == 2u);  // also in the summary, for callers
+    BOOST_TEST(c.summary.warnings[0].line == 1u);
+    BOOST_TEST(c.summary.warnings[0].field == "type");
+    // The reader keeps them too, and the row reads as if the header had no spaces.
+    auto r = manifest_reader::open(dir / "m.csv", opts_with_env());
+    auto row = r->next();
+    BOOST_REQUIRE(row.has_value());
+    BOOST_TEST(row->ok());
+    BOOST_TEST(row->row.type == "SLACK");
+    BOOST_TEST(row->row.fields.at("apiToken").get_string() == "xoxb-1");
+    BOOST_TEST(r->warnings().size() == 2u);
+    // A name of spaces only is an empty name, as before.
+    c = validate_text(dir, "m.csv", "projectId,type,  ,apiToken\n", opts_with_env());
+    BOOST_REQUIRE(!c.errors.empty());
+    BOOST_TEST(c.errors[0] == "m.csv:1: column 3 has an empty name");
+}
+
+BOOST_AUTO_TEST_CASE(windows_1252_is_named_with_the_fix) {
+    // "Müller" as Excel's plain "CSV" writes it in Western locales: ü is the byte 0xFC.
+    test::temp_dir dir;
+    auto content = slack_header + id1 + ",SLACK,xoxb-1,M\xFCller\n" + id2 +
+                   ",SLACK,xoxb-2,Caf\xE9\n" + id3 + ",SLACK,xoxb-3,plain\n";
+    auto c = validate_text(dir, "m.csv", content, opts_with_env());
+    auto p = (dir / "m.csv").string(), converted = (dir / "m-utf8.csv").string();
+    std::vector<std::string> expected{
+        "m.csv:2: teamName: invalid UTF-8",
+        "m.csv:2: teamName: the file is not UTF-8: it looks like Windows-1252 (what Excel saves "
+        "as \"CSV\"); convert it with `iconv -f WINDOWS-1252 -t UTF-8 " +
+            p + " > " + converted + "`, or save it again as \"CSV UTF-8\"",
+        "m.csv:3: teamName: invalid UTF-8"};
+    BOOST_TEST(c.errors == expected, boost::test_tools::per_element());
+    // Named once, as an error of the file: --skip-invalid cannot run the rest of it.
+    BOOST_TEST(c.summary.file_error_count == 1u);
+    BOOST_TEST(c.summary.invalid_rows == 2u);
+    BOOST_TEST((c.summary.errors[1].code == manifest_errc::encoding));
+
+    // A UTF-8 file with one damaged byte is not called Windows-1252.
+    c = validate_text(
+        dir, "m.csv",
+        slack_header + id1 + ",SLACK,x,Z\xC3\xBCrich\n" + id2 + ",SLACK,x,M\xFCller\n",
+        opts_with_env());
+    BOOST_TEST(c.errors == std::vector<std::string>{"m.csv:3: teamName: invalid UTF-8"},
+               boost::test_tools::per_element());
+    BOOST_TEST(c.summary.file_error_count == 0u);
+    // A secret column's text is never shown, in either message.
+    c = validate_text(dir, "m.csv",
+                      slack_header + id1 +
+                          ",SLACK,xoxb-s\xE9"
+                          "cret-VALUE,team\n",
+                      opts_with_env());
+    BOOST_REQUIRE(c.errors.size() == 2u);
+    BOOST_TEST(c.errors[1].find("Windows-1252") != std::string::npos);
+    for (auto& e : c.errors) BOOST_TEST(e.find("cret-VALUE") == std::string::npos, e);
+    // Bytes Windows-1252 does not define (0x81) are plain invalid UTF-8.
+    c = validate_text(dir, "m.csv", slack_header + id1 + ",SLACK,x,a\x81z\n", opts_with_env());
+    BOOST_TEST(c.errors == std::vector<std::string>{"m.csv:2: teamName: invalid UTF-8"},
+               boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(manifest_error_codes)
+
+BOOST_AUTO_TEST_CASE(every_error_carries_its_code) {
+    test::temp_dir dir;
+    struct tcase {
+        std::string name, content;
+        manifest_errc code;
+        std::vector<std::pair<std::string, std::string>> sets = {};
+        std::string type = {};
+    };
+    std::vector<tcase> cases{
+        {"m.txt", slack_header, manifest_errc::unknown_format},
+        {"m.csv", "", manifest_errc::empty},
+        {"m.csv", slack_header + id1 + ",SLACK,\"t\n", manifest_errc::syntax},
+        {"m.csv", slack_header + id1 + ",SLACK,t,te\"am\n", manifest_errc::syntax},
+        {"m.csv", slack_header + id1 + ",SLACK,t," + std::string((1 << 20) + 1, 'a') + "\n",
+         manifest_errc::too_large},
+        {"m.csv", slack_header + id1 + ",SLACK,t,te\xC3(am\n", manifest_errc::encoding},
+        {"m.csv", "projectId,type,apiTokn\n", manifest_errc::bad_header},
+        {"m.csv", slack_header + id1 + ",SLACK,t\n", manifest_errc::wrong_cell_count},
+        {"m.csv", slack_header + ",SLACK,t,team\n", manifest_errc::missing_field},
+        {"m.csv", "projectId,type,apiToken\n" + id1 + ",SLACK,t\n", manifest_errc::missing_field},
+        {"m.csv", slack_header + id1 + ",SLAK,t,team\n", manifest_errc::unknown_type},
+        {"m.csv", "projectId,type,apiToken,teamName,serviceKey\n" + id1 + ",SLACK,t,team,k\n",
+         manifest_errc::unknown_field},
+        {"m.csv", slack_header + "bad,SLACK,t,team\n", manifest_errc::invalid_value},
+        {"m.csv", slack_header + id1 + ",SLACK,t,team\n" + id1 + ",SLACK,t,team\n",
+         manifest_errc::duplicate_row},
+        {"m.csv", slack_header + id1 + ",SLACK,${env:NOPE},team\n", manifest_errc::bad_reference},
+        {"m.csv",
+         slack_header + id1 + ",SLACK,t,team\n",
+         manifest_errc::bad_option,
+         {{"projectId", id2}}},
+        {"m.csv", slack_header + id1 + ",SLACK,t,team\n", manifest_errc::bad_option, {}, "SLAK"},
+        {"m.json", "[1] x", manifest_errc::syntax},
+    };
+    for (auto& tc : cases) {
+        BOOST_TEST_CONTEXT(tc.name << ": " << tc.content.substr(0, 60)) {
+            auto o = opts_with_env();
+            o.set_fields = tc.sets;
+            o.type = tc.type;
+            auto c = validate_text(dir, tc.name, tc.content, o);
+            BOOST_REQUIRE(!c.summary.errors.empty());
+            auto& e = c.summary.errors.front();
+            BOOST_TEST((e.code == tc.code),
+                       "got " << make_error_code(e.code).message() << ": " << to_string(e));
+        }
+    }
+    auto s = validate_manifest(dir / "absent.csv", opts_with_env());
+    BOOST_REQUIRE(s.errors.size() == 1u);
+    BOOST_TEST((s.errors[0].code == manifest_errc::cannot_open));
+    // The category names every code.
+    auto ec = make_error_code(manifest_errc::duplicate_row);
+    BOOST_TEST(ec.category().name() == std::string("cmbulk.manifest"));
+    BOOST_TEST(ec.message() == "duplicate row for a project and type");
+    boost::system::error_code as_enum = manifest_errc::encoding;  // is_error_code_enum
+    BOOST_TEST(as_enum.message() == "not UTF-8");
+    for (int v = 1; v <= static_cast<int>(manifest_errc::bad_reference); ++v)
+        BOOST_TEST(make_error_code(static_cast<manifest_errc>(v)).message() != "manifest error");
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -18,7 +18,7 @@
 
 #include "cmbulk/auth.hpp"
 #include "cmbulk/engine.hpp"
-#include "cmbulk/http_client.hpp"
+#include "cmbulk/http_connection.hpp"
 #include "cmbulk/run_control.hpp"
 #include "cmbulk/run_gate.hpp"
 #include "common/hostile_server.hpp"

@@ -1,9 +1,9 @@
 // One keep-alive HTTP/1.1 connection over TCP or TLS (Beast), with per-step timeouts armed with
-// expires_after (Boost 1.81 has no cancel_after), a body limit, and the mapping of every failure
-// onto attempt_failure. Any error closes the connection; the next send reconnects.
-#include "cmbulk/http_client.hpp"
+// expires_after (Boost 1.81 has no cancel_after), a body limit, the CONNECT tunnel of a proxy,
+// and the mapping of every failure onto attempt_failure. Any error closes the connection; the
+// next send reconnects. See http_connection.hpp.
+#include "cmbulk/http_connection.hpp"
 
-#include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <sys/socket.h>
@@ -20,11 +20,7 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
-#include <boost/url/parse.hpp>
-#include <cctype>
 #include <cerrno>
-#include <cstdlib>
-#include <fstream>
 
 namespace cmbulk {
 
@@ -35,18 +31,6 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
-
-bool is_ip_literal(const std::string& host) {
-    boost::system::error_code ec;
-    asio::ip::make_address(host, ec);
-    return !ec;
-}
-
 std::string ms_text(std::chrono::milliseconds d) { return std::to_string(d.count()) + " ms"; }
 
 bool is_http_parse_error(const boost::system::error_code& ec) {
@@ -55,199 +39,6 @@ bool is_http_parse_error(const boost::system::error_code& ec) {
 }
 
 }  // namespace
-
-std::optional<http_endpoint> parse_url(std::string_view url, std::string& message,
-                                       std::string* path_out) {
-    auto u = boost::urls::parse_uri(url);
-    if (!u) {
-        message = "not a valid URL (expected scheme://host[:port])";
-        return std::nullopt;
-    }
-    http_endpoint ep;
-    auto scheme = lower(u->scheme());
-    if (scheme == "https") {
-        ep.tls = true;
-    } else if (scheme != "http") {
-        message = "unsupported URL scheme '" + scheme + "' (use http or https)";
-        return std::nullopt;
-    }
-    if (u->has_userinfo()) {
-        message = "the URL must not contain user information";
-        return std::nullopt;
-    }
-    if (!u->has_authority() || u->encoded_host().empty()) {
-        message = "the URL has no host";
-        return std::nullopt;
-    }
-    if (u->host_type() == boost::urls::host_type::ipv6) {
-        ep.host = std::string(u->encoded_host_address());
-    } else {
-        ep.host = u->host();
-    }
-    if (u->has_port()) {
-        if (u->port_number() == 0) {
-            message = "the URL has an invalid port";
-            return std::nullopt;
-        }
-        ep.port = std::to_string(u->port_number());
-    } else {
-        ep.port = ep.tls ? "443" : "80";
-    }
-    ep.host_header = std::string(u->encoded_host_and_port());
-    if (u->has_fragment()) {
-        message = "the URL must not have a fragment";
-        return std::nullopt;
-    }
-    if (path_out) {
-        std::string p(u->encoded_path());
-        if (u->has_query()) p += "?" + std::string(u->encoded_query());
-        *path_out = p;
-    }
-    return ep;
-}
-
-proxy_environment proxy_environment_from_env() {
-    auto get = [](const char* lower_name, const char* upper_name) {
-        const char* v = std::getenv(lower_name);
-        if (!v || !*v) v = std::getenv(upper_name);
-        return v ? std::string(v) : std::string();
-    };
-    return {get("https_proxy", "HTTPS_PROXY"), get("http_proxy", "HTTP_PROXY"),
-            get("no_proxy", "NO_PROXY")};
-}
-
-std::optional<proxy_config> parse_proxy_url(std::string_view url, std::string& message) {
-    std::string text(url);
-    if (text.find("://") == std::string::npos) text = "http://" + text;
-    auto u = boost::urls::parse_uri(text);
-    // Never echo the URL: it may carry the proxy's password.
-    if (!u) {
-        message = "the proxy variable is not a valid URL";
-        return std::nullopt;
-    }
-    if (lower(u->scheme()) != "http") {
-        message = "unsupported proxy scheme '" + lower(u->scheme()) + "' (only http:// proxies)";
-        return std::nullopt;
-    }
-    if (!u->has_authority() || u->encoded_host().empty()) {
-        message = "the proxy URL has no host";
-        return std::nullopt;
-    }
-    proxy_config p;
-    p.endpoint.tls = false;
-    p.endpoint.host = u->host_type() == boost::urls::host_type::ipv6
-                          ? std::string(u->encoded_host_address())
-                          : std::string(u->host());
-    p.endpoint.port = u->has_port() ? std::to_string(u->port_number()) : "80";
-    if (p.endpoint.port == "0") {
-        message = "the proxy URL has an invalid port";
-        return std::nullopt;
-    }
-    p.endpoint.host_header = std::string(u->encoded_host_and_port());
-    p.display = "http://" + std::string(u->encoded_host()) + ":" + p.endpoint.port;
-    if (u->has_userinfo()) {
-        std::string cred = std::string(u->user()) + ":" + std::string(u->password());
-        std::string b64(4 * ((cred.size() + 2) / 3) + 1, '\0');
-        int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()),
-                                reinterpret_cast<const unsigned char*>(cred.data()),
-                                static_cast<int>(cred.size()));
-        b64.resize(static_cast<std::size_t>(n));
-        p.authorization = "Basic " + b64;
-    }
-    return p;
-}
-
-bool no_proxy_matches(std::string_view no_proxy, std::string_view host_in, std::string_view port) {
-    std::string host = lower(host_in);
-    if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
-        host = host.substr(1, host.size() - 2);
-    std::string list = lower(no_proxy);
-    std::size_t pos = 0;
-    while (pos <= list.size()) {
-        auto comma = list.find(',', pos);
-        std::string entry =
-            list.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-        pos = comma == std::string::npos ? list.size() + 1 : comma + 1;
-        while (!entry.empty() && (entry.front() == ' ' || entry.front() == '\t')) entry.erase(0, 1);
-        while (!entry.empty() && (entry.back() == ' ' || entry.back() == '\t')) entry.pop_back();
-        if (entry.empty()) continue;
-        if (entry == "*") return true;
-        std::string entry_port;
-        if (entry.front() == '[') {  // [v6]:port
-            auto close = entry.find(']');
-            if (close == std::string::npos) continue;
-            if (close + 1 < entry.size() && entry[close + 1] == ':')
-                entry_port = entry.substr(close + 2);
-            entry = entry.substr(1, close - 1);
-        } else if (std::count(entry.begin(), entry.end(), ':') == 1) {
-            auto colon = entry.find(':');
-            entry_port = entry.substr(colon + 1);
-            entry.erase(colon);
-        }
-        if (!entry_port.empty() && entry_port != port) continue;
-        if (!entry.empty() && entry.front() == '.') entry.erase(0, 1);
-        if (entry.empty()) continue;
-        if (host == entry) return true;
-        if (!is_ip_literal(host) && host.size() > entry.size() && host.ends_with(entry) &&
-            host[host.size() - entry.size() - 1] == '.')
-            return true;
-    }
-    return false;
-}
-
-std::optional<proxy_config> select_proxy(const http_endpoint& target, const proxy_environment& env,
-                                         std::string& message) {
-    message.clear();
-    const std::string& var = target.tls ? env.https_proxy : env.http_proxy;
-    if (var.empty() || no_proxy_matches(env.no_proxy, target.host, target.port))
-        return std::nullopt;
-    std::string why;
-    auto p = parse_proxy_url(var, why);
-    if (!p) message = std::string(target.tls ? "HTTPS_PROXY" : "HTTP_PROXY") + ": " + why;
-    return p;
-}
-
-bool is_loopback_host(std::string_view host) {
-    std::string h = lower(host);
-    if (h == "localhost" || (h.size() > 10 && h.ends_with(".localhost"))) return true;
-    if (!h.empty() && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
-    boost::system::error_code ec;
-    auto a = asio::ip::make_address(h, ec);
-    return !ec && a.is_loopback();
-}
-
-std::shared_ptr<asio::ssl::context> make_tls_context(const std::string& cacert, bool insecure,
-                                                     std::string& message) {
-    auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
-    ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                     asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
-                     asio::ssl::context::no_tlsv1_1);
-    boost::system::error_code ec;
-    if (insecure) {
-        ctx->set_verify_mode(asio::ssl::verify_none);
-        return ctx;
-    }
-    ctx->set_verify_mode(asio::ssl::verify_peer, ec);
-    if (!cacert.empty()) {
-        std::ifstream probe(cacert);
-        if (!probe) {
-            message = "cannot read the CA file '" + cacert + "'";
-            return nullptr;
-        }
-        ctx->load_verify_file(cacert, ec);
-        if (ec) {
-            message = "cannot load the CA file '" + cacert + "': " + ec.message();
-            return nullptr;
-        }
-    } else {
-        ctx->set_default_verify_paths(ec);
-        if (ec) {
-            message = "cannot load the system trust store: " + ec.message();
-            return nullptr;
-        }
-    }
-    return ctx;
-}
 
 http_connection::http_connection(asio::any_io_executor ex, http_endpoint ep,
                                  std::shared_ptr<asio::ssl::context> tls_ctx, http_options opts)

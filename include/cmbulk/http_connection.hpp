@@ -1,7 +1,7 @@
-// The client's HTTP layer: one keep-alive HTTP/1.1 connection over TCP or TLS (Beast), with
-// connect and request timeouts and a response body limit. Every failure is mapped onto
-// attempt_failure (retry.hpp) and closes the connection; the next send opens a fresh one.
-// Also base-URL parsing. The request gate the api layer calls is in request_gate.hpp.
+// One keep-alive HTTP/1.1 connection of the client over TCP or TLS (Beast), through a proxy
+// when the environment names one, with connect and request timeouts and a response body limit.
+// Every failure is mapped onto attempt_failure (retry.hpp) and closes the connection; the next
+// send opens a fresh one. Also the request serializer it writes with.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -17,63 +17,12 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <string_view>
 
-#include "cmbulk/request_gate.hpp"
+#include "cmbulk/proxy.hpp"
 #include "cmbulk/retry.hpp"
+#include "cmbulk/url.hpp"
 
 namespace cmbulk {
-
-/// Where a connection goes: the parsed `scheme://host[:port]` of a URL.
-struct http_endpoint {
-    bool tls = false;
-    std::string host;  ///< without brackets for IPv6 literals
-    std::string port;  ///< "80"/"443" when the URL had none
-    /// The Host header value (host[:port] as the URL spelled it).
-    std::string host_header;
-};
-
-/// Parses `scheme://host[:port][/path]`; `path_out` (if given) receives the path and query
-/// (empty when none). Only http and https; no user-info. On error `message` says why (the URL
-/// is not echoed, it could hold user-info).
-std::optional<http_endpoint> parse_url(std::string_view url, std::string& message,
-                                       std::string* path_out = nullptr);
-
-/// Whether a host is a loopback address or "localhost" (plain http is fine there).
-bool is_loopback_host(std::string_view host);
-
-/// An HTTP proxy (from HTTPS_PROXY / HTTP_PROXY): https targets go through a CONNECT tunnel,
-/// http targets as absolute-form requests.
-struct proxy_config {
-    http_endpoint endpoint;     ///< the proxy itself (http:// only)
-    std::string authorization;  ///< "Basic ..." from the URL's user-info, or empty; never logged
-    std::string display;        ///< "http://host:port" without credentials, for messages
-};
-
-/// The proxy variables, as read from the environment.
-struct proxy_environment {
-    std::string https_proxy, http_proxy, no_proxy;
-};
-
-/// Reads https_proxy/HTTPS_PROXY, http_proxy/HTTP_PROXY and no_proxy/NO_PROXY (the lowercase
-/// spelling wins when both are set, as in curl).
-proxy_environment proxy_environment_from_env();
-
-/// Parses `http://[user:password@]host[:port]` (port 80 when absent; a bare `host:port` is
-/// taken as http://). Credentials are percent-decoded into a Basic
-/// Proxy-Authorization value. Errors never echo the URL (it may hold a password).
-std::optional<proxy_config> parse_proxy_url(std::string_view url, std::string& message);
-
-/// Whether NO_PROXY excludes `host`:`port`: a comma-separated list of `*`, host names (matching
-/// the host and its subdomains; a leading dot is ignored), IP literals, each optionally with
-/// `:port`. Case-insensitive. Loopback is NOT excluded implicitly: add localhost,127.0.0.1.
-bool no_proxy_matches(std::string_view no_proxy, std::string_view host, std::string_view port);
-
-/// The proxy for a target: HTTPS_PROXY for https, HTTP_PROXY for http, none when NO_PROXY
-/// matches or the variable is empty. `message` is set (and nullopt returned) when the variable
-/// holds an unusable URL; `message` is left empty when there is simply no proxy.
-std::optional<proxy_config> select_proxy(const http_endpoint& target, const proxy_environment& env,
-                                         std::string& message);
 
 /// Timeouts and limits of one connection; zero timeouts mean "off".
 struct http_options {
@@ -83,11 +32,6 @@ struct http_options {
     std::size_t body_limit = 16 * 1024 * 1024;  ///< largest response body accepted
     bool proxy_from_environment = true;         ///< honour HTTPS_PROXY / HTTP_PROXY / NO_PROXY
 };
-
-/// A TLS client context: verify_peer, the system trust store or `cacert` (PEM), or no
-/// verification when `insecure`. Null with `message` set when the CA file cannot be used.
-std::shared_ptr<boost::asio::ssl::context> make_tls_context(const std::string& cacert,
-                                                            bool insecure, std::string& message);
 
 /// A request as it goes on the wire: the request line, the fields in their order, a blank line
 /// and the body; byte for byte what Beast's serializer writes for a request framed by
