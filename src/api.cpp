@@ -1,6 +1,7 @@
-// Typed calls of the integrations and projects endpoints: paths per flavor, request headers,
-// Digest / bearer authentication driven over one http_connection, and the reading of responses
-// (JSON bodies, API error bodies, HTML error pages, rate-limit headers). Single attempts only.
+// Typed calls of the integrations and projects endpoints: paths per flavor, the api_request of
+// each call, request headers, Digest / bearer authentication driven over one http_connection, and
+// the reading of responses (JSON bodies, API error bodies and their errorCode, HTML error pages,
+// rate-limit headers, a 429's rate hint for the gate). Single attempts only.
 #include "cmbulk/api.hpp"
 
 #include <boost/asio/use_awaitable.hpp>
@@ -15,6 +16,7 @@
 #include <stdexcept>
 
 #include "cmbulk/json_util.hpp"
+#include "cmbulk/pacing.hpp"
 #include "cmbulk/tls_context.hpp"
 #include "cmbulk/url.hpp"
 #include "cmbulk/version.hpp"
@@ -44,15 +46,6 @@ bool icontains(std::string_view hay, std::string_view needle) {
         if (ok) return true;
     }
     return false;
-}
-
-std::string page_query(int page_num, int items_per_page) {
-    boost::urls::url u;
-    u.params().append({"pageNum", std::to_string(page_num)});
-    u.params().append({"itemsPerPage", std::to_string(items_per_page)});
-    std::string q(1, '?');  // (not "?" + ...: GCC 12's -Wrestrict misfires on that)
-    q += u.encoded_query();
-    return q;
 }
 
 double header_number(const http::response<http::string_body>& res, std::string_view name) {
@@ -126,59 +119,6 @@ std::string encode_segment(std::string_view s) {
     return boost::urls::encode(s, boost::urls::unreserved_chars);
 }
 
-namespace {
-
-std::string integration_path_at(std::string_view prefix, std::string_view group_id,
-                                std::string_view type) {
-    return std::string(prefix) + "/groups/" + encode_segment(group_id) + "/integrations/" +
-           encode_segment(type);
-}
-
-std::string integrations_page_at(std::string_view prefix, std::string_view group_id, int page_num,
-                                 int items_per_page) {
-    return std::string(prefix) + "/groups/" + encode_segment(group_id) + "/integrations" +
-           page_query(page_num, items_per_page);
-}
-
-std::string projects_page_at(std::string_view prefix, std::string_view org_id, int page_num,
-                             int items_per_page) {
-    std::string p(prefix);
-    if (!org_id.empty()) p += "/orgs/" + encode_segment(org_id);
-    return p + "/groups" + page_query(page_num, items_per_page);
-}
-
-}  // namespace
-
-std::string integration_path(flavor f, std::string_view group_id, std::string_view type) {
-    return integration_path_at(api_prefix(f), group_id, type);
-}
-
-std::string integration_path(const api_config& cfg, std::string_view group_id,
-                             std::string_view type) {
-    if (!cfg.path_prefix.empty()) return integration_path_at(cfg.path_prefix, group_id, type);
-    return integration_path_at(api_prefix(cfg), group_id, type);
-}
-
-std::string integrations_page_path(flavor f, std::string_view group_id, int page_num,
-                                   int items_per_page) {
-    return integrations_page_at(api_prefix(f), group_id, page_num, items_per_page);
-}
-
-std::string integrations_page_path(const api_config& cfg, std::string_view group_id, int page_num,
-                                   int items_per_page) {
-    return integrations_page_at(api_prefix(cfg), group_id, page_num, items_per_page);
-}
-
-std::string projects_page_path(flavor f, std::string_view org_id, int page_num,
-                               int items_per_page) {
-    return projects_page_at(api_prefix(f), org_id, page_num, items_per_page);
-}
-
-std::string projects_page_path(const api_config& cfg, std::string_view org_id, int page_num,
-                               int items_per_page) {
-    return projects_page_at(api_prefix(cfg), org_id, page_num, items_per_page);
-}
-
 std::string describe_non_json(std::string_view body) {
     auto t = trim(body);
     if (t.empty()) return "empty body";
@@ -244,6 +184,7 @@ void fill_from_response(api_call_result& r, const http::response<http::string_bo
     if (r.status >= 300) {
         if (auto e = parse_error_body(text)) {
             r.error_code = e->error_code;
+            r.api_error = parse_api_errc(e->error_code);
             r.detail = !e->detail.empty() ? e->detail : e->reason;
         }
     }
@@ -263,12 +204,59 @@ api_session::~api_session() = default;
 
 void api_session::close() { conn_.close(); }
 
+void api_session::cancel() {
+    cancelled_ = true;
+    conn_.cancel();
+}
+
 std::uint64_t api_session::connections_opened() const { return conn_.connections_opened(); }
 
-asio::awaitable<api_call_result> api_session::perform_(http::verb method, std::string target,
-                                                       std::optional<std::string> payload) {
+namespace {
+http::verb verb_of(api_method m) {
+    switch (m) {
+        case api_method::get:
+            return http::verb::get;
+        case api_method::post:
+            return http::verb::post;
+        case api_method::put:
+            return http::verb::put;
+        case api_method::patch:
+            return http::verb::patch;
+        case api_method::del:
+            return http::verb::delete_;
+    }
+    return http::verb::get;
+}
+
+/// RateLimit-* and Retry-After of a response into `r`.
+void read_limits(api_call_result& r, const http::response<http::string_body>& res,
+                 std::chrono::milliseconds max_retry_after) {
+    r.ratelimit_remaining = header_number(res, "RateLimit-Remaining");
+    r.ratelimit_limit = header_number(res, "RateLimit-Limit");
+    r.retry_after.reset();
+    if (auto it = res.find(http::field::retry_after); it != res.end())
+        r.retry_after = parse_retry_after(it->value(), max_retry_after);
+}
+
+/// A token request that gave no token ends the call with its failure.
+void take_token_failure(api_call_result& r, const token_result& t) {
+    r.failure = t.failure;
+    r.status = t.status;
+    r.auth_failed = t.auth_failed;
+    r.error_code = t.error_code;
+    r.api_error = parse_api_errc(t.error_code);
+    r.detail = t.detail;
+    r.retry_after = t.retry_after;
+}
+}  // namespace
+
+asio::awaitable<api_call_result> api_session::perform(api_request req) {
     auto started = std::chrono::steady_clock::now();
     auto& sh = *shared_;
+    const http::verb method = verb_of(req.method);
+    // path_prefix is filled in by api_client (the base URL's documented path, or the flavor's).
+    std::string target(sh.cfg.path_prefix);
+    target += req.path;
     api_call_result r;
     auto finish = [&] {
         r.latency = std::chrono::duration_cast<std::chrono::microseconds>(
@@ -279,54 +267,57 @@ asio::awaitable<api_call_result> api_session::perform_(http::verb method, std::s
 
     // Bounded: a challenge, a stale nonce or two, a refreshed bearer token.
     for (int round = 0; round < 6; ++round) {
-        http::request<http::string_body> req{method, target, 11};
-        req.set(http::field::user_agent, user_agent());
-        req.set(http::field::accept, media_type(sh.cfg));
-        if (payload) {
-            req.set(http::field::content_type, media_type(sh.cfg));
-            req.body() = *payload;
+        http::request<http::string_body> hr{method, target, 11};
+        hr.set(http::field::user_agent, user_agent());
+        hr.set(http::field::accept, media_type(sh.cfg));
+        if (req.body) {
+            hr.set(http::field::content_type, media_type(sh.cfg));
+            hr.body() = *req.body;
         }
         std::string bearer;
         if (digest_) {
             if (auto a = digest_->authorization(http::to_string(method), target))
-                req.set(http::field::authorization, *a);
+                hr.set(http::field::authorization, *a);
         } else if (sh.tokens) {
             auto t = co_await sh.tokens->get();
             r.requests_sent += t.requests_sent;
             if (t.token.empty()) {
-                r.failure = t.failure;
-                r.status = t.status;
-                r.auth_failed = t.auth_failed;
-                r.error_code = t.error_code;
-                r.detail = t.detail;
-                r.retry_after = t.retry_after;
+                take_token_failure(r, t);
                 finish();
                 co_return r;
             }
             bearer = std::move(t.token);
-            req.set(http::field::authorization, "Bearer " + bearer);
+            hr.set(http::field::authorization, "Bearer " + bearer);
         }
 
-        co_await sh.gate->before_request();
-        auto ex = co_await conn_.send(std::move(req));
+        const bool go = co_await sh.gate->before_request(req.scope);
+        if (!go) {
+            r.failure = attempt_failure::cancelled;
+            r.detail = "not sent: the run stopped";
+            finish();
+            co_return r;
+        }
+        auto ex = co_await conn_.send(std::move(hr));
         ++r.requests_sent;
+        gate_feedback fb;
+        fb.scope = req.scope;
         if (ex.failure != attempt_failure::none) {
-            sh.gate->after_response(0, -1, -1, std::nullopt);
-            r.failure = ex.failure;
+            sh.gate->after_response(fb);
+            r.failure = cancelled_ ? attempt_failure::cancelled : ex.failure;
             r.detail = ex.detail;
             finish();
             co_return r;
         }
         auto& res = ex.response;
-        r.ratelimit_remaining = header_number(res, "RateLimit-Remaining");
-        r.ratelimit_limit = header_number(res, "RateLimit-Limit");
-        r.retry_after.reset();
-        if (auto it = res.find(http::field::retry_after); it != res.end())
-            r.retry_after = parse_retry_after(it->value(), sh.cfg.max_retry_after);
-        sh.gate->after_response(res.result_int(), r.ratelimit_remaining, r.ratelimit_limit,
-                                r.retry_after);
+        read_limits(r, res, sh.cfg.max_retry_after);
+        fb.status = res.result_int();
+        fb.remaining = r.ratelimit_remaining;
+        fb.limit = r.ratelimit_limit;
+        fb.retry_after = r.retry_after;
+        // A 429 is reported once its body is read: the gate takes the bucket it describes.
+        if (fb.status != 429) sh.gate->after_response(fb);
 
-        if (res.result_int() == 401) {
+        if (fb.status == 401) {
             if (digest_) {
                 auto v = digest_->on_unauthorized(join_www_authenticate(res));
                 if (v == digest_session::verdict::resend) continue;
@@ -341,6 +332,10 @@ asio::awaitable<api_call_result> api_session::perform_(http::verb method, std::s
             }
         }
         fill_from_response(r, res, method);
+        if (fb.status == 429) {
+            fb.hint = parse_rate_hint(r.body);
+            sh.gate->after_response(fb);
+        }
         if (r.status == 401 && r.detail.empty()) r.detail = "authentication failed";
         finish();
         co_return r;
@@ -351,64 +346,37 @@ asio::awaitable<api_call_result> api_session::perform_(http::verb method, std::s
     co_return r;
 }
 
-namespace {
-
-/// The body of a POST/PUT: `fields` plus "type" (last), serialized without copying the object.
-std::string write_body(const boost::json::object& fields, std::string_view type) {
-    if (fields.contains("type")) {  // not from a manifest (it never puts "type" in fields)
-        auto copy = fields;
-        copy["type"] = type;
-        return boost::json::serialize(copy);
-    }
-    std::string body = boost::json::serialize(fields);
-    body.pop_back();  // the closing brace
-    if (!fields.empty()) body += ',';
-    body += "\"type\":";
-    body += boost::json::serialize(boost::json::string_view(type.data(), type.size()));
-    body += '}';
-    return body;
-}
-
-}  // namespace
-
-// Plain functions, not coroutines: the path and body are built now, and no coroutine frame is
-// spent on forwarding to perform_.
+// Plain functions, not coroutines: the request is built now, and no coroutine frame is spent on
+// forwarding to perform.
 asio::awaitable<api_call_result> api_session::get_integration(std::string_view group_id,
                                                               std::string_view type) {
-    return perform_(http::verb::get, integration_path(shared_->cfg, group_id, type), std::nullopt);
+    return perform(get_integration_request(group_id, type));
 }
 
 asio::awaitable<api_call_result> api_session::create_integration(
     std::string_view group_id, std::string_view type, const boost::json::object& fields) {
-    return perform_(http::verb::post, integration_path(shared_->cfg, group_id, type),
-                    write_body(fields, type));
+    return perform(create_integration_request(group_id, type, fields));
 }
 
 asio::awaitable<api_call_result> api_session::update_integration(
     std::string_view group_id, std::string_view type, const boost::json::object& fields) {
-    return perform_(http::verb::put, integration_path(shared_->cfg, group_id, type),
-                    write_body(fields, type));
+    return perform(update_integration_request(group_id, type, fields));
 }
 
 asio::awaitable<api_call_result> api_session::delete_integration(std::string_view group_id,
                                                                  std::string_view type) {
-    return perform_(http::verb::delete_, integration_path(shared_->cfg, group_id, type),
-                    std::nullopt);
+    return perform(delete_integration_request(group_id, type));
 }
 
 asio::awaitable<api_call_result> api_session::list_integrations_page(std::string group_id,
                                                                      int page_num,
                                                                      int items_per_page) {
-    co_return co_await perform_(
-        http::verb::get, integrations_page_path(shared_->cfg, group_id, page_num, items_per_page),
-        std::nullopt);
+    return perform(integrations_page_request(group_id, page_num, items_per_page));
 }
 
 asio::awaitable<api_call_result> api_session::list_projects_page(std::string org_id, int page_num,
                                                                  int items_per_page) {
-    co_return co_await perform_(http::verb::get,
-                                projects_page_path(shared_->cfg, org_id, page_num, items_per_page),
-                                std::nullopt);
+    return perform(projects_page_request(org_id, page_num, items_per_page));
 }
 
 boost::system::result<void> api_client::check(const api_config& cfg, std::string& message) {
@@ -490,6 +458,10 @@ api_client::api_client(asio::any_io_executor ex, api_config cfg, request_gate& g
 }
 
 api_client::~api_client() = default;
+
+void api_client::cancel() {
+    if (shared_->tokens) shared_->tokens->cancel();
+}
 
 std::unique_ptr<api_session> api_client::make_session() {
     return std::make_unique<api_session>(shared_);

@@ -145,12 +145,30 @@ token_provider::token_provider(asio::any_io_executor ex, http_endpoint ep, std::
       client_secret_(std::move(client_secret)),
       gate_(gate),
       user_agent_(std::move(user_agent)),
-      event_(ex) {
+      event_(ex),
+      wait_(ex) {
     event_.expires_at(std::chrono::steady_clock::time_point::max());
+}
+
+namespace {
+token_result cancelled_result() {
+    token_result r;
+    r.failure = attempt_failure::cancelled;
+    r.detail = "token request: not sent, the run stopped";
+    return r;
+}
+}  // namespace
+
+void token_provider::cancel() {
+    cancelled_ = true;
+    wait_.cancel();
+    event_.cancel();
+    conn_.cancel();
 }
 
 asio::awaitable<token_result> token_provider::get() {
     for (;;) {
+        if (cancelled_) co_return cancelled_result();
         if (auto t = cache_.get(std::chrono::steady_clock::now())) {
             token_result r;
             r.token = std::move(*t);
@@ -160,6 +178,7 @@ asio::awaitable<token_result> token_provider::get() {
         // Another session is refreshing: wait for it, then share its token (or its failure).
         auto gen = generation_;
         co_await event_.async_wait(asio::as_tuple(asio::use_awaitable));
+        if (cancelled_) co_return cancelled_result();
         if (generation_ != gen && last_failure_.token.empty() &&
             !cache_.get(std::chrono::steady_clock::now())) {
             token_result r = last_failure_;
@@ -192,10 +211,12 @@ asio::awaitable<token_result> token_provider::refresh_() {
                                                  ? not_before_ - now
                                                  : std::chrono::steady_clock::duration::zero());
     if (wait > std::chrono::steady_clock::duration::zero()) {
-        asio::steady_timer t(ex_, wait);
-        co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+        wait_.expires_after(wait);
+        co_await wait_.async_wait(asio::as_tuple(asio::use_awaitable));
     }
-    co_await gate_.before_request();
+    if (cancelled_) co_return cancelled_result();
+    const bool go = co_await gate_.before_request({});
+    if (!go) co_return cancelled_result();
     window_.record(std::chrono::steady_clock::now());
     ++requests_;
 
@@ -211,7 +232,8 @@ asio::awaitable<token_result> token_provider::refresh_() {
     token_result r;
     r.requests_sent = 1;
     if (ex.failure != attempt_failure::none) {
-        gate_.after_response(0, -1, -1, std::nullopt);
+        gate_.after_response(gate_feedback{});
+        if (cancelled_) co_return cancelled_result();
         r.failure = ex.failure;
         r.detail = "token request: " + ex.detail;
         last_failure_ = r;
@@ -221,7 +243,10 @@ asio::awaitable<token_result> token_provider::refresh_() {
     r.status = res.result_int();
     if (auto it = res.find(http::field::retry_after); it != res.end())
         r.retry_after = parse_retry_after(it->value());
-    gate_.after_response(r.status, -1, -1, r.retry_after);
+    gate_feedback fb;
+    fb.status = r.status;
+    fb.retry_after = r.retry_after;
+    gate_.after_response(fb);
 
     boost::system::error_code jec;
     auto body = boost::json::parse(res.body(), jec);

@@ -100,6 +100,17 @@ void http_connection::close() {
     buffer_.clear();
 }
 
+void http_connection::cancel() {
+    cancelled_ = true;
+    // Close the sockets without destroying the streams: the operation in flight completes with
+    // an error and its coroutine, not this caller, releases them (close()).
+    boost::system::error_code ec;
+    if (resolving_) resolving_->cancel();
+    if (connecting_) connecting_->socket().close(ec);
+    if (tls_) tls_->next_layer().socket().close(ec);
+    if (tcp_) tcp_->socket().close(ec);
+}
+
 bool http_connection::peer_closed_() {
     // An idle keep-alive connection the server already closed would turn our next request into
     // a "reset after send" (outcome unknown); peek without blocking to catch it before sending.
@@ -111,6 +122,18 @@ bool http_connection::peer_closed_() {
     return true;  // EOF, an error, or unexpected bytes: do not trust this connection
 }
 
+namespace {
+/// Forgets the resolver and stream a connect in progress exposes to cancel(), when it ends.
+struct cancel_points {
+    std::shared_ptr<tcp::resolver>& resolving;
+    beast::tcp_stream*& connecting;
+    ~cancel_points() {
+        resolving.reset();
+        connecting = nullptr;
+    }
+};
+}  // namespace
+
 asio::awaitable<http_exchange> http_connection::connect_() {
     http_exchange out;
     auto fail = [&](std::string what) {
@@ -121,9 +144,10 @@ asio::awaitable<http_exchange> http_connection::connect_() {
     };
     auto timeout = opts_.connect_timeout;
     auto started = std::chrono::steady_clock::now();
+    cancel_points points{resolving_, connecting_};  // what cancel() reaches while connecting
 
     // Resolution has no stream to carry an expiry: a timer cancels the resolver instead.
-    auto resolver = std::make_shared<tcp::resolver>(ex_);
+    auto resolver = resolving_ = std::make_shared<tcp::resolver>(ex_);
     asio::steady_timer guard(ex_);
     if (timeout.count() > 0) {
         guard.expires_after(timeout);
@@ -146,6 +170,8 @@ asio::awaitable<http_exchange> http_connection::connect_() {
     }
 
     auto stream = std::make_unique<beast::tcp_stream>(ex_);
+    connecting_ = stream.get();
+    if (cancelled_) co_return fail("cancelled");
     auto remaining = [&] {
         auto left = timeout - std::chrono::duration_cast<std::chrono::milliseconds>(
                                   std::chrono::steady_clock::now() - started);
@@ -169,7 +195,7 @@ asio::awaitable<http_exchange> http_connection::connect_() {
     stream->socket().set_option(tcp::no_delay(true), ignored);
 
     if (!ep_.tls) {
-        tcp_ = std::move(stream);
+        tcp_ = std::move(stream);  // the same object: cancel() may still close it
         co_return out;
     }
     if (proxy_) {
@@ -178,6 +204,7 @@ asio::awaitable<http_exchange> http_connection::connect_() {
         if (!why.empty()) co_return fail(why);
     }
     if (!tls_ctx_) co_return fail("no TLS context for an https URL");
+    connecting_ = nullptr;
     tls_ = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(std::move(*stream), *tls_ctx_);
     // SNI (never for IP literals, RFC 6066 §3), and host-name verification unless verification
     // is off altogether (--insecure).
@@ -310,6 +337,12 @@ asio::awaitable<http_exchange> http_connection::exchange_(Stream& s,
 }
 
 asio::awaitable<http_exchange> http_connection::send(http::request<http::string_body> req) {
+    if (cancelled_) {
+        http_exchange out;
+        out.failure = attempt_failure::cancelled;
+        out.detail = "not sent: the run stopped";
+        co_return out;
+    }
     if (req.find(http::field::host) == req.end()) req.set(http::field::host, ep_.host_header);
     if (proxy_ && !ep_.tls) {
         // Plain http through a proxy: absolute-form request target (RFC 9112 §3.2.2).

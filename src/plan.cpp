@@ -1,17 +1,19 @@
-// `cmbulk plan`: per row, a retried GET of the integration and the comparison of compare.hpp.
+// `cmbulk plan`: every row's integration read on the run engine (a read_machine per row, rows
+// from the dispatcher), compared with the row (compare.hpp), and one line per row printed in
+// manifest order with the counts.
 #include "cmbulk/plan.hpp"
 
-#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <iostream>
 #include <map>
-#include <random>
+#include <vector>
 
+#include "cmbulk/dispatcher.hpp"
 #include "cmbulk/exit_status.hpp"
-#include "cmbulk/run_support.hpp"
+#include "cmbulk/read_machine.hpp"
 
 namespace cmbulk {
 namespace asio = boost::asio;
-using asio::awaitable;
 
 std::string_view to_string(plan_verdict v) {
     switch (v) {
@@ -41,10 +43,125 @@ plan_verdict decide(row_action action, bool found, const integration_diff& diff)
 
 namespace {
 
+/// One row's line of the plan.
 struct plan_line {
+    std::uint64_t line = 0;
+    std::string project_id, type;
+    bool read = false;  ///< false: the run stopped before the row was read
     plan_verdict verdict = plan_verdict::error;
     std::string text;  ///< what follows the verdict: fields that differ, or the error
 };
+
+/// A row being read.
+class plan_item final : public work_item {
+public:
+    explicit plan_item(dispatched d)
+        : row(std::move(d)), read(get_integration_request(row.row.project_id, row.row.type)) {}
+    item_step start(retry_policy& p) override { return read.start(p); }
+    item_step next(api_call_result r, retry_policy& p) override {
+        return read.next(std::move(r), p);
+    }
+    dispatched row;
+    read_machine read;
+};
+
+/// What the answer says apply would do.
+void judge(const dispatched& d, const api_call_result& r, plan_line& line) {
+    line.read = true;
+    if (r.status == 200 && r.body.is_object()) {
+        auto diff = compare_integration(d.row.type, d.row.fields, r.body.get_object());
+        line.verdict = decide(d.action, true, diff);
+        if (line.verdict == plan_verdict::update || line.verdict == plan_verdict::exists)
+            line.text = describe(diff);
+        if (line.verdict == plan_verdict::exists)
+            line.text += " (a create would be refused: use --action update or upsert)";
+    } else if (r.status == 404 && r.api_error == api_errc::integration_not_configured) {
+        line.verdict = decide(d.action, false, {});
+    } else {
+        line.verdict = plan_verdict::error;
+        line.text = describe_failure(r);
+    }
+}
+
+class plan_job final : public run_job {
+public:
+    explicit plan_job(row_dispatcher& rows) : rows_(rows) {}
+
+    std::unique_ptr<work_item> next_item() override {
+        auto d = rows_.next();
+        if (d.kind != dispatched::run) return nullptr;  // a validated manifest: rows only
+        slot(d.row);
+        return std::make_unique<plan_item>(std::move(d));
+    }
+
+    void finish(std::unique_ptr<work_item> item, item_end how) override {
+        auto& p = static_cast<plan_item&>(*item);
+        if (how == item_end::done || how == item_end::fatal) {
+            judge(p.row, p.read.result(), lines[p.row.row.index]);
+            ++done_;
+            if (lines[p.row.row.index].verdict == plan_verdict::error) ++failed_;
+        }
+        rows_.finished(p.row.row.project_id);
+    }
+
+    progress_counts progress() const override { return {done_, failed_}; }
+
+    /// Every row the run did not reach gets its (unread) line.
+    void finish_lines() {
+        for (auto d = rows_.drain(); d.kind != dispatched::none; d = rows_.drain()) slot(d.row);
+    }
+
+    std::vector<plan_line> lines;  ///< by row index
+
+private:
+    void slot(const manifest_row& r) {
+        if (lines.size() <= r.index) lines.resize(r.index + 1);
+        auto& l = lines[r.index];
+        l.line = r.line;
+        l.project_id = r.project_id;
+        l.type = r.type;
+    }
+    row_dispatcher& rows_;
+    std::uint64_t done_ = 0, failed_ = 0;
+};
+
+/// The lines, the counts, and the exit status.
+int print_plan(const plan_options& opts, const plan_job& job, const run_control& ctl,
+               std::ostream& out, std::ostream& err) {
+    std::map<plan_verdict, std::uint64_t> counts;
+    std::string name = opts.manifest.filename().string();
+    std::uint64_t not_read = 0;
+    for (auto& l : job.lines) {
+        if (!l.read) {
+            ++not_read;
+            continue;
+        }
+        counts[l.verdict]++;
+        out << name << ":" << l.line << ": " << l.project_id << " " << l.type << ": "
+            << to_string(l.verdict);
+        if (!l.text.empty()) out << " (" << l.text << ")";
+        out << "\n";
+    }
+    out << "plan: " << job.lines.size() << " rows: " << counts[plan_verdict::create]
+        << " to create, " << counts[plan_verdict::update] << " to update, "
+        << counts[plan_verdict::del] << " to delete, " << counts[plan_verdict::unchanged]
+        << " unchanged, " << counts[plan_verdict::exists] << " exist (create refused), "
+        << counts[plan_verdict::error] << " errors";
+    if (not_read) out << ", " << not_read << " not read";
+    out << "\n";
+    if (ctl.fatal()) err << "cmbulk plan: stopped: " << ctl.fatal_message() << "\n";
+    if (ctl.interrupted() && !ctl.fatal())
+        err << "cmbulk plan: interrupted (" << ctl.signal_name() << "); " << not_read
+            << " rows not read\n";
+    run_end end;
+    end.fatal = ctl.fatal();
+    end.interrupted = ctl.interrupted();
+    end.unsuccessful = counts[plan_verdict::error] + not_read;
+    end.changes =
+        counts[plan_verdict::create] + counts[plan_verdict::update] + counts[plan_verdict::del] > 0;
+    end.detailed_exitcode = opts.detailed_exitcode;
+    return exit_status_for(end);
+}
 
 }  // namespace
 
@@ -56,111 +173,30 @@ int run_plan(const plan_options& opts, std::ostream& out, std::ostream& err) {
             << " of " << v.rows << " rows\n";
         return exit_usage;
     }
-    std::vector<manifest_row> rows;
-    {
-        auto reader = manifest_reader::open(opts.manifest, opts.manifest_opts);
-        while (auto parsed = reader->next())
-            if (parsed->ok()) rows.push_back(std::move(parsed->row));
-        if (reader->failed()) {
-            for (auto& e : reader->errors()) err << to_string(e) << "\n";
-            return exit_usage;
-        }
-    }
-
-    asio::io_context ioc(1);
-    run_gate gate(ioc.get_executor(), opts.pacing);
-    std::unique_ptr<api_client> client;
-    try {
-        client = std::make_unique<api_client>(ioc.get_executor(), opts.api, gate);
-    } catch (const std::invalid_argument& e) {
-        err << "cmbulk plan: " << e.what() << "\n";
+    diagnostics diag;
+    auto env = run_environment::create(opts.run, opts.api, err, nullptr, diag);
+    if (!env) {
+        err << "cmbulk plan: " << to_string(diag) << "\n";
         return exit_usage;
     }
-    retry_policy policy;
-    policy.max_attempts = opts.max_attempts;
-    policy.backoff = opts.backoff;
-    policy.rng.seed(opts.jitter_seed ? opts.jitter_seed : std::random_device{}());
-
-    std::vector<plan_line> lines(rows.size());
-    std::vector<bool> done(rows.size(), false);
-    bool stop = false, interrupted = false, fatal = false, confirmed = false;
-    std::string fatal_message;
-    // Named std::functions: GCC 12 destroys lambda temporaries inside co_await twice.
-    std::function<awaitable<void>(api_session&, std::size_t)> job =
-        [&](api_session& s, std::size_t i) -> awaitable<void> {
-        if (interrupted) stop = true;
-        if (stop) co_return;
-        auto& row = rows[i];
-        int attempts = 0;
-        std::function<awaitable<api_call_result>()> call = [&s, &row]() {
-            return s.get_integration(row.project_id, row.type);
-        };
-        auto r = co_await read_with_retry(call, gate, policy, attempts);
-        if (r.status != 0 && !r.auth_failed) confirmed = true;
-        if (r.auth_failed || (r.status == 0 && !confirmed)) {
-            fatal = stop = true;
-            fatal_message = r.auth_failed
-                                ? "authentication failed: check the API key or service account"
-                                : "server unreachable: " + r.detail;
-            co_return;
-        }
-        auto action =
-            row.action == row_action::none ? opts.manifest_opts.default_action : row.action;
-        auto& line = lines[i];
-        done[i] = true;
-        if (r.status == 200 && r.body.is_object()) {
-            auto diff = compare_integration(row.type, row.fields, r.body.get_object());
-            line.verdict = decide(action, true, diff);
-            if (line.verdict == plan_verdict::update || line.verdict == plan_verdict::exists)
-                line.text = describe(diff);
-            if (line.verdict == plan_verdict::exists)
-                line.text += " (a create would be refused: use --action update or upsert)";
-        } else if (r.status == 404 && r.error_code == "INTEGRATION_NOT_CONFIGURED") {
-            line.verdict = decide(action, false, {});
-        } else {
-            line.verdict = plan_verdict::error;
-            line.text =
-                (r.status ? "HTTP " + std::to_string(r.status) : std::string("no response")) +
-                (r.error_code.empty() ? "" : " " + r.error_code) +
-                (r.detail.empty() ? "" : ": " + r.detail);
-        }
-    };
-    std::function<awaitable<void>()> work = [&]() -> awaitable<void> {
-        co_await for_each_index(*client, opts.concurrency, rows.size(), job, stop);
-    };
-    run_until_done(ioc, work, interrupted);
-
-    std::map<plan_verdict, std::uint64_t> counts;
-    std::string name = opts.manifest.filename().string();
-    std::uint64_t not_read = 0;
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-        if (!done[i]) {
-            ++not_read;
-            continue;
-        }
-        auto& l = lines[i];
-        counts[l.verdict]++;
-        out << name << ":" << rows[i].line << ": " << rows[i].project_id << " " << rows[i].type
-            << ": " << to_string(l.verdict);
-        if (!l.text.empty()) out << " (" << l.text << ")";
-        out << "\n";
+    auto reader = manifest_reader::open(opts.manifest, opts.manifest_opts);
+    if (reader->failed()) {
+        for (auto& e : reader->errors()) err << to_string(e) << "\n";
+        return exit_usage;
     }
-    out << "plan: " << rows.size() << " rows: " << counts[plan_verdict::create] << " to create, "
-        << counts[plan_verdict::update] << " to update, " << counts[plan_verdict::del]
-        << " to delete, " << counts[plan_verdict::unchanged] << " unchanged, "
-        << counts[plan_verdict::exists] << " exist (create refused), "
-        << counts[plan_verdict::error] << " errors";
-    if (not_read) out << ", " << not_read << " not read";
-    out << "\n";
-    if (fatal) {
-        err << "cmbulk plan: stopped: " << fatal_message << "\n";
-        return exit_fatal;
-    }
-    if (interrupted) return exit_interrupted;
-    if (counts[plan_verdict::error] > 0 || not_read > 0) return exit_rows_failed;
-    bool changes =
-        counts[plan_verdict::create] + counts[plan_verdict::update] + counts[plan_verdict::del] > 0;
-    return changes && opts.detailed_exitcode ? exit_changes : exit_success;
+    row_dispatcher rows([&reader] { return reader->next(); }, opts.manifest_opts.default_action,
+                        nullptr, true);
+    plan_job job(rows);
+    (*env)->progress().start(v.rows);
+    auto ctx = (*env)->context(v.rows);
+    // A named std::function: GCC 12 destroys lambda temporaries inside co_await twice.
+    std::function<asio::awaitable<void>()> work = [&]() -> asio::awaitable<void> {
+        co_await run_workers(ctx, opts.run, job);
+    };
+    (*env)->run(work);
+    (*env)->progress().finish();
+    job.finish_lines();
+    return print_plan(opts, job, (*env)->control(), out, err);
 }
 
 }  // namespace cmbulk

@@ -8,8 +8,6 @@
 #include <cstring>
 #include <ostream>
 
-#include "cmbulk/runner.hpp"
-
 namespace cmbulk {
 
 progress_meter::progress_meter(std::ostream& out, progress_mode mode)
@@ -24,8 +22,6 @@ void progress_meter::start(std::uint64_t total_rows) {
     total_ = total_rows;
     started_ = std::chrono::steady_clock::now();
 }
-
-void progress_meter::update(std::uint64_t, std::uint64_t, std::uint64_t) {}
 
 std::chrono::milliseconds progress_meter::interval() const {
     return live_ ? std::chrono::milliseconds(500) : std::chrono::milliseconds(5000);

@@ -1,4 +1,4 @@
-// The report: outcome names, the streaming CSV / JSON / JSON Lines writer with an atomic commit
+// The report: the streaming CSV / JSON / JSON Lines writer with an atomic commit
 // (temp file, fsync, rename, directory fsync), a reader for the same formats, the latency
 // histogram and the run summary text. See report.hpp.
 #include "cmbulk/report.hpp"
@@ -17,10 +17,6 @@
 
 namespace cmbulk {
 namespace {
-
-constexpr std::array<outcome, 10> outcomes{
-    outcome::created, outcome::updated, outcome::deleted, outcome::unchanged, outcome::exists,
-    outcome::failed,  outcome::invalid, outcome::not_run, outcome::verified,  outcome::mismatch};
 
 constexpr std::array<std::string_view, 11> columns{
     "projectId", "type",     "action",     "outcome",     "httpStatus", "errorCode",
@@ -100,55 +96,6 @@ std::string lower_ext(const std::filesystem::path& p) {
 }
 
 }  // namespace
-
-std::string_view to_string(outcome o) {
-    switch (o) {
-        case outcome::created:
-            return "created";
-        case outcome::updated:
-            return "updated";
-        case outcome::deleted:
-            return "deleted";
-        case outcome::unchanged:
-            return "unchanged";
-        case outcome::exists:
-            return "exists";
-        case outcome::failed:
-            return "failed";
-        case outcome::invalid:
-            return "invalid";
-        case outcome::not_run:
-            return "not-run";
-        case outcome::verified:
-            return "verified";
-        case outcome::mismatch:
-            return "mismatch";
-    }
-    return "failed";
-}
-
-std::optional<outcome> parse_outcome(std::string_view s) {
-    if (s == "not_run") return outcome::not_run;
-    for (auto o : outcomes)
-        if (to_string(o) == s) return o;
-    return std::nullopt;
-}
-
-bool is_success(outcome o) {
-    switch (o) {
-        case outcome::created:
-        case outcome::updated:
-        case outcome::deleted:
-        case outcome::unchanged:
-        case outcome::exists:
-        case outcome::verified:
-            return true;
-        default:
-            return false;
-    }
-}
-
-std::span<const outcome> all_outcomes() { return outcomes; }
 
 std::optional<report_format> report_format_from_path(const std::filesystem::path& p) {
     auto e = lower_ext(p);
@@ -404,7 +351,7 @@ std::string format_summary(const run_summary& s) {
     for (auto& [o, n] : s.counts) done += n;
     out += "rows " + std::to_string(std::max(done, s.total_rows)) + ":";
     bool first = true;
-    for (auto o : outcomes) {
+    for (auto o : all_outcomes()) {
         auto it = s.counts.find(o);
         if (it == s.counts.end() || it->second == 0) continue;
         out += first ? " " : ", ";

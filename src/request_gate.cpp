@@ -3,6 +3,6 @@
 
 namespace cmbulk {
 
-boost::asio::awaitable<void> open_gate::before_request() { co_return; }
+boost::asio::awaitable<bool> open_gate::before_request(std::string_view) { co_return true; }
 
 }  // namespace cmbulk

@@ -4,6 +4,13 @@
 namespace cmbulk {
 namespace {
 bool is_2xx(int s) { return s >= 200 && s <= 299; }
+answer_facts facts(const plan_response& r) {
+    return answer_facts{r.failure, r.status, r.error, r.auth_failed};
+}
+bool not_configured(const plan_response& r) {
+    return r.failure == attempt_failure::none && r.status == 404 &&
+           r.error == api_errc::integration_not_configured;
+}
 }  // namespace
 
 std::string_view to_string(plan_request r) {
@@ -78,8 +85,8 @@ plan_step row_plan::finish(outcome o, const plan_response& r) {
     result_ = o;
     status_ = r.status;
     error_code_ = r.error_code;
-    if (!r.detail.empty() &&
-        (o == outcome::failed || o == outcome::exists || o == outcome::unchanged))
+    if (!r.detail.empty() && (o == outcome::failed || o == outcome::exists ||
+                              o == outcome::unchanged || o == outcome::forbidden_role))
         detail_ = r.detail;
     if (o == outcome::mismatch)
         detail_ = r.found_differences.empty() ? "differs" : r.found_differences;
@@ -89,7 +96,12 @@ plan_step row_plan::finish(outcome o, const plan_response& r) {
 }
 
 plan_step row_plan::fail(const plan_response& r, std::string detail) {
-    auto s = finish(outcome::failed, r);
+    // A refusal of the key for this project, or of its role, has its own outcome (issue 13).
+    auto o = detail.empty() ? refusal_outcome(facts(r)) : outcome::failed;
+    auto s = finish(o, r);
+    if (o == outcome::no_access)
+        detail = "the key cannot reach this project: check its organization and role" +
+                 (r.detail.empty() ? std::string() : " (" + r.detail + ")");
     if (!detail.empty()) detail_ = std::move(detail);
     if (detail_.empty())
         detail_ = r.failure != attempt_failure::none ? "no response" : "request failed";
@@ -98,31 +110,21 @@ plan_step row_plan::fail(const plan_response& r, std::string detail) {
 
 plan_step row_plan::retry_or_fail(const plan_response& r, plan_request again,
                                   retry_policy& policy) {
-    bool throttled = r.failure == attempt_failure::none && r.status == 429;
-    // 429 and 503 count against their own, larger allowance (retry.hpp).
-    bool overloaded = is_overloaded(r.status, r.failure);
-    // Other failures count against --max-attempts per request kind: a failed read (resolving an
-    // ambiguous write) does not use up the write's attempts, nor the other way round.
-    int& used = overloaded ? throttled_tries_
-                           : (current_ == plan_request::get ? failed_reads_ : failed_tries_);
-    int limit = overloaded ? max_overloaded_tries : policy.max_attempts;
-    ++used;
-    if (used >= limit) {
+    // Failures count against --max-attempts per request kind: a failed read (resolving an
+    // ambiguous write) does not use up the write's attempts, nor the other way round; 429 and
+    // 503 against their own, larger allowance (retry.hpp).
+    int& failed = current_ == plan_request::get ? failed_reads_ : failed_tries_;
+    auto d = decide_retry(facts(r), r.retry_after, failed, throttled_tries_, policy);
+    if (d.budget_spent) return fail(r, "retry budget exhausted: the server keeps failing");
+    if (d.give_up)
         return fail(r, "gave up after " + std::to_string(attempts_) + " attempts: " +
                            (r.detail.empty() ? std::string("no response") : r.detail));
-    }
-    if (!policy.budget.try_spend())
-        return fail(r, "retry budget exhausted: the server keeps failing");
-    // A 429's Retry-After is honoured by the run-wide pause; other waits are this row's backoff.
-    std::chrono::milliseconds delay{0};
-    if (!throttled)
-        delay = backoff_delay(policy.backoff, std::min(used, 10), r.retry_after, policy.rng);
-    auto s = send(again, delay);
+    auto s = send(again, d.delay);
     s.retry = true;
     return s;
 }
 
-plan_step row_plan::after_verify_read(const plan_response& r, retry_policy& policy) {
+plan_step row_plan::after_verify_read(const plan_response& r, verdict v, retry_policy& policy) {
     bool ok = r.failure == attempt_failure::none;
     if (ok && r.status == 200) {
         bool good = action_ != plan_action::del &&
@@ -134,20 +136,20 @@ plan_step row_plan::after_verify_read(const plan_response& r, retry_policy& poli
         }
         return finish(good ? outcome::verified : outcome::mismatch, r);
     }
-    if (ok && r.status == 404 && r.error_code == "INTEGRATION_NOT_CONFIGURED") {
+    if (not_configured(r)) {
         if (action_ == plan_action::del) return finish(outcome::verified, r);
         auto copy = r;
         copy.found_differences = "not configured after the write";
         return finish(outcome::mismatch, copy);
     }
-    if (is_retryable(r.status, r.failure)) return retry_or_fail(r, plan_request::get, policy);
+    if (v == verdict::retry) return retry_or_fail(r, plan_request::get, policy);
     return fail(
         r, std::string(to_string(written_)) + ", but the verification read failed: " +
                (r.detail.empty() ? std::string("HTTP ") + std::to_string(r.status) : r.detail));
 }
 
-plan_step row_plan::after_read(const plan_response& r, retry_policy& policy) {
-    if (verifying_) return after_verify_read(r, policy);
+plan_step row_plan::after_read(const plan_response& r, verdict v, retry_policy& policy) {
+    if (verifying_) return after_verify_read(r, v, policy);
     if (r.failure == attempt_failure::none && r.status == 200) {
         // --skip-unchanged: what is there already is what the row says (a resolving read after an
         // ambiguous write keeps its own rules below).
@@ -168,8 +170,7 @@ plan_step row_plan::after_read(const plan_response& r, retry_policy& policy) {
                 return send(plan_request::put);
         }
     }
-    if (r.failure == attempt_failure::none && r.status == 404 &&
-        r.error_code == "INTEGRATION_NOT_CONFIGURED") {
+    if (not_configured(r)) {
         switch (action_) {
             case plan_action::create:
                 return send(plan_request::post);
@@ -182,18 +183,12 @@ plan_step row_plan::after_read(const plan_response& r, retry_policy& policy) {
                 return send(plan_request::post);
         }
     }
-    if (is_retryable(r.status, r.failure)) return retry_or_fail(r, plan_request::get, policy);
+    // A read is resend-safe: never ambiguous.
+    if (v == verdict::retry) return retry_or_fail(r, plan_request::get, policy);
     return fail(r);
 }
 
-plan_step row_plan::next(const plan_response& r, retry_policy& policy) {
-    if (r.auth_failed) {
-        auto s = fail(r, "authentication failed: check the API key or service account");
-        s.kind = plan_step::fatal;
-        return s;
-    }
-    if (reading_) return after_read(r, policy);
-
+std::optional<plan_step> row_plan::after_known_write_answer(const plan_response& r) {
     if (r.failure == attempt_failure::none) {
         if (is_2xx(r.status)) {
             switch (current_) {
@@ -208,7 +203,7 @@ plan_step row_plan::next(const plan_response& r, retry_policy& policy) {
             }
         }
         if (current_ == plan_request::post && r.status == 409 &&
-            r.error_code == "INTEGRATION_ALREADY_CONFIGURED") {
+            r.error == api_errc::integration_already_configured) {
             // Our earlier attempt may have landed: then this 409 is our own create.
             if (ambiguous_) return finish(outcome::created, r);
             if (action_ == plan_action::upsert) {
@@ -217,24 +212,36 @@ plan_step row_plan::next(const plan_response& r, retry_policy& policy) {
             }
             return finish(outcome::exists, r);
         }
-        if (current_ == plan_request::del && r.status == 404 &&
-            r.error_code == "INTEGRATION_NOT_CONFIGURED")
+        if (current_ == plan_request::del && not_configured(r))
             return finish(ambiguous_ ? outcome::deleted : outcome::unchanged, r);
-        if (current_ == plan_request::put && r.status == 404 &&
-            r.error_code == "INTEGRATION_NOT_CONFIGURED" && action_ == plan_action::upsert) {
+        if (current_ == plan_request::put && not_configured(r) && action_ == plan_action::upsert) {
             upsert_creating_ = true;
             return send(plan_request::post);
         }
     }
-    if (!is_retryable(r.status, r.failure)) return fail(r);
+    return std::nullopt;
+}
 
-    // A POST or DELETE that may have reached the server is never resent blindly: read first.
-    if ((current_ == plan_request::post || current_ == plan_request::del) &&
-        outcome_unknown(r.failure)) {
-        ambiguous_ = true;
-        return retry_or_fail(r, plan_request::get, policy);
+plan_step row_plan::next(const plan_response& r, retry_policy& policy) {
+    const bool resend_safe = current_ == plan_request::get || current_ == plan_request::put;
+    const verdict v = classify(facts(r), request_facts{resend_safe, r.credential_answered, true});
+    if (v == verdict::fatal) {
+        auto s = fail(r, fatal_reason(facts(r), r.detail));
+        s.kind = plan_step::fatal;
+        return s;
     }
-    return retry_or_fail(r, current_, policy);
+    if (reading_) return after_read(r, v, policy);
+    if (auto known = after_known_write_answer(r)) return *known;
+    switch (v) {
+        case verdict::ambiguous:
+            // A POST or DELETE that may have reached the server is never resent blindly: read.
+            ambiguous_ = true;
+            return retry_or_fail(r, plan_request::get, policy);
+        case verdict::retry:
+            return retry_or_fail(r, current_, policy);
+        default:
+            return fail(r);
+    }
 }
 
 }  // namespace cmbulk

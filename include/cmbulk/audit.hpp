@@ -1,8 +1,9 @@
 // `cmbulk audit`: finds projects (a file, organizations, or everything the key sees), reads every
-// page of each project's integrations with bounded workers under the run-wide pacer, and writes
-// one report row per (project, integration) with the API's masked values and findings; it can
-// also turn what it saw into a manifest for `apply` (--emit-manifest). Pure pieces are public for
-// the unit tests; run_audit is the coroutine shell.
+// page of each project's integrations on the run engine (an audit_pager per organization, then
+// per project), and writes one report row per (project, integration) with the API's masked
+// values and findings; it can also turn what it saw into a manifest for `apply`
+// (--emit-manifest). Finished projects are `item` records of the checkpoint journal, so
+// --resume reads only the rest. Pure pieces are public for the unit tests; run_audit is the run.
 #pragma once
 
 #include <boost/json/object.hpp>
@@ -16,11 +17,9 @@
 #include <vector>
 
 #include "cmbulk/api.hpp"
+#include "cmbulk/engine.hpp"
 #include "cmbulk/manifest.hpp"
-#include "cmbulk/pacing.hpp"
 #include "cmbulk/report.hpp"
-#include "cmbulk/retry.hpp"
-#include "cmbulk/runner.hpp"
 
 namespace cmbulk {
 
@@ -87,18 +86,14 @@ struct audit_options {
     std::vector<std::string> types;       ///< --type filter (empty: every type)
     int page_size = 100;                  ///< itemsPerPage, 1..500
     api_config api;
-    int concurrency = 8;
-    pacing_params pacing;
-    int max_attempts = 5;
-    backoff_params backoff;
-    double retry_budget_ratio = 0.5;
+    run_params run;                         ///< concurrency, pacing, retries, grace, progress...
     std::filesystem::path report_path;      ///< default ./audit.csv
     std::filesystem::path checkpoint_path;  ///< default <report>.checkpoint.jsonl
     bool resume = false;                    ///< skip projects the checkpoint records as done
     std::filesystem::path emit_manifest;    ///< --emit-manifest (.csv, .json or .jsonl)
     std::map<std::string, std::string> secret_refs;  ///< --secret-ref FIELD=NAME
-    progress_mode progress = progress_mode::automatic;
-    std::uint64_t jitter_seed = 0;
+    /// The command as typed, for the resume command printed when the audit is interrupted.
+    std::vector<std::string> command_args;
 };
 
 /// Runs the audit. Exit: 0 all read, 1 a project or organization could not be read (reported

@@ -154,6 +154,10 @@ public:
     boost::asio::awaitable<token_result> get();
     /// The server refused `token`: the next get() fetches a new one.
     void invalidate(std::string_view token) { cache_.invalidate(token); }
+    /// Stops now (the run engine's hard stop): every get() waiting (for the endpoint's limit, a
+    /// Retry-After, or another session's refresh) and a token request in flight end at once
+    /// with attempt_failure::cancelled, and later get()s fail the same way without a request.
+    void cancel();
     /// Token requests made so far.
     std::uint64_t requests() const { return requests_; }
 
@@ -173,7 +177,9 @@ private:
     std::uint64_t generation_ = 0;
     token_result last_failure_;
     boost::asio::steady_timer event_;
+    boost::asio::steady_timer wait_;  ///< the wait before a token request (limit, Retry-After)
     std::uint64_t requests_ = 0;
+    bool cancelled_ = false;
 };
 
 }  // namespace cmbulk

@@ -68,6 +68,10 @@ public:
         boost::beast::http::request<boost::beast::http::string_body> req);
     /// Closes the connection now (no TLS close_notify: a truncated-stream shutdown is harmless).
     void close();
+    /// Stops now, from another coroutine: a resolve, connect, write or read in flight ends at
+    /// once (its send() returns a failure), and every later send() fails with
+    /// attempt_failure::cancelled without connecting. The run engine's hard stop.
+    void cancel();
     bool is_open() const;
     /// How many connections (TCP connects that succeeded) this object opened so far.
     std::uint64_t connections_opened() const { return opened_; }
@@ -96,6 +100,9 @@ private:
     void note_reuse_(bool answered);
     std::optional<proxy_config> proxy_;  ///< the proxy this connection goes through, if any
     std::string proxy_error_;            ///< an unusable proxy variable: every connect fails
+    bool cancelled_ = false;             ///< cancel() was called: nothing more is sent
+    std::shared_ptr<boost::asio::ip::tcp::resolver> resolving_;  ///< during connect_, for cancel
+    boost::beast::tcp_stream* connecting_ = nullptr;             ///< during connect_, for cancel
 };
 
 }  // namespace cmbulk

@@ -10,15 +10,9 @@
 #include <optional>
 
 #include "cmbulk/limiter.hpp"
+#include "cmbulk/request_gate.hpp"
 
 namespace cmbulk {
-
-/// What a 429 body says about the server's bucket (api-facts: parameters
-/// [path, retryAfterSeconds, capacity, refill, periodSeconds]).
-struct server_rate_hint {
-    double capacity = 0;
-    double refill_per_second = 0;
-};
 
 /// Reads the rate-limit parameters of a RATE_LIMITED_TOKEN_BUCKET error body; nullopt when the
 /// body does not carry them in that shape.
@@ -35,14 +29,8 @@ struct pacing_params {
     double low_remaining = 1;  ///< RateLimit-Remaining at or below this slows down early
 };
 
-/// One response, as the pacer needs it.
-struct pacing_feedback {
-    int status = 0;         ///< 0 when no response arrived
-    double remaining = -1;  ///< RateLimit-Remaining, -1 when absent
-    double limit = -1;      ///< RateLimit-Limit, -1 when absent
-    std::optional<std::chrono::milliseconds> retry_after;
-    std::optional<server_rate_hint> hint;
-};
+/// One response, as the pacer needs it (the gate's feedback; the pacer ignores its scope).
+using pacing_feedback = gate_feedback;
 
 class rate_controller {
 public:

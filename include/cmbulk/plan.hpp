@@ -1,6 +1,7 @@
-// `cmbulk plan MANIFEST`: reads each row's current integration (bounded workers, one rate limit,
-// retried reads) and says what `apply` would do: create, update (naming the fields that differ
-// and "secret differs" by the masked last four), unchanged or delete. Never prints a secret.
+// `cmbulk plan MANIFEST`: reads each row's current integration (the run engine with a
+// read_machine per row: bounded workers, one rate limit, retried reads) and says what `apply`
+// would do: create, update (naming the fields that differ and "secret differs" by the masked
+// last four), unchanged or delete. Never prints a secret.
 #pragma once
 
 #include <filesystem>
@@ -9,10 +10,8 @@
 
 #include "cmbulk/api.hpp"
 #include "cmbulk/compare.hpp"
+#include "cmbulk/engine.hpp"
 #include "cmbulk/manifest.hpp"
-#include "cmbulk/pacing.hpp"
-#include "cmbulk/retry.hpp"
-#include "cmbulk/runner.hpp"
 
 namespace cmbulk {
 
@@ -36,17 +35,14 @@ struct plan_options {
     std::filesystem::path manifest;
     manifest_options manifest_opts;
     api_config api;
-    int concurrency = 8;
-    pacing_params pacing;
-    int max_attempts = 5;
-    backoff_params backoff;
+    run_params run;  ///< concurrency, pacing, retries, grace, progress...
     bool detailed_exitcode = false;
-    std::uint64_t jitter_seed = 0;
 };
 
 /// Runs `cmbulk plan`: one line per row on `out` in manifest order, the counts at the end.
 /// Exit: 0 (no changes, or changes without --detailed-exitcode), 4 (changes, with
-/// --detailed-exitcode), 1 (a read failed), 2 (usage / invalid manifest), 3 (fatal).
+/// --detailed-exitcode), 1 (a read failed or was not made), 2 (usage / invalid manifest),
+/// 3 (fatal), 130 (interrupted).
 int run_plan(const plan_options& opts, std::ostream& out, std::ostream& err);
 
 }  // namespace cmbulk

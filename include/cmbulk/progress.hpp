@@ -8,15 +8,15 @@
 
 namespace cmbulk {
 
-enum class progress_mode;
+/// How progress is shown on stderr.
+enum class progress_mode { automatic, live, plain, quiet };
 
 class progress_meter {
 public:
     progress_meter(std::ostream& out, progress_mode mode);
     void start(std::uint64_t total_rows);
-    /// A row ended (cheap; prints nothing by itself).
-    void update(std::uint64_t done, std::uint64_t failed, std::uint64_t requests);
-    /// Called every interval(): prints the line.
+    /// Called every interval() by the run engine: prints the line (items done and failed, HTTP
+    /// requests sent, the pace in force: 0 for "found from the server").
     void tick(std::uint64_t done, std::uint64_t failed, std::uint64_t requests, double pace);
     /// Clears the live line.
     void finish();

@@ -17,31 +17,9 @@
 #include <vector>
 
 #include "cmbulk/fs_atomic.hpp"
+#include "cmbulk/outcome.hpp"
 
 namespace cmbulk {
-
-/// What happened to one manifest row.
-enum class outcome {
-    created,    ///< POST succeeded (or a retried create whose first attempt landed)
-    updated,    ///< PUT succeeded
-    deleted,    ///< DELETE succeeded
-    unchanged,  ///< nothing to do (e.g. delete of an integration that is not there)
-    exists,     ///< create found the integration already configured
-    failed,     ///< a final error
-    invalid,    ///< the manifest row was invalid (--skip-invalid)
-    not_run,    ///< never attempted (stopped, circuit breaker)
-    verified,   ///< a check found what the manifest says
-    mismatch,   ///< a check found something else
-};
-
-/// "created", ..., "not-run" (the report's spelling; not_run is written with a hyphen).
-std::string_view to_string(outcome o);
-/// The inverse of to_string (also accepts "not_run").
-std::optional<outcome> parse_outcome(std::string_view s);
-/// created, updated, deleted, unchanged, exists and verified are successes.
-bool is_success(outcome o);
-/// Every outcome, in declaration order.
-std::span<const outcome> all_outcomes();
 
 /// The report's file format.
 enum class report_format { csv, json, jsonl };

@@ -6,27 +6,47 @@
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <optional>
+#include <string_view>
 
 namespace cmbulk {
 
+/// What a 429 body says about the server's bucket (api-facts: parameters
+/// [path, retryAfterSeconds, capacity, refill, periodSeconds]); pacing.hpp parses it.
+struct server_rate_hint {
+    double capacity = 0;
+    double refill_per_second = 0;
+};
+
+/// What the api layer tells the gate (and the gate its pacer) about one response, or its absence.
+struct gate_feedback {
+    int status = 0;         ///< 0 when no response arrived
+    double remaining = -1;  ///< RateLimit-Remaining, -1 when absent
+    double limit = -1;      ///< RateLimit-Limit, -1 when absent
+    std::optional<std::chrono::milliseconds> retry_after;
+    /// A 429's body described the server's bucket: the gate paces at its refill rate.
+    std::optional<server_rate_hint> hint;
+    /// The project the request was for ("" for requests of the whole run: project lists, token
+    /// requests). Pacing per scope (issue 16) keys on it; the run-wide pacer ignores it.
+    std::string_view scope = {};
+};
+
 /// Called by the api layer before EVERY HTTP request it sends (including digest challenges, stale
-/// retries and token requests) and after every response; the runner implements it with its token
-/// bucket / adaptive pacer / global 429 pause.
+/// retries and token requests) and after every response; the run engine implements it with its
+/// token bucket / adaptive pacer / global 429 pause.
 class request_gate {
 public:
     virtual ~request_gate() = default;
-    virtual boost::asio::awaitable<void> before_request() = 0;
-    /// status 0 when no response arrived; remaining/limit = RateLimit-Remaining/-Limit or -1 when
-    /// absent.
-    virtual void after_response(int status, double remaining, double limit,
-                                std::optional<std::chrono::milliseconds> retry_after) = 0;
+    /// Waits for the request's turn. `scope` as in gate_feedback (it must stay valid until the
+    /// awaitable completes). False: the run is stopping now; do not send.
+    virtual boost::asio::awaitable<bool> before_request(std::string_view scope) = 0;
+    virtual void after_response(const gate_feedback& fb) = 0;
 };
 
 /// A gate that lets everything through (tests, one-off tools).
 class open_gate final : public request_gate {
 public:
-    boost::asio::awaitable<void> before_request() override;
-    void after_response(int, double, double, std::optional<std::chrono::milliseconds>) override {}
+    boost::asio::awaitable<bool> before_request(std::string_view scope) override;
+    void after_response(const gate_feedback&) override {}
 };
 
 }  // namespace cmbulk

@@ -1,16 +1,18 @@
 // The plan of one manifest row as a small state machine with no I/O: it says which request to
 // send next, and is told what came back (a response, or a transport failure), until the row has
 // an outcome. It owns the rules that keep a change from being sent twice: a create or delete whose
-// outcome is unknown is followed by a read, never blindly resent.
+// outcome is unknown is followed by a read, never blindly resent. What an answer means in
+// general (retry, ambiguous, failed, fatal) is retry.hpp's classify(); this adds what the
+// integrations' answers mean for a row.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <optional>
-#include <random>
 #include <string>
 
-#include "cmbulk/report.hpp"
+#include "cmbulk/api_errc.hpp"
+#include "cmbulk/outcome.hpp"
 #include "cmbulk/retry.hpp"
 
 namespace cmbulk {
@@ -21,14 +23,6 @@ enum class plan_action { create, update, upsert, del };
 /// The HTTP request a step asks for.
 enum class plan_request { get, post, put, del };
 std::string_view to_string(plan_request r);
-
-/// The run-wide retry policy shared by all rows: backoff, attempts, budget, jitter source.
-struct retry_policy {
-    int max_attempts = 5;
-    backoff_params backoff;
-    retry_budget budget;
-    std::mt19937_64 rng;
-};
 
 /// What the row wants next.
 struct plan_step {
@@ -61,9 +55,13 @@ struct plan_checks {
 struct plan_response {
     attempt_failure failure = attempt_failure::none;
     int status = 0;
-    std::string error_code;
+    std::string error_code;           ///< the errorCode text (for the report)
+    api_errc error = api_errc::none;  ///< the same, as the enum the plan acts on
     std::string detail;
     bool auth_failed = false;
+    /// A request of the same credential was answered before this one: a definitive 401 then
+    /// means "no access to this project" (outcome no_access), not a wrong key (fatal).
+    bool credential_answered = false;
     std::optional<std::chrono::milliseconds> retry_after;
     /// For a GET that found the integration: the masked secret's last four characters as the
     /// server shows them (empty when the type has no masked secret).
@@ -105,7 +103,8 @@ private:
     plan_step finish(outcome o, const plan_response& r);
     plan_step fail(const plan_response& r, std::string detail = {});
     plan_step retry_or_fail(const plan_response& r, plan_request again, retry_policy& policy);
-    plan_step after_read(const plan_response& r, retry_policy& policy);
+    plan_step after_read(const plan_response& r, verdict v, retry_policy& policy);
+    std::optional<plan_step> after_known_write_answer(const plan_response& r);
     plan_step write_request();
 
     plan_action action_;
@@ -125,7 +124,7 @@ private:
     plan_checks checks_;
     bool verifying_ = false;              ///< the write succeeded; reading it back
     outcome written_ = outcome::not_run;  ///< what the write did, while verifying
-    plan_step after_verify_read(const plan_response& r, retry_policy& policy);
+    plan_step after_verify_read(const plan_response& r, verdict v, retry_policy& policy);
 };
 
 }  // namespace cmbulk

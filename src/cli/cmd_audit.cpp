@@ -5,6 +5,7 @@
 #include "cmbulk/audit.hpp"
 #include "cmbulk/exit_status.hpp"
 #include "commands.hpp"
+#include "run_options.hpp"
 
 namespace cmbulk::cli {
 
@@ -20,27 +21,19 @@ int cmd_audit(int argc, char** argv) {
         "page-size", po::value<int>()->default_value(100), "itemsPerPage of every list (1..500)")(
         "flavor", po::value<std::string>()->default_value("cloud-manager"),
         "cloud-manager, ops-manager or atlas");
-    po::options_description run("Run");
-    run.add_options()("report", po::value<std::string>()->default_value("audit.csv"),
-                      "audit report: .csv, .json or .jsonl")(
-        "emit-manifest", po::value<std::string>(),
-        "also write a manifest for `cmbulk apply` (.csv, .json or .jsonl)")(
-        "secret-ref", po::value<std::vector<std::string>>()->composing(),
-        "FIELD=NAME: in the emitted manifest, secret FIELD becomes ${env:NAME} (default "
-        "TYPE_FIELD, e.g. SLACK_API_TOKEN)")("concurrency,c", po::value<int>()->default_value(8),
-                                             "parallel connections (workers)")(
-        "rate", po::value<double>()->default_value(0),
-        "requests per second (0: find the server's pace)")(
-        "burst", po::value<double>()->default_value(0), "token bucket capacity (0: rate/10)")(
-        "max-attempts", po::value<int>()->default_value(5), "attempts per read (first included)")(
-        "checkpoint", po::value<std::string>(),
-        "checkpoint of finished projects (default <report>.checkpoint.jsonl)")(
-        "resume", "skip the projects the checkpoint records as read")("quiet,q", "no progress")(
-        "progress", po::value<std::string>()->default_value("auto"), "auto, live or plain")(
-        "jitter-seed", po::value<std::uint64_t>()->default_value(0),
-        "seed of the backoff jitter (0: random)")("help,h", "show this help");
+    po::options_description run("Audit");
+    // clang-format off
+    run.add_options()
+        ("report", po::value<std::string>()->default_value("audit.csv"), "audit report: .csv, .json or .jsonl")
+        ("emit-manifest", po::value<std::string>(), "also write a manifest for `cmbulk apply` (.csv, .json or .jsonl)")
+        ("secret-ref", po::value<std::vector<std::string>>()->composing(),
+         "FIELD=NAME: in the emitted manifest, secret FIELD becomes ${env:NAME} (default TYPE_FIELD, e.g. SLACK_API_TOKEN)")
+        ("checkpoint", po::value<std::string>(), "checkpoint of finished projects (default <report>.checkpoint.jsonl)")
+        ("resume", "skip the projects the checkpoint records as read")
+        ("help,h", "show this help");
+    // clang-format on
     po::options_description visible;
-    visible.add(src).add(server_options_desc()).add(run);
+    visible.add(src).add(server_options_desc()).add(run_options_desc()).add(run);
     po::variables_map vm;
     if (!parse_command_line(argc, argv, visible, nullptr, vm, "audit")) return exit_usage;
     bool has_source = vm.count("projects") || vm.count("org") || vm.count("all");
@@ -93,26 +86,13 @@ int cmd_audit(int argc, char** argv) {
             o.secret_refs[kv.substr(0, eq)] = kv.substr(eq + 1);
         }
     }
-    o.concurrency = vm["concurrency"].as<int>();
-    if (o.concurrency < 1 || o.concurrency > 256) {
-        std::cerr << "cmbulk audit: --concurrency: expected 1 to 256\n";
+    if (!fill_run_params(vm, o.run, msg)) {
+        std::cerr << "cmbulk audit: " << msg << "\n";
         return exit_usage;
     }
-    o.pacing.rate = vm["rate"].as<double>();
-    o.pacing.burst = vm["burst"].as<double>();
-    o.max_attempts = std::max(1, vm["max-attempts"].as<int>());
     if (vm.count("checkpoint")) o.checkpoint_path = vm["checkpoint"].as<std::string>();
     o.resume = vm.count("resume") > 0;
-    o.jitter_seed = vm["jitter-seed"].as<std::uint64_t>();
-    auto prog = vm["progress"].as<std::string>();
-    if (vm.count("quiet"))
-        o.progress = progress_mode::quiet;
-    else if (prog == "live")
-        o.progress = progress_mode::live;
-    else if (prog == "plain")
-        o.progress = progress_mode::plain;
-    else
-        o.progress = progress_mode::automatic;
+    o.command_args = command_args(argc, argv);
     if (!fill_api_config(vm, o.api, msg)) {
         std::cerr << "cmbulk audit: " << msg << "\n";
         return exit_usage;

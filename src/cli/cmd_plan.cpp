@@ -5,6 +5,7 @@
 #include "cmbulk/exit_status.hpp"
 #include "cmbulk/plan.hpp"
 #include "commands.hpp"
+#include "run_options.hpp"
 
 namespace cmbulk::cli {
 
@@ -12,15 +13,8 @@ int cmd_plan(int argc, char** argv) {
     po::options_description run("Plan");
     run.add_options()("detailed-exitcode",
                       "exit 4 when there are changes (0 none, 1 read errors, 2 usage)")(
-        "concurrency,c", po::value<int>()->default_value(8), "parallel connections (workers)")(
-        "rate", po::value<double>()->default_value(0),
-        "requests per second (0: find the server's pace)")(
-        "burst", po::value<double>()->default_value(0), "token bucket capacity (0: rate/10)")(
-        "max-attempts", po::value<int>()->default_value(5), "attempts per read (first included)")(
-        "jitter-seed", po::value<std::uint64_t>()->default_value(0),
-        "seed of the backoff jitter (0: random)")("help,h", "show this help");
-    po::options_description visible;
-    visible.add(manifest_options_desc()).add(server_options_desc()).add(run);
+        "help,h", "show this help");
+    auto visible = manifest_command_desc(run);
     po::variables_map vm;
     if (!parse_command_line(argc, argv, visible, "manifest", vm, "plan")) return exit_usage;
     if (vm.count("help") || !vm.count("manifest")) {
@@ -43,8 +37,8 @@ int cmd_plan(int argc, char** argv) {
             << visible << "\n"
             << credentials_help << "\n"
             << "Exit codes: 0 no changes (or changes without --detailed-exitcode); 1 some\n"
-               "reads failed; 2 usage or invalid manifest; 3 authentication failed or server\n"
-               "unreachable; 4 changes (--detailed-exitcode).\n";
+               "reads failed or were not made; 2 usage or invalid manifest; 3 authentication\n"
+               "failed or server unreachable; 4 changes (--detailed-exitcode); 130 interrupted.\n";
         return vm.count("help") ? exit_success : exit_usage;
     }
     plan_options o;
@@ -55,16 +49,11 @@ int cmd_plan(int argc, char** argv) {
         return exit_usage;
     }
     o.api.api_flavor = o.manifest_opts.target_flavor;
-    o.concurrency = vm["concurrency"].as<int>();
-    if (o.concurrency < 1 || o.concurrency > 256) {
-        std::cerr << "cmbulk plan: --concurrency: expected 1 to 256\n";
+    if (!fill_run_params(vm, o.run, msg)) {
+        std::cerr << "cmbulk plan: " << msg << "\n";
         return exit_usage;
     }
-    o.pacing.rate = vm["rate"].as<double>();
-    o.pacing.burst = vm["burst"].as<double>();
-    o.max_attempts = std::max(1, vm["max-attempts"].as<int>());
     o.detailed_exitcode = vm.count("detailed-exitcode") > 0;
-    o.jitter_seed = vm["jitter-seed"].as<std::uint64_t>();
     if (!fill_api_config(vm, o.api, msg)) {
         std::cerr << "cmbulk plan: " << msg << "\n";
         return exit_usage;

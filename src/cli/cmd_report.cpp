@@ -9,6 +9,7 @@
 #include "cmbulk/journal.hpp"
 #include "cmbulk/manifest.hpp"
 #include "cmbulk/report.hpp"
+#include "cmbulk/runner.hpp"
 #include "commands.hpp"
 
 namespace cmbulk::cli {
@@ -38,12 +39,18 @@ int cmd_report(int argc, char** argv) {
     }
     std::filesystem::path checkpoint = vm["checkpoint"].as<std::string>();
     std::filesystem::path out = vm["report"].as<std::string>();
-    std::string msg;
-    auto replay = replay_journal(checkpoint, msg);
+    diagnostics diag;
+    auto replay = replay_journal(checkpoint, diag);
     if (!replay) {
-        std::cerr << "cmbulk report: " << msg << "\n";
+        std::cerr << "cmbulk report: " << to_string(diag) << "\n";
         return exit_usage;
     }
+    if (replay->header.command != "apply") {
+        std::cerr << "cmbulk report: " << checkpoint.string() << " is the checkpoint of `cmbulk "
+                  << replay->header.command << "`, not of apply (its report is --report's)\n";
+        return exit_usage;
+    }
+    std::string msg;
     auto fmt = report_format_from_path(out);
     if (!fmt) {
         std::cerr << "cmbulk report: --report: use a .csv, .json or .jsonl file name\n";

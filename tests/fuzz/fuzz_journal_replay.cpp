@@ -8,10 +8,10 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     auto path = cmbulk::fuzz::write_input("checkpoint.jsonl", data, size);
-    std::string message;
-    auto r = cmbulk::replay_journal(path, message);
+    cmbulk::diagnostics diag;
+    auto r = cmbulk::replay_journal(path, diag);
     if (!r) {
-        if (message.find(path.string()) == std::string::npos) std::abort();
+        if (cmbulk::to_string(diag).find(path.string()) == std::string::npos) std::abort();
         return 0;
     }
     if (r->valid_bytes > size) std::abort();

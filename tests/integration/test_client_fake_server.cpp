@@ -228,16 +228,15 @@ private:
 /// Counts what the api layer tells the runner.
 class counting_gate final : public request_gate {
 public:
-    asio::awaitable<void> before_request() override {
+    asio::awaitable<bool> before_request(std::string_view) override {
         ++before;
-        co_return;
+        co_return true;
     }
-    void after_response(int status, double remaining, double limit,
-                        std::optional<std::chrono::milliseconds> retry_after) override {
-        statuses.push_back(status);
-        last_remaining = remaining;
-        last_limit = limit;
-        last_retry_after = retry_after;
+    void after_response(const gate_feedback& fb) override {
+        statuses.push_back(fb.status);
+        last_remaining = fb.remaining;
+        last_limit = fb.limit;
+        last_retry_after = fb.retry_after;
     }
     int before = 0;
     std::vector<int> statuses;

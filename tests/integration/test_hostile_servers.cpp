@@ -45,11 +45,13 @@ struct outcome_run {
     std::vector<cmbulk::report_row> rows;
 };
 
-/// Runs `cmbulk apply` with small timeouts against `base_url`; checks the run ended in time and
-/// did not crash.
+/// Runs `cmbulk apply` with small timeouts against `base_url`; checks the run ended in time, did
+/// not crash, and exited with the one status right for the case: 0 (every row done), 1 (a row
+/// failed while the server answered) or 3 (the run stopped: no usable answer ever came, or the
+/// credentials were refused).
 outcome_run apply_manifest(const temp_dir& dir, const std::string& base_url,
                            const std::filesystem::path& manifest, std::vector<std::string> extra,
-                           const std::string& public_key = pub,
+                           int expected_exit, const std::string& public_key = pub,
                            const std::string& private_key = priv) {
     std::vector<std::string> argv{cmbulk_bin(),
                                   "apply",
@@ -79,8 +81,7 @@ outcome_run apply_manifest(const temp_dir& dir, const std::string& base_url,
     BOOST_TEST_INFO("stderr: " << r.proc.err);
     BOOST_TEST(!r.proc.timed_out);
     BOOST_TEST(r.proc.elapsed < run_bound);
-    BOOST_TEST((r.proc.exit_code == 0 || r.proc.exit_code == 1 || r.proc.exit_code == 3),
-               "exit code " << r.proc.exit_code);
+    BOOST_TEST(r.proc.exit_code == expected_exit, "exit code " << r.proc.exit_code);
     std::error_code ec;
     if (std::filesystem::exists(dir / "report.csv", ec)) {
         std::string msg;
@@ -93,9 +94,10 @@ outcome_run apply_manifest(const temp_dir& dir, const std::string& base_url,
     return r;
 }
 
-outcome_run apply(const temp_dir& dir, const std::string& base_url, int rows,
+outcome_run apply(const temp_dir& dir, const std::string& base_url, int rows, int expected_exit,
                   std::vector<std::string> extra = {}) {
-    return apply_manifest(dir, base_url, write_manifest(dir, rows), std::move(extra));
+    return apply_manifest(dir, base_url, write_manifest(dir, rows), std::move(extra),
+                          expected_exit);
 }
 
 /// The row failed, its detail holds `why`, and nothing secret reached the output.
@@ -173,7 +175,7 @@ BOOST_AUTO_TEST_CASE(body_far_over_the_limit) {
         }
     });
     temp_dir dir;
-    auto r = apply(dir, srv.base_url(), 1, {"--body-limit", "4096"});
+    auto r = apply(dir, srv.base_url(), 1, 3, {"--body-limit", "4096"});
     expect_failed(r, "limit");
     BOOST_TEST(r.proc.err.find("limit") != std::string::npos);
 }
@@ -193,7 +195,7 @@ BOOST_AUTO_TEST_CASE(never_ending_chunked_body) {
         }
     });
     temp_dir dir;
-    auto r = apply(dir, srv.base_url(), 1, {"--request-timeout", "20"});
+    auto r = apply(dir, srv.base_url(), 1, 3, {"--request-timeout", "20"});
     expect_failed(r, "limit");
 }
 
@@ -208,7 +210,7 @@ BOOST_AUTO_TEST_CASE(headers_that_never_end) {
                 return;
     });
     temp_dir dir;
-    auto r = apply(dir, srv.base_url(), 1);
+    auto r = apply(dir, srv.base_url(), 1, 3);
     expect_failed(r, "malformed HTTP response");
 }
 
@@ -223,7 +225,7 @@ BOOST_AUTO_TEST_CASE(slow_drip_one_byte_a_second) {
         }
     });
     temp_dir dir;
-    auto r = apply(dir, srv.base_url(), 1, {"--request-timeout", "2", "--max-attempts", "2"});
+    auto r = apply(dir, srv.base_url(), 1, 3, {"--request-timeout", "2", "--max-attempts", "2"});
     expect_failed(r, "no complete response within 2000 ms");
     // A create whose answer never came is read back (GET), never blindly re-POSTed.
     BOOST_TEST(r.rows[0].attempts >= 2);
@@ -240,7 +242,7 @@ BOOST_AUTO_TEST_CASE(invalid_json_in_a_2xx) {
         }
     });
     temp_dir dir;
-    auto r = apply(dir, srv.base_url(), 1);
+    auto r = apply(dir, srv.base_url(), 1, 1);
     expect_failed(r, "non-JSON");
     BOOST_TEST(r.proc.exit_code == 1);
     // The create's outcome is unknown (the answer was unreadable): it is never resent.
@@ -257,7 +259,7 @@ BOOST_AUTO_TEST_CASE(html_error_page_in_a_200) {
                 return;
     });
     temp_dir dir;
-    auto r = apply(dir, srv.base_url(), 1);
+    auto r = apply(dir, srv.base_url(), 1, 1);
     expect_failed(r, "HTML");
 }
 
@@ -274,12 +276,12 @@ BOOST_AUTO_TEST_CASE(wrong_shape_2xx_bodies_are_coped_with) {
         }
     });
     temp_dir dir;
-    auto r = apply(dir, srv.base_url(), 1);
+    auto r = apply(dir, srv.base_url(), 1, 0);
     BOOST_REQUIRE_EQUAL(r.rows.size(), 1u);
     BOOST_TEST(cmbulk::to_string(r.rows[0].result) == "created");
     BOOST_TEST(r.proc.exit_code == 0);
     temp_dir dir2;
-    auto u = apply(dir2, srv.base_url(), 1, {"--action", "upsert"});
+    auto u = apply(dir2, srv.base_url(), 1, 0, {"--action", "upsert"});
     BOOST_REQUIRE_EQUAL(u.rows.size(), 1u);
     BOOST_TEST(cmbulk::to_string(u.rows[0].result) == "updated");
     BOOST_TEST(u.proc.exit_code == 0);
@@ -294,7 +296,7 @@ BOOST_AUTO_TEST_CASE(error_body_of_the_wrong_shape) {
                 return;
     });
     temp_dir dir;
-    auto r = apply(dir, srv.base_url(), 1);
+    auto r = apply(dir, srv.base_url(), 1, 1);
     BOOST_REQUIRE_EQUAL(r.rows.size(), 1u);
     BOOST_TEST(cmbulk::to_string(r.rows[0].result) == "failed");
     BOOST_TEST(r.rows[0].http_status == 400);
@@ -321,7 +323,7 @@ BOOST_AUTO_TEST_CASE(retry_after_of_a_year_is_capped) {
             });
             temp_dir dir;
             auto started = std::chrono::steady_clock::now();
-            auto r = apply(dir, srv.base_url(), 1, {"--max-retry-after", "2"});
+            auto r = apply(dir, srv.base_url(), 1, 0, {"--max-retry-after", "2"});
             auto took = std::chrono::steady_clock::now() - started;
             BOOST_REQUIRE_EQUAL(r.rows.size(), 1u);
             BOOST_TEST(cmbulk::to_string(r.rows[0].result) == "created");
@@ -350,7 +352,7 @@ BOOST_AUTO_TEST_CASE(retry_after_garbage_is_ignored) {
                 }
             });
             temp_dir dir;
-            auto r = apply(dir, srv.base_url(), 1, {"--max-retry-after", "3"});
+            auto r = apply(dir, srv.base_url(), 1, 0, {"--max-retry-after", "3"});
             BOOST_REQUIRE_EQUAL(r.rows.size(), 1u);
             BOOST_TEST(cmbulk::to_string(r.rows[0].result) == "created");
             BOOST_TEST(r.proc.exit_code == 0);
@@ -378,7 +380,7 @@ BOOST_AUTO_TEST_CASE(redirect_to_another_host_is_never_followed) {
                         return;
             });
             temp_dir dir;
-            auto r = apply(dir, srv.base_url(), 1);
+            auto r = apply(dir, srv.base_url(), 1, 1);
             expect_failed(r, "redirect");
             BOOST_TEST(r.rows[0].http_status == status);
             BOOST_TEST(r.rows[0].attempts == 1);
@@ -402,7 +404,8 @@ BOOST_AUTO_TEST_CASE(server_closes_every_connection_after_one_response) {
                 c.write(res);
             });
             temp_dir dir;
-            auto r = apply(dir, srv.base_url(), 20, {"--concurrency", "2", "--max-attempts", "5"});
+            auto r =
+                apply(dir, srv.base_url(), 20, 0, {"--concurrency", "2", "--max-attempts", "5"});
             expect_each_row_created_once(r, api, 20);
             BOOST_TEST(srv.connections() >= 20);
         }
@@ -425,7 +428,7 @@ BOOST_AUTO_TEST_CASE(server_that_hangs_up_late_after_every_response) {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     });
     temp_dir dir;
-    auto r = apply(dir, srv.base_url(), 20, {"--concurrency", "2", "--max-attempts", "3"});
+    auto r = apply(dir, srv.base_url(), 20, 0, {"--concurrency", "2", "--max-attempts", "3"});
     expect_each_row_created_once(r, api, 20);
     // 20 POSTs, plus per worker (2) at most two unanswered POSTs and two GETs to read them back.
     BOOST_TEST(requests.load() <= 28);
@@ -441,7 +444,7 @@ BOOST_AUTO_TEST_CASE(server_that_never_asks_for_authentication) {
             if (!c.write(api.answer(req))) return;
     });
     temp_dir dir;
-    auto r = apply(dir, srv.base_url(), 3);
+    auto r = apply(dir, srv.base_url(), 3, 0);
     BOOST_TEST(r.proc.exit_code == 0);
     BOOST_REQUIRE_EQUAL(r.rows.size(), 3u);
     for (auto& row : r.rows) BOOST_TEST(cmbulk::to_string(row.result) == "created");
@@ -463,12 +466,62 @@ BOOST_AUTO_TEST_CASE(basic_challenge_gets_no_credentials) {
                 return;
     });
     temp_dir dir;
-    auto r = apply(dir, srv.base_url(), 1);
+    auto r = apply(dir, srv.base_url(), 1, 3);
     BOOST_TEST(r.proc.exit_code == 3);
     srv.stop();
     auto wire = srv.all_received();
     BOOST_TEST(wire.find(priv) == std::string::npos);
     BOOST_TEST(wire.find("Basic") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_project_the_key_cannot_reach_fails_only_its_row) {
+    // The live service answers a right key on another organization's project with 401 and a
+    // fresh challenge, like a wrong key (api-facts.md). Once the key was answered, that is the
+    // row's `no-access`; before, it stops the run.
+    fake_api api;
+    std::atomic<int> nonce{0};
+    const std::string refused = project_id(2);
+    hostile_server srv([&](hostile_connection& c) {
+        hostile_request req;
+        while (c.read_request(req)) {
+            bool authorized = !req.header("Authorization").empty();
+            std::string text;
+            if (!authorized || req.target.find(refused) != std::string::npos)
+                text = http_response_text(
+                    401, R"({"error":401,"reason":"Unauthorized","detail":"not authorized"})",
+                    "application/json",
+                    "WWW-Authenticate: Digest realm=\"MMS Public API\", domain=\"\", nonce=\"n" +
+                        std::to_string(++nonce) +
+                        "\", algorithm=MD5, qop=\"auth\", stale=false\r\n");
+            else
+                text = api.answer(req);
+            if (!c.write(text)) return;
+        }
+    });
+    temp_dir dir;
+    auto r = apply(dir, srv.base_url(), 5, 1);
+    BOOST_REQUIRE_EQUAL(r.rows.size(), 5u);
+    int created = 0;
+    for (auto& row : r.rows) {
+        if (row.project_id == refused) {
+            BOOST_TEST(cmbulk::to_string(row.result) == "no-access");
+            BOOST_TEST(row.detail.find("cannot reach this project") != std::string::npos,
+                       row.detail);
+        } else {
+            created += cmbulk::to_string(row.result) == "created";
+        }
+    }
+    BOOST_TEST(created == 4);
+    // The refused project first: the key was never answered, so it is a wrong key (exit 3).
+    temp_dir first;
+    std::string csv = "projectId,type,apiToken,teamName,channelName\n" + refused + ",SLACK," +
+                      token(2) + ",team,#alerts\n" + project_id(7) + ",SLACK," + token(7) +
+                      ",team,#alerts\n";
+    write_file(first / "m.csv", csv);
+    auto s = apply_manifest(first, srv.base_url(), first / "m.csv", {}, 3);
+    BOOST_TEST(s.proc.err.find("authentication failed") != std::string::npos, s.proc.err);
+    srv.stop();
+    BOOST_TEST(srv.all_received().find(priv) == std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(endless_stale_digest_challenges) {
@@ -487,8 +540,8 @@ BOOST_AUTO_TEST_CASE(endless_stale_digest_challenges) {
         }
     });
     temp_dir dir;
-    auto r = apply(dir, srv.base_url(), 1);
-    BOOST_TEST((r.proc.exit_code == 1 || r.proc.exit_code == 3));
+    // The stale 401 that ended the call is an answer: the row fails, the run goes on (exit 1).
+    auto r = apply(dir, srv.base_url(), 1, 1);
     BOOST_REQUIRE_EQUAL(r.rows.size(), 1u);
     BOOST_TEST(cmbulk::to_string(r.rows[0].result) == "failed");
     BOOST_TEST(requests.load() < 40);
@@ -506,8 +559,9 @@ BOOST_AUTO_TEST_CASE(sim_stall_and_truncate_faults) {
             std::string id(state.at("orgs").at(0).at("projects").at(0).at("id").as_string());
             write_file(dir / "sim.csv", "projectId,type,apiToken,teamName,channelName\n" + id +
                                             ",SLACK," + token(0) + ",team,#alerts\n");
+            // No answer ever arrives whole: the server is unreachable, the run stops.
             auto r = apply_manifest(dir, sim.base_url(), dir / "sim.csv", {"--max-attempts", "2"},
-                                    std::string(cmbulk::sim::generated_public_key),
+                                    3, std::string(cmbulk::sim::generated_public_key),
                                     std::string(cmbulk::sim::generated_private_key));
             BOOST_REQUIRE_EQUAL(r.rows.size(), 1u);
             BOOST_TEST(cmbulk::to_string(r.rows[0].result) == "failed");

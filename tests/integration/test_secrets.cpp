@@ -10,6 +10,7 @@
 
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -259,6 +260,36 @@ BOOST_AUTO_TEST_CASE(no_command_leaks_a_secret) {
     BOOST_TEST(files >= 5);  // reports and checkpoints of the runs
     BOOST_TEST_MESSAGE("secrets checked: " << all_secrets().size() << " strings in " << checked
                                            << " runs and " << files << " files");
+}
+
+BOOST_AUTO_TEST_CASE(the_resume_command_of_an_interrupted_run_masks_literal_values) {
+    // A literal --set value is the user's choice on their own command line; the command cmbulk
+    // prints to finish an interrupted run (stderr, logs) shows it as ****.
+    sim_process sim({"--generate", "1:3", "--latency", "3000"});
+    temp_dir dir;
+    std::string csv = "projectId,type,teamName\n";
+    for (auto& id : project_ids(sim)) csv += id + ",SLACK,team\n";
+    write_file(dir / "m.csv", csv);
+    run_options o;
+    o.env = {{"CMBULK_PUBLIC_KEY", "simpublic"},
+             {"CMBULK_PRIVATE_KEY", "simprivate-0123456789abcdef"}};
+    child_process child(
+        {cmbulk_bin(), "apply", (dir / "m.csv").string(), "--base-url", sim.base_url(), "--set",
+         "apiToken=" + tok_literal, "--allow-literal-secret", "--grace", "0", "--report",
+         (dir / "r.csv").string(), "--progress", "plain"},
+        o);
+    std::this_thread::sleep_for(800ms);
+    child.signal(SIGINT);
+    auto r = child.wait(30s);
+    BOOST_TEST_REQUIRE(!r.timed_out);
+    BOOST_TEST(r.exit_code == 130, r.err);
+    BOOST_TEST(r.err.find("--set 'apiToken=****'") != std::string::npos, r.err);
+    BOOST_TEST(r.err.find("--resume") != std::string::npos, r.err);
+    check_clean("stderr", r.err);
+    check_clean("stdout", r.out);
+    for (auto& e : fs::recursive_directory_iterator(dir.path()))
+        if (e.is_regular_file() && e.path().filename() != "m.csv")
+            check_clean(e.path().filename().string(), read_file(e.path()));
 }
 
 BOOST_AUTO_TEST_CASE(no_secret_from_profiles_credentials_files_or_literal_sets_leaks) {

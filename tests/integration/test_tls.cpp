@@ -124,6 +124,8 @@ cert_set& certs() {
 struct tls_run {
     process_result proc;
     std::vector<cmbulk::report_row> rows;
+    bool checkpoint_created = false;  ///< the run left its checkpoint file behind
+    bool report_created = false;
 };
 
 /// `cmbulk apply` of one Slack row against `url` with `extra` options.
@@ -162,7 +164,9 @@ tls_run apply(const std::string& url, std::vector<std::string> extra) {
     BOOST_TEST(!r.proc.timed_out);
     BOOST_TEST(r.proc.elapsed < 60s);
     std::error_code ec;
-    if (fs::exists(dir / "r.csv", ec)) {
+    r.checkpoint_created = fs::exists(dir / "c.jsonl", ec);
+    r.report_created = fs::exists(dir / "r.csv", ec);
+    if (r.report_created) {
         std::string msg;
         auto rows = cmbulk::read_report(dir / "r.csv", std::nullopt, msg);
         BOOST_REQUIRE_MESSAGE(rows.has_value(), msg);
@@ -274,8 +278,36 @@ BOOST_AUTO_TEST_CASE(unreadable_cacert_is_a_usage_error) {
     temp_dir d;
     auto sim = tls_sim("good", d);
     auto r = apply(https(*sim), {"--cacert", (d / "missing.pem").string()});
-    BOOST_TEST((r.proc.exit_code == 2 || r.proc.exit_code == 3));
+    // A setup mistake: exit 2 before any file is created or any request sent.
+    BOOST_TEST(r.proc.exit_code == 2);
     BOOST_TEST(r.proc.err.find("missing.pem") != std::string::npos, "stderr: " << r.proc.err);
+    BOOST_TEST(r.proc.err.find("internal error") == std::string::npos, "stderr: " << r.proc.err);
+    BOOST_TEST(!r.checkpoint_created);
+    BOOST_TEST(!r.report_created);
+
+    // The same for plan and audit (audit used to create its checkpoint first).
+    temp_dir dir;
+    write_file(dir / "m.csv", "projectId,type,apiToken,teamName\n" + project + ",SLACK,x,t\n");
+    write_file(dir / "p.csv", "projectId\n" + project + "\n");
+    run_options o;
+    o.env["CMBULK_PUBLIC_KEY"] = pub;
+    o.env["CMBULK_PRIVATE_KEY"] = priv;
+    o.timeout = 60s;
+    auto missing = (d / "missing.pem").string();
+    auto plan = run_process({cmbulk_bin(), "plan", (dir / "m.csv").string(), "--base-url",
+                             https(*sim), "--cacert", missing},
+                            o);
+    BOOST_TEST(plan.exit_code == 2, plan.err);
+    BOOST_TEST(plan.err.find("missing.pem") != std::string::npos, plan.err);
+    auto audit =
+        run_process({cmbulk_bin(), "audit", "--projects", (dir / "p.csv").string(), "--base-url",
+                     https(*sim), "--cacert", missing, "--report", (dir / "a.csv").string()},
+                    o);
+    BOOST_TEST(audit.exit_code == 2, audit.err);
+    BOOST_TEST(audit.err.find("missing.pem") != std::string::npos, audit.err);
+    std::error_code ec;
+    BOOST_TEST(!fs::exists(dir / "a.checkpoint.jsonl", ec));
+    BOOST_TEST(!fs::exists(dir / "a.csv", ec));
 }
 
 BOOST_AUTO_TEST_CASE(credentials_over_plain_http_to_a_remote_host_refused) {

@@ -188,8 +188,9 @@ BOOST_AUTO_TEST_CASE(report_journal_and_html_report_write_through_it) {
     journal_header h;
     h.tool_version = "0.1.0";
     h.action = "create";
-    auto j = journal_writer::create(journal, h, msg);
-    BOOST_TEST_REQUIRE(j.has_value(), msg);
+    diagnostics diag;
+    auto j = journal_writer::create(journal, h, diag);
+    BOOST_TEST_REQUIRE(j.has_value(), to_string(diag));
     (*j)->close();
 
     BOOST_TEST_REQUIRE(

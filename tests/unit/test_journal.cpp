@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "cmbulk/journal.hpp"
+#include "cmbulk/runner.hpp"  // journal_report_row
 #include "common/test_support.hpp"
 
 using namespace cmbulk;
@@ -37,10 +38,10 @@ journal_row_ref ref(std::uint64_t row, std::string project = "5e2211c17a3e5a48f5
 
 /// Replays a file that must fail; returns the message.
 std::string replay_error(const std::filesystem::path& p) {
-    std::string err;
+    diagnostics err;
     auto r = replay_journal(p, err);
     BOOST_TEST(!r.has_value());
-    return err;
+    return to_string(err);
 }
 
 bool contains(const std::string& s, const std::string& part) {
@@ -52,9 +53,9 @@ bool contains(const std::string& s, const std::string& part) {
 BOOST_AUTO_TEST_SUITE(journal_suite)
 
 BOOST_AUTO_TEST_CASE(replays_intent_only_rows_as_open) {
-    std::string err;
+    diagnostics err;
     auto r = replay_journal(data("intent_only.jsonl"), err);
-    BOOST_REQUIRE_MESSAGE(r.has_value(), err);
+    BOOST_REQUIRE_MESSAGE(r.has_value(), to_string(err));
     BOOST_TEST(r->header.format_version == 1);
     BOOST_TEST(r->header.action == "create");
     BOOST_TEST(r->header.flavor == "cloud-manager");
@@ -75,9 +76,9 @@ BOOST_AUTO_TEST_CASE(replays_intent_only_rows_as_open) {
 }
 
 BOOST_AUTO_TEST_CASE(replays_intent_then_outcome) {
-    std::string err;
+    diagnostics err;
     auto r = replay_journal(data("intent_then_outcome.jsonl"), err);
-    BOOST_REQUIRE_MESSAGE(r.has_value(), err);
+    BOOST_REQUIRE_MESSAGE(r.has_value(), to_string(err));
     BOOST_TEST(r->records == 4u);
     auto* a = r->find(0);
     BOOST_REQUIRE(a);
@@ -96,9 +97,9 @@ BOOST_AUTO_TEST_CASE(replays_intent_then_outcome) {
 }
 
 BOOST_AUTO_TEST_CASE(last_outcome_wins) {
-    std::string err;
+    diagnostics err;
     auto r = replay_journal(data("several_outcomes.jsonl"), err);
-    BOOST_REQUIRE_MESSAGE(r.has_value(), err);
+    BOOST_REQUIRE_MESSAGE(r.has_value(), to_string(err));
     auto* a = r->find(0);
     BOOST_REQUIRE(a && a->last_outcome);
     BOOST_TEST((a->last_outcome->result == outcome::created));  // failed first, then created
@@ -114,15 +115,15 @@ BOOST_AUTO_TEST_CASE(last_outcome_wins) {
 BOOST_AUTO_TEST_CASE(torn_tail_is_dropped_and_reported) {
     for (auto name : {"torn_tail.jsonl", "torn_tail_nul.jsonl", "torn_last_line_garbage.jsonl"}) {
         BOOST_TEST_CONTEXT(name) {
-            std::string err;
+            diagnostics err;
             auto r = replay_journal(data(name), err);
-            BOOST_REQUIRE_MESSAGE(r.has_value(), err);
+            BOOST_REQUIRE_MESSAGE(r.has_value(), to_string(err));
             BOOST_TEST(r->torn_tail_repaired);
             BOOST_TEST(r->valid_bytes < std::filesystem::file_size(data(name)));
             BOOST_TEST((r->find(0)->last_outcome->result == outcome::created));
         }
     }
-    std::string err;
+    diagnostics err;
     auto r = replay_journal(data("torn_tail.jsonl"), err);
     BOOST_REQUIRE(r.has_value());
     // The row whose outcome was torn off is back to "intent without outcome": resolve it by a read.
@@ -135,10 +136,10 @@ BOOST_AUTO_TEST_CASE(torn_tail_repaired_then_appending_works) {
     temp_dir d;
     auto p = d / "j.jsonl";
     std::filesystem::copy_file(data("torn_tail.jsonl"), p);
-    std::string err;
+    diagnostics err;
     journal_replay replay;
     auto w = journal_writer::open_append(p, err, &replay);
-    BOOST_REQUIRE_MESSAGE(w.has_value(), err);
+    BOOST_REQUIRE_MESSAGE(w.has_value(), to_string(err));
     BOOST_TEST(replay.torn_tail_repaired);
     // The torn bytes are gone before anything is appended.
     BOOST_TEST(std::filesystem::file_size(p) == replay.valid_bytes);
@@ -149,7 +150,7 @@ BOOST_AUTO_TEST_CASE(torn_tail_repaired_then_appending_works) {
     BOOST_REQUIRE((*w)->write_outcome(ref(1, "5e2211c17a3e5a48f5497de4"), o).has_value());
     (*w)->close();
     auto r = replay_journal(p, err);
-    BOOST_REQUIRE_MESSAGE(r.has_value(), err);
+    BOOST_REQUIRE_MESSAGE(r.has_value(), to_string(err));
     BOOST_TEST(!r->torn_tail_repaired);
     BOOST_TEST(r->records == 4u);
     BOOST_TEST(!r->find(1)->intent_open);
@@ -164,7 +165,7 @@ BOOST_AUTO_TEST_CASE(only_the_last_line_may_be_torn) {
     temp_dir d;
     const std::string header = journal_header_line(sample_header()) + "\n";
     const std::string good = journal_intent_line(ref(0), "POST") + "\n";
-    std::string err;
+    diagnostics err;
     // A bad complete line followed by a partial one: two bad lines cannot come from one torn
     // write, so this is refused, naming the complete one.
     write_file(d / "two.jsonl", header + good + "{\"k\":\"outc\n{\"k\":\"in");
@@ -172,7 +173,7 @@ BOOST_AUTO_TEST_CASE(only_the_last_line_may_be_torn) {
     // A header followed by a torn first record: valid, nothing recorded yet.
     write_file(d / "h.jsonl", header + "{\"k\":\"intent\",\"ro");
     auto r = replay_journal(d / "h.jsonl", err);
-    BOOST_REQUIRE_MESSAGE(r.has_value(), err);
+    BOOST_REQUIRE_MESSAGE(r.has_value(), to_string(err));
     BOOST_TEST(r->torn_tail_repaired);
     BOOST_TEST(r->rows.empty());
     BOOST_TEST(r->valid_bytes == header.size());
@@ -192,13 +193,13 @@ BOOST_AUTO_TEST_CASE(only_the_last_line_may_be_torn) {
 BOOST_AUTO_TEST_CASE(records_reach_the_file_before_the_fsync_interval) {
     temp_dir d;
     auto p = d / "j.jsonl";
-    std::string err;
+    diagnostics err;
     auto w = journal_writer::create(p, sample_header(), err, std::chrono::hours(1));
     BOOST_REQUIRE(w.has_value());
     BOOST_REQUIRE((*w)->write_intent(ref(4), "PUT").has_value());
     BOOST_TEST((*w)->dirty());        // written, not yet fsynced
     auto r = replay_journal(p, err);  // another reader sees it at once
-    BOOST_REQUIRE_MESSAGE(r.has_value(), err);
+    BOOST_REQUIRE_MESSAGE(r.has_value(), to_string(err));
     BOOST_TEST(r->find(4)->intent_open);
     BOOST_REQUIRE((*w)->sync().has_value());
     BOOST_TEST(!(*w)->dirty());
@@ -212,9 +213,9 @@ BOOST_AUTO_TEST_CASE(truncated_header_is_an_error_naming_line_1) {
     temp_dir d;
     auto p = d / "j.jsonl";
     std::filesystem::copy_file(data("truncated_header.jsonl"), p);
-    std::string e2;
+    diagnostics e2;
     BOOST_TEST(!journal_writer::open_append(p, e2).has_value());
-    BOOST_TEST(contains(e2, ":1:"));
+    BOOST_TEST(contains(to_string(e2), ":1:"));
     BOOST_TEST(read_file(p) == read_file(data("truncated_header.jsonl")));
 }
 
@@ -240,7 +241,7 @@ BOOST_AUTO_TEST_CASE(garbage_in_the_middle_is_an_error_naming_the_line) {
     temp_dir d;
     auto p = d / "j.jsonl";
     std::filesystem::copy_file(data("garbage_middle.jsonl"), p);
-    std::string e2;
+    diagnostics e2;
     BOOST_TEST(!journal_writer::open_append(p, e2).has_value());
     BOOST_TEST(read_file(p) == read_file(data("garbage_middle.jsonl")));
 }
@@ -251,9 +252,9 @@ BOOST_AUTO_TEST_CASE(empty_file_and_missing_file) {
     err = replay_error(data("no_such_journal.jsonl"));
     BOOST_TEST(contains(err, "no_such_journal.jsonl"), err);
     // A journal holding just its header is valid and empty.
-    std::string e2;
+    diagnostics e2;
     auto r = replay_journal(data("header_only.jsonl"), e2);
-    BOOST_REQUIRE_MESSAGE(r.has_value(), e2);
+    BOOST_REQUIRE_MESSAGE(r.has_value(), to_string(e2));
     BOOST_TEST(r->rows.empty());
     BOOST_TEST(r->records == 0u);
 }
@@ -261,14 +262,14 @@ BOOST_AUTO_TEST_CASE(empty_file_and_missing_file) {
 BOOST_AUTO_TEST_CASE(writer_round_trip) {
     temp_dir d;
     auto p = d / "checkpoint.jsonl";
-    std::string err;
+    diagnostics err;
     auto w = journal_writer::create(p, sample_header(), err, std::chrono::milliseconds(0));
-    BOOST_REQUIRE_MESSAGE(w.has_value(), err);
+    BOOST_REQUIRE_MESSAGE(w.has_value(), to_string(err));
     BOOST_TEST(std::filesystem::exists(p));
     // Records reach the file (the OS) as soon as they are written, before close.
     BOOST_REQUIRE((*w)->write_intent(ref(0), "POST").has_value());
     auto mid = replay_journal(p, err);
-    BOOST_REQUIRE_MESSAGE(mid.has_value(), err);
+    BOOST_REQUIRE_MESSAGE(mid.has_value(), to_string(err));
     BOOST_TEST(mid->find(0)->intent_open);
     journal_outcome o;
     o.result = outcome::failed;
@@ -285,7 +286,7 @@ BOOST_AUTO_TEST_CASE(writer_round_trip) {
     w->reset();  // destructor closes
 
     auto r = replay_journal(p, err);
-    BOOST_REQUIRE_MESSAGE(r.has_value(), err);
+    BOOST_REQUIRE_MESSAGE(r.has_value(), to_string(err));
     BOOST_TEST(compare_headers(r->header, sample_header()).empty());
     BOOST_TEST(!r->header.created_at.empty());
     BOOST_TEST(r->header.options.at("set.teamName") == "ops");
@@ -314,15 +315,15 @@ BOOST_AUTO_TEST_CASE(create_replaces_atomically_and_writes_after_close_fail) {
     temp_dir d;
     auto p = d / "j.jsonl";
     write_file(p, "old content\n");
-    std::string err;
+    diagnostics err;
     auto w = journal_writer::create(p, sample_header(), err);
-    BOOST_REQUIRE_MESSAGE(w.has_value(), err);
+    BOOST_REQUIRE_MESSAGE(w.has_value(), to_string(err));
     BOOST_TEST(read_file(p).rfind("{\"cmbulkJournal\":1,", 0) == 0u);
     (*w)->close();
     BOOST_TEST(!(*w)->write_intent(ref(0), "POST").has_value());
     auto bad = journal_writer::create(d / "missing-dir" / "j.jsonl", sample_header(), err);
     BOOST_TEST(!bad.has_value());
-    BOOST_TEST(contains(err, "missing-dir"));
+    BOOST_TEST(contains(to_string(err), "missing-dir"));
 }
 
 BOOST_AUTO_TEST_CASE(appending_to_a_clean_journal_keeps_everything) {
@@ -330,10 +331,10 @@ BOOST_AUTO_TEST_CASE(appending_to_a_clean_journal_keeps_everything) {
     auto p = d / "j.jsonl";
     std::filesystem::copy_file(data("several_outcomes.jsonl"), p);
     auto before = read_file(p);
-    std::string err;
+    diagnostics err;
     journal_replay replay;
     auto w = journal_writer::open_append(p, err, &replay);
-    BOOST_REQUIRE_MESSAGE(w.has_value(), err);
+    BOOST_REQUIRE_MESSAGE(w.has_value(), to_string(err));
     BOOST_TEST(!replay.torn_tail_repaired);
     BOOST_TEST(replay.records == 7u);
     BOOST_REQUIRE((*w)->write_intent(ref(2, "5e2211c17a3e5a48f5497de5"), "POST").has_value());
@@ -351,7 +352,7 @@ BOOST_AUTO_TEST_CASE(no_secret_reaches_the_journal) {
     // four characters even when a caller passes the whole secret by mistake.
     temp_dir d;
     auto p = d / "j.jsonl";
-    std::string err;
+    diagnostics err;
     auto w = journal_writer::create(p, sample_header(), err);
     BOOST_REQUIRE(w.has_value());
     const std::string secret = "xoxb-123456789012-SECRETSECRET-wxyz";
@@ -374,7 +375,7 @@ BOOST_AUTO_TEST_CASE(no_secret_reaches_the_journal) {
 BOOST_AUTO_TEST_CASE(hundred_thousand_rows_replay) {
     temp_dir d;
     auto p = d / "big.jsonl";
-    std::string err;
+    diagnostics err;
     auto w = journal_writer::create(p, sample_header(), err);
     BOOST_REQUIRE(w.has_value());
     journal_outcome o;
@@ -393,7 +394,7 @@ BOOST_AUTO_TEST_CASE(hundred_thousand_rows_replay) {
     auto started = std::chrono::steady_clock::now();
     auto r = replay_journal(p, err);
     auto took = std::chrono::steady_clock::now() - started;
-    BOOST_REQUIRE_MESSAGE(r.has_value(), err);
+    BOOST_REQUIRE_MESSAGE(r.has_value(), to_string(err));
     BOOST_TEST_MESSAGE("replayed "
                        << r->records << " records in "
                        << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
@@ -444,9 +445,9 @@ BOOST_AUTO_TEST_CASE(compare_headers_says_what_differs) {
 }
 
 BOOST_AUTO_TEST_CASE(report_rows_from_a_journal) {
-    std::string err;
+    diagnostics err;
     auto r = replay_journal(data("intent_then_outcome.jsonl"), err);
-    BOOST_REQUIRE_MESSAGE(r.has_value(), err);
+    BOOST_REQUIRE_MESSAGE(r.has_value(), to_string(err));
     auto a = journal_report_row(*r->find(0));
     BOOST_TEST((a.result == outcome::created));
     BOOST_TEST(a.project_id == "5e2211c17a3e5a48f5497de3");
@@ -503,6 +504,79 @@ BOOST_AUTO_TEST_CASE(record_lines_equal_boost_json_serialization) {
                                {"p", r.project_id}, {"t", r.type},  {"a", r.action},
                                {"m", "POST"}};
     BOOST_TEST(journal_intent_line(r, "POST") == boost::json::serialize(intent));
+}
+
+BOOST_AUTO_TEST_CASE(steps_and_items_are_records_of_the_same_journal) {
+    temp_dir d;
+    auto p = d / "j.jsonl";
+    diagnostics err;
+    auto h = sample_header();
+    auto w = journal_writer::create(p, h, err);
+    BOOST_REQUIRE_MESSAGE(w.has_value(), to_string(err));
+    // Row 0: its own intent and outcome, plus a step with an open intent (issue 14's shape).
+    auto row = ref(0);
+    BOOST_REQUIRE((*w)->write_intent(row, "PUT").has_value());
+    journal_outcome o;
+    o.result = outcome::updated;
+    BOOST_REQUIRE((*w)->write_outcome(row, o).has_value());
+    auto step = ref(0);
+    step.step = "alert/65aa";
+    BOOST_REQUIRE((*w)->write_intent(step, "PUT").has_value());
+    // An item: what audit records for a finished project.
+    boost::json::array rows{boost::json::object{{"projectId", "5e2211c17a3e5a48f5497de3"}}};
+    BOOST_REQUIRE((*w)->write_item("5e2211c17a3e5a48f5497de3", rows).has_value());
+    BOOST_REQUIRE((*w)->write_item("other", boost::json::value("first")).has_value());
+    BOOST_REQUIRE((*w)->write_item("other", boost::json::value("last")).has_value());
+    (*w)->close();
+    auto r = replay_journal(p, err);
+    BOOST_REQUIRE_MESSAGE(r.has_value(), to_string(err));
+    BOOST_TEST(r->records == 6u);
+    auto* s = r->find(0);
+    BOOST_REQUIRE(s);
+    BOOST_TEST(!s->intent_open);  // the row's own state
+    BOOST_REQUIRE(s->last_outcome.has_value());
+    BOOST_TEST((s->last_outcome->result == outcome::updated));
+    BOOST_REQUIRE_EQUAL(s->steps.size(), 1u);
+    BOOST_TEST(s->steps.at("alert/65aa").intent_open);
+    BOOST_REQUIRE_EQUAL(r->items.size(), 2u);
+    BOOST_TEST(r->items.at("5e2211c17a3e5a48f5497de3") == boost::json::value(rows));
+    BOOST_TEST(r->items.at("other") == boost::json::value("last"));  // the last one wins
+}
+
+BOOST_AUTO_TEST_CASE(an_audit_header_needs_no_manifest_and_is_told_apart) {
+    temp_dir d;
+    journal_header h;
+    h.command = "audit";
+    h.options = {{"org", "5e2211c17a3e5a48f5497de3"}};
+    diagnostics err;
+    auto w = journal_writer::create(d / "a.jsonl", h, err);
+    BOOST_REQUIRE_MESSAGE(w.has_value(), to_string(err));
+    (*w)->close();
+    BOOST_TEST(contains(read_file(d / "a.jsonl"), "\"command\":\"audit\""));
+    auto r = replay_journal(d / "a.jsonl", err);
+    BOOST_REQUIRE_MESSAGE(r.has_value(), to_string(err));
+    BOOST_TEST(r->header.command == "audit");
+    // An apply's checkpoint is not an audit's (and its header line is as before: no command).
+    BOOST_TEST(!compare_headers(r->header, sample_header()).empty());
+    BOOST_TEST(!contains(journal_header_line(sample_header()), "command"));
+}
+
+BOOST_AUTO_TEST_CASE(journal_errors_are_values_with_diagnostics) {
+    diagnostics err;
+    auto r = replay_journal(data("garbage_middle.jsonl"), err);
+    BOOST_REQUIRE(!r.has_value());
+    BOOST_TEST((r.error() == journal_errc::bad_record));
+    BOOST_TEST(r.error().category().name() == std::string("cmbulk.journal"));
+    BOOST_TEST(err.line == 4u);
+    BOOST_TEST(contains(err.file, "garbage_middle.jsonl"));
+    auto v = replay_journal(data("unknown_version.jsonl"), err);
+    BOOST_TEST((v.error() == journal_errc::unsupported_version));
+    auto m = replay_journal(data("row_identity_mismatch.jsonl"), err);
+    BOOST_TEST((m.error() == journal_errc::conflicting_record));
+    auto e = replay_journal(data("empty.jsonl"), err);
+    BOOST_TEST((e.error() == journal_errc::empty));
+    auto n = replay_journal(data("no_such_journal.jsonl"), err);
+    BOOST_TEST((n.error() == journal_errc::open_failed));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -95,7 +95,12 @@ std::vector<report_row> write_and_read(const std::filesystem::path& p, report_fo
 BOOST_AUTO_TEST_SUITE(report_suite)
 
 BOOST_AUTO_TEST_CASE(outcome_names_round_trip) {
-    BOOST_TEST(all_outcomes().size() == 10u);
+    // Ten, and issue 13's no-access and forbidden-role.
+    BOOST_TEST(all_outcomes().size() == 12u);
+    BOOST_TEST(to_string(outcome::no_access) == "no-access");
+    BOOST_TEST(to_string(outcome::forbidden_role) == "forbidden-role");
+    BOOST_TEST(!is_success(outcome::no_access));
+    BOOST_TEST(!is_success(outcome::forbidden_role));
     for (auto o : all_outcomes()) {
         BOOST_TEST_CONTEXT(to_string(o)) {
             auto back = parse_outcome(to_string(o));

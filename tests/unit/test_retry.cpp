@@ -1,16 +1,12 @@
 // Unit tests for the retry leaf: which failures are retried, which leave the outcome unknown,
 // Retry-After parsing (seconds and HTTP dates against a fixed "now"), full-jitter backoff bounds
 // over many seeded draws, and the run-wide retry budget.
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <random>
 
+#include "cmbulk/read_machine.hpp"
 #include "cmbulk/retry.hpp"
-#include "cmbulk/row_plan.hpp"
-#include "cmbulk/run_support.hpp"
 
 using namespace cmbulk;
 using namespace std::chrono_literals;
@@ -221,30 +217,23 @@ BOOST_AUTO_TEST_CASE(overloaded_is_a_whole_429_or_503) {
 }
 
 namespace {
-/// Runs read_with_retry over `answers` (one status per attempt; the last repeats) with
-/// --max-attempts 3 and millisecond backoff; returns the final status and the attempts made.
+/// Steps a read_machine (the machine of every read: audit, plan, --verify's pages) over
+/// `answers` (one status per attempt; the last repeats) with --max-attempts 3; returns the final
+/// status and the attempts made.
 std::pair<int, int> read_through(std::vector<int> answers) {
-    boost::asio::io_context ioc;
-    run_gate gate(ioc.get_executor(), pacing_params{});
     retry_policy policy;
     policy.max_attempts = 3;
     policy.backoff = {milliseconds(1), milliseconds(1)};
+    read_machine m(get_integration_request("5e2211c17a3e5a48f5497de3", "SLACK"));
     std::size_t next = 0;
-    int attempts = 0, status = -1;
-    std::function<boost::asio::awaitable<api_call_result>()> call =
-        [&]() -> boost::asio::awaitable<api_call_result> {
+    auto step = m.start(policy);
+    for (int guard = 0; step.kind == item_step::send && guard < 1000; ++guard) {
         api_call_result r;
         r.status = answers[std::min(next++, answers.size() - 1)];
-        co_return r;
-    };
-    boost::asio::co_spawn(
-        ioc,
-        [&]() -> boost::asio::awaitable<void> {
-            status = (co_await read_with_retry(call, gate, policy, attempts)).status;
-        },
-        boost::asio::detached);
-    ioc.run();
-    return {status, attempts};
+        step = m.next(std::move(r), policy);
+    }
+    BOOST_TEST((step.kind == item_step::done));
+    return {m.result().status, m.attempts()};
 }
 }  // namespace
 
@@ -258,6 +247,124 @@ BOOST_AUTO_TEST_CASE(reads_count_503_like_writes_do) {
     auto [s500, a500] = read_through({500});
     BOOST_TEST(s500 == 500);
     BOOST_TEST(a500 == 3);
+}
+
+BOOST_AUTO_TEST_CASE(one_classifier_for_every_machine) {
+    struct row {
+        answer_facts a;
+        bool resend_safe;
+        verdict v;
+    };
+    auto http = [](int status, api_errc e = api_errc::none) {
+        return answer_facts{attempt_failure::none, status, e, false};
+    };
+    auto lost = [](attempt_failure f) { return answer_facts{f, 0, api_errc::none, false}; };
+    const row rows[] = {
+        {http(200), true, verdict::ok},
+        {http(204), false, verdict::ok},
+        {http(404, api_errc::integration_not_configured), true, verdict::row_failed},
+        {http(400, api_errc::invalid_integration_settings), false, verdict::row_failed},
+        {http(302), true, verdict::row_failed},
+        {http(429, api_errc::rate_limited), false, verdict::retry},
+        {http(503), false, verdict::retry},
+        {http(500), true, verdict::retry},
+        {{attempt_failure::none, 401, api_errc::none, true}, true, verdict::fatal},
+        {lost(attempt_failure::connect_failed), false, verdict::retry},
+        {lost(attempt_failure::reset_before_send), false, verdict::retry},
+        {lost(attempt_failure::reset_after_send), false, verdict::ambiguous},
+        {lost(attempt_failure::reset_after_send), true, verdict::retry},
+        {lost(attempt_failure::timeout), false, verdict::ambiguous},
+        {{attempt_failure::bad_response, 201, api_errc::none, false}, false, verdict::ambiguous},
+        {lost(attempt_failure::cancelled), true, verdict::row_failed},
+    };
+    for (const auto& r : rows) {
+        BOOST_TEST_CONTEXT("status " << r.a.status << " failure " << to_string(r.a.failure)
+                                     << " resend_safe " << r.resend_safe) {
+            BOOST_TEST(to_string(classify(r.a, request_facts{r.resend_safe, false})) ==
+                       to_string(r.v));
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(an_unanswered_item_stops_the_run_only_before_any_answer) {
+    BOOST_TEST(unreachable_stops_run(false, 3, 0));
+    BOOST_TEST(!unreachable_stops_run(true, 3, 0));   // the server answered before
+    BOOST_TEST(!unreachable_stops_run(false, 3, 1));  // this item got an answer
+    BOOST_TEST(!unreachable_stops_run(false, 0, 0));  // it sent nothing
+}
+
+BOOST_AUTO_TEST_CASE(decide_retry_counts_allowances_and_the_budget) {
+    retry_policy p;
+    p.max_attempts = 3;
+    p.backoff = {milliseconds(100), milliseconds(1000)};
+    p.rng.seed(1);
+    int failed = 0, overloaded = 0;
+    answer_facts e500{attempt_failure::none, 500, api_errc::none, false};
+    auto d = decide_retry(e500, std::nullopt, failed, overloaded, p);
+    BOOST_TEST(!d.give_up);
+    BOOST_TEST(d.delay.count() <= 100);
+    d = decide_retry(e500, milliseconds(700), failed, overloaded, p);
+    BOOST_TEST(!d.give_up);
+    BOOST_TEST(d.delay.count() >= 700);  // never shorter than the server's Retry-After
+    d = decide_retry(e500, std::nullopt, failed, overloaded, p);
+    BOOST_TEST(d.give_up);  // the third failure: --max-attempts 3
+    BOOST_TEST(!d.budget_spent);
+    // A 429 waits in the gate, not here, and does not use up --max-attempts.
+    answer_facts e429{attempt_failure::none, 429, api_errc::rate_limited, false};
+    d = decide_retry(e429, milliseconds(5000), failed, overloaded, p);
+    BOOST_TEST(!d.give_up);
+    BOOST_TEST(d.delay.count() == 0);
+    BOOST_TEST(overloaded == 1);
+    // The run-wide budget.
+    retry_policy tight;
+    tight.budget = retry_budget(0, 1);
+    int f2 = 0, o2 = 0;
+    BOOST_TEST(!decide_retry(e500, std::nullopt, f2, o2, tight).give_up);
+    auto spent = decide_retry(e500, std::nullopt, f2, o2, tight);
+    BOOST_TEST(spent.give_up);
+    BOOST_TEST(spent.budget_spent);
+}
+
+BOOST_AUTO_TEST_CASE(transport_and_api_errors_are_error_codes) {
+    boost::system::error_code t = attempt_failure::timeout;
+    BOOST_TEST(t.category().name() == std::string("cmbulk.transport"));
+    BOOST_TEST(t.message() == "no complete response in time");
+    boost::system::error_code none = attempt_failure::none;
+    BOOST_TEST(!none);
+    BOOST_TEST(
+        (parse_api_errc("INTEGRATION_NOT_CONFIGURED") == api_errc::integration_not_configured));
+    BOOST_TEST((parse_api_errc("IP_ADDRESS_NOT_ON_ACCESS_LIST") ==
+                api_errc::ip_address_not_on_access_list));
+    BOOST_TEST((parse_api_errc("SOMETHING_NEW") == api_errc::other));
+    BOOST_TEST((parse_api_errc("") == api_errc::none));
+    BOOST_TEST(to_string(api_errc::user_unauthorized) == "USER_UNAUTHORIZED");
+    boost::system::error_code a = api_errc::group_not_found;
+    BOOST_TEST(a.category().name() == std::string("cmbulk.api"));
+}
+
+BOOST_AUTO_TEST_CASE(issue_13_rules_no_access_forbidden_role_and_the_access_list) {
+    answer_facts refused{attempt_failure::none, 401, api_errc::none, true};
+    // A definitive 401 before the credential was ever answered: a wrong key, the run stops.
+    BOOST_TEST(to_string(classify(refused, request_facts{true, false, true})) == "fatal");
+    // After it was answered, on a project path: that project only (`no-access`).
+    BOOST_TEST(to_string(classify(refused, request_facts{true, true, true})) == "row-failed");
+    BOOST_TEST(to_string(refusal_outcome(refused)) == "no-access");
+    // Not on a project path (a project list): still the key.
+    BOOST_TEST(to_string(classify(refused, request_facts{true, true, false})) == "fatal");
+    // USER_UNAUTHORIZED: the key's role may not write here.
+    answer_facts role{attempt_failure::none, 401, api_errc::user_unauthorized, false};
+    BOOST_TEST(to_string(classify(role, request_facts{false, true, true})) == "row-failed");
+    BOOST_TEST(to_string(refusal_outcome(role)) == "forbidden-role");
+    // 403 IP_ADDRESS_NOT_ON_ACCESS_LIST: nothing from here gets through, stop at once.
+    answer_facts ip{attempt_failure::none, 403, api_errc::ip_address_not_on_access_list, false};
+    BOOST_TEST(to_string(classify(ip, request_facts{true, true, true})) == "fatal");
+    auto why = fatal_reason(ip, "IP address 203.0.113.7 is not allowed");
+    BOOST_TEST(why.find("203.0.113.7") != std::string::npos, why);
+    BOOST_TEST(why.find("access list") != std::string::npos, why);
+    // Another 403 is only its row's.
+    answer_facts other{attempt_failure::none, 403, api_errc::other, false};
+    BOOST_TEST(to_string(classify(other, request_facts{true, false, true})) == "row-failed");
+    BOOST_TEST(to_string(refusal_outcome(other)) == "failed");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

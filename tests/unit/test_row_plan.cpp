@@ -23,6 +23,7 @@ plan_response ok(int status = 200) {
 plan_response api_error(int status, std::string code) {
     plan_response r;
     r.status = status;
+    r.error = parse_api_errc(code);
     r.error_code = std::move(code);
     r.detail = "detail";
     return r;
@@ -316,6 +317,7 @@ plan_response not_configured() {
     plan_response r;
     r.status = 404;
     r.error_code = "INTEGRATION_NOT_CONFIGURED";
+    r.error = api_errc::integration_not_configured;
     return r;
 }
 }  // namespace
@@ -439,6 +441,43 @@ BOOST_AUTO_TEST_CASE(no_checks_no_extra_reads) {
     auto s = p.next(ok(), pol);
     BOOST_TEST((s.kind == plan_step::done));
     BOOST_TEST((p.result() == outcome::updated));
+}
+
+BOOST_AUTO_TEST_CASE(a_401_once_the_key_was_answered_is_no_access_for_that_row) {
+    auto pol = make_policy();
+    row_plan p(plan_action::update, "abcd");
+    p.start(pol);
+    plan_response r;
+    r.status = 401;
+    r.auth_failed = true;
+    r.credential_answered = true;
+    r.detail = "You are not authorized for this resource.";
+    auto s = p.next(r, pol);
+    BOOST_TEST((s.kind == plan_step::done));  // not fatal: the run goes on
+    BOOST_TEST(to_string(p.result()) == "no-access");
+    BOOST_TEST(p.detail().find("cannot reach this project") != std::string::npos);
+    BOOST_TEST(p.attempts() == 1);
+    // Before any answer, the same 401 is a wrong key: fatal.
+    row_plan q(plan_action::update, "abcd");
+    q.start(pol);
+    r.credential_answered = false;
+    BOOST_TEST((q.next(r, pol).kind == plan_step::fatal));
+    BOOST_TEST(to_string(q.result()) == "failed");
+}
+
+BOOST_AUTO_TEST_CASE(user_unauthorized_is_forbidden_role_and_the_access_list_is_fatal) {
+    auto pol = make_policy();
+    row_plan p(plan_action::create, "abcd");
+    p.start(pol);
+    auto s = p.next(api_error(401, "USER_UNAUTHORIZED"), pol);
+    BOOST_TEST((s.kind == plan_step::done));
+    BOOST_TEST(to_string(p.result()) == "forbidden-role");
+    BOOST_TEST(p.error_code() == "USER_UNAUTHORIZED");
+    row_plan q(plan_action::create, "abcd");
+    q.start(pol);
+    s = q.next(api_error(403, "IP_ADDRESS_NOT_ON_ACCESS_LIST"), pol);
+    BOOST_TEST((s.kind == plan_step::fatal));
+    BOOST_TEST(q.detail().find("access list") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,319 @@
+// The apply job: rows from the dispatcher become work items whose machine is the row's
+// row_plan (its plan_steps turned into API requests, the answers into plan_responses), and each
+// row's end is recorded once. See apply_job.hpp.
+#include "apply_job.hpp"
+
+#include <ostream>
+
+#include "cmbulk/catalogue.hpp"
+#include "cmbulk/compare.hpp"
+#include "cmbulk/run_log.hpp"
+
+namespace cmbulk::detail {
+
+namespace {
+
+/// The field whose masked last four characters identify what we sent (the type's first masked
+/// secret), or nullptr when the type has none.
+const field_spec* identifying_secret(const type_spec& t) {
+    for (auto& f : t.fields)
+        if (f.secret == secrecy::masked || f.secret == secrecy::masked_partly) return &f;
+    return nullptr;
+}
+
+std::string found_last4(const std::string& type, const boost::json::value& body) {
+    auto* t = find_type(type);
+    if (!t || !body.is_object()) return {};
+    auto* f = identifying_secret(*t);
+    if (!f) return {};
+    auto* v = body.get_object().if_contains(f->name);
+    if (!v || !v->is_string()) return {};
+    return last_four(std::string_view(v->get_string()));
+}
+
+plan_action to_plan_action(row_action a) {
+    switch (a) {
+        case row_action::update:
+            return plan_action::update;
+        case row_action::upsert:
+            return plan_action::upsert;
+        case row_action::del:
+            return plan_action::del;
+        case row_action::create:
+        case row_action::none:
+            break;
+    }
+    return plan_action::create;
+}
+
+/// One row in flight: its row_plan, and what its report row needs.
+class apply_item final : public work_item {
+public:
+    apply_item(dispatched d, plan_checks checks, std::string label)
+        : row(std::move(d)),
+          last4(sent_last4(row.row)),
+          plan(to_plan_action(row.action), last4, row.resolve_first, checks),
+          checks_(checks),
+          label_(std::move(label)) {}
+
+    item_step start(retry_policy& policy) override { return to_step(plan.start(policy)); }
+
+    item_step next(api_call_result r, retry_policy& policy) override {
+        last_status = r.status;
+        return to_step(plan.next(response_for(r), policy));
+    }
+
+    std::int64_t elapsed_ms() const {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::steady_clock::now() - started_)
+            .count();
+    }
+
+    dispatched row;
+    std::string last4;  ///< of the secret this row sends
+    row_plan plan;
+    int last_status = 0;
+
+private:
+    api_request request_for(plan_request p) const {
+        const auto& m = row.row;
+        switch (p) {
+            case plan_request::get:
+                return get_integration_request(m.project_id, m.type);
+            case plan_request::post:
+                return create_integration_request(m.project_id, m.type, m.fields);
+            case plan_request::put:
+                return update_integration_request(m.project_id, m.type, m.fields);
+            case plan_request::del:
+                break;
+        }
+        return delete_integration_request(m.project_id, m.type);
+    }
+
+    item_step to_step(const plan_step& s) {
+        item_step out;
+        if (s.kind == plan_step::done) return out;
+        if (s.kind == plan_step::fatal) {
+            out.kind = item_step::fatal;
+            out.reason = plan.detail();
+            return out;
+        }
+        reading_ = s.request == plan_request::get;
+        out.kind = item_step::send;
+        out.request = request_for(s.request);
+        out.request.label = label_;
+        out.delay = s.delay;
+        out.changes_state = s.changes_state;
+        out.retry = s.retry;
+        return out;
+    }
+
+    plan_response response_for(const api_call_result& r) const {
+        plan_response pr;
+        pr.failure = r.failure;
+        pr.status = r.status;
+        pr.error_code = r.error_code;
+        pr.error = r.api_error;
+        pr.detail = r.detail;
+        pr.auth_failed = r.auth_failed;
+        pr.credential_answered = r.credential_answered;
+        pr.retry_after = r.retry_after;
+        if (reading_ && r.status == 200) {
+            const auto& m = row.row;
+            pr.found_secret_last4 = found_last4(m.type, r.body);
+            if ((checks_.skip_unchanged || checks_.verify) && r.body.is_object()) {
+                auto diff = compare_integration(m.type, m.fields, r.body.get_object());
+                pr.found = diff.unchanged()    ? found_state::same
+                           : diff.consistent() ? found_state::uncertain
+                                               : found_state::differs;
+                pr.found_differences = describe(diff);
+            }
+        }
+        return pr;
+    }
+
+    plan_checks checks_;
+    std::string label_;     ///< "m.csv:12" in a dry run
+    bool reading_ = false;  ///< the request in flight is a GET
+    std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+};
+
+journal_row_ref row_ref(const dispatched& d) {
+    return journal_row_ref{
+        d.row.index, d.row.line, d.row.project_id, d.row.type, std::string(action_name(d.action)),
+        {}};
+}
+
+}  // namespace
+
+std::string_view action_name(row_action a) {
+    return to_string(a == row_action::none ? row_action::create : a);
+}
+
+report_row report_row_of(const journal_row_ref& ref, const journal_outcome& o) {
+    report_row r;
+    r.line = ref.line;
+    r.project_id = ref.project_id;
+    r.type = ref.type;
+    r.action = ref.action;
+    r.result = o.result;
+    r.http_status = o.http_status;
+    r.error_code = o.error_code;
+    r.detail = o.detail;
+    r.attempts = o.attempts;
+    r.duration_ms = o.duration_ms;
+    r.secret_last4 = o.secret_last4.size() > 4 ? o.secret_last4.substr(o.secret_last4.size() - 4)
+                                               : o.secret_last4;
+    return r;
+}
+
+std::string sent_last4(const manifest_row& row) {
+    auto* t = find_type(row.type);
+    if (!t) return {};
+    auto* f = identifying_secret(*t);
+    if (!f) return {};
+    auto it = row.fields.find(f->name);
+    if (it == row.fields.end() || !it->value().is_string()) return {};
+    return last_four(std::string_view(it->value().get_string()));
+}
+
+apply_job::apply_job(const apply_options& opts, std::ostream& err, run_control& control,
+                     row_dispatcher& rows, apply_records& records)
+    : opts_(opts), err_(err), control_(control), rows_(rows), rec_(records) {
+    checks_.skip_unchanged = opts.skip_unchanged;
+    // A dry run reads nothing back: there would be nothing to compare.
+    checks_.verify = opts.verify && !opts.dry_run;
+}
+
+std::unique_ptr<work_item> apply_job::next_item() {
+    for (;;) {
+        auto d = rows_.next();
+        if (d.kind == dispatched::none) return nullptr;
+        if (d.kind != dispatched::run) {
+            record_dispatched(d);
+            continue;
+        }
+        std::string label;
+        if (opts_.dry_run)
+            label = opts_.manifest.filename().string() + ":" + std::to_string(d.row.line);
+        return std::make_unique<apply_item>(std::move(d), checks_, std::move(label));
+    }
+}
+
+boost::system::result<void> apply_job::note_journal(const boost::system::result<void>& r) {
+    if (r) return r;
+    control_.fail("cannot write the checkpoint " + rec_.journal->path().string() + ": " +
+                  r.error().message());
+    return r;
+}
+
+boost::system::result<void> apply_job::before_send(work_item& item, const item_step& step) {
+    if (!step.changes_state || !rec_.journal) return {};
+    auto& a = static_cast<apply_item&>(item);
+    return note_journal(rec_.journal->write_intent(row_ref(a.row), to_string(step.request.method)));
+}
+
+void apply_job::on_answer(work_item& item, const item_step& step, const api_call_result& r) {
+    auto& a = static_cast<apply_item&>(item);
+    if (step.retry) ++rec_.summary.retries;
+    rec_.summary.latency.add(r.latency);
+    rec_.timeline.on_request(std::chrono::steady_clock::now(), r.status, a.plan.attempts() > 1,
+                             r.latency);
+    if (opts_.log_json) {
+        const auto& m = a.row.row;
+        err_ << json_request_event(utc_timestamp(), m.line, m.project_id, m.type,
+                                   to_string(step.request.method), a.plan.attempts(), r.status,
+                                   r.failure == attempt_failure::none ? "" : "no-response",
+                                   r.latency)
+             << "\n";
+    }
+}
+
+void apply_job::finish(std::unique_ptr<work_item> item, item_end how) {
+    auto& a = static_cast<apply_item&>(*item);
+    journal_outcome o;
+    o.attempts = a.plan.attempts();
+    o.duration_ms = a.elapsed_ms();
+    o.secret_last4 = a.last4;
+    bool journaled = how == item_end::done || how == item_end::fatal;
+    switch (how) {
+        case item_end::done:
+        case item_end::fatal:
+            ++rec_.rows_run;
+            o.result = a.plan.result();
+            o.http_status = a.plan.http_status();
+            o.error_code = a.plan.error_code();
+            o.detail = a.plan.detail();
+            break;
+        case item_end::abandoned:
+            // The journal's open intent (if any) makes a resume read first.
+            o.http_status = a.last_status;
+            o.error_code = "INTERRUPTED";
+            o.detail = "stopped before the row finished; --resume completes it";
+            break;
+        case item_end::not_started:
+            o.detail = "not started";
+            o.attempts = 0;
+            o.duration_ms = 0;
+            break;
+    }
+    record(a.row, o, journaled);
+    rows_.finished(a.row.row.project_id);
+}
+
+void apply_job::record_dispatched(const dispatched& d) {
+    journal_outcome o;
+    if (d.kind == dispatched::invalid) {
+        o.result = outcome::invalid;
+        o.error_code = "INVALID_ROW";
+        o.detail = d.errors.empty() ? std::string("invalid row") : to_string(d.errors.front());
+        record(d, o, true);
+        return;
+    }
+    if (d.kind == dispatched::done_before && d.previous) {
+        ++rec_.skipped_done;
+        record(d, *d.previous, false);  // already in the journal
+        return;
+    }
+    o.detail = "not started";
+    o.secret_last4 = sent_last4(d.row);
+    record(d, o, false);
+}
+
+void apply_job::record(const dispatched& d, const journal_outcome& o, bool journaled) {
+    ++rec_.rows_done;
+    rec_.summary.counts[o.result]++;
+    if (o.result == outcome::failed || o.result == outcome::no_access ||
+        o.result == outcome::forbidden_role) {
+        ++rec_.failed_rows;
+        auto limit = opts_.run.max_failures;
+        if (limit > 0 && rec_.failed_rows >= limit && !control_.stopping()) {
+            control_.stop();
+            err_ << "cmbulk: " << rec_.failed_rows
+                 << " rows failed (--max-failures): no new rows are started\n";
+        }
+    }
+    if (opts_.dry_run) return;
+    auto ref = row_ref(d);
+    if (rec_.journal && journaled && o.result != outcome::not_run)
+        (void)note_journal(rec_.journal->write_outcome(ref, o));
+    auto row = report_row_of(ref, o);
+    rec_.timeline.on_row(row);
+    if (opts_.log_json) err_ << json_row_event(utc_timestamp(), row) << "\n";
+    if (rec_.report) rec_.report->add(row);
+}
+
+void apply_job::tick() {
+    // fsync about once a second while records wait (each record already reached the OS with its
+    // own write; this bounds what a power cut can take).
+    if (rec_.journal && rec_.journal->dirty()) (void)note_journal(rec_.journal->sync());
+}
+
+progress_counts apply_job::progress() const { return {rec_.rows_done, rec_.failed_rows}; }
+
+void apply_job::record_the_rest() {
+    for (auto d = rows_.drain(); d.kind != dispatched::none; d = rows_.drain())
+        record_dispatched(d);
+}
+
+}  // namespace cmbulk::detail

@@ -1,0 +1,336 @@
+// `cmbulk audit`'s run on the engine, in two phases under one stop controller: discovery (an
+// audit_pager over each organization's project list, or /groups for --all), then every
+// project's integrations (an audit_pager each), each finished project recorded in the checkpoint
+// journal as an `item`. A stop (a signal) ends a list at its next page. See audit.hpp.
+#include "audit_run.hpp"
+
+#include <boost/asio/use_awaitable.hpp>
+#include <chrono>
+#include <iostream>
+#include <unordered_set>
+
+#include "audit_detail.hpp"
+#include "cmbulk/audit_pager.hpp"
+#include "cmbulk/catalogue.hpp"
+#include "cmbulk/exit_status.hpp"
+#include "cmbulk/version.hpp"
+
+namespace cmbulk {
+namespace asio = boost::asio;
+namespace json = boost::json;
+using detail::audit_state;
+using detail::str_of;
+
+bool detail::audit_state::wanted_type(std::string_view t) const {
+    return opts.types.empty() ||
+           std::find(opts.types.begin(), opts.types.end(), t) != opts.types.end();
+}
+
+namespace {
+
+/// One list being read: its pager, and whether a stop ended it early.
+class list_item final : public work_item {
+public:
+    list_item(std::size_t index, audit_pager pager, const run_control& ctl)
+        : index(index), pager(std::move(pager)), ctl_(ctl) {}
+    item_step start(retry_policy& p) override { return pager.start(p); }
+    item_step next(api_call_result r, retry_policy& p) override {
+        auto s = pager.next(std::move(r), p);
+        // Stopping: a list in flight ends at its next page (it is read again on --resume).
+        if (pager.new_page(s) && ctl_.stopping()) {
+            stopped = true;
+            return {};
+        }
+        return s;
+    }
+    std::size_t index;
+    audit_pager pager;
+    bool stopped = false;
+
+private:
+    const run_control& ctl_;
+};
+
+audit_row error_row(std::string project, std::string name, std::string org, std::string error) {
+    audit_row row;
+    row.project_id = std::move(project);
+    row.project_name = std::move(name);
+    row.org_id = std::move(org);
+    row.findings.emplace_back("unreadable");
+    row.error = std::move(error);
+    return row;
+}
+
+/// Phase 1: the project lists of --org (each) and --all ("" as the organization).
+class discovery_job final : public run_job {
+public:
+    discovery_job(audit_state& st, const run_control& ctl, std::vector<std::string> sources)
+        : st_(st), ctl_(ctl), sources_(std::move(sources)), found_(sources_.size()) {}
+
+    std::unique_ptr<work_item> next_item() override {
+        if (next_ >= sources_.size()) return nullptr;
+        auto i = next_++;
+        return std::make_unique<list_item>(
+            i, audit_pager(projects_page_request, sources_[i], st_.opts.page_size), ctl_);
+    }
+
+    void finish(std::unique_ptr<work_item> item, item_end how) override {
+        auto& it = static_cast<list_item&>(*item);
+        if (how != item_end::done || it.stopped) return;
+        const auto& org = sources_[it.index];
+        if (it.pager.failed()) {
+            st_.source_errors.push_back(
+                error_row({}, {}, org,
+                          (org.empty() ? "GET /groups: " : "organization " + org + ": ") +
+                              describe_failure(it.pager.failure())));
+            return;
+        }
+        for (auto& x : it.pager.results()) {
+            audit_project p{str_of(x, "id"), str_of(x, "name"), str_of(x, "orgId")};
+            if (p.org_id.empty()) p.org_id = org;
+            found_[it.index].push_back(std::move(p));
+        }
+    }
+
+    /// The projects found, in the order of the sources, each once (after those already known).
+    void add_projects(std::unordered_set<std::string>& seen) {
+        for (auto& list : found_)
+            for (auto& p : list)
+                if (!p.id.empty() && seen.insert(p.id).second) st_.projects.push_back(p);
+    }
+
+private:
+    audit_state& st_;
+    const run_control& ctl_;
+    std::vector<std::string> sources_;
+    std::vector<std::vector<audit_project>> found_;  ///< per source
+    std::size_t next_ = 0;
+};
+
+/// Phase 2: every project's integrations.
+class projects_job final : public run_job {
+public:
+    projects_job(audit_state& st, const run_control& ctl) : st_(st), ctl_(ctl) {}
+
+    std::unique_ptr<work_item> next_item() override {
+        while (next_ < st_.projects.size()) {
+            auto i = next_++;
+            auto& p = st_.projects[i];
+            if (auto it = st_.resumed.find(p.id); it != st_.resumed.end()) {
+                st_.results[i] = it->second;
+                st_.finished[i] = true;
+                ++st_.done;
+                continue;
+            }
+            return std::make_unique<list_item>(
+                i, audit_pager(integrations_page_request, p.id, st_.opts.page_size), ctl_);
+        }
+        return nullptr;
+    }
+
+    void finish(std::unique_ptr<work_item> item, item_end how) override {
+        auto& it = static_cast<list_item&>(*item);
+        // Not read completely (a stop, or nothing trustworthy): --resume reads it again.
+        if (how != item_end::done || it.stopped) return;
+        auto& p = st_.projects[it.index];
+        std::vector<audit_row> rows;
+        if (it.pager.failed()) {
+            rows.push_back(error_row(p.id, p.name, p.org_id, describe_failure(it.pager.failure())));
+            ++st_.unreadable;
+        } else {
+            rows = rows_of(p, it.pager.results());
+            record(p.id, rows);
+        }
+        st_.results[it.index] = std::move(rows);
+        st_.finished[it.index] = true;
+        ++st_.done;
+    }
+
+    void tick() override {
+        if (st_.checkpoint && st_.checkpoint->dirty() && !st_.checkpoint->sync())
+            st_.checkpoint_failed = true;
+    }
+    progress_counts progress() const override { return {st_.done, st_.unreadable}; }
+
+private:
+    std::vector<audit_row> rows_of(const audit_project& p, std::vector<json::object>& found) {
+        std::vector<audit_row> rows;
+        for (auto& x : found) {
+            auto type = str_of(x, "type");
+            if (!st_.wanted_type(type)) continue;
+            audit_row row;
+            row.project_id = p.id;
+            row.project_name = p.name;
+            row.org_id = p.org_id;
+            row.type = type;
+            row.fields = std::move(x);
+            row.fields.erase("type");
+            row.findings = findings_for(type, row.fields);
+            rows.push_back(std::move(row));
+        }
+        if (rows.empty()) {
+            // A project with no integration (of the types asked for) still gets its row.
+            audit_row row;
+            row.project_id = p.id;
+            row.project_name = p.name;
+            row.org_id = p.org_id;
+            rows.push_back(std::move(row));
+        }
+        return rows;
+    }
+
+    /// The project's rows as one `item` record of the checkpoint.
+    void record(const std::string& id, const std::vector<audit_row>& rows) {
+        if (!st_.checkpoint) return;
+        json::array a;
+        for (auto& r : rows) a.emplace_back(to_json(r));
+        if (!st_.checkpoint->write_item(id, a)) st_.checkpoint_failed = true;
+    }
+
+    audit_state& st_;
+    const run_control& ctl_;
+    std::size_t next_ = 0;
+};
+
+/// An exit status when the options cannot work (checked before anything is created or sent).
+std::optional<int> check_options(const audit_options& opts, audit_state& st, std::ostream& err) {
+    auto usage = [&](const std::string& m) {
+        err << "cmbulk audit: " << m << "\n";
+        return exit_usage;
+    };
+    if (opts.projects_file.empty() && opts.org_ids.empty() && !opts.all)
+        return usage("say which projects: --projects FILE, --org ID or --all");
+    if (opts.page_size < 1 || opts.page_size > 500) return usage("--page-size: expected 1 to 500");
+    for (auto& t : opts.types)
+        if (!find_type(t) && t != "HIP_CHAT" && t != "FLOWDOCK")
+            return usage("--type: unknown integration type '" + t + "'");
+    for (auto& o : opts.org_ids)
+        if (!is_object_id(o)) return usage("--org " + o + ": expected 24 lowercase hex characters");
+    st.report_path = opts.report_path.empty() ? "audit.csv" : opts.report_path;
+    auto fmt = report_format_from_path(st.report_path);
+    if (!fmt) return usage("--report: use a .csv, .json or .jsonl file name");
+    st.report_fmt = *fmt;
+    if (!opts.emit_manifest.empty()) {
+        st.emit_fmt = format_from_path(opts.emit_manifest);
+        if (!st.emit_fmt) return usage("--emit-manifest: use a .csv, .json or .jsonl file name");
+    }
+    st.checkpoint_path = opts.checkpoint_path;
+    if (st.checkpoint_path.empty()) {
+        st.checkpoint_path = st.report_path;
+        st.checkpoint_path.replace_extension(".checkpoint.jsonl");
+    }
+    diagnostics diag;
+    bool ok =
+        check_output_path(st.report_path, "report", diag) &&
+        check_output_path(st.checkpoint_path, "checkpoint", diag) &&
+        (opts.emit_manifest.empty() || check_output_path(opts.emit_manifest, "manifest", diag));
+    if (!ok) return usage(to_string(diag) + "; nothing was sent");
+    return std::nullopt;
+}
+
+journal_header audit_header(const audit_options& o) {
+    journal_header h;
+    h.command = "audit";
+    h.tool_version = std::string(version());
+    h.flavor = std::string(to_string(o.api.api_flavor));
+    h.base_url = o.api.base_url;
+    auto joined = [](const std::vector<std::string>& v) {
+        std::string s;
+        for (auto& x : v) s += (s.empty() ? "" : ",") + x;
+        return s;
+    };
+    if (!o.org_ids.empty()) h.options["org"] = joined(o.org_ids);
+    if (o.all) h.options["all"] = "true";
+    if (!o.projects_file.empty()) h.options["projects"] = o.projects_file.string();
+    if (!o.types.empty()) h.options["type"] = joined(o.types);
+    return h;
+}
+
+/// The checkpoint: resumed (the projects it records are not read again) or new.
+std::optional<int> open_checkpoint(const audit_options& opts, audit_state& st, std::ostream& err) {
+    diagnostics diag;
+    auto header = audit_header(opts);
+    if (!opts.resume) {
+        auto jw = journal_writer::create(st.checkpoint_path, header, diag);
+        if (!jw) {
+            err << "cmbulk audit: " << to_string(diag) << "\n";
+            return exit_usage;
+        }
+        st.checkpoint = std::move(*jw);
+        return std::nullopt;
+    }
+    journal_replay replay;
+    auto jw = journal_writer::open_append(st.checkpoint_path, diag, &replay);
+    if (!jw) {
+        err << "cmbulk audit: cannot resume: " << to_string(diag) << "\n";
+        return exit_usage;
+    }
+    if (auto diffs = compare_headers(replay.header, header); !diffs.empty()) {
+        err << "cmbulk audit: cannot resume " << st.checkpoint_path.string()
+            << ": the audit differs from the one recorded:\n";
+        for (auto& d : diffs) err << "  - " << d << "\n";
+        return exit_usage;
+    }
+    for (auto& [id, v] : replay.items) {
+        auto& rows = st.resumed[id];
+        if (v.is_array())
+            for (auto& x : v.get_array())
+                if (x.is_object()) rows.push_back(audit_row_from_json(x.get_object()));
+    }
+    st.checkpoint = std::move(*jw);
+    err << "cmbulk audit: resuming: " << st.resumed.size() << " projects already audited\n";
+    return std::nullopt;
+}
+
+}  // namespace
+
+int run_audit(const audit_options& opts, std::ostream& out, std::ostream& err) {
+    (void)out;
+    audit_state st(opts, err);
+    if (auto code = check_options(opts, st, err)) return *code;
+    diagnostics diag;
+    auto env = run_environment::create(opts.run, opts.api, err, nullptr, diag);
+    if (!env) {
+        err << "cmbulk audit: " << to_string(diag) << "; nothing was sent\n";
+        return exit_usage;
+    }
+    std::unordered_set<std::string> seen;
+    if (!opts.projects_file.empty()) {
+        std::string msg;
+        auto list = read_projects_file(opts.projects_file, msg);
+        if (!list) {
+            err << "cmbulk audit: " << msg << "\n";
+            return exit_usage;
+        }
+        for (auto& p : *list)
+            if (seen.insert(p.id).second) st.projects.push_back(p);
+    }
+    if (auto code = open_checkpoint(opts, st, err)) return *code;
+
+    auto& ctl = (*env)->control();
+    std::vector<std::string> sources = opts.org_ids;
+    if (opts.all) sources.emplace_back();  // "": every project the key sees
+    discovery_job discovery(st, ctl, std::move(sources));
+    projects_job projects(st, ctl);
+    auto started = std::chrono::steady_clock::now();
+    auto discovery_ctx = (*env)->context(0);
+    discovery_ctx.progress = nullptr;  // the progress line counts projects
+    // A named std::function: GCC 12 destroys lambda temporaries inside co_await twice.
+    std::function<asio::awaitable<void>()> work = [&]() -> asio::awaitable<void> {
+        // 1. Discovery, then 2. every project's integrations, under the same stop controller.
+        co_await run_workers(discovery_ctx, opts.run, discovery);
+        discovery.add_projects(seen);
+        st.results.resize(st.projects.size());
+        st.finished.assign(st.projects.size(), false);
+        if (ctl.stopping()) co_return;
+        (*env)->progress().start(st.projects.size());
+        auto ctx = (*env)->context(st.projects.size());
+        co_await run_workers(ctx, opts.run, projects);
+    };
+    (*env)->run(work);
+    (*env)->progress().finish();
+    auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    return detail::finish_audit(st, ctl, (*env)->gate().requests(), secs);
+}
+
+}  // namespace cmbulk

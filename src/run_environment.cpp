@@ -1,0 +1,61 @@
+// A command's run on its io_context: the stop controller, the request gate, the api client (or
+// the dry run's printer), the credentials, the retry policy and the progress line, built after
+// the checks that make a setup mistake exit 2 before anything is created or sent.
+#include <random>
+
+#include "cmbulk/base_url.hpp"
+#include "cmbulk/engine.hpp"
+
+namespace cmbulk {
+
+run_environment::run_environment(const run_params& params, std::ostream& err) : params_(params) {
+    progress_ = std::make_unique<progress_meter>(err, params.progress);
+}
+
+run_environment::~run_environment() = default;
+
+boost::system::result<std::unique_ptr<run_environment>> run_environment::create(
+    const run_params& params, const api_config& api, std::ostream& err, std::ostream* dry_out,
+    diagnostics& diag) {
+    if (auto ok = validate(params, diag); !ok) return ok.error();
+    if (!dry_out) {
+        std::string message;
+        if (!api_client::check(api, message)) {
+            diag.message = message;
+            return make_error_code(run_errc::bad_server_config);
+        }
+    }
+    std::unique_ptr<run_environment> env(new run_environment(params, err));
+    auto ex = env->ioc_.get_executor();
+    env->control_ = std::make_unique<run_control>(ex, params.grace, &err);
+    env->gate_ = std::make_unique<run_gate>(*env->control_, params.pacing);
+    if (dry_out) {
+        // The whole URL: the base URL's scheme://host[:port], then the API's prefix (from a
+        // documented base URL's path, or the flavor's).
+        diagnostics ignored;
+        auto url = parse_base_url(api.base_url, ignored);
+        auto prefix = api.path_prefix.empty() ? api_prefix(api) : api.path_prefix;
+        env->dry_ =
+            std::make_unique<dry_run_printer>(*dry_out, url ? url->root : api.base_url, prefix);
+        env->credentials_.add("", *env->dry_);
+    } else {
+        env->client_ = std::make_unique<api_client>(ex, api, *env->gate_);
+        env->credentials_.add("", *env->client_);
+    }
+    auto& p = env->policy_;
+    p.max_attempts = params.max_attempts;
+    p.backoff = params.backoff;
+    p.budget = retry_budget(params.retry_budget_ratio);
+    p.rng.seed(params.seed ? params.seed : std::random_device{}());
+    return env;
+}
+
+run_context run_environment::context(std::uint64_t total_items) {
+    return run_context{*control_, credentials_, policy_, gate_.get(), progress_.get(), total_items};
+}
+
+void run_environment::run(std::function<boost::asio::awaitable<void>()> work) {
+    run_to_completion(ioc_, *control_, std::move(work));
+}
+
+}  // namespace cmbulk
