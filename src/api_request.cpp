@@ -125,8 +125,10 @@ api_request integrations_page_request(std::string_view group_id, int page_num, i
 }
 
 api_request projects_page_request(std::string_view org_id, int page_num, int items_per_page) {
-    return make_request(api_method::get, projects_page_target(org_id, page_num, items_per_page),
-                        std::nullopt, {});
+    auto r = make_request(api_method::get, projects_page_target(org_id, page_num, items_per_page),
+                          std::nullopt, {});
+    r.org = org_id;
+    return r;
 }
 
 answer_facts facts_of(const api_call_result& r) {

@@ -41,7 +41,7 @@ std::optional<json::object> manifest_row_for(const audit_row& row,
         }
         // A secret: never the masked value; a reference the user fills in, when the API shows
         // the field or the type requires it.
-        if (!v && !f.required) continue;
+        if (!v && f.required_on == 0) continue;
         auto it = secret_refs.find(std::string(f.name));
         std::string name =
             it != secret_refs.end() ? it->second : default_secret_ref(row.type, f.name);

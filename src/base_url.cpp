@@ -74,16 +74,26 @@ std::string_view media_type_of(api_version v) {
 }
 
 api_version default_api_version(flavor f) {
+    if (f == flavor::atlas_v1) return api_version::atlas_v1;
     return f == flavor::atlas ? api_version::atlas_v2 : api_version::public_v1;
 }
 
 bool flavor_speaks(flavor f, api_version v) {
-    return (v == api_version::public_v1) == (f != flavor::atlas);
+    switch (v) {
+        case api_version::public_v1:
+            return !is_atlas(f);
+        case api_version::atlas_v1:
+            return is_atlas(f);  // "atlas" on a v1.0 base means atlas-v1
+        case api_version::atlas_v2:
+            return f == flavor::atlas;
+    }
+    return false;
 }
 
 std::optional<flavor> base_url::implied_flavor() const {
     if (!version) return std::nullopt;
-    if (*version != api_version::public_v1) return flavor::atlas;
+    if (*version == api_version::atlas_v1) return flavor::atlas_v1;
+    if (*version == api_version::atlas_v2) return flavor::atlas;
     bool cloud = host == "cloud.mongodb.com" || host == "cloud.mongodbgov.com";
     return cloud ? flavor::cloud_manager : flavor::ops_manager;
 }
@@ -129,8 +139,8 @@ boost::system::result<api_target> choose_api_target(const config_entry* flavor_s
         given = parse_flavor(flavor_setting->value);
         if (!given) {
             diag = {flavor_setting->source, 0, field_for(*flavor_setting, "flavor"),
-                    "expected cloud-manager, ops-manager or atlas, got '" + flavor_setting->value +
-                        "'"};
+                    "expected cloud-manager, ops-manager, atlas or atlas-v1, got '" +
+                        flavor_setting->value + "'"};
             return make_error_code(config_errc::bad_value);
         }
         t.flavor_source = flavor_setting->source;
@@ -163,6 +173,8 @@ boost::system::result<api_target> choose_api_target(const config_entry* flavor_s
         if (!given) {
             t.api_flavor = implied;
             t.flavor_source = "the base URL (" + base_url_setting->source + ")";
+        } else if (implied == flavor::atlas_v1) {
+            t.api_flavor = flavor::atlas_v1;  // Atlas's rules on the v1.0 paths
         }
     }
     t.path_prefix = url->path_prefix(t.api_flavor);

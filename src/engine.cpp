@@ -27,6 +27,7 @@ struct credential_set::state {
     bool answered = false;  ///< a request was answered (not a definitive 401): the gate is open
     bool failed = false;    ///< its credentials were refused: nothing more is sent with it
     int prover = -1;        ///< the worker that alone may send until `answered`
+    bool probed = false;    ///< the key-level probe was sent (see prove_key)
     std::unique_ptr<run_control::event> changed;  ///< wakes the workers waiting for their turn
     void notify() {
         if (changed) changed->notify_all();
@@ -125,6 +126,21 @@ struct turn_release {
     }
 };
 
+/// The first answer with a credential is a 401 on a project's (or an organization's) resource: a
+/// wrong key and a key without access to that project answer alike (api-facts.md). One key-level
+/// read (GET /groups, one item) tells them apart: answered, the key is good and the 401 was that
+/// item's no-access; refused too, the key is wrong. Once per credential.
+awaitable<void> prove_key(credential_set::state& c, api_sender& sender, bool scoped,
+                          api_call_result& r) {
+    if (!r.auth_failed || c.answered || c.probed || !scoped) co_return;
+    c.probed = true;
+    auto probe = co_await sender.perform(projects_page_request("", 1, 1));
+    if (probe.status == 0 || probe.auth_failed) co_return;
+    c.answered = true;
+    c.notify();
+    r.credential_answered = true;
+}
+
 /// Runs one item's machine to its end.
 awaitable<item_end> run_item(engine& e, int worker, worker_senders& senders, work_item& item) {
     auto& ctl = e.ctx.control;
@@ -146,8 +162,10 @@ awaitable<item_end> run_item(engine& e, int worker, worker_senders& senders, wor
         if (!turn || ctl.hard_stopped()) co_return stopped();
         if (!e.job.before_send(item, step)) co_return stopped();
         const bool was_answered = cred->answered;
+        const bool scoped = !step.request.scope.empty() || !step.request.org.empty();
         auto r = co_await sender.perform(std::move(step.request));
         r.credential_answered = was_answered;
+        co_await prove_key(*cred, sender, scoped, r);
         ++sent;
         if (r.status != 0) ++answered;
         if (r.status != 0 && !r.auth_failed && !cred->answered) {

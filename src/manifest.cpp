@@ -58,6 +58,39 @@ std::string enum_hint(std::string_view value, std::span<const std::string_view> 
     return "; did you mean \"" + hint + "\"?";
 }
 
+/// Characters of a UTF-8 string (bytes that do not continue a sequence).
+std::size_t utf8_length(std::string_view s) {
+    return static_cast<std::size_t>(std::count_if(
+        s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xc0) != 0x80; }));
+}
+
+/// A JSON value that gives a field a value (not null, not an empty string).
+bool has_content(const boost::json::value& v) {
+    return !v.is_null() && !(v.is_string() && v.get_string().empty());
+}
+
+// The per-flavor rules of the catalogue (api-facts.md's type and field tables), as messages.
+
+/// "DATADOG is not offered on Cloud Manager; the flavors that take it: ops-manager, ...".
+std::string not_offered(const type_spec& t, flavor fl) {
+    return std::string(t.name) + " is not offered on " + std::string(display_name(fl)) +
+           "; the flavors that take it: " + describe(flavors_accepting(t));
+}
+
+/// "not a field of WEBHOOK on Cloud Manager; only on: atlas".
+std::string not_a_field_on(const type_spec& t, const field_spec& f, flavor fl) {
+    return "not a field of " + std::string(t.name) + " on " + std::string(display_name(fl)) +
+           "; only on: " + describe(f.flavors);
+}
+
+/// The length limit a flavor puts on the field (Slack channelName: 80 on v2), or "".
+std::string too_long(const field_spec& f, std::string_view value, flavor fl) {
+    if (!f.max_length || !contains(f.max_length_on, fl) || utf8_length(value) <= f.max_length)
+        return {};
+    return "too long: " + std::to_string(utf8_length(value)) + " characters, at most " +
+           std::to_string(f.max_length) + " on " + std::string(display_name(fl));
+}
+
 /// A (project, type) pair in 13 bytes: the id's 12 bytes and the type's index.
 struct dup_key {
     std::array<unsigned char, 13> b{};
@@ -290,6 +323,7 @@ std::string manifest_reader::sha256_hex() { return src_ ? src_->bytes().sha256_h
 parsed_row manifest_reader::finish_row(std::uint64_t line, boost::json::object raw,
                                        std::vector<manifest_error> pre_errors) {
     auto& st = *st_;
+    const flavor fl = st.opts.target_flavor;
     parsed_row out;
     out.row.line = line;
     out.row.index = rows_++;
@@ -343,6 +377,9 @@ parsed_row manifest_reader::finish_row(std::uint64_t line, boost::json::object r
             for (auto& x : all_types()) types.push_back(x.name);
             err("type", "unknown type " + in_quotes(t) + did_you_mean(t, types),
                 manifest_errc::unknown_type);
+        } else if (ts->support(fl) != type_support::full) {
+            err("type", not_offered(*ts, fl), manifest_errc::not_on_flavor);
+            ts = nullptr;  // its fields cannot be judged either
         }
     }
     out.row.type = t;
@@ -407,6 +444,10 @@ parsed_row manifest_reader::finish_row(std::uint64_t line, boost::json::object r
                 return;
             }
             case field_kind::string:
+                if (auto long_one = too_long(fs, value, fl); !long_one.empty()) {
+                    err(fs.name, long_one + suffix());
+                    return;
+                }
                 if (fs.secret != secrecy::none && looks_masked(value)) {
                     err(fs.name,
                         "invalid value: it looks masked (contains \"****\"); give the real "
@@ -429,6 +470,16 @@ parsed_row manifest_reader::finish_row(std::uint64_t line, boost::json::object r
         if (name == "projectId" || name == "type" || name == "action") continue;
         if (!ts) continue;  // the type is already an error; its fields cannot be judged
         const field_spec* fs = ts->find_field(name);
+        if (fs && !type_spec::has_field(*fs, fl)) {
+            // Another flavor's field: an error when it has a value (an empty cell sends nothing).
+            if (has_content(kv.value()))
+                err(fs->name, not_a_field_on(*ts, *fs, fl), manifest_errc::not_on_flavor);
+            continue;
+        }
+        if (!fs && is_read_only(ts->name, name)) {
+            err(detail::printable(name), "read-only: the API sets it; remove it from the manifest");
+            continue;
+        }
         if (!fs) {
             std::vector<std::string_view> type_fields;
             for (auto& f : ts->fields) type_fields.push_back(f.name);
@@ -487,11 +538,16 @@ parsed_row manifest_reader::finish_row(std::uint64_t line, boost::json::object r
                     manifest_errc::unknown_field);
                 continue;
             }
+            if (!type_spec::has_field(*fs, fl)) {
+                err(sv.name, not_a_field_on(*ts, *fs, fl) + " (from --set)",
+                    manifest_errc::not_on_flavor);
+                continue;
+            }
             store(*fs, sv.value, sv.from_reference, "from --set");
         }
         if (effective != row_action::del) {
             for (auto& f : ts->fields) {
-                if (!type_spec::is_required(f, st.opts.target_flavor)) continue;
+                if (!type_spec::is_required(f, fl)) continue;
                 if (has_value(f)) continue;
                 // A field that failed its own check already has an error.
                 bool reported =
@@ -499,8 +555,9 @@ parsed_row manifest_reader::finish_row(std::uint64_t line, boost::json::object r
                                 [&](const manifest_error& e) { return e.field == f.name; });
                 if (!reported)
                     err(f.name,
-                        "missing required field" +
-                            std::string(st.opts.target_flavor == flavor::atlas ? " (Atlas)" : ""),
+                        "missing required field" + (is_atlas(fl)
+                                                        ? " (" + std::string(display_name(fl)) + ")"
+                                                        : std::string()),
                         manifest_errc::missing_field);
             }
         }

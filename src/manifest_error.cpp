@@ -42,6 +42,8 @@ public:
                 return "duplicate row for a project and type";
             case manifest_errc::bad_reference:
                 return "unresolvable ${env:} / ${file:} reference";
+            case manifest_errc::not_on_flavor:
+                return "a type or field the flavor does not take";
         }
         return "manifest error";
     }

@@ -36,7 +36,9 @@ std::string_view to_string(plan_verdict v) {
 plan_verdict decide(row_action action, bool found, const integration_diff& diff) {
     if (action == row_action::del) return found ? plan_verdict::del : plan_verdict::unchanged;
     if (!found) return plan_verdict::create;
-    if (diff.unchanged()) return plan_verdict::unchanged;
+    // A write-only secret (Prometheus password) is never answered: unchanged as far as can be
+    // read, never a perpetual update (issue 13); the line names what was not compared.
+    if (diff.consistent()) return plan_verdict::unchanged;
     if (action == row_action::create || action == row_action::none) return plan_verdict::exists;
     return plan_verdict::update;
 }
@@ -71,7 +73,8 @@ void judge(const dispatched& d, const api_call_result& r, plan_line& line) {
     if (r.status == 200 && r.body.is_object()) {
         auto diff = compare_integration(d.row.type, d.row.fields, r.body.get_object());
         line.verdict = decide(d.action, true, diff);
-        if (line.verdict == plan_verdict::update || line.verdict == plan_verdict::exists)
+        if (line.verdict == plan_verdict::update || line.verdict == plan_verdict::exists ||
+            !diff.uncertain.empty())
             line.text = describe(diff);
         if (line.verdict == plan_verdict::exists)
             line.text += " (a create would be refused: use --action update or upsert)";

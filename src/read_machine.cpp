@@ -22,7 +22,10 @@ item_step read_machine::start(retry_policy& policy) {
 
 item_step read_machine::next(api_call_result r, retry_policy& policy) {
     auto facts = facts_of(r);
-    auto v = classify(facts, request_facts{true, r.credential_answered, !request_.scope.empty()});
+    // A project's or an organization's resource: a 401 there once the key has answered is that
+    // item's no-access, not a wrong key.
+    bool scoped = !request_.scope.empty() || !request_.org.empty();
+    auto v = classify(facts, request_facts{true, r.credential_answered, scoped});
     if (v == verdict::fatal) {
         item_step s;
         s.kind = item_step::fatal;

@@ -63,6 +63,9 @@ struct api_request {
     std::optional<std::string> body;  ///< JSON; none for GET and DELETE
     /// The project the request is for ("" for run-wide requests): the gate's pacing scope.
     std::string scope;
+    /// The organization a request outside any project is for (GET /orgs/{id}/groups), else "":
+    /// a 401 there after the key has answered says the key cannot reach that organization.
+    std::string org;
     /// How the item names itself ("m.csv:12"), for the dry run's output; empty otherwise.
     std::string label;
 };

@@ -65,7 +65,7 @@ struct manifest_options {
     /// for --set, since they come from the command line). Setting projectId, type or action is an
     /// error (use --type / --action).
     std::vector<std::pair<std::string, std::string>> set_fields;
-    /// Required fields differ per flavor (catalogue `required` vs `required_atlas`).
+    /// Required fields differ per flavor (catalogue `field_spec::required_on`).
     flavor target_flavor = flavor::cloud_manager;
     /// The action of rows without an `action` value; delete rows need no integration fields.
     row_action default_action = row_action::create;

@@ -29,6 +29,7 @@ enum class manifest_errc {
     invalid_value,     ///< a value of the wrong kind or outside its allowed values
     duplicate_row,     ///< a second row for the same project and type
     bad_reference,     ///< a ${env:..} / ${file:..} that cannot be resolved
+    not_on_flavor,     ///< a type or field the target flavor does not take
 };
 const boost::system::error_category& manifest_category();
 boost::system::error_code make_error_code(manifest_errc e);

@@ -93,7 +93,8 @@ asio::awaitable<void> send_and_close(Stream& stream, response r) {
 }
 
 template <class Stream>
-asio::awaitable<void> serve(simulator::impl& s, Stream stream, bool loopback, std::string scheme) {
+asio::awaitable<void> serve(simulator::impl& s, Stream stream, bool loopback, std::string remote,
+                            std::string scheme) {
     beast::flat_buffer buffer;
     for (;;) {
         http::request_parser<http::string_body> parser;
@@ -125,6 +126,7 @@ asio::awaitable<void> serve(simulator::impl& s, Stream stream, bool loopback, st
         for (auto& f : msg) req.headers[lower(f.name_string())] = std::string(f.value());
         req.body = std::move(msg.body());
         req.loopback = loopback;
+        req.remote_address = remote;
         auto host = msg[http::field::host];
         req.origin =
             scheme + "://" +
@@ -188,22 +190,29 @@ asio::awaitable<void> serve(simulator::impl& s, Stream stream, bool loopback, st
     raw_socket(stream).shutdown(tcp::socket::shutdown_send, ec);
 }
 
-asio::awaitable<void> serve_plain(simulator::impl& s, tcp::socket sock) {
+/// The client's address as text (for the access list) and whether it is a loopback one.
+std::pair<std::string, bool> remote_of(const tcp::socket& sock) {
     beast::error_code ec;
     auto remote = sock.remote_endpoint(ec);
-    bool loopback = !ec && remote.address().is_loopback();
-    co_await serve(s, beast::tcp_stream(std::move(sock)), loopback, "http");
+    if (ec) return {std::string(), false};
+    auto addr = remote.address();
+    if (addr.is_v6() && addr.to_v6().is_v4_mapped())
+        addr = asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6());
+    return {addr.to_string(), addr.is_loopback()};
+}
+
+asio::awaitable<void> serve_plain(simulator::impl& s, tcp::socket sock) {
+    auto [remote, loopback] = remote_of(sock);
+    co_await serve(s, beast::tcp_stream(std::move(sock)), loopback, remote, "http");
 }
 
 asio::awaitable<void> serve_tls(simulator::impl& s, tcp::socket sock) {
-    beast::error_code ec;
-    auto remote = sock.remote_endpoint(ec);
-    bool loopback = !ec && remote.address().is_loopback();
+    auto [remote, loopback] = remote_of(sock);
     beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(sock)), *s.tls);
     beast::get_lowest_layer(stream).expires_after(s.opts.idle_timeout);
     auto [hec] = co_await stream.async_handshake(asio::ssl::stream_base::server, tuple_awaitable);
     if (hec) co_return;
-    co_await serve(s, std::move(stream), loopback, "https");
+    co_await serve(s, std::move(stream), loopback, remote, "https");
 }
 
 asio::awaitable<void> accept_loop(simulator::impl& s) {
@@ -235,6 +244,20 @@ asio::awaitable<void> accept_loop(simulator::impl& s) {
 
 }  // namespace
 
+std::string bind_error(const std::string& host, unsigned short port,
+                       const boost::system::error_code& ec) {
+    std::string where = (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
+                        std::to_string(port);
+    std::string out = "cannot listen on " + where + ": " + ec.message();
+    if (ec == asio::error::address_in_use)
+        out += " (another cmbulk-sim? choose a port with --listen " + host + ":PORT, or " + host +
+               ":0 for a free one)";
+    else if (ec == asio::error::access_denied)
+        out += " (ports below 1024 need privileges: choose one with --listen " + host +
+               ":PORT, or " + host + ":0 for a free one)";
+    return out;
+}
+
 simulator::simulator(sim_options opts) : impl_(std::make_unique<impl>(std::move(opts))) {}
 
 simulator::~simulator() {
@@ -259,8 +282,10 @@ unsigned short simulator::start() {
     tcp::endpoint ep(asio::ip::make_address(host), s.opts.listen_port);
     s.acceptor.open(ep.protocol());
     s.acceptor.set_option(asio::socket_base::reuse_address(true));
-    s.acceptor.bind(ep);
-    s.acceptor.listen(asio::socket_base::max_listen_connections);
+    beast::error_code ec;
+    s.acceptor.bind(ep, ec);
+    if (!ec) s.acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) throw std::runtime_error(bind_error(s.opts.listen_host, s.opts.listen_port, ec));
     s.port = s.acceptor.local_endpoint().port();
     asio::co_spawn(s.ioc, accept_loop(s), [](std::exception_ptr e) {
         if (e) std::rethrow_exception(e);

@@ -1,16 +1,24 @@
-// The simulator's world: reading the seed file's shape, writing it back (GET /__sim/state and
-// --state-out), and the deterministic generator behind --generate ORGS:PROJECTS [--with TYPES].
+// The simulator's world: reading the seed file's shape for a service (cloud.mongodb.com or Ops
+// Manager: org kinds, the types each kind offers, roles, org-bound keys), writing it back
+// (GET /__sim/state and --state-out), and the principals' access rules.
+#include "cmbulk/sim/world.hpp"
+
+#include <algorithm>
+#include <array>
 #include <boost/json.hpp>
 #include <cstdio>
 #include <stdexcept>
 
-#include "cmbulk/catalogue.hpp"
-#include "cmbulk/sim/core.hpp"
+#include "cmbulk/sim/faults.hpp"
 
 namespace cmbulk::sim {
 namespace json = boost::json;
 
 namespace {
+
+constexpr std::array<std::string_view, 6> roles{"ORG_OWNER",       "GROUP_OWNER",
+                                                "GLOBAL_OWNER",    "ORG_READ_ONLY",
+                                                "GROUP_READ_ONLY", "GLOBAL_READ_ONLY"};
 
 [[noreturn]] void fail(const std::string& what) { throw std::runtime_error("seed: " + what); }
 
@@ -33,8 +41,46 @@ const json::array& need_array(const json::object& o, std::string_view key, const
     return it->value().get_array();
 }
 
+/// An org's kind: absent means the service's own (Cloud Manager on cloud, Ops Manager there).
+flavor read_kind(const json::object& o, service_kind service, const std::string& where) {
+    auto* k = o.if_contains("kind");
+    if (!k) return service == service_kind::cloud ? flavor::cloud_manager : flavor::ops_manager;
+    auto kind = k->is_string() ? parse_flavor(k->get_string()) : std::nullopt;
+    bool ok = kind && (service == service_kind::cloud
+                           ? (*kind == flavor::cloud_manager || *kind == flavor::atlas)
+                           : *kind == flavor::ops_manager);
+    if (!ok)
+        fail(where + ": \"kind\" must be " +
+             (service == service_kind::cloud ? "\"cloud-manager\" or \"atlas\" (--service cloud)"
+                                             : "\"ops-manager\" (--service ops-manager)"));
+    return *kind;
+}
+
+void read_integrations(const json::object& po, project_state& p, const std::string& where) {
+    // An Atlas org's types are Atlas's, on v2 and v1.0 alike.
+    for (auto& iv : need_array(po, "integrations", where, true)) {
+        if (!iv.is_object()) fail(where + ": integrations must be objects");
+        auto obj = iv.get_object();
+        auto type = need_string(obj, "type", where + ".integrations");
+        const type_spec* t = find_known_type(type);
+        if (!t) fail(where + ": unknown integration type " + type);
+        if (t->support(p.kind) == type_support::none)
+            fail(where + ": " + type + " is not offered on " + std::string(display_name(p.kind)) +
+                 " (flavors that take it: " + describe(t->full_on | t->listed_on) + ")");
+        if (p.integrations.count(type)) fail(where + ": two integrations of type " + type);
+        if (auto* id = obj.if_contains("id")) {
+            if (!id->is_string() || !is_object_id(id->get_string()))
+                fail(where + ": an integration's id must be 24 lowercase hex characters");
+        } else {
+            obj["id"] = integration_id(p.id, type, 0);
+        }
+        p.integrations.emplace(type, std::move(obj));
+    }
+}
+
 std::vector<principal> read_principals(const json::object& root, std::string_view key,
-                                       std::string_view id_name, std::string_view secret_name) {
+                                       std::string_view id_name, std::string_view secret_name,
+                                       service_kind service) {
     std::vector<principal> out;
     std::size_t i = 0;
     for (auto& v : need_array(root, key, "top level", true)) {
@@ -49,6 +95,18 @@ std::vector<principal> read_principals(const json::object& root, std::string_vie
                 fail(where + ": orgIds must hold 24-hex-character ids");
             p.org_ids.emplace_back(org.get_string());
         }
+        if (o.contains("roles")) p.roles.clear();
+        for (auto& r : need_array(o, "roles", where, true)) {
+            auto name = r.is_string() ? std::string_view(r.get_string()) : std::string_view();
+            if (std::find(roles.begin(), roles.end(), name) == roles.end())
+                fail(where +
+                     ": unknown role (known: ORG_OWNER, GROUP_OWNER, GLOBAL_OWNER, "
+                     "ORG_READ_ONLY, GROUP_READ_ONLY, GLOBAL_READ_ONLY)");
+            if (name.starts_with("GLOBAL_") && service != service_kind::ops_manager)
+                fail(where + ": global roles exist on Ops Manager only (--service ops-manager)");
+            p.roles.emplace_back(name);
+        }
+        if (auto* r = o.if_contains("revoked")) p.revoked = r->is_bool() && r->get_bool();
         out.push_back(std::move(p));
     }
     return out;
@@ -58,19 +116,57 @@ json::array write_principals(const std::vector<principal>& ps, std::string_view 
                              std::string_view secret_name) {
     json::array out;
     for (auto& p : ps) {
-        json::array orgs;
+        json::array orgs, rs;
         for (auto& o : p.org_ids) orgs.emplace_back(o);
-        out.emplace_back(json::object{{id_name, p.id}, {secret_name, p.secret}, {"orgIds", orgs}});
+        for (auto& r : p.roles) rs.emplace_back(r);
+        json::object o{{id_name, p.id}, {secret_name, p.secret}, {"orgIds", orgs}, {"roles", rs}};
+        if (p.revoked) o["revoked"] = true;
+        out.emplace_back(std::move(o));
     }
     return out;
 }
 
 }  // namespace
 
-world world::from_json(const json::value& seed) {
+std::string_view to_string(service_kind s) {
+    return s == service_kind::ops_manager ? "ops-manager" : "cloud";
+}
+
+std::optional<service_kind> parse_service_kind(std::string_view s) {
+    if (s == "cloud") return service_kind::cloud;
+    if (s == "ops-manager") return service_kind::ops_manager;
+    return std::nullopt;
+}
+
+std::span<const std::string_view> known_roles() { return roles; }
+
+bool principal::in_org(std::string_view org_id) const {
+    return std::find(org_ids.begin(), org_ids.end(), org_id) != org_ids.end();
+}
+
+bool principal::may_write() const {
+    return std::any_of(roles.begin(), roles.end(),
+                       [](const std::string& r) { return r.ends_with("_OWNER"); });
+}
+
+std::string integration_id(std::string_view project_id, std::string_view type,
+                           std::uint64_t serial) {
+    std::uint64_t h = 1469598103934665603ULL;  // FNV-1a of "project/type", then the serial
+    for (char c : project_id) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+    h = (h ^ '/') * 1099511628211ULL;
+    for (char c : type) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+    std::uint64_t a = splitmix64(h ^ serial), b = splitmix64(a);
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%016llx%08x", static_cast<unsigned long long>(a),
+                  static_cast<unsigned>(b & 0xffffffffu));
+    return buf;
+}
+
+world world::from_json(const json::value& seed, service_kind service) {
     if (!seed.is_object()) fail("the top level must be an object");
     auto& root = seed.get_object();
     world w;
+    w.service = service;
     std::size_t oi = 0;
     for (auto& ov : need_array(root, "orgs", "top level", false)) {
         std::string where = "orgs[" + std::to_string(oi++) + "]";
@@ -80,6 +176,7 @@ world world::from_json(const json::value& seed) {
         org.id = need_string(o, "id", where);
         if (!is_object_id(org.id)) fail(where + ": id must be 24 lowercase hex characters");
         org.name = need_string(o, "name", where);
+        org.kind = read_kind(o, service, where);
         if (w.org_index.count(org.id)) fail(where + ": duplicate org id " + org.id);
         std::size_t pi = 0;
         for (auto& pv : need_array(o, "projects", where, true)) {
@@ -91,22 +188,20 @@ world world::from_json(const json::value& seed) {
             if (!is_object_id(p.id)) fail(pwhere + ": id must be 24 lowercase hex characters");
             p.name = need_string(po, "name", pwhere);
             p.org_id = org.id;
+            p.kind = org.kind;
             if (w.projects.count(p.id)) fail(pwhere + ": duplicate project id " + p.id);
-            for (auto& iv : need_array(po, "integrations", pwhere, true)) {
-                if (!iv.is_object()) fail(pwhere + ": integrations must be objects");
-                auto type = need_string(iv.get_object(), "type", pwhere + ".integrations");
-                if (!find_type(type)) fail(pwhere + ": unknown integration type " + type);
-                if (p.integrations.count(type)) fail(pwhere + ": two integrations of type " + type);
-                p.integrations.emplace(type, iv.get_object());
-            }
+            read_integrations(po, p, pwhere);
             org.project_ids.push_back(p.id);
             w.projects.emplace(p.id, std::move(p));
         }
         w.org_index.emplace(org.id, w.orgs.size());
         w.orgs.push_back(std::move(org));
     }
-    w.api_keys = read_principals(root, "apiKeys", "publicKey", "privateKey");
-    w.service_accounts = read_principals(root, "serviceAccounts", "clientId", "clientSecret");
+    w.api_keys = read_principals(root, "apiKeys", "publicKey", "privateKey", service);
+    w.service_accounts =
+        read_principals(root, "serviceAccounts", "clientId", "clientSecret", service);
+    if (service == service_kind::ops_manager && !w.service_accounts.empty())
+        fail("serviceAccounts: Ops Manager has no service accounts (--service cloud)");
     return w;
 }
 
@@ -126,8 +221,10 @@ json::value world::to_json(bool with_counters) const {
             }
             projects_out.emplace_back(std::move(po));
         }
-        orgs_out.emplace_back(json::object{
-            {"id", org.id}, {"name", org.name}, {"projects", std::move(projects_out)}});
+        orgs_out.emplace_back(json::object{{"id", org.id},
+                                           {"name", org.name},
+                                           {"kind", to_string(org.kind)},
+                                           {"projects", std::move(projects_out)}});
     }
     return json::object{
         {"orgs", std::move(orgs_out)},
@@ -135,81 +232,12 @@ json::value world::to_json(bool with_counters) const {
         {"serviceAccounts", write_principals(service_accounts, "clientId", "clientSecret")}};
 }
 
-namespace {
-
-/// A value for one field of a generated integration: deterministic in (org, project, type, field),
-/// valid for the catalogue (enumerations take their first value, booleans true) and for the
-/// server's own checks (secrets are hexadecimal: a Datadog key must be, a PagerDuty key is 32 hex
-/// digits; URLs are https).
-json::value generated_value(const field_spec& f, std::string_view type, int o, int p) {
-    if (f.kind == field_kind::boolean) return true;
-    if (f.kind == field_kind::enumeration)
-        return json::string(f.enum_values.empty() ? std::string_view() : f.enum_values.front());
-    // 32 hex digits: 16 from the type and field, then the org and the project (so the last four,
-    // which the API's masks show, differ from project to project).
-    std::uint64_t h = 1469598103934665603ULL;
-    for (char c : std::string(type) + "/" + std::string(f.name))
-        h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
-    char hex[40];
-    std::snprintf(hex, sizeof hex, "%016llx%08x%08x", static_cast<unsigned long long>(h),
-                  static_cast<unsigned>(o), static_cast<unsigned>(p));
-    std::string name(f.name);
-    if (name.find("url") != std::string::npos || name.find("Url") != std::string::npos)
-        return json::string("https://hooks.example.com/sim/" + std::string(hex));
-    if (f.secret != secrecy::none) return json::string(hex);
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%s-%04d-%05d", name.c_str(), o, p);
-    return json::string(buf);
-}
-
-/// An integration of `type` with every field any flavor requires.
-json::object generated_integration(const type_spec& t, int o, int p) {
-    json::object obj{{"type", t.name}};
-    for (auto& f : t.fields)
-        if (f.required || f.required_atlas) obj[f.name] = generated_value(f, t.name, o, p);
-    return obj;
-}
-
-}  // namespace
-
-world world::generate(int n_orgs, int n_projects, const std::vector<std::string>& with_types) {
-    std::vector<const type_spec*> types;
-    for (auto& name : with_types) {
-        const type_spec* t = find_type(name);
-        if (!t) fail("--with: unknown integration type " + name);
-        types.push_back(t);
-    }
-    world w;
-    principal key{std::string(generated_public_key), std::string(generated_private_key), {}};
-    principal sa{std::string(generated_client_id), std::string(generated_client_secret), {}};
-    for (int o = 1; o <= n_orgs; ++o) {
-        char buf[32];
-        std::snprintf(buf, sizeof buf, "5f%022x", static_cast<unsigned>(o));
-        org_state org;
-        org.id = buf;
-        std::snprintf(buf, sizeof buf, "org-%04d", o);
-        org.name = buf;
-        for (int p = 1; p <= n_projects; ++p) {
-            project_state ps;
-            std::snprintf(buf, sizeof buf, "6f%06x%016x", static_cast<unsigned>(o),
-                          static_cast<unsigned>(p));
-            ps.id = buf;
-            std::snprintf(buf, sizeof buf, "project-%04d-%05d", o, p);
-            ps.name = buf;
-            ps.org_id = org.id;
-            for (auto* t : types)
-                ps.integrations.emplace(std::string(t->name), generated_integration(*t, o, p));
-            org.project_ids.push_back(ps.id);
-            w.projects.emplace(ps.id, std::move(ps));
-        }
-        key.org_ids.push_back(org.id);
-        sa.org_ids.push_back(org.id);
-        w.org_index.emplace(org.id, w.orgs.size());
-        w.orgs.push_back(std::move(org));
-    }
-    w.api_keys.push_back(std::move(key));
-    w.service_accounts.push_back(std::move(sa));
-    return w;
+std::vector<std::string> world::spanning_principals() const {
+    std::vector<std::string> out;
+    for (auto* list : {&api_keys, &service_accounts})
+        for (auto& p : *list)
+            if (p.org_ids.size() > 1) out.push_back(p.id);
+    return out;
 }
 
 }  // namespace cmbulk::sim

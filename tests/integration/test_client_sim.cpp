@@ -21,6 +21,7 @@ namespace {
 
 const std::string sandbox = "5e2211c17a3e5a48f5497de7";  // seed project without integrations
 const std::string acme_org = "5e2211c17a3e5a48f5497de3";
+const std::string atlas_sandbox = "6a1b2c3d4e5f60718293a4b3";  // the seed's Atlas org
 const std::string demo_public = "demo", demo_private = "3f1c8e2a-7b6d-4c5e-9a0f-1d2e3c4b5a69";
 
 std::string seed() { return (test::source_dir() / "samples" / "sim-seed.json").string(); }
@@ -68,12 +69,13 @@ BOOST_AUTO_TEST_CASE(create_get_update_delete) {
     api_call_result missing, created, again, got, updated, deleted, gone;
     run(ioc, [&]() -> asio::awaitable<void> {
         missing = co_await s->get_integration(sandbox, "PAGER_DUTY");
+        // PagerDuty keys are 32 hexadecimal digits: the server checks them (api-facts.md).
         boost::json::object f;
-        f["serviceKey"] = "pd-key-0123456789";
+        f["serviceKey"] = "00000000000000000000000000006789";
         created = co_await s->create_integration(sandbox, "PAGER_DUTY", f);
         again = co_await s->create_integration(sandbox, "PAGER_DUTY", f);
         got = co_await s->get_integration(sandbox, "PAGER_DUTY");
-        f["serviceKey"] = "pd-key-9876543210";
+        f["serviceKey"] = "00000000000000000000009876543210";
         f["region"] = "EU";
         updated = co_await s->update_integration(sandbox, "PAGER_DUTY", f);
         deleted = co_await s->delete_integration(sandbox, "PAGER_DUTY");
@@ -90,8 +92,7 @@ BOOST_AUTO_TEST_CASE(create_get_update_delete) {
     BOOST_REQUIRE(got.body.is_object());
     BOOST_TEST(got.body.as_object().at("type").as_string() == "PAGER_DUTY");
     auto masked = std::string(got.body.as_object().at("serviceKey").as_string());
-    BOOST_TEST(masked.ends_with("6789"));
-    BOOST_TEST(masked.find("pd-key") == std::string::npos);
+    BOOST_TEST(masked == std::string(28, '*') + "6789");  // length kept, last four shown
     BOOST_TEST(updated.status == 200);
     BOOST_TEST((deleted.status == 200 || deleted.status == 204));
     BOOST_TEST(gone.status == 404);
@@ -175,7 +176,10 @@ BOOST_AUTO_TEST_CASE(atlas_flavor) {
     test::sim_process sim({"--seed", seed()});
     asio::io_context ioc;
     open_gate gate;
+    // The seed's Atlas org and its own key (a Cloud Manager project is not on the Atlas bases).
     auto cfg = keys_config(sim);
+    cfg.creds.public_key = "initech-owner";
+    cfg.creds.private_key = "initech-private-0123456789abcdef";
     cfg.api_flavor = flavor::atlas;
     api_client client(ioc.get_executor(), cfg, gate);
     auto s = client.make_session();
@@ -184,8 +188,8 @@ BOOST_AUTO_TEST_CASE(atlas_flavor) {
         boost::json::object f;
         f["apiKey"] = "0123456789abcdef0123456789abcdef";
         f["region"] = "US";
-        created = co_await s->create_integration(sandbox, "DATADOG", f);
-        deleted = co_await s->delete_integration(sandbox, "DATADOG");
+        created = co_await s->create_integration(atlas_sandbox, "DATADOG", f);
+        deleted = co_await s->delete_integration(atlas_sandbox, "DATADOG");
     });
     BOOST_TEST(created.status == 200);
     BOOST_TEST(deleted.status == 204);
@@ -194,6 +198,52 @@ BOOST_AUTO_TEST_CASE(atlas_flavor) {
         if (std::string(e.as_object().at("path").as_string()).starts_with("/api/atlas/v2/"))
             saw_v2 = true;
     BOOST_TEST(saw_v2);
+}
+
+BOOST_AUTO_TEST_CASE(atlas_v1_flavor_uses_its_own_base) {
+    test::sim_process sim({"--seed", seed()});
+    asio::io_context ioc;
+    open_gate gate;
+    auto cfg = keys_config(sim);
+    cfg.creds.public_key = "initech-owner";
+    cfg.creds.private_key = "initech-private-0123456789abcdef";
+    cfg.api_flavor = flavor::atlas_v1;
+    api_client client(ioc.get_executor(), cfg, gate);
+    auto s = client.make_session();
+    api_call_result created, deleted;
+    run(ioc, [&]() -> asio::awaitable<void> {
+        boost::json::object f;
+        f["apiKey"] = "0123456789abcdef0123456789abcdef";
+        created = co_await s->create_integration(atlas_sandbox, "DATADOG", f);
+        deleted = co_await s->delete_integration(atlas_sandbox, "DATADOG");
+    });
+    BOOST_TEST(created.status == 200);
+    BOOST_TEST(deleted.status == 200);  // v1.0 answers 200, v2 204
+    std::size_t on_v1 = 0;
+    for (auto& e : request_log(sim))
+        on_v1 += std::string(e.as_object().at("path").as_string()).starts_with("/api/atlas/v1.0/");
+    BOOST_TEST(on_v1 >= 2u);
+}
+
+// What the client sees when its (right) key reaches another org's project: the wrong key's 401
+// with a fresh challenge (api-facts.md); the client's handling of it is the runner's.
+BOOST_AUTO_TEST_CASE(another_orgs_project_answers_401) {
+    test::sim_process sim({"--seed", seed()});
+    asio::io_context ioc;
+    open_gate gate;
+    auto cfg = keys_config(sim);
+    cfg.creds.public_key = "acme-owner";
+    cfg.creds.private_key = "acme-private-0123456789abcdef";
+    api_client client(ioc.get_executor(), cfg, gate);
+    auto s = client.make_session();
+    api_call_result own, other;
+    run(ioc, [&]() -> asio::awaitable<void> {
+        own = co_await s->get_integration(sandbox, "SLACK");
+        other = co_await s->get_integration("5f3a9b0c1d2e3f4a5b6c7d82", "SLACK");
+    });
+    BOOST_TEST(own.status == 404);
+    BOOST_TEST(other.status == 401);
+    BOOST_TEST(other.error_code == "UNEXPECTED_ERROR");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -139,13 +139,16 @@ BOOST_AUTO_TEST_CASE(documented_base_urls_choose_the_api) {
     BOOST_TEST_REQUIRE(!reqs.empty());
     for (auto& r : reqs) BOOST_TEST(r.find(" /api/public/v1.0/groups/") != std::string::npos, r);
 
-    // Atlas v2's, with a trailing slash: the Atlas paths (before: v1.0 paths, silently).
-    http_request(sim.port(), "POST", "/__sim/reset");
-    auto b = run_cmbulk({"apply", m, "--base-url", sim.base_url() + "/api/atlas/v2/", "-q",
+    // Atlas v2's, with a trailing slash: the Atlas paths (before: v1.0 paths, silently). On a
+    // simulator whose projects are Atlas projects (api-facts: a Cloud Manager project is not
+    // served on the Atlas bases).
+    sim_process atlas({"--generate", "1:2", "--org-kind", "atlas"});
+    auto m2 = slack_rows(atlas, dir, "m2.csv");
+    auto b = run_cmbulk({"apply", m2, "--base-url", atlas.base_url() + "/api/atlas/v2/", "-q",
                          "--report", (dir / "b.csv").string()},
                         {{"XDG_CONFIG_HOME", xdg}});
     BOOST_TEST(b.exit_code == 0, b.err);
-    reqs = sim_requests(sim);
+    reqs = sim_requests(atlas);
     BOOST_TEST_REQUIRE(!reqs.empty());
     for (auto& r : reqs) BOOST_TEST(r.find(" /api/atlas/v2/groups/") != std::string::npos, r);
     auto report = read_file(dir / "b.csv");

@@ -35,7 +35,8 @@ BOOST_AUTO_TEST_CASE(documented_bases_parse_with_their_version_and_flavor) {
          "/api/atlas/v2"},
         {"https://cloud.mongodb.com/api/atlas/v2//", api_version::atlas_v2, flavor::atlas,
          "/api/atlas/v2"},
-        {"https://cloud.mongodb.com/api/atlas/v1.0", api_version::atlas_v1, flavor::atlas,
+        // Atlas v1.0 implies the flavor atlas-v1: Atlas's types on the v1.0 paths.
+        {"https://cloud.mongodb.com/api/atlas/v1.0", api_version::atlas_v1, flavor::atlas_v1,
          "/api/atlas/v1.0"},
         {"https://proxy.corp/om/api/public/v1.0", api_version::public_v1, flavor::ops_manager,
          "/om/api/public/v1.0"},
@@ -127,8 +128,8 @@ BOOST_AUTO_TEST_CASE(the_path_chooses_the_flavor_and_a_contradiction_names_both)
     auto w = choose_api_target(&wrong, nullptr, d);
     BOOST_TEST((w.error() == config_errc::bad_value));
     BOOST_TEST(to_string(d) ==
-               "CMBULK_FLAVOR: flavor: expected cloud-manager, ops-manager or "
-               "atlas, got 'atlass'");
+               "CMBULK_FLAVOR: flavor: expected cloud-manager, ops-manager, "
+               "atlas or atlas-v1, got 'atlass'");
 }
 
 BOOST_AUTO_TEST_CASE(the_api_follows_the_configs_prefix) {

@@ -171,7 +171,8 @@ BOOST_AUTO_TEST_CASE(a_wrong_key_costs_one_request_not_one_per_worker) {
     f.params.concurrency = 8;
     read_job job(20);
     BOOST_REQUIRE(f.run(job));
-    BOOST_TEST(f.server.requests == 1);
+    // The refusal, and the one key-level read that tells a wrong key from a project out of reach.
+    BOOST_TEST(f.server.requests == 2);
     BOOST_TEST(f.ctl.fatal());
     BOOST_TEST(f.ctl.fatal_message().find("authentication failed") != std::string::npos);
     BOOST_TEST(job.count(item_end::fatal) == 1);
@@ -263,18 +264,38 @@ BOOST_AUTO_TEST_CASE(a_401_after_the_key_was_answered_fails_only_that_item) {
     BOOST_TEST(f.server.requests == 8);  // the refused read is not retried
 }
 
-BOOST_AUTO_TEST_CASE(a_401_before_any_answer_stops_the_run) {
+BOOST_AUTO_TEST_CASE(a_401_before_any_answer_is_told_apart_by_one_key_level_read) {
+    // The first answer is a 401 for project p0: a wrong key, or a key that cannot reach p0 (they
+    // answer alike). One read of the key's own project list says which: here it is answered, so
+    // p0 is out of reach and the run goes on.
     engine_fixture f;
-    f.server.answer = [](const api_request& req) {
+    int probes = 0;
+    f.server.answer = [&probes](const api_request& req) {
         api_call_result r;
+        if (req.scope.empty() && req.path.starts_with("/groups?")) ++probes;
         r.status = req.scope == "p0" ? 401 : 200;
         r.auth_failed = req.scope == "p0";
         return r;
     };
     read_job job(8);
     BOOST_REQUIRE(f.run(job));
-    BOOST_TEST(f.ctl.fatal());
-    BOOST_TEST(f.server.requests == 1);
+    BOOST_TEST(!f.ctl.fatal());
+    BOOST_TEST(probes == 1);
+    BOOST_TEST(f.server.requests == 9);  // the 8 reads and the probe
+    BOOST_TEST(job.count(item_end::done) == 8);
+    // Refused as well: the key is wrong, the run stops.
+    engine_fixture g;
+    g.server.answer = [](const api_request& req) {
+        api_call_result r;
+        bool refused = req.scope == "p0" || req.scope.empty();
+        r.status = refused ? 401 : 200;
+        r.auth_failed = refused;
+        return r;
+    };
+    read_job job2(8);
+    BOOST_REQUIRE(g.run(job2));
+    BOOST_TEST(g.ctl.fatal());
+    BOOST_TEST(g.server.requests == 2);
 }
 
 BOOST_AUTO_TEST_CASE(the_dry_run_prints_whole_urls_with_secrets_masked) {

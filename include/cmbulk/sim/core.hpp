@@ -1,7 +1,10 @@
-// The simulator's pure core: the state of orgs, projects, integrations, keys and service accounts,
-// and one function that turns an HTTP request into a response (routing, Digest and OAuth
-// authentication, rate limits, fault decisions, validation, masking, pagination). No sockets and
-// no clock of its own: every call takes `now`, so unit tests drive it directly.
+// The simulator's pure core: one function that turns an HTTP request into a response, as the
+// live service answers (../shared/api-facts.md): Digest and OAuth authentication, the access
+// list, org-bound keys and roles, rate limits, reproducible faults, and the projects and
+// integrations endpoints of /api/public/v1.0, /api/atlas/v1.0 and /api/atlas/v2 (per-flavor
+// types and fields, value checks, masking, defaults, pagination). No sockets and no clock of its
+// own: every call takes `now`, so unit tests step it directly. Its parts live in src/sim/, a
+// file per concern (core.cpp dispatches).
 #pragma once
 
 #include <boost/json/object.hpp>
@@ -9,7 +12,6 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
-#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,25 +21,11 @@
 
 #include "cmbulk/digest.hpp"
 #include "cmbulk/limiter.hpp"
+#include "cmbulk/sim/auth.hpp"
+#include "cmbulk/sim/faults.hpp"
+#include "cmbulk/sim/world.hpp"
 
 namespace cmbulk::sim {
-
-/// The faults the simulator can inject into authenticated API requests.
-enum class fault_kind {
-    none,
-    http_500,       ///< "500": 500 UNEXPECTED_ERROR (JSON body), change not applied
-    http_503_html,  ///< "503-html": 503 with an HTML page, change not applied
-    http_429,       ///< "429": a spurious 429 RATE_LIMITED with Retry-After, change not applied
-    reset_before,   ///< "reset-before": connection reset, change not applied
-    reset_after,    ///< "reset-after": change applied, then connection reset without an answer
-    stall,          ///< "stall": never answered (change not applied); held until the client closes
-    truncate,       ///< "truncate": change applied, headers and half the body sent, then closed
-};
-
-/// "500", "503-html", "429", "reset-before", "reset-after", "stall", "truncate" ("" for none).
-std::string_view to_string(fault_kind k);
-/// The kind of that name, or nullopt.
-std::optional<fault_kind> parse_fault_kind(std::string_view s);
 
 /// What the core needs to know (the network options live in sim_options).
 struct core_options {
@@ -45,9 +33,14 @@ struct core_options {
     std::vector<digest::algorithm> digest_algorithms{digest::algorithm::md5};
     /// How long a Digest nonce stays valid; an expired one is answered 401 with stale=true.
     std::chrono::seconds nonce_lifetime{300};
+    /// Whether a nonce serves more than one request (--nonce-reuse).
+    nonce_reuse reuse = nonce_reuse::accept;
+    /// The API access list (--access-list); empty: every address.
+    access_list allowed;
     /// Lifetime of OAuth bearer tokens (expires_in).
     std::chrono::seconds token_lifetime{3600};
-    /// Requests per minute allowed on POST /api/oauth/token (also its burst); 0 = unlimited.
+    /// Requests per minute allowed on POST /api/oauth/token per IP and client (also the burst;
+    /// /api/oauth/revoke has a bucket of its own alike); 0 = unlimited.
     double token_endpoint_per_minute = 10;
     /// Per-key token bucket refill, requests per second; 0 = rate limiting off.
     double rate_limit = 0;
@@ -76,7 +69,8 @@ struct request {
     std::map<std::string, std::string> headers;
     std::string body;
     bool loopback = true;  ///< the client is on a loopback address (admin endpoints)
-    std::string origin = "http://127.0.0.1";  ///< scheme://host[:port] for absolute links
+    std::string remote_address = "127.0.0.1";  ///< the client's address (the access list)
+    std::string origin = "http://127.0.0.1";   ///< scheme://host[:port] for absolute links
 };
 
 /// One response, plus what the network shell must do with it.
@@ -87,56 +81,12 @@ struct response {
     std::string body;
     fault_kind fault = fault_kind::none;  ///< reset/stall/truncate are acted on by the shell
     std::chrono::milliseconds delay{0};   ///< wait this long before answering
+    /// Set by a route that refuses the key ("no access"): the core adds a fresh Digest
+    /// challenge, as for a wrong key.
+    bool challenge = false;
     /// Get a header's value (first match, case-sensitive name as stored), or "".
     std::string header(std::string_view name) const;
 };
-
-/// One integration configuration of one project: the stored JSON (secrets in clear, with "type").
-struct project_state {
-    std::string id;
-    std::string name;
-    std::string org_id;
-    std::map<std::string, boost::json::object> integrations;  ///< by type name
-    std::uint64_t creates = 0, updates = 0, deletes = 0;
-};
-
-struct org_state {
-    std::string id;
-    std::string name;
-    std::vector<std::string> project_ids;  ///< in seed order
-};
-
-/// An API key (Digest) or a service account (OAuth): an identity and the orgs it may use.
-struct principal {
-    std::string id;      ///< public key or client id
-    std::string secret;  ///< private key or client secret
-    std::vector<std::string> org_ids;
-};
-
-/// The whole simulated world.
-struct world {
-    std::vector<org_state> orgs;
-    std::unordered_map<std::string, std::size_t> org_index;   ///< org id -> index in orgs
-    std::unordered_map<std::string, project_state> projects;  ///< by project id
-    std::vector<principal> api_keys;
-    std::vector<principal> service_accounts;
-
-    /// Reads the seed shape (see docs/simulator.md); throws std::runtime_error naming the problem.
-    static world from_json(const boost::json::value& seed);
-    /// The seed shape, secrets in clear; with counters adds creates/updates/deletes per project.
-    boost::json::value to_json(bool with_counters) const;
-    /// `orgs` organizations of `projects` projects each, fixed ids, one API key
-    /// (generated_public_key / generated_private_key) and one service account with access to all.
-    /// Every project gets an integration of each type in `with_types` (every field a flavor
-    /// requires, deterministic values; docs/simulator.md); throws on an unknown type.
-    static world generate(int orgs, int projects, const std::vector<std::string>& with_types = {});
-};
-
-/// The generated world's credentials (documented in docs/simulator.md; test credentials only).
-inline constexpr std::string_view generated_public_key = "simpublic";
-inline constexpr std::string_view generated_private_key = "simprivate-0123456789abcdef";
-inline constexpr std::string_view generated_client_id = "mdb_sa_id_simulator";
-inline constexpr std::string_view generated_client_secret = "mdb_sa_sk_simulator-0123456789";
 
 /// One line of the request log (GET /__sim/requests).
 struct log_entry {
@@ -158,9 +108,11 @@ struct page_window {
 /// The slice of `total` items that page `page_num` (>= 1) of `items_per_page` (>= 1) shows.
 page_window paginate(std::size_t total, std::int64_t page_num, std::int64_t items_per_page);
 
-/// The API's view of a stored integration: secrets masked per the catalogue, never_returned
-/// fields dropped.
-boost::json::object masked_view(const boost::json::object& stored);
+/// The API's answer for a stored integration on flavor `fl`: its `id` and `type`, the fields
+/// the flavor has, secrets masked as the live service masks them, write-only fields dropped,
+/// and the defaults the server fills in for fields not sent (region "US", toggles false,
+/// templates null, Datadog's customEndpoint null on v2).
+boost::json::object masked_view(const boost::json::object& stored, flavor fl);
 
 /// The simulator's state machine. Not thread-safe: the shell serializes calls.
 class core {
@@ -181,13 +133,11 @@ public:
     const core_options& options() const { return opts_; }
     /// Changes faults and rate limits at run time (POST /__sim/config).
     void set_options(core_options opts, time_point now);
+    /// Revokes an API key or service account (and its tokens): from then on its requests are
+    /// answered as an unknown key's. False when there is none of that id.
+    bool revoke(std::string_view id);
 
 private:
-    struct nonce_record {
-        time_point issued;
-        std::uint64_t highest_nc = 0;
-        std::uint64_t window = 0;  ///< bit i set: nc highest_nc - i was seen
-    };
     struct token_record {
         std::string client_id;
         time_point expires;
@@ -195,36 +145,53 @@ private:
     struct auth_result {
         const principal* who = nullptr;
         std::optional<response> failure;
+        bool bearer = false;  ///< an OAuth token, not Digest: no Digest challenge on refusals
     };
 
-    response handle_admin(const request& req, time_point now, std::string_view path);
-    response handle_token(const request& req, time_point now);
-    auth_result authenticate(const request& req, time_point now, std::string_view path);
-    response challenge(bool stale, time_point now);
-    response route_api(const request& req, std::string_view path, std::string_view query,
-                       const principal& who, bool atlas, fault_kind fault);
-    std::string new_nonce(time_point now);
-    void prune(time_point now);
-    fault_kind draw_fault(std::uint64_t seq, std::chrono::milliseconds& delay) const;
+    // core.cpp: dispatch and bookkeeping
+    response handle_api(const request& req, time_point now, std::string_view path,
+                        std::string_view query);
     void record(time_point now, const request& req, std::string_view key, int status,
                 fault_kind fault);
+    void index_principals();
+    // admin.cpp
+    response handle_admin(const request& req, time_point now, std::string_view path);
+    // oauth.cpp
+    response handle_token(const request& req, time_point now);
+    response handle_revoke(const request& req, time_point now);
+    const principal* basic_client(const request& req, std::string& claimed) const;
+    /// The checks both OAuth endpoints make (service, method, rate limit, client, access list):
+    /// the refusal, or nullopt with `sa` the authenticated service account.
+    std::optional<response> oauth_gate(const request& req, std::string_view endpoint,
+                                       time_point now, const principal*& sa);
+    // auth.cpp
+    auth_result authenticate(const request& req, time_point now);
+    auth_result authenticate_bearer(std::string_view token, time_point now);
+    response challenge(bool stale, time_point now);
+    void add_challenge(response& r, bool stale, time_point now);
+    void prune(time_point now);
+    std::uint64_t next_random();
+    // rate_limits.cpp
+    std::optional<response> take_rate_token(const principal& who, std::string_view base,
+                                            std::string_view rest, time_point now,
+                                            std::optional<std::pair<double, double>>& headers);
 
     core_options opts_;
     world seed_;
     world world_;
     time_point started_;
     std::vector<log_entry> log_;
-    std::unordered_map<std::string, nonce_record> nonces_;
+    nonce_store nonces_;
     std::unordered_map<std::string, token_record> tokens_;
     std::unordered_map<std::string, token_bucket> buckets_;  ///< per key / client id
-    token_bucket token_endpoint_;
+    /// The OAuth endpoints' buckets, per "endpoint|IP|client id" (10 a minute by default).
+    std::unordered_map<std::string, token_bucket> token_buckets_;
     std::uint64_t fault_seq_ = 0;
-    std::uint64_t nonce_counter_ = 0;
+    std::uint64_t serial_ = 0;  ///< integrations created since the start (their ids)
     std::uint64_t random_state_;
     time_point last_prune_;
     std::unordered_map<std::string, std::size_t> key_by_id_;  ///< public key -> api_keys index
     std::unordered_map<std::string, std::size_t> sa_by_id_;   ///< client id -> index
-    void index_principals();
 };
 
 /// An error response in the API's body format

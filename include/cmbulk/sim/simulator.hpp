@@ -5,6 +5,7 @@
 #pragma once
 
 #include <boost/json/value.hpp>
+#include <boost/system/error_code.hpp>
 #include <chrono>
 #include <cstddef>
 #include <functional>
@@ -78,6 +79,12 @@ public:
 private:
     std::unique_ptr<impl> impl_;
 };
+
+/// The message of a failed bind: the address, the system's reason and, when the port is taken,
+/// how to choose another ("cannot listen on 127.0.0.1:8080: Address already in use (another
+/// cmbulk-sim? choose a port with --listen 127.0.0.1:PORT, or 127.0.0.1:0 for a free one)").
+std::string bind_error(const std::string& host, unsigned short port,
+                       const boost::system::error_code& ec);
 
 /// The version banner ("cmbulk-sim X.Y.Z").
 std::string banner();
