@@ -2,8 +2,8 @@
 #include "cmbulk/alert_catalogue.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <array>
+#include <cctype>
 
 namespace cmbulk {
 namespace {
@@ -66,11 +66,10 @@ const std::array<notification_type, 14> types{{
     {"ORG", "", roles, true},
 }};
 
-constexpr std::array<std::string_view, 8> common{
-    "typeName", "delayMin",      "intervalMin",  "notifierId",
-    "roles",    "integrationId", "emailEnabled", "smsEnabled"};
-constexpr std::array<std::string_view, 5> read_only{"id", "groupId", "created", "updated",
-                                                    "links"};
+constexpr std::array<std::string_view, 8> common{"typeName",     "delayMin",  "intervalMin",
+                                                 "notifierId",   "roles",     "integrationId",
+                                                 "emailEnabled", "smsEnabled"};
+constexpr std::array<std::string_view, 5> read_only{"id", "groupId", "created", "updated", "links"};
 
 std::string stars_then_last_four(std::string_view v, std::size_t stars) {
     std::string out(stars, '*');
@@ -119,8 +118,10 @@ std::span<const std::string_view> read_only_alert_config_fields() { return read_
 
 std::string mask_notification_value(notification_mask how, std::string_view value) {
     switch (how) {
-        case nm::none: return std::string(value);
-        case nm::hidden: return std::string(value.size(), '*');
+        case nm::none:
+            return std::string(value);
+        case nm::hidden:
+            return std::string(value.size(), '*');
         case nm::last_four:
             return stars_then_last_four(value, value.size() > 4 ? value.size() - 4 : value.size());
         case nm::url_last_four: {
@@ -131,8 +132,8 @@ std::string mask_notification_value(notification_mask how, std::string_view valu
                 return stars_then_last_four(value, value.size() > 4 ? value.size() - 4 : 4);
             auto path = value.find('/', scheme_end + 3);
             auto authority = value.substr(scheme_end + 3, path == std::string_view::npos
-                                                               ? std::string_view::npos
-                                                               : path - scheme_end - 3);
+                                                              ? std::string_view::npos
+                                                              : path - scheme_end - 3);
             // Credentials in the authority are never shown.
             std::string head(value.substr(0, scheme_end + 3));
             if (authority.find('@') == std::string_view::npos) head.append(authority);
@@ -149,10 +150,10 @@ namespace {
 /// What one form of a value shows.
 struct visible_form {
     bool url = false;
-    std::string head;         ///< "scheme://host" for URLs (lower-cased)
-    std::string last4;        ///< empty when nothing is shown
-    bool clear = false;       ///< no '*' at all: the whole value is shown
-    bool length_kept = false; ///< the form keeps the value's length (clear, or stars + last four)
+    std::string head;          ///< "scheme://host" for URLs (lower-cased)
+    std::string last4;         ///< empty when nothing is shown
+    bool clear = false;        ///< no '*' at all: the whole value is shown
+    bool length_kept = false;  ///< the form keeps the value's length (clear, or stars + last four)
     std::size_t length = 0;
 };
 
@@ -173,8 +174,8 @@ visible_form form_of(std::string_view v) {
         if (tail.find('*') == std::string_view::npos) f.last4 = std::string(tail);
     }
     // Stars followed by (at most) four shown characters keep the length; a URL mask does not.
-    f.length_kept =
-        !f.url && (f.clear || v.find_first_not_of('*') >= v.size() - std::min<std::size_t>(4, v.size()));
+    f.length_kept = !f.url && (f.clear || v.find_first_not_of('*') >=
+                                              v.size() - std::min<std::size_t>(4, v.size()));
     f.length = v.size();
     return f;
 }

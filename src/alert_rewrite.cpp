@@ -42,14 +42,16 @@ bool carries_old_secret(const json::object& n, const notification_type& t,
         auto value = str_at(n, f.name);
         if (it == rot.old_visible.end() || value.empty()) continue;
         switch (compare_visible(value, it->second)) {
-            case visible_match::differs: return false;
+            case visible_match::differs:
+                return false;
             case visible_match::same:
                 if (same++ == 0) {
                     change.field = std::string(f.name);
                     change.old_last4 = last4_of(value);
                 }
                 break;
-            case visible_match::unknown: break;
+            case visible_match::unknown:
+                break;
         }
     }
     return same > 0;

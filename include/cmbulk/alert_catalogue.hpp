@@ -21,7 +21,7 @@ enum class notification_mask {
 
 /// One field of one notification type.
 struct notification_field {
-    std::string_view name;               ///< e.g. "opsGenieApiKey"
+    std::string_view name;  ///< e.g. "opsGenieApiKey"
     notification_mask mask = notification_mask::none;
     /// The field of the project's integration this one is a copy of ("apiKey"), or "".
     std::string_view integration_field;

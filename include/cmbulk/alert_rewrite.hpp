@@ -38,12 +38,12 @@ struct secret_rotation {
 
 /// One notification the rewrite changes.
 struct notification_change {
-    std::size_t index = 0;    ///< position in "notifications"
-    std::string type_name;    ///< "PAGER_DUTY"
-    std::string field;        ///< the notification field that identified it ("serviceKey")
-    std::string old_last4;    ///< the last four it showed ("" when nothing showed)
-    std::string new_last4;    ///< the new value's last four ("" when linked or short)
-    bool linked = false;      ///< set integrationId instead of copying the secret
+    std::size_t index = 0;  ///< position in "notifications"
+    std::string type_name;  ///< "PAGER_DUTY"
+    std::string field;      ///< the notification field that identified it ("serviceKey")
+    std::string old_last4;  ///< the last four it showed ("" when nothing showed)
+    std::string new_last4;  ///< the new value's last four ("" when linked or short)
+    bool linked = false;    ///< set integrationId instead of copying the secret
 };
 
 /// The rewrite of one configuration.
@@ -72,9 +72,9 @@ alert_rewrite rewrite_alert_config(const boost::json::object& config_as_read,
 struct notification_view {
     std::size_t index = 0;
     std::string type_name;
-    std::string secret_field;   ///< the type's first secret field ("serviceKey")
-    std::string visible;        ///< its value as the API showed it (masked)
-    std::string integration_id; ///< non-empty when linked by integrationId
+    std::string secret_field;    ///< the type's first secret field ("serviceKey")
+    std::string visible;         ///< its value as the API showed it (masked)
+    std::string integration_id;  ///< non-empty when linked by integrationId
 };
 /// The configuration's notifications that carry a third-party secret, in order.
 std::vector<notification_view> third_party_notifications(const boost::json::object& config);

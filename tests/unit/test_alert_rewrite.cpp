@@ -53,10 +53,14 @@ json::object answered_config() {
                              {"channelName", "#ops"},
                              {"intervalMin", 60},
                              {"notifierId", "aaaaaaaaaaaaaaaaaaaaaaa3"}});
-    n.push_back(json::object{{"typeName", "EMAIL"}, {"emailAddress", "ops@example.com"},
-                             {"intervalMin", 15}, {"delayMin", 0}});
-    n.push_back(json::object{{"typeName", "GROUP"}, {"roles", json::array{"GROUP_OWNER"}},
-                             {"smsEnabled", false}, {"emailEnabled", true}});
+    n.push_back(json::object{{"typeName", "EMAIL"},
+                             {"emailAddress", "ops@example.com"},
+                             {"intervalMin", 15},
+                             {"delayMin", 0}});
+    n.push_back(json::object{{"typeName", "GROUP"},
+                             {"roles", json::array{"GROUP_OWNER"}},
+                             {"smsEnabled", false},
+                             {"emailEnabled", true}});
     n.push_back(json::object{{"typeName", "FUTURE_PAGER"}, {"token", "abc"}, {"delayMin", 1}});
     return c;
 }
@@ -91,9 +95,9 @@ BOOST_AUTO_TEST_CASE(masks_as_answered_live) {
 
 BOOST_AUTO_TEST_CASE(table_of_types) {
     // Every typeName of api-facts.md is known; the third-party ones copy an integration's field.
-    for (auto name : {"PAGER_DUTY", "SLACK", "OPS_GENIE", "VICTOR_OPS", "DATADOG", "WEBHOOK",
-                      "MICROSOFT_TEAMS", "HIP_CHAT", "EMAIL", "SMS", "USER", "TEAM", "GROUP",
-                      "ORG"})
+    for (auto name :
+         {"PAGER_DUTY", "SLACK", "OPS_GENIE", "VICTOR_OPS", "DATADOG", "WEBHOOK", "MICROSOFT_TEAMS",
+          "HIP_CHAT", "EMAIL", "SMS", "USER", "TEAM", "GROUP", "ORG"})
         BOOST_TEST_CONTEXT(name) BOOST_TEST(find_notification_type(name) != nullptr);
     BOOST_TEST(notification_type_for("OPS_GENIE")->copy_of("apiKey")->name == "opsGenieApiKey");
     BOOST_TEST(notification_type_for("WEBHOOK")->copy_of("url")->name == "webhookUrl");
@@ -126,8 +130,7 @@ BOOST_AUTO_TEST_CASE(visible_parts_compared) {
         {"******", "*******", visible_match::differs},  // a hidden value still shows its length
         {"https://example.com/****", "https://example.com/abc", visible_match::unknown},
     };
-    for (auto& r : rows)
-        BOOST_TEST_CONTEXT(r.a << " vs " << r.b) {
+    for (auto& r : rows) BOOST_TEST_CONTEXT(r.a << " vs " << r.b) {
             BOOST_TEST(static_cast<int>(compare_visible(r.a, r.b)) == static_cast<int>(r.want));
             BOOST_TEST(static_cast<int>(compare_visible(r.b, r.a)) == static_cast<int>(r.want));
         }
@@ -238,13 +241,14 @@ BOOST_AUTO_TEST_CASE(refused_when_a_masked_secret_could_not_be_kept) {
 BOOST_AUTO_TEST_CASE(webhook_identified_by_its_url_when_the_secret_is_hidden) {
     const std::string url = "https://hooks.example.com/services/51c0ef87e9951c3e147accf0e12101";
     const std::string secret = "old-secret-abcd1234";
-    json::object c{{"eventTypeName", "HOST_DOWN"},
-                   {"enabled", true},
-                   {"notifications",
-                    json::array{json::object{{"typeName", "WEBHOOK"},
-                                             {"webhookUrl", shown("WEBHOOK", "webhookUrl", url)},
-                                             {"webhookSecret", shown("WEBHOOK", "webhookSecret", secret)},
-                                             {"notifierId", "bbbbbbbbbbbbbbbbbbbbbbb1"}}}}};
+    json::object c{
+        {"eventTypeName", "HOST_DOWN"},
+        {"enabled", true},
+        {"notifications",
+         json::array{json::object{{"typeName", "WEBHOOK"},
+                                  {"webhookUrl", shown("WEBHOOK", "webhookUrl", url)},
+                                  {"webhookSecret", shown("WEBHOOK", "webhookSecret", secret)},
+                                  {"notifierId", "bbbbbbbbbbbbbbbbbbbbbbb1"}}}}};
     secret_rotation rot;
     rot.integration_type = "WEBHOOK";
     // The integration shows its URL in the same form, its secret with the last four.
