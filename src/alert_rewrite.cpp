@@ -64,13 +64,15 @@ void apply_rotation(json::object& n, const notification_type& t, const secret_ro
         n["integrationId"] = rot.link_integration_id;
         // The integration's values are used from now on: its copies go.
         for (auto& f : t.fields)
-            if (f.secret() && !f.integration_field.empty()) n.erase(f.name);
+            if (f.secret() && !f.integration_field.empty() && n.erase(f.name))
+                change.fields_set.emplace_back(f.name);
         change.linked = true;
         return;
     }
     for (auto& [field, value] : rot.new_values) {
         if (auto* f = t.copy_of(field)) {
             n[f->name] = value;
+            change.fields_set.emplace_back(f->name);
             if (f->name == change.field || change.new_last4.empty())
                 change.new_last4 = last4_of(value);
         }

@@ -44,6 +44,9 @@ struct notification_change {
     std::string old_last4;  ///< the last four it showed ("" when nothing showed)
     std::string new_last4;  ///< the new value's last four ("" when linked or short)
     bool linked = false;    ///< set integrationId instead of copying the secret
+    /// The notification fields the rewrite set (or, when linking, removed): what a revert must
+    /// give back.
+    std::vector<std::string> fields_set;
 };
 
 /// The rewrite of one configuration.

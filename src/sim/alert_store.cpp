@@ -20,8 +20,8 @@ namespace {
 
 constexpr std::size_t max_notifications = 25;
 constexpr std::array<std::string_view, 7> known_top_level{
-    "eventTypeName", "enabled", "matchers", "metricThreshold", "threshold", "notifications",
-    "severityOverride"};
+    "eventTypeName", "enabled",       "matchers",        "metricThreshold",
+    "threshold",     "notifications", "severityOverride"};
 
 alert_result fail(int status, std::string code, std::string detail, json::array params = {}) {
     alert_result r;
@@ -42,7 +42,8 @@ std::string_view str_at(const json::object& o, std::string_view key) {
 }
 
 bool is_hex32(std::string_view v) {
-    return v.size() == 32 && v.find_first_not_of("0123456789abcdefABCDEF") == std::string_view::npos;
+    return v.size() == 32 &&
+           v.find_first_not_of("0123456789abcdefABCDEF") == std::string_view::npos;
 }
 
 /// The field a type cannot do without (its own secret or address), or "".
@@ -97,7 +98,8 @@ std::optional<alert_result> store_notification(json::object n, const alert_confi
     const notification_type* t = find_notification_type(type_name);
     if (!t)
         return fail(400, "UNSUPPORTED_NOTIFICATION_TYPE",
-                    "Notification type " + type_name + " is not supported.", {json::value(type_name)});
+                    "Notification type " + type_name + " is not supported.",
+                    {json::value(type_name)});
     for (auto& kv : n)
         if (!allowed_field(*t, kv.key()))
             return invalid("Unknown field " + std::string(kv.key()) + " for notification type " +
@@ -156,9 +158,9 @@ std::optional<alert_result> store_notification(json::object n, const alert_confi
                             "integration.",
                             {});
         } else {
-            return invalid("Notification field " + std::string(need) + " is required for " +
-                               type_name + ".",
-                           {json::value(need), json::value(type_name)});
+            return invalid(
+                "Notification field " + std::string(need) + " is required for " + type_name + ".",
+                {json::value(need), json::value(type_name)});
         }
     }
     n["notifierId"] = notifier.empty() ? ctx.new_id() : notifier;
@@ -175,13 +177,14 @@ std::optional<alert_result> build_doc(std::string_view body, const alert_config_
     auto& o = v.get_object();
     for (auto k : read_only_alert_config_fields())
         if (o.contains(k))
-            return fail(400, "ATTRIBUTE_READ_ONLY", "Attribute " + std::string(k) + " is read-only.",
-                        {json::value(k)});
+            return fail(400, "ATTRIBUTE_READ_ONLY",
+                        "Attribute " + std::string(k) + " is read-only.", {json::value(k)});
     for (auto& kv : o)
         if (std::find(known_top_level.begin(), known_top_level.end(), kv.key()) ==
             known_top_level.end())
-            return invalid("Unknown field " + std::string(kv.key()) + " for an alert configuration.",
-                           {json::value(kv.key())});
+            return invalid(
+                "Unknown field " + std::string(kv.key()) + " for an alert configuration.",
+                {json::value(kv.key())});
     if (str_at(o, "eventTypeName").empty())
         return invalid("Required field eventTypeName is missing.", {"eventTypeName"});
     if (auto* e = o.if_contains("enabled"); e && !e->is_bool())
@@ -237,8 +240,7 @@ json::object answered_alert_config(const alert_config_state& c, const alert_cont
                 if (!f.secret()) continue;
                 // A linked notification uses (and answers) the integration's current secret.
                 if (integ && !f.integration_field.empty())
-                    if (auto v = str_at(*integ, f.integration_field); !v.empty())
-                        n[f.name] = v;
+                    if (auto v = str_at(*integ, f.integration_field); !v.empty()) n[f.name] = v;
                 if (auto v = str_at(n, f.name); !v.empty())
                     n[f.name] = mask_notification_value(f.mask, v);
             }
@@ -258,7 +260,8 @@ void alert_store::load(const json::array& seed, const alert_context& ctx) {
         alert_config_state c;
         c.id = std::string(str_at(o, "id"));
         if (c.id.empty()) c.id = ctx.new_id();
-        if (!is_object_id(c.id)) throw std::runtime_error("alertConfigs: id must be 24 hex characters");
+        if (!is_object_id(c.id))
+            throw std::runtime_error("alertConfigs: id must be 24 hex characters");
         for (auto k : read_only_alert_config_fields()) o.erase(k);
         o.erase("puts");
         o.erase("patches");

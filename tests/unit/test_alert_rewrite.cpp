@@ -152,6 +152,7 @@ BOOST_AUTO_TEST_CASE(rotation_changes_only_the_old_copies_and_sends_the_rest_bac
     BOOST_TEST(rw.changes[0].old_last4 == "0022");
     BOOST_TEST(rw.changes[0].new_last4 == "beef");
     BOOST_TEST(!rw.changes[0].linked);
+    BOOST_TEST(rw.changes[0].fields_set == std::vector<std::string>{"serviceKey"});
 
     auto& b = rw.body;
     for (auto k : {"id", "groupId", "created", "updated", "links"})
@@ -223,6 +224,7 @@ BOOST_AUTO_TEST_CASE(linked_notifications_need_nothing_and_link_alerts_links) {
     auto rw2 = rewrite_alert_config(answered_config(), rot);
     BOOST_TEST_REQUIRE(rw2.changes.size() == 1u);
     BOOST_TEST(rw2.changes[0].linked);
+    BOOST_TEST(rw2.changes[0].fields_set == std::vector<std::string>{"serviceKey"});
     auto& n = rw2.body.at("notifications").at(0).as_object();
     BOOST_TEST(n.at("integrationId").as_string() == "65bbbbbbbbbbbbbbbbbbbbbb");
     BOOST_TEST(!n.contains("serviceKey"));

@@ -38,15 +38,17 @@ struct fixture {
 };
 
 std::string config_body(std::string_view pd, bool with_enabled = true) {
-    json::object c{{"eventTypeName", "HOST_DOWN"},
-                   {"matchers", json::array{json::object{
-                                    {"fieldName", "HOSTNAME"}, {"operator", "EQUALS"}, {"value", "h"}}}},
-                   {"notifications",
-                    json::array{json::object{{"typeName", "PAGER_DUTY"}, {"serviceKey", pd},
-                                             {"intervalMin", 10}, {"delayMin", 0}},
-                                json::object{{"typeName", "EMAIL"},
-                                             {"emailAddress", "ops@example.com"},
-                                             {"intervalMin", 60}}}}};
+    json::object c{
+        {"eventTypeName", "HOST_DOWN"},
+        {"matchers", json::array{json::object{
+                         {"fieldName", "HOSTNAME"}, {"operator", "EQUALS"}, {"value", "h"}}}},
+        {"notifications", json::array{json::object{{"typeName", "PAGER_DUTY"},
+                                                   {"serviceKey", pd},
+                                                   {"intervalMin", 10},
+                                                   {"delayMin", 0}},
+                                      json::object{{"typeName", "EMAIL"},
+                                                   {"emailAddress", "ops@example.com"},
+                                                   {"intervalMin", 60}}}}};
     if (with_enabled) c["enabled"] = true;
     return json::serialize(c);
 }
@@ -145,7 +147,8 @@ BOOST_AUTO_TEST_CASE(delete_and_not_found) {
     r = s.get(id, f.ctx());
     BOOST_TEST(r.status == 404);
     BOOST_TEST(r.error_code == "ALERT_CONFIG_NOT_FOUND");
-    BOOST_TEST(r.detail == "No alert configuration with ID " + id + " exists in group " + group + ".");
+    BOOST_TEST(r.detail ==
+               "No alert configuration with ID " + id + " exists in group " + group + ".");
     BOOST_TEST(s.remove(id, f.ctx()).status == 404);
     std::string id2(s.create(config_body(pd_key), f.ctx()).body.at("id").as_string());
     BOOST_TEST(s.remove(id2, f.ctx(false)).status == 200);  // v1.0: no body
@@ -176,7 +179,8 @@ BOOST_AUTO_TEST_CASE(documented_errors) {
          "VALIDATION_ERROR"},
     };
     std::string many = R"({"eventTypeName":"HOST_DOWN","notifications":[)";
-    for (int i = 0; i < 26; ++i) many += std::string(i ? "," : "") + R"({"typeName":"EMAIL","emailAddress":"a@b"})";
+    for (int i = 0; i < 26; ++i)
+        many += std::string(i ? "," : "") + R"({"typeName":"EMAIL","emailAddress":"a@b"})";
     rows.push_back({many + "]}", "VALIDATION_ERROR"});
     for (auto& row : rows) {
         BOOST_TEST_CONTEXT(row.body) {
@@ -199,9 +203,10 @@ BOOST_AUTO_TEST_CASE(documented_errors) {
 
 BOOST_AUTO_TEST_CASE(integration_id_uses_the_integrations_current_secret_on_v2) {
     fixture f;
-    f.integrations["PAGER_DUTY"] =
-        json::object{{"type", "PAGER_DUTY"}, {"id", "65aaaaaaaaaaaaaaaaaaaaaa"}, {"serviceKey", pd_key}};
-    std::string linked = R"({"eventTypeName":"HOST_DOWN","enabled":true,"notifications":[{"typeName":"PAGER_DUTY","integrationId":"65aaaaaaaaaaaaaaaaaaaaaa"}]})";
+    f.integrations["PAGER_DUTY"] = json::object{
+        {"type", "PAGER_DUTY"}, {"id", "65aaaaaaaaaaaaaaaaaaaaaa"}, {"serviceKey", pd_key}};
+    std::string linked =
+        R"({"eventTypeName":"HOST_DOWN","enabled":true,"notifications":[{"typeName":"PAGER_DUTY","integrationId":"65aaaaaaaaaaaaaaaaaaaaaa"}]})";
     alert_store s;
     BOOST_TEST(s.create(linked, f.ctx(false)).status == 400);  // no integrationId on v1.0
     auto r = s.create(linked, f.ctx(true));
@@ -211,7 +216,8 @@ BOOST_AUTO_TEST_CASE(integration_id_uses_the_integrations_current_secret_on_v2) 
     f.integrations["PAGER_DUTY"]["serviceKey"] = pd_key2;
     auto g = s.get(r.body.at("id").as_string(), f.ctx(true));
     BOOST_TEST(notification(g.body, 0).at("serviceKey").as_string().ends_with("beef"));
-    BOOST_TEST(notification(g.body, 0).at("integrationId").as_string() == "65aaaaaaaaaaaaaaaaaaaaaa");
+    BOOST_TEST(notification(g.body, 0).at("integrationId").as_string() ==
+               "65aaaaaaaaaaaaaaaaaaaaaa");
     // An id that is not the project's integration is refused.
     std::string wrong = linked;
     wrong.replace(wrong.find("65aaaa"), 6, "65bbbb");
@@ -221,10 +227,13 @@ BOOST_AUTO_TEST_CASE(integration_id_uses_the_integrations_current_secret_on_v2) 
 BOOST_AUTO_TEST_CASE(seed_keeps_given_notifier_ids) {
     fixture f;
     alert_store s;
-    auto seed = json::parse(R"([{"id":"7b0000000000000000000001","eventTypeName":"HOST_DOWN","enabled":true,
-        "notifications":[{"typeName":"PAGER_DUTY","serviceKey":")" + pd_key +
-                            R"(","notifierId":"7c0000000000000000000001"},{"typeName":"GROUP","roles":["GROUP_OWNER"]}]}])")
-                    .as_array();
+    auto seed =
+        json::parse(
+            R"([{"id":"7b0000000000000000000001","eventTypeName":"HOST_DOWN","enabled":true,
+        "notifications":[{"typeName":"PAGER_DUTY","serviceKey":")" +
+            pd_key +
+            R"(","notifierId":"7c0000000000000000000001"},{"typeName":"GROUP","roles":["GROUP_OWNER"]}]}])")
+            .as_array();
     s.load(seed, f.ctx());
     BOOST_TEST_REQUIRE(s.size() == 1u);
     auto st = s.to_json(false);
@@ -232,8 +241,10 @@ BOOST_AUTO_TEST_CASE(seed_keeps_given_notifier_ids) {
     BOOST_TEST(st.at(0).at("notifications").at(0).at("notifierId").as_string() ==
                "7c0000000000000000000001");
     BOOST_TEST(st.at(0).at("notifications").at(1).at("notifierId").as_string().size() == 24u);
-    auto bad = json::parse(R"([{"eventTypeName":"HOST_DOWN","notifications":[{"typeName":"PAGER_DUTY","serviceKey":"****************************0022"}]}])")
-                   .as_array();
+    auto bad =
+        json::parse(
+            R"([{"eventTypeName":"HOST_DOWN","notifications":[{"typeName":"PAGER_DUTY","serviceKey":"****************************0022"}]}])")
+            .as_array();
     alert_store s2;
     BOOST_CHECK_THROW(s2.load(bad, f.ctx()), std::runtime_error);
 }

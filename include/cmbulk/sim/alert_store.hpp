@@ -22,7 +22,8 @@ namespace cmbulk::sim {
 /// each notification with its notifierId), and how often it was replaced.
 struct alert_config_state {
     std::string id;
-    boost::json::object doc;  ///< eventTypeName, enabled, matchers, ..., notifications, created, updated
+    boost::json::object
+        doc;  ///< eventTypeName, enabled, matchers, ..., notifications, created, updated
     std::uint64_t puts = 0, patches = 0;
 };
 
