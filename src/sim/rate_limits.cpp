@@ -48,10 +48,14 @@ json::value json_number(double v) {
 
 std::string scope_name_upper(limit_scope s) {
     switch (s) {
-        case limit_scope::project: return "PROJECT";
-        case limit_scope::org: return "ORGANIZATION";
-        case limit_scope::user: return "USER";
-        case limit_scope::ip: return "IP";
+        case limit_scope::project:
+            return "PROJECT";
+        case limit_scope::org:
+            return "ORGANIZATION";
+        case limit_scope::user:
+            return "USER";
+        case limit_scope::ip:
+            return "IP";
     }
     return "PROJECT";
 }
@@ -60,10 +64,14 @@ std::string scope_name_upper(limit_scope s) {
 
 std::string_view to_string(limit_scope s) {
     switch (s) {
-        case limit_scope::project: return "project";
-        case limit_scope::org: return "org";
-        case limit_scope::user: return "user";
-        case limit_scope::ip: return "ip";
+        case limit_scope::project:
+            return "project";
+        case limit_scope::org:
+            return "org";
+        case limit_scope::user:
+            return "user";
+        case limit_scope::ip:
+            return "ip";
     }
     return "project";
 }
@@ -96,8 +104,9 @@ std::optional<limit_set> limit_set::parse(std::string_view spec, std::string& er
     auto slash = c2 == std::string_view::npos ? c2 : spec.find('/', c2 + 1);
     if (eq == std::string_view::npos || c1 == std::string_view::npos ||
         c2 == std::string_view::npos || slash == std::string_view::npos) {
-        error = "expected NAME=SCOPE:CAPACITY:REFILL/PERIOD_SECONDS, e.g. "
-                "integrations=project:1200:1200/60";
+        error =
+            "expected NAME=SCOPE:CAPACITY:REFILL/PERIOD_SECONDS, e.g. "
+            "integrations=project:1200:1200/60";
         return std::nullopt;
     }
     limit_set s;
@@ -140,10 +149,14 @@ rate_limits::rate_limits(std::vector<limit_set> sets) : sets_(std::move(sets)) {
 
 std::string rate_limits::key_of(const limit_set& s, const limit_subject& who) const {
     switch (s.scope) {
-        case limit_scope::project: return who.project_id.empty() ? "user:" + who.user : who.project_id;
-        case limit_scope::org: return who.org_id.empty() ? "user:" + who.user : who.org_id;
-        case limit_scope::user: return who.user;
-        case limit_scope::ip: return who.ip;
+        case limit_scope::project:
+            return who.project_id.empty() ? "user:" + who.user : who.project_id;
+        case limit_scope::org:
+            return who.org_id.empty() ? "user:" + who.user : who.org_id;
+        case limit_scope::user:
+            return who.user;
+        case limit_scope::ip:
+            return who.ip;
     }
     return who.user;
 }
@@ -171,10 +184,11 @@ limit_decision rate_limits::take(std::string_view base, std::string_view api_pat
             d.refused = &s;
             // The set "all" covers the whole API: the body names the API itself, so that a client
             // can tell a limit on everything from a limit on one project's resources.
-            d.refused_set = s.name == "all" ? std::string(base)
-                                            : std::string(base) + "/" + family_of(api_path);
+            d.refused_set =
+                s.name == "all" ? std::string(base) : std::string(base) + "/" + family_of(api_path);
             auto wait = std::chrono::duration<double>(b.time_until(now)).count();
-            d.retry_after_seconds = std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(wait)));
+            d.retry_after_seconds =
+                std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(wait)));
             d.set = s.name;
             d.limit = s.capacity;
             d.remaining = 0;
@@ -197,7 +211,8 @@ limit_decision rate_limits::take(std::string_view base, std::string_view api_pat
 namespace {
 json::array endpoints_of(const limit_set& s) {
     if (s.name == "integrations")
-        return {"groups/{groupId}", "groups/{groupId}/integrations", "groups/{groupId}/alertConfigs"};
+        return {"groups/{groupId}", "groups/{groupId}/integrations",
+                "groups/{groupId}/alertConfigs"};
     if (s.name == "projects") return {"groups", "orgs", "orgs/{orgId}", "orgs/{orgId}/groups"};
     return {"*"};
 }
@@ -245,9 +260,9 @@ std::string rate_limited_body(const limit_decision& d) {
                        number(s.refill) + " per " + std::to_string(s.period.count()) + " seconds."},
         {"error", 429},
         {"errorCode", "RATE_LIMITED_TOKEN_BUCKET"},
-        {"parameters", json::array{json::value(d.refused_set), d.retry_after_seconds,
-                                   json_number(s.capacity), json_number(s.refill),
-                                   s.period.count()}},
+        {"parameters",
+         json::array{json::value(d.refused_set), d.retry_after_seconds, json_number(s.capacity),
+                     json_number(s.refill), s.period.count()}},
         {"reason", "Too Many Requests"}};
     return json::serialize(body);
 }

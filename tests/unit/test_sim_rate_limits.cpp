@@ -44,9 +44,9 @@ BOOST_AUTO_TEST_CASE(specs) {
     BOOST_TEST(s.period.count() == 10);
     BOOST_TEST(s.spec() == "integrations=project:2:1/10");
     std::string err;
-    for (auto bad : {"integrations", "x=project:1:1/1", "integrations=planet:1:1/1",
-                     "integrations=project:0:1/1", "integrations=project:a:1/1",
-                     "integrations=project:1:1/0"})
+    for (auto bad :
+         {"integrations", "x=project:1:1/1", "integrations=planet:1:1/1",
+          "integrations=project:0:1/1", "integrations=project:a:1/1", "integrations=project:1:1/0"})
         BOOST_TEST_CONTEXT(bad) BOOST_TEST(!limit_set::parse(bad, err).has_value());
 }
 
@@ -84,7 +84,8 @@ BOOST_AUTO_TEST_CASE(user_and_org_scopes_are_shared) {
     BOOST_TEST(refused.refused_set == "api/public/v1.0");  // a limit on the whole API
     auto other_key = in(pa);
     other_key.user = "simpublic-0002";
-    BOOST_TEST(rl.take("api/public/v1.0", "/groups/" + pa + "/integrations", other_key, t0).allowed);
+    BOOST_TEST(
+        rl.take("api/public/v1.0", "/groups/" + pa + "/integrations", other_key, t0).allowed);
 }
 
 BOOST_AUTO_TEST_CASE(the_429_body_as_the_service_writes_it) {
@@ -116,8 +117,9 @@ BOOST_AUTO_TEST_CASE(rate_limits_endpoint) {
     BOOST_TEST(first.at("refillRate").as_int64() == 1200);
     BOOST_TEST(first.at("refillDurationSeconds").as_int64() == 60);
     BOOST_TEST(!first.contains("currentlyAvailable"));
-    BOOST_TEST(json::serialize(first.at("endpoints")) ==
-               R"(["groups/{groupId}","groups/{groupId}/integrations","groups/{groupId}/alertConfigs"])");
+    BOOST_TEST(
+        json::serialize(first.at("endpoints")) ==
+        R"(["groups/{groupId}","groups/{groupId}/integrations","groups/{groupId}/alertConfigs"])");
     auto one = rl.describe({{"groupId", pa}}, t0).as_object();
     BOOST_TEST(one.at("results").at(0).at("currentlyAvailable").as_int64() == 1199);
     BOOST_TEST(!one.at("results").at(1).as_object().contains("currentlyAvailable"));

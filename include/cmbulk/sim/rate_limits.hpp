@@ -24,7 +24,8 @@ std::string_view to_string(limit_scope s);
 std::optional<limit_scope> parse_limit_scope(std::string_view s);
 
 /// The endpoint sets a request can belong to.
-///   integrations: a project's resources (/groups/{id}/integrations..., /groups/{id}/alertConfigs...,
+///   integrations: a project's resources (/groups/{id}/integrations...,
+///   /groups/{id}/alertConfigs...,
 ///                 GET /groups/{id}); live answers say `Ratelimit-Limit: 1200`, counted per project
 ///   projects:     listings (/groups, /orgs, /orgs/{id}, /orgs/{id}/groups)
 ///   all:          every API request (the per-key limit of `--rate-limit`)
@@ -36,7 +37,7 @@ struct limit_set {
     std::string name;  ///< "integrations", "projects" or "all"
     limit_scope scope = limit_scope::project;
     double capacity = 0;
-    double refill = 0;                   ///< tokens added per period
+    double refill = 0;  ///< tokens added per period
     std::chrono::seconds period{60};
     /// "integrations=project:1200:1200/60": NAME=SCOPE:CAPACITY:REFILL/PERIOD_SECONDS.
     static std::optional<limit_set> parse(std::string_view spec, std::string& error);
@@ -76,13 +77,12 @@ public:
     /// Takes one token from every bucket the request falls in; refused (and nothing taken)
     /// when one of them is empty. `base` is the API prefix without its leading slash
     /// ("api/atlas/v2"), `api_path` the path after it ("/groups/{id}/integrations/SLACK").
-    limit_decision take(std::string_view base, std::string_view api_path,
-                        const limit_subject& who, time_point now);
+    limit_decision take(std::string_view base, std::string_view api_path, const limit_subject& who,
+                        time_point now);
     /// GET /api/atlas/v2/rateLimits: every set with its scope, capacity, refill and the endpoint
     /// families it covers ("groups/{groupId}/integrations", ...; "*" for all); with a filter
     /// (groupId, orgId, userId, ipAddress) also the tokens that scope key has left.
-    boost::json::value describe(const std::map<std::string, std::string>& filters,
-                                time_point now);
+    boost::json::value describe(const std::map<std::string, std::string>& filters, time_point now);
     const std::vector<limit_set>& sets() const { return sets_; }
     void reset() { buckets_.clear(); }
 
