@@ -172,8 +172,10 @@ void scope_pacer::defer_project_(project_pace& p, time_point now, const scope_fe
         // The server's bucket for this project is empty now (that is what the 429 says) and
         // refills at its rate: model it so, and the project's next requests leave one per refill,
         // not all together when the pause is over.
-        if (!p.bucket) p.bucket.emplace(bucket->refill_per_second, bucket->capacity, now);
-        else p.bucket->set_rate(bucket->refill_per_second, bucket->capacity, now);
+        if (!p.bucket)
+            p.bucket.emplace(bucket->refill_per_second, bucket->capacity, now);
+        else
+            p.bucket->set_rate(bucket->refill_per_second, bucket->capacity, now);
         if (double left = p.bucket->available(now); left > 0) p.bucket->reserve(now, left);
     }
 }
@@ -215,7 +217,8 @@ void scope_pacer::on_response(const pace_scope& s, std::string_view api_path, ti
         if (it != projects_.end() && it->second.bucket) refill = it->second.bucket->rate();
         if (refill > 0) {
             auto& p = projects_[s.credential + "/" + s.project];
-            auto one = std::chrono::duration_cast<duration>(std::chrono::duration<double>(1.0 / refill));
+            auto one =
+                std::chrono::duration_cast<duration>(std::chrono::duration<double>(1.0 / refill));
             p.not_before = std::max(p.not_before, now + one);
         }
     }

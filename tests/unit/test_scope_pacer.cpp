@@ -32,7 +32,8 @@ BOOST_AUTO_TEST_SUITE(scope_pacer_suite)
 
 BOOST_AUTO_TEST_CASE(families) {
     BOOST_TEST(endpoint_family(integ(pa)) == "groups/{groupId}/integrations");
-    BOOST_TEST(endpoint_family("/groups/" + pa + "/alertConfigs/x") == "groups/{groupId}/alertConfigs");
+    BOOST_TEST(endpoint_family("/groups/" + pa + "/alertConfigs/x") ==
+               "groups/{groupId}/alertConfigs");
     BOOST_TEST(endpoint_family("/groups/" + pa) == "groups/{groupId}");
     BOOST_TEST(endpoint_family("/orgs/5f0000000000000000000001/groups") == "orgs/{orgId}/groups");
     BOOST_TEST(endpoint_family("/groups") == "groups");
@@ -40,17 +41,20 @@ BOOST_AUTO_TEST_CASE(families) {
 
 BOOST_AUTO_TEST_CASE(reach_of_a_limit) {
     std::vector<known_limit> none;
-    auto project_bucket = throttled("RATE_LIMITED_TOKEN_BUCKET", "api/atlas/v2/groups/{groupId}/integrations", {}, 1s);
+    auto project_bucket = throttled("RATE_LIMITED_TOKEN_BUCKET",
+                                    "api/atlas/v2/groups/{groupId}/integrations", {}, 1s);
     auto whole_api = throttled("RATE_LIMITED_TOKEN_BUCKET", "api/atlas/v2", {}, 1s);
     auto plain = throttled("RATE_LIMITED", "", {}, 1s);
     BOOST_TEST((reach_of(integ(pa), project_bucket, none, true) == limit_reach::project));
     BOOST_TEST((reach_of(integ(pa), whole_api, none, true) == limit_reach::credential));
     BOOST_TEST((reach_of(integ(pa), plain, none, true) == limit_reach::project));
     BOOST_TEST((reach_of("/groups", plain, none, false) == limit_reach::credential));
-    auto by_id = throttled("RATE_LIMITED_TOKEN_BUCKET", "api/atlas/v2/groups/" + pa + "/integrations", {}, 1s);
+    auto by_id = throttled("RATE_LIMITED_TOKEN_BUCKET",
+                           "api/atlas/v2/groups/" + pa + "/integrations", {}, 1s);
     BOOST_TEST((reach_of(integ(pa), by_id, none, true) == limit_reach::project));
     // What rateLimits says wins: here the integrations set is counted per organization.
-    std::vector<known_limit> table{{"integrations", limit_reach::credential, 20, 20, {"groups/{groupId}/integrations"}}};
+    std::vector<known_limit> table{
+        {"integrations", limit_reach::credential, 20, 20, {"groups/{groupId}/integrations"}}};
     BOOST_TEST((reach_of(integ(pa), project_bucket, table, true) == limit_reach::credential));
 }
 
@@ -59,9 +63,10 @@ BOOST_AUTO_TEST_CASE(a_projects_429_defers_that_project_only) {
     scope_pacer p({}, t0);
     pace_scope a{"key", pa}, b{"key", pb};
     BOOST_TEST(secs(p.reserve(a, integ(pa), t0)) == 0.0);
-    p.on_response(a, integ(pa), t0,
-                  throttled("RATE_LIMITED_TOKEN_BUCKET", "api/atlas/v2/groups/{groupId}/integrations",
-                            server_rate_hint{2, 0.1}, 10s));
+    p.on_response(
+        a, integ(pa), t0,
+        throttled("RATE_LIMITED_TOKEN_BUCKET", "api/atlas/v2/groups/{groupId}/integrations",
+                  server_rate_hint{2, 0.1}, 10s));
     BOOST_TEST(p.project_throttles() == 1u);
     BOOST_TEST(p.credential_throttles() == 0u);
     BOOST_TEST(secs(p.project_ready_at(a, t0) - t0) == 10.0, boost::test_tools::tolerance(0.01));
@@ -89,11 +94,12 @@ BOOST_AUTO_TEST_CASE(a_credential_wide_limit_paces_everything) {
     auto t0 = clock_type::now();
     scope_pacer p({}, t0);
     pace_scope a{"key", pa}, b{"key", pb}, other{"key2", pb};
-    p.on_response(a, integ(pa), t0,
-                  throttled("RATE_LIMITED_TOKEN_BUCKET", "api/atlas/v2", server_rate_hint{10, 10}, 1s));
+    p.on_response(
+        a, integ(pa), t0,
+        throttled("RATE_LIMITED_TOKEN_BUCKET", "api/atlas/v2", server_rate_hint{10, 10}, 1s));
     BOOST_TEST(p.credential_throttles() == 1u);
     BOOST_TEST(p.current_rate("key") > 9.0);
-    BOOST_TEST(secs(p.reserve(b, integ(pb), t0)) >= 1.0);  // the pause covers project B too
+    BOOST_TEST(secs(p.reserve(b, integ(pb), t0)) >= 1.0);      // the pause covers project B too
     BOOST_TEST(secs(p.reserve(other, integ(pb), t0)) == 0.0);  // another credential is not slowed
 }
 

@@ -1,5 +1,5 @@
-// The simulator's per-set, per-scope token buckets; see rate_limits.hpp.
-#include "cmbulk/sim/rate_limits.hpp"
+// The simulator's per-set, per-scope token buckets; see limit_buckets.hpp.
+#include "cmbulk/sim/limit_buckets.hpp"
 
 #include <boost/json.hpp>
 #include <cmath>
@@ -145,9 +145,9 @@ std::vector<limit_set> default_limit_sets() {
     return {limit_set{"integrations", limit_scope::project, 1200, 1200, std::chrono::seconds(60)}};
 }
 
-rate_limits::rate_limits(std::vector<limit_set> sets) : sets_(std::move(sets)) {}
+limit_buckets::limit_buckets(std::vector<limit_set> sets) : sets_(std::move(sets)) {}
 
-std::string rate_limits::key_of(const limit_set& s, const limit_subject& who) const {
+std::string limit_buckets::key_of(const limit_set& s, const limit_subject& who) const {
     switch (s.scope) {
         case limit_scope::project:
             return who.project_id.empty() ? "user:" + who.user : who.project_id;
@@ -161,7 +161,7 @@ std::string rate_limits::key_of(const limit_set& s, const limit_subject& who) co
     return who.user;
 }
 
-token_bucket& rate_limits::bucket_(const limit_set& s, const std::string& key, time_point now) {
+token_bucket& limit_buckets::bucket_(const limit_set& s, const std::string& key, time_point now) {
     auto k = std::make_pair(s.name + "/" + std::string(to_string(s.scope)), key);
     auto it = buckets_.find(k);
     if (it == buckets_.end()) {
@@ -171,8 +171,8 @@ token_bucket& rate_limits::bucket_(const limit_set& s, const std::string& key, t
     return it->second;
 }
 
-limit_decision rate_limits::take(std::string_view base, std::string_view api_path,
-                                 const limit_subject& who, time_point now) {
+limit_decision limit_buckets::take(std::string_view base, std::string_view api_path,
+                                   const limit_subject& who, time_point now) {
     limit_decision d;
     auto set = endpoint_set_of(api_path);
     std::vector<std::pair<const limit_set*, token_bucket*>> hit;
@@ -218,8 +218,8 @@ json::array endpoints_of(const limit_set& s) {
 }
 }  // namespace
 
-json::value rate_limits::describe(const std::map<std::string, std::string>& filters,
-                                  time_point now) {
+json::value limit_buckets::describe(const std::map<std::string, std::string>& filters,
+                                    time_point now) {
     limit_subject who;
     auto get = [&](const char* k) {
         auto it = filters.find(k);

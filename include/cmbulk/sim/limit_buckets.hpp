@@ -71,9 +71,9 @@ struct limit_decision {
 };
 
 /// The buckets of every configured set and scope key.
-class rate_limits {
+class limit_buckets {
 public:
-    explicit rate_limits(std::vector<limit_set> sets = {});
+    explicit limit_buckets(std::vector<limit_set> sets = {});
     /// Takes one token from every bucket the request falls in; refused (and nothing taken)
     /// when one of them is empty. `base` is the API prefix without its leading slash
     /// ("api/atlas/v2"), `api_path` the path after it ("/groups/{id}/integrations/SLACK").

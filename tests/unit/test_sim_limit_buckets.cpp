@@ -1,10 +1,10 @@
-// Unit tests for the simulator's rate limits (sim/rate_limits.hpp), from api-facts.md "Rate
+// Unit tests for the simulator's rate limits (sim/limit_buckets.hpp), from api-facts.md "Rate
 // limits": buckets per endpoint set and scope, a project's bucket never slows another project,
 // a user-scoped bucket is shared, the 429 body in the service's shape, rateLimits' answer.
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 
-#include "cmbulk/sim/rate_limits.hpp"
+#include "cmbulk/sim/limit_buckets.hpp"
 
 using namespace cmbulk;
 using namespace cmbulk::sim;
@@ -24,7 +24,7 @@ limit_subject in(std::string project, std::string org = "5f000000000000000000000
 const std::string pa = "6f0000010000000000000001", pb = "6f0000010000000000000002";
 }  // namespace
 
-BOOST_AUTO_TEST_SUITE(sim_rate_limits)
+BOOST_AUTO_TEST_SUITE(sim_limit_buckets)
 
 BOOST_AUTO_TEST_CASE(endpoint_sets) {
     BOOST_TEST(endpoint_set_of("/groups/" + pa + "/integrations/SLACK") == "integrations");
@@ -51,7 +51,7 @@ BOOST_AUTO_TEST_CASE(specs) {
 }
 
 BOOST_AUTO_TEST_CASE(a_projects_bucket_never_slows_another_project) {
-    rate_limits rl({spec("integrations=project:2:1/10")});
+    limit_buckets rl({spec("integrations=project:2:1/10")});
     auto t0 = clock_type::now();
     std::string path_a = "/groups/" + pa + "/integrations/SLACK";
     std::string path_b = "/groups/" + pb + "/integrations/SLACK";
@@ -74,7 +74,7 @@ BOOST_AUTO_TEST_CASE(a_projects_bucket_never_slows_another_project) {
 }
 
 BOOST_AUTO_TEST_CASE(user_and_org_scopes_are_shared) {
-    rate_limits rl({spec("all=user:3:10/1"), spec("integrations=org:100:20/1")});
+    limit_buckets rl({spec("all=user:3:10/1"), spec("integrations=org:100:20/1")});
     auto t0 = clock_type::now();
     int allowed = 0;
     for (auto& p : {pa, pb, pa, pb})
@@ -89,7 +89,7 @@ BOOST_AUTO_TEST_CASE(user_and_org_scopes_are_shared) {
 }
 
 BOOST_AUTO_TEST_CASE(the_429_body_as_the_service_writes_it) {
-    rate_limits rl({spec("projects=org:10:5/60")});
+    limit_buckets rl({spec("projects=org:10:5/60")});
     auto t0 = clock_type::now();
     for (int i = 0; i < 10; ++i) BOOST_TEST(rl.take("api/atlas/v2", "/orgs", in(""), t0).allowed);
     auto d = rl.take("api/atlas/v2", "/orgs", in(""), t0);
@@ -104,8 +104,8 @@ BOOST_AUTO_TEST_CASE(the_429_body_as_the_service_writes_it) {
     BOOST_TEST(json::serialize(body.at("parameters")) == R"(["api/atlas/v2/orgs",12,10,5,60])");
 }
 
-BOOST_AUTO_TEST_CASE(rate_limits_endpoint) {
-    rate_limits rl({spec("integrations=project:1200:1200/60"), spec("projects=user:100:100/60")});
+BOOST_AUTO_TEST_CASE(rate_limits_endpoint_answer) {
+    limit_buckets rl({spec("integrations=project:1200:1200/60"), spec("projects=user:100:100/60")});
     auto t0 = clock_type::now();
     rl.take("api/atlas/v2", "/groups/" + pa + "/integrations/SLACK", in(pa), t0);
     auto all = rl.describe({}, t0).as_object();
