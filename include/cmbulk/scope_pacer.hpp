@@ -1,0 +1,113 @@
+// Pacing by the scope a limit really has (api-facts.md, "Rate limits"): the service keeps token
+// buckets per endpoint set and per scope, and a project's integrations are counted per project.
+// So a 429 or a low RateLimit-Remaining that concerns one project defers that project's next
+// request only; feedback that concerns the credential (user, org or IP scope) paces everything
+// sent with that credential; a spurious 429 with Retry-After: 1 pauses only what it applies to.
+// Where the scope is not said (no rateLimits answer), a project's resources are taken to be
+// counted per project (as live answers show) and everything else per credential. Pure: every
+// call takes `now`; the run engine's gate sleeps for what it answers and parks items whose
+// project is not ready.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cmbulk/limiter.hpp"
+#include "cmbulk/pacing.hpp"
+
+namespace cmbulk {
+
+/// Whom a request counts against.
+struct pace_scope {
+    std::string credential;  ///< the credential's id (public key or client id)
+    std::string project;     ///< the project whose resource it is; empty for listings etc.
+};
+
+/// How far a limit reaches.
+enum class limit_reach { project, credential };
+
+/// One endpoint set as GET /api/atlas/v2/rateLimits describes it.
+struct known_limit {
+    std::string name;
+    limit_reach reach = limit_reach::project;
+    double capacity = 0;
+    double refill_per_second = 0;
+    /// Endpoint families it covers: "groups/{groupId}/integrations", "groups", "*" (everything).
+    std::vector<std::string> endpoints;
+};
+
+/// Reads the answer of GET /api/atlas/v2/rateLimits (results[] with endpointSetName, scope,
+/// capacity, refillRate, refillDurationSeconds, endpoints); entries it cannot read are skipped.
+std::vector<known_limit> parse_rate_limits(const boost::json::value& body);
+
+/// The endpoint family of an API path without its prefix: "/groups/ID/integrations/SLACK" ->
+/// "groups/{groupId}/integrations"; "/groups/ID" -> "groups/{groupId}"; "/orgs/ID/groups" ->
+/// "orgs/{orgId}/groups"; "/groups" -> "groups".
+std::string endpoint_family(std::string_view api_path);
+
+/// What one response tells the pacer.
+struct scope_feedback {
+    int status = 0;  ///< 0 when no response arrived
+    double remaining = -1, limit = -1;
+    std::optional<std::chrono::milliseconds> retry_after;
+    std::string error_code;  ///< the API errorCode, if any
+    /// From a RATE_LIMITED_TOKEN_BUCKET body: the set's path (parameters[0]) and its bucket.
+    std::string refused_set;
+    std::optional<server_rate_hint> hint;
+};
+
+/// Which reach a response's limit has: from the rateLimits table when it covers the path; else
+/// a token-bucket refusal naming a project's resource ("{groupId}" or "groups/<id>/") is per
+/// project and one naming anything else per credential; else (a plain 429, a 503) it concerns
+/// what was asked: the project for a project's resource, the credential otherwise.
+limit_reach reach_of(std::string_view api_path, const scope_feedback& fb,
+                     const std::vector<known_limit>& table, bool project_request);
+
+class scope_pacer {
+public:
+    scope_pacer(pacing_params params, time_point now);
+
+    /// The limits the server described (rateLimits): used before any feedback arrives.
+    void learn(std::vector<known_limit> table, time_point now);
+    /// When the next request for `s`'s project may go (now when nothing defers it). Takes
+    /// nothing: the engine parks an item whose project is not ready and takes another.
+    time_point project_ready_at(const pace_scope& s, time_point now);
+    /// Reserves a slot for one request of `s`: how long to wait before sending it (the
+    /// credential's pace and pause, and the project's own bucket when one is known).
+    duration reserve(const pace_scope& s, std::string_view api_path, time_point now);
+    /// Tells the pacer how a request of `s` to `api_path` ended.
+    void on_response(const pace_scope& s, std::string_view api_path, time_point now,
+                     const scope_feedback& fb);
+
+    /// The credential's pace in force (0: none) and its pause (Retry-After of a credential-wide
+    /// limit), for the progress line.
+    double current_rate(std::string_view credential) const;
+    time_point paused_until(std::string_view credential) const;
+    /// 429 answers seen, per reach.
+    std::uint64_t project_throttles() const { return project_throttles_; }
+    std::uint64_t credential_throttles() const { return credential_throttles_; }
+
+private:
+    struct project_pace {
+        time_point not_before{};
+        std::optional<token_bucket> bucket;  ///< the project's bucket, once its refill is known
+    };
+    rate_controller& credential_(const std::string& id, time_point now);
+    const known_limit* table_entry_(std::string_view api_path) const;
+    void defer_project_(project_pace& p, time_point now, const scope_feedback& fb,
+                        const known_limit* known);
+
+    pacing_params params_;
+    std::vector<known_limit> table_;
+    std::map<std::string, rate_controller> credentials_;
+    std::map<std::string, project_pace> projects_;  ///< by credential + "/" + project
+    /// Capacities of limits found to reach the whole credential: a RateLimit-Limit header with
+    /// one of these values is the credential's, not a project's.
+    std::vector<double> credential_capacities_;
+    std::uint64_t project_throttles_ = 0, credential_throttles_ = 0;
+};
+
+}  // namespace cmbulk
