@@ -24,7 +24,8 @@ std::string describe(const run_path& p) { return p.role + " " + p.path.string();
 bool same_file(const fs::path& a, const fs::path& b) {
     if (a.empty() || b.empty()) return false;
     if (normal_form(a) == normal_form(b)) return true;
-    struct stat sa {}, sb {};
+    struct stat sa {
+    }, sb{};
     if (::stat(a.c_str(), &sa) != 0 || ::stat(b.c_str(), &sb) != 0) return false;
     return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }

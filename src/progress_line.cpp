@@ -49,8 +49,8 @@ std::string format_progress(const progress_snapshot& s, std::size_t width) {
     parts.push_back(head_of(s));
     parts.push_back(format_duration(s.elapsed) + " elapsed");
     if (s.done > 0 && s.total > s.done) {
-        auto left = s.elapsed * static_cast<long long>(s.total - s.done) /
-                    static_cast<long long>(s.done);
+        auto left =
+            s.elapsed * static_cast<long long>(s.total - s.done) / static_cast<long long>(s.done);
         parts.push_back("ETA " + format_duration(left));
     }
     parts.push_back(rate_or_pause(s));

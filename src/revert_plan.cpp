@@ -10,12 +10,18 @@ namespace json = boost::json;
 
 std::string_view to_string(revert_kind k) {
     switch (k) {
-        case revert_kind::remove: return "delete";
-        case revert_kind::put_back: return "put-back";
-        case revert_kind::recreate: return "recreate";
-        case revert_kind::nothing: return "nothing";
-        case revert_kind::changed_since: return "changed-since";
-        case revert_kind::needs_secret: return "needs-secret";
+        case revert_kind::remove:
+            return "delete";
+        case revert_kind::put_back:
+            return "put-back";
+        case revert_kind::recreate:
+            return "recreate";
+        case revert_kind::nothing:
+            return "nothing";
+        case revert_kind::changed_since:
+            return "changed-since";
+        case revert_kind::needs_secret:
+            return "needs-secret";
     }
     return "nothing";
 }
@@ -56,8 +62,8 @@ bool still_ours(const recorded_integration_change& c, const json::object& now) {
 
 /// The before-image as a body to send: its fields, with every secret taken from `secrets`
 /// (a masked or never-shown secret cannot be sent back). Missing secrets are listed.
-revert_decision body_from_before(const recorded_integration_change& c, const supplied_secrets& secrets,
-                                 revert_kind kind) {
+revert_decision body_from_before(const recorded_integration_change& c,
+                                 const supplied_secrets& secrets, revert_kind kind) {
     revert_decision d;
     d.kind = kind;
     d.body = *c.before;
@@ -156,9 +162,11 @@ revert_decision decide_alert_revert(const recorded_alert_change& c, const json::
     for (auto& ch : c.changes) {
         auto* was = notification_at(c.before, ch.index);
         auto* is = was ? same_notification(now, *was, ch.index) : nullptr;
-        if (!is) return decided(revert_kind::changed_since, "a notification the run changed is gone");
-        bool ours = ch.linked ? !str_at(*is, "integrationId").empty()
-                              : ch.new_last4.empty() || last4_shown(str_at(*is, ch.field)) == ch.new_last4;
+        if (!is)
+            return decided(revert_kind::changed_since, "a notification the run changed is gone");
+        bool ours =
+            ch.linked ? !str_at(*is, "integrationId").empty()
+                      : ch.new_last4.empty() || last4_shown(str_at(*is, ch.field)) == ch.new_last4;
         if (!ours)
             return decided(revert_kind::changed_since,
                            "notification " + std::to_string(ch.index + 1) + " (" + ch.type_name +

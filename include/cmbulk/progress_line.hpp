@@ -14,9 +14,9 @@ namespace cmbulk {
 struct progress_snapshot {
     std::uint64_t done = 0, total = 0, failed = 0;  ///< items (rows, or projects for audit)
     std::uint64_t requests = 0, throttled = 0, retries = 0;
-    double requests_per_second = 0;             ///< over the last few seconds
+    double requests_per_second = 0;  ///< over the last few seconds
     std::chrono::milliseconds elapsed{0};
-    std::chrono::milliseconds pause_left{0};    ///< > 0 while waiting out a Retry-After
+    std::chrono::milliseconds pause_left{0};  ///< > 0 while waiting out a Retry-After
     std::string_view unit = "rows";
 };
 

@@ -23,7 +23,8 @@ BOOST_AUTO_TEST_CASE(an_output_on_an_input_is_named) {
     auto clash = find_path_clash(paths);
     BOOST_TEST_REQUIRE(clash.has_value());
     BOOST_TEST(clash->field == "--report");
-    BOOST_TEST(clash->message.find("--report " + (d.path() / "sub" / ".." / "rotation.csv").string() +
+    BOOST_TEST(clash->message.find("--report " +
+                                   (d.path() / "sub" / ".." / "rotation.csv").string() +
                                    " is also the manifest " + manifest.string()) == 0u);
     BOOST_TEST(clash->message.find("an output must never replace an input") != std::string::npos);
 }

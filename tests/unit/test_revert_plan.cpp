@@ -85,7 +85,8 @@ BOOST_AUTO_TEST_CASE(a_secret_never_shown_must_be_supplied) {
     recorded_integration_change c;
     c.type = "PROMETHEUS";
     c.done = "deleted";
-    c.before = obj(R"({"type":"PROMETHEUS","username":"prom","serviceDiscovery":"http","enabled":true})");
+    c.before =
+        obj(R"({"type":"PROMETHEUS","username":"prom","serviceDiscovery":"http","enabled":true})");
     auto d = decide_integration_revert(c, std::nullopt, {});
     BOOST_TEST(to_string(d.kind) == "needs-secret");
     BOOST_TEST(d.missing_secrets == std::vector<std::string>{"password"});
@@ -102,14 +103,13 @@ BOOST_AUTO_TEST_CASE(alert_configuration_put_back_whole) {
         {"groupId", "6f0000010000000000000001"},
         {"eventTypeName", "HOST_DOWN"},
         {"enabled", true},
-        {"notifications",
-         json::array{json::object{{"typeName", "PAGER_DUTY"},
-                                  {"serviceKey", mask_value(old_key)},
-                                  {"notifierId", "aaaaaaaaaaaaaaaaaaaaaaa1"}},
-                     json::object{{"typeName", "SLACK"},
-                                  {"apiToken", mask_value("xoxb-1111-2222-3333")},
-                                  {"channelName", "#ops"},
-                                  {"notifierId", "aaaaaaaaaaaaaaaaaaaaaaa2"}}}}};
+        {"notifications", json::array{json::object{{"typeName", "PAGER_DUTY"},
+                                                   {"serviceKey", mask_value(old_key)},
+                                                   {"notifierId", "aaaaaaaaaaaaaaaaaaaaaaa1"}},
+                                      json::object{{"typeName", "SLACK"},
+                                                   {"apiToken", mask_value("xoxb-1111-2222-3333")},
+                                                   {"channelName", "#ops"},
+                                                   {"notifierId", "aaaaaaaaaaaaaaaaaaaaaaa2"}}}}};
     recorded_alert_change c;
     c.config_id = "64b6c0f2a1b2c3d4e5f60718";
     c.integration_type = "PAGER_DUTY";
