@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Applies .clang-format to every C++ file the repository tracks, or with --check lists the files
-# that differ from it and fails (CI runs the check first: an unformatted file fails the run).
+# Applies .clang-format to every C++ file of the tree (tracked, or new and not ignored), or with
+# --check lists the files that differ from it and fails (CI runs the check first: an unformatted
+# file fails the run).
 # Usage: scripts/format.sh [--check]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v clang-format >/dev/null || bash scripts/deps.sh
-mapfile -t files < <(git ls-files '*.cpp' '*.hpp')
+mapfile -t files < <(git ls-files --cached --others --exclude-standard '*.cpp' '*.hpp')
 if [ "${1:-}" = "--check" ]; then
   bad=()
   for f in "${files[@]}"; do

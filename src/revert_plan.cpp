@@ -90,7 +90,7 @@ revert_decision body_from_before(const recorded_integration_change& c,
             if (f.secret != secrecy::never_returned || d.body.contains(f.name)) continue;
             if (auto it = secrets.find(std::string(f.name)); it != secrets.end())
                 d.body[f.name] = it->second;
-            else if (f.required || f.required_atlas)
+            else if (f.required_on != 0)
                 d.missing_secrets.emplace_back(f.name);
         }
     d.body["type"] = c.type;
