@@ -134,51 +134,66 @@ struct cancel_points {
 };
 }  // namespace
 
+/// The connect timeout's clock: what is left of it for the next step (at least 1 ms).
+struct connect_clock {
+    std::chrono::milliseconds timeout;
+    std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+    bool limited() const { return timeout.count() > 0; }
+    std::chrono::milliseconds remaining() const {
+        auto left = timeout - std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  std::chrono::steady_clock::now() - started);
+        return left.count() > 0 ? left : std::chrono::milliseconds(1);
+    }
+};
+
 asio::awaitable<http_exchange> http_connection::connect_() {
+    connect_clock clock{opts_.connect_timeout};
+    cancel_points points{resolving_, connecting_};  // what cancel() reaches while connecting
+    std::unique_ptr<beast::tcp_stream> stream;
+    std::string why = co_await open_tcp_(clock, stream);
+    if (why.empty() && ep_.tls) {
+        why = co_await start_tls_(clock, *stream);
+    } else if (why.empty()) {
+        tcp_ = std::move(stream);  // the same object: cancel() may still close it
+    }
     http_exchange out;
-    auto fail = [&](std::string what) {
+    if (!why.empty()) {
         close();
         out.failure = attempt_failure::connect_failed;
-        out.detail = std::move(what);
-        return out;
-    };
-    auto timeout = opts_.connect_timeout;
-    auto started = std::chrono::steady_clock::now();
-    cancel_points points{resolving_, connecting_};  // what cancel() reaches while connecting
+        out.detail = std::move(why);
+    }
+    co_return out;
+}
 
+asio::awaitable<std::string> http_connection::open_tcp_(
+    const connect_clock& clock, std::unique_ptr<beast::tcp_stream>& stream) {
+    auto timeout = clock.timeout;
     // Resolution has no stream to carry an expiry: a timer cancels the resolver instead.
     auto resolver = resolving_ = std::make_shared<tcp::resolver>(ex_);
     asio::steady_timer guard(ex_);
-    if (timeout.count() > 0) {
+    if (clock.limited()) {
         guard.expires_after(timeout);
         guard.async_wait([resolver](boost::system::error_code ec) {
             if (!ec) resolver->cancel();
         });
     }
-    if (!proxy_error_.empty()) co_return fail(proxy_error_);
+    if (!proxy_error_.empty()) co_return proxy_error_;
     const http_endpoint& hop = proxy_ ? proxy_->endpoint : ep_;  // the first hop: proxy or server
     auto [rec, results] =
         co_await resolver->async_resolve(hop.host, hop.port, asio::as_tuple(asio::use_awaitable));
     guard.cancel();
     if (rec) {
         if (rec == asio::error::operation_aborted)
-            co_return fail(std::string(proxy_ ? "resolving the proxy" : "resolving the host") +
-                           " timed out after " + ms_text(timeout));
-        co_return fail(
-            std::string(proxy_ ? "cannot resolve the proxy: " : "cannot resolve the host: ") +
-            rec.message());
+            co_return std::string(proxy_ ? "resolving the proxy" : "resolving the host") +
+                " timed out after " + ms_text(timeout);
+        co_return std::string(proxy_ ? "cannot resolve the proxy: " : "cannot resolve the host: ") +
+            rec.message();
     }
-
-    auto stream = std::make_unique<beast::tcp_stream>(ex_);
+    stream = std::make_unique<beast::tcp_stream>(ex_);
     connecting_ = stream.get();
-    if (cancelled_) co_return fail("cancelled");
-    auto remaining = [&] {
-        auto left = timeout - std::chrono::duration_cast<std::chrono::milliseconds>(
-                                  std::chrono::steady_clock::now() - started);
-        return left.count() > 0 ? left : std::chrono::milliseconds(1);
-    };
-    if (timeout.count() > 0)
-        stream->expires_after(remaining());
+    if (cancelled_) co_return "cancelled";
+    if (clock.limited())
+        stream->expires_after(clock.remaining());
     else
         stream->expires_never();
     auto [cec, endpoint] =
@@ -187,25 +202,25 @@ asio::awaitable<http_exchange> http_connection::connect_() {
     if (cec) {
         std::string where = proxy_ ? " (proxy " + proxy_->display + ")" : "";
         if (cec == beast::error::timeout)
-            co_return fail("connect timed out after " + ms_text(timeout) + where);
-        co_return fail("connect failed: " + cec.message() + where);
+            co_return "connect timed out after " + ms_text(timeout) + where;
+        co_return "connect failed: " + cec.message() + where;
     }
     ++opened_;
     boost::system::error_code ignored;
     stream->socket().set_option(tcp::no_delay(true), ignored);
+    co_return std::string();
+}
 
-    if (!ep_.tls) {
-        tcp_ = std::move(stream);  // the same object: cancel() may still close it
-        co_return out;
-    }
+asio::awaitable<std::string> http_connection::start_tls_(const connect_clock& clock,
+                                                         beast::tcp_stream& stream) {
     if (proxy_) {
-        if (timeout.count() > 0) stream->expires_after(remaining());
-        auto why = co_await tunnel_(*stream);
-        if (!why.empty()) co_return fail(why);
+        if (clock.limited()) stream.expires_after(clock.remaining());
+        auto why = co_await tunnel_(stream);
+        if (!why.empty()) co_return why;
     }
-    if (!tls_ctx_) co_return fail("no TLS context for an https URL");
+    if (!tls_ctx_) co_return "no TLS context for an https URL";
     connecting_ = nullptr;
-    tls_ = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(std::move(*stream), *tls_ctx_);
+    tls_ = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(std::move(stream), *tls_ctx_);
     // SNI (never for IP literals, RFC 6066 §3), and host-name verification unless verification
     // is off altogether (--insecure).
     if (!is_ip_literal(ep_.host)) SSL_set_tlsext_host_name(tls_->native_handle(), ep_.host.c_str());
@@ -217,23 +232,23 @@ asio::awaitable<http_exchange> http_connection::connect_() {
                      ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(tls_->native_handle()),
                                                      ep_.host.c_str())
                      : SSL_set1_host(tls_->native_handle(), ep_.host.c_str());
-        if (ok != 1) co_return fail("cannot set up host-name verification for " + ep_.host);
+        if (ok != 1) co_return "cannot set up host-name verification for " + ep_.host;
     }
-    if (timeout.count() > 0)
-        tls_->next_layer().expires_after(remaining());
+    if (clock.limited())
+        tls_->next_layer().expires_after(clock.remaining());
     else
         tls_->next_layer().expires_never();
     auto [hec] = co_await tls_->async_handshake(asio::ssl::stream_base::client,
                                                 asio::as_tuple(asio::use_awaitable));
     if (hec) {
         if (hec == beast::error::timeout)
-            co_return fail("TLS handshake timed out after " + ms_text(timeout));
+            co_return "TLS handshake timed out after " + ms_text(clock.timeout);
         std::string reason = hec.message();
         long v = SSL_get_verify_result(tls_->native_handle());
         if (v != X509_V_OK) reason = X509_verify_cert_error_string(v);
-        co_return fail("TLS handshake failed: " + reason);
+        co_return "TLS handshake failed: " + reason;
     }
-    co_return out;
+    co_return std::string();
 }
 
 std::string serialize_request(const http::request<http::string_body>& req) {

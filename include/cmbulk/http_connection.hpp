@@ -49,6 +49,8 @@ struct http_exchange {
     bool reused_connection = false;  ///< the request went over an already open connection
 };
 
+struct connect_clock;  // http_connection.cpp: what is left of the connect timeout
+
 /// One keep-alive connection. One coroutine at a time may use it. Any error or timeout closes
 /// it (a TLS stream is never reused after a timeout); the next send opens a fresh one. A
 /// response with `Connection: close` (or HTTP/1.0 without keep-alive) closes it as well. When a
@@ -79,6 +81,12 @@ public:
 
 private:
     boost::asio::awaitable<http_exchange> connect_();
+    /// Resolves the first hop and opens the TCP connection; "" or why not.
+    boost::asio::awaitable<std::string> open_tcp_(const connect_clock& clock,
+                                                  std::unique_ptr<boost::beast::tcp_stream>& s);
+    /// Through the proxy's tunnel when there is one, the TLS handshake; "" or why not.
+    boost::asio::awaitable<std::string> start_tls_(const connect_clock& clock,
+                                                   boost::beast::tcp_stream& s);
     template <class Stream>
     boost::asio::awaitable<http_exchange> exchange_(
         Stream& s, boost::beast::http::request<boost::beast::http::string_body>& req, bool reused);
