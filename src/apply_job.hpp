@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "apply_rotation.hpp"
 #include "cmbulk/dispatcher.hpp"
 #include "cmbulk/engine.hpp"
 #include "cmbulk/html_report.hpp"
@@ -51,7 +52,8 @@ public:
 private:
     /// Counts the row, and writes it to the journal (unless `journaled` is false: it is there
     /// already, or it did not end), the report, the timeline and the JSON log.
-    void record(const dispatched& d, const journal_outcome& o, bool journaled);
+    void record(const dispatched& d, const journal_outcome& o, bool journaled,
+                const row_rotation* rotation = nullptr);
     void record_dispatched(const dispatched& d);
     /// A journal write failed: going on would break resume's promise.
     boost::system::result<void> note_journal(const boost::system::result<void>& r);
@@ -62,6 +64,7 @@ private:
     row_dispatcher& rows_;
     apply_records& rec_;
     plan_checks checks_;
+    rotation_options rotation_;
 };
 
 /// "create", "update", "upsert", "delete".
