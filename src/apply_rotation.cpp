@@ -81,7 +81,7 @@ std::optional<journal_outcome> row_rotation::old_secret_record() {
     return o;
 }
 
-std::optional<item_step> row_rotation::start(outcome integration, retry_policy& policy) {
+std::optional<secret_rotation> row_rotation::planned(outcome integration) {
     if (!wanted_) return std::nullopt;
     bool written = integration == outcome::updated || integration == outcome::verified ||
                    integration == outcome::created;
@@ -104,9 +104,15 @@ std::optional<item_step> row_rotation::start(outcome integration, retry_policy& 
         }
         rotation_.link_integration_id = integration_id_;
     }
+    return rotation_;
+}
+
+std::optional<item_step> row_rotation::start(outcome integration, retry_policy& policy) {
+    auto rotation = planned(integration);
+    if (!rotation) return std::nullopt;
     alert_rotation_params p;
     p.group_id = project_id_;
-    p.rotation = rotation_;
+    p.rotation = std::move(*rotation);
     p.verify = opts_.verify;
     p.page_size = opts_.page_size;
     if (previous_)

@@ -48,6 +48,9 @@ public:
     /// The journal record of the old secret's last four, due before the integration's write
     /// (once; nullopt when there is none to record or the checkpoint has it already).
     std::optional<journal_outcome> old_secret_record();
+    /// The rotation the alert half would run after the integration ended with `integration`
+    /// (`plan` asks with the outcome a write would have), or nullopt when none is due.
+    std::optional<secret_rotation> planned(outcome integration);
     /// After the integration's row_plan ended with `integration`: the alert machine's first
     /// step, or nullopt when no alert step is due.
     std::optional<item_step> start(outcome integration, retry_policy& policy);
