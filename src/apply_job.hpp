@@ -10,7 +10,7 @@
 #include <memory>
 #include <string>
 
-#include "apply_rotation.hpp"
+#include "cmbulk/row_rotation.hpp"
 #include "cmbulk/dispatcher.hpp"
 #include "cmbulk/engine.hpp"
 #include "cmbulk/html_report.hpp"

@@ -9,7 +9,7 @@
 #include <optional>
 #include <vector>
 
-#include "apply_rotation.hpp"
+#include "cmbulk/row_rotation.hpp"
 #include "audit_detail.hpp"
 #include "cmbulk/audit_pager.hpp"
 #include "cmbulk/dispatcher.hpp"
@@ -66,7 +66,7 @@ struct plan_line {
 /// notifications copy) every page of the project's alert configurations.
 class plan_item final : public work_item {
 public:
-    plan_item(dispatched d, const detail::rotation_options& ro)
+    plan_item(dispatched d, const rotation_options& ro)
         : row(std::move(d)),
           read(get_integration_request(row.row.project_id, row.row.type)),
           rotation(ro, row.row, row.action, nullptr) {}
@@ -87,7 +87,7 @@ public:
     }
     dispatched row;
     read_machine read;
-    detail::row_rotation rotation;
+    row_rotation rotation;
     std::optional<secret_rotation> planned;
     std::optional<audit_pager> alerts;
 };
@@ -107,7 +107,7 @@ void judge_alerts(plan_item& p, plan_line& line) {
         r.event_type = detail::str_of(config, "eventTypeName");
         r.changes = std::move(rw.changes);
         r.detail = rw.refusal.empty() ? "" : "refused: " + rw.refusal;
-        line.alerts.push_back(r.config_id + " " + detail::describe_alert_step(r));
+        line.alerts.push_back(r.config_id + " " + describe_alert_step(r));
     }
 }
 
@@ -132,7 +132,7 @@ void judge(const dispatched& d, const api_call_result& r, plan_line& line) {
 
 class plan_job final : public run_job {
 public:
-    plan_job(row_dispatcher& rows, const detail::rotation_options& ro) : rows_(rows), ro_(ro) {}
+    plan_job(row_dispatcher& rows, const rotation_options& ro) : rows_(rows), ro_(ro) {}
 
     std::unique_ptr<work_item> next_item() override {
         auto d = rows_.next();
@@ -170,7 +170,7 @@ private:
         l.type = r.type;
     }
     row_dispatcher& rows_;
-    const detail::rotation_options& ro_;
+    const rotation_options& ro_;
     std::uint64_t done_ = 0, failed_ = 0;
 };
 
@@ -245,7 +245,7 @@ int run_plan(const plan_options& opts, std::ostream& out, std::ostream& err) {
     }
     row_dispatcher rows([&reader] { return reader->next(); }, opts.manifest_opts.default_action,
                         nullptr, true);
-    detail::rotation_options ro;
+    rotation_options ro;
     ro.enabled = !opts.integrations_only;
     ro.link = opts.link_alerts;
     ro.from_last4 = opts.from_last4;

@@ -1,13 +1,13 @@
 // The alert half of one apply row: the old secret, the alert machine, and what the row records.
 // See apply_rotation.hpp.
-#include "apply_rotation.hpp"
+#include "cmbulk/row_rotation.hpp"
 
 #include "cmbulk/alert_catalogue.hpp"
 #include "cmbulk/catalogue.hpp"
 
 #include <set>
 
-namespace cmbulk::detail {
+namespace cmbulk {
 
 namespace {
 
@@ -215,4 +215,4 @@ std::vector<report_row> journal_alert_rows(const report_row& base, const journal
     return out;
 }
 
-}  // namespace cmbulk::detail
+}  // namespace cmbulk

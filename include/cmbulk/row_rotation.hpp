@@ -1,4 +1,4 @@
-// The alert half of one apply row (internal to `cmbulk apply`, issue 14): what the row's
+// The alert half of one apply row (`cmbulk apply` and `plan`, issue 14): what the row's
 // integration showed before its write (the old secret's visible part, its id), whether the row
 // rotates a secret that alert notifications copy, the alert_rotation machine that runs after the
 // integration's write, and what the row records: a journal step per alert configuration, a report
@@ -16,7 +16,7 @@
 #include "cmbulk/manifest.hpp"
 #include "cmbulk/report.hpp"
 
-namespace cmbulk::detail {
+namespace cmbulk {
 
 /// The run's rotation options (apply_options).
 struct rotation_options {
@@ -89,4 +89,4 @@ std::vector<report_row> journal_alert_rows(const report_row& base, const journal
 /// A config's report detail: "HOST_DOWN: PAGER_DUTY serviceKey 0022 -> beef" (never a secret).
 std::string describe_alert_step(const alert_step_result& r);
 
-}  // namespace cmbulk::detail
+}  // namespace cmbulk
