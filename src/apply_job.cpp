@@ -332,7 +332,7 @@ void apply_job::record(const dispatched& d, const journal_outcome& o, bool journ
     ++rec_.rows_done;
     rec_.summary.counts[o.result]++;
     if (o.result == outcome::failed || o.result == outcome::no_access ||
-        o.result == outcome::forbidden_role) {
+        o.result == outcome::forbidden_role || o.result == outcome::partial) {
         ++rec_.failed_rows;
         auto limit = opts_.run.max_failures;
         if (limit > 0 && rec_.failed_rows >= limit && !control_.stopping()) {
