@@ -152,7 +152,8 @@ item_step alert_rotation::after_put(api_call_result r, retry_policy& policy) {
         read_ = read_machine(get_alert_config_request(p_.group_id, current_id_));
         return counted(read_.start(policy));
     }
-    if (config_gone(r)) return end_config(outcome::unchanged, r, policy, "deleted since it was read");
+    if (config_gone(r))
+        return end_config(outcome::unchanged, r, policy, "deleted since it was read");
     if (v == verdict::retry || v == verdict::ambiguous) {
         auto d = decide_retry(facts, r.retry_after, failed_, overloaded_, policy);
         if (!d.give_up) {

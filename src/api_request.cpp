@@ -140,18 +140,18 @@ api_request alert_configs_page_request(std::string_view group_id, int page_num,
 }
 
 api_request get_alert_config_request(std::string_view group_id, std::string_view config_id) {
-    return make_request(api_method::get,
-                        "/groups/" + encode_segment(group_id) + "/alertConfigs/" +
-                            encode_segment(config_id),
-                        std::nullopt, group_id);
+    return make_request(
+        api_method::get,
+        "/groups/" + encode_segment(group_id) + "/alertConfigs/" + encode_segment(config_id),
+        std::nullopt, group_id);
 }
 
 api_request update_alert_config_request(std::string_view group_id, std::string_view config_id,
                                         const boost::json::object& body) {
-    return make_request(api_method::put,
-                        "/groups/" + encode_segment(group_id) + "/alertConfigs/" +
-                            encode_segment(config_id),
-                        boost::json::serialize(body), group_id);
+    return make_request(
+        api_method::put,
+        "/groups/" + encode_segment(group_id) + "/alertConfigs/" + encode_segment(config_id),
+        boost::json::serialize(body), group_id);
 }
 
 answer_facts facts_of(const api_call_result& r) {

@@ -72,10 +72,11 @@ public:
     }
 
     dispatched row;
-    std::string last4;  ///< of the secret this row sends
+    std::string last4;      ///< of the secret this row sends
     row_rotation rotation;  ///< the alert half (issue 14); before `plan`, which it configures
     row_plan plan;
     int last_status = 0;
+    std::size_t steps_journaled = 0;  ///< alert steps whose outcome is in the journal
 
 private:
     plan_checks with_read(plan_checks c) const {
@@ -239,6 +240,9 @@ boost::system::result<void> apply_job::before_send(work_item& item, const item_s
     auto& a = static_cast<apply_item&>(item);
     auto ref = row_ref(a.row);
     if (a.rotation.active()) {
+        // The configurations finished since the last request, before the next one's intent.
+        auto done = journal_alert_steps(a);
+        if (!done) return done;
         ref.step = a.rotation.current_step();
     } else if (auto old = a.rotation.old_secret_record()) {
         // Before the integration's write: a resume must know the old secret's last four, as the
@@ -298,12 +302,7 @@ void apply_job::finish(std::unique_ptr<work_item> item, item_end how) {
     }
     // Each alert configuration's step before the row's outcome (also when abandoned: a resume
     // must not redo what is done).
-    if (rec_.journal && !opts_.dry_run)
-        for (auto& [step, so] : a.rotation.step_records()) {
-            auto ref = row_ref(a.row);
-            ref.step = step;
-            (void)note_journal(rec_.journal->write_outcome(ref, so));
-        }
+    if (rec_.journal) (void)journal_alert_steps(a);
     record(a.row, o, journaled, &a.rotation);
     rows_.finished(a.row.row.project_id);
 }
@@ -355,6 +354,18 @@ void apply_job::record(const dispatched& d, const journal_outcome& o, bool journ
                   : d.journal ? journal_alert_rows(row, *d.journal, {})
                               : std::vector<report_row>{};
     for (auto& r : alerts) rec_.report->add(r);
+}
+
+boost::system::result<void> apply_job::journal_alert_steps(work_item& item) {
+    auto& a = static_cast<apply_item&>(item);
+    auto records = a.rotation.step_records();
+    for (; a.steps_journaled < records.size(); ++a.steps_journaled) {
+        auto ref = row_ref(a.row);
+        ref.step = records[a.steps_journaled].first;
+        auto r = note_journal(rec_.journal->write_outcome(ref, records[a.steps_journaled].second));
+        if (!r) return r;
+    }
+    return {};
 }
 
 void apply_job::tick() {

@@ -10,13 +10,13 @@
 #include <memory>
 #include <string>
 
-#include "cmbulk/row_rotation.hpp"
 #include "cmbulk/dispatcher.hpp"
 #include "cmbulk/engine.hpp"
 #include "cmbulk/html_report.hpp"
 #include "cmbulk/journal.hpp"
 #include "cmbulk/report.hpp"
 #include "cmbulk/row_plan.hpp"
+#include "cmbulk/row_rotation.hpp"
 #include "cmbulk/runner.hpp"
 
 namespace cmbulk::detail {
@@ -55,6 +55,8 @@ private:
     void record(const dispatched& d, const journal_outcome& o, bool journaled,
                 const row_rotation* rotation = nullptr);
     void record_dispatched(const dispatched& d);
+    /// Writes the outcome of each alert configuration the item finished since the last call.
+    boost::system::result<void> journal_alert_steps(work_item& item);
     /// A journal write failed: going on would break resume's promise.
     boost::system::result<void> note_journal(const boost::system::result<void>& r);
 

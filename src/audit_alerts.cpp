@@ -49,9 +49,9 @@ std::vector<alert_notification_audit> audit_alert_configs(
             a.visible = v.visible;
             a.integration_id = v.integration_id;
             const notification_type* t = find_notification_type(v.type_name);
-            const json::object* integ =
-                t && !t->integration_type.empty() ? integration_of(integrations, t->integration_type)
-                                                  : nullptr;
+            const json::object* integ = t && !t->integration_type.empty()
+                                            ? integration_of(integrations, t->integration_type)
+                                            : nullptr;
             a.has_integration = integ != nullptr;
             if (integ && list && list->is_array()) {
                 auto& n = list->get_array().at(v.index);

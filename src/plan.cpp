@@ -9,12 +9,12 @@
 #include <optional>
 #include <vector>
 
-#include "cmbulk/row_rotation.hpp"
 #include "audit_detail.hpp"
 #include "cmbulk/audit_pager.hpp"
 #include "cmbulk/dispatcher.hpp"
 #include "cmbulk/exit_status.hpp"
 #include "cmbulk/read_machine.hpp"
+#include "cmbulk/row_rotation.hpp"
 
 namespace cmbulk {
 namespace asio = boost::asio;
@@ -191,8 +191,7 @@ int print_plan(const plan_options& opts, const plan_job& job, const run_control&
         if (!l.text.empty()) out << " (" << l.text << ")";
         out << "\n";
         for (auto& a : l.alerts) out << "  alert config " << a << "\n";
-        if (!l.alerts_error.empty())
-            out << "  alert configs not read: " << l.alerts_error << "\n";
+        if (!l.alerts_error.empty()) out << "  alert configs not read: " << l.alerts_error << "\n";
         alerts += l.alerts.size();
         alert_errors += l.alerts_error.empty() ? 0 : 1;
     }
@@ -205,7 +204,9 @@ int print_plan(const plan_options& opts, const plan_job& job, const run_control&
     out << "\n";
     if (alerts || alert_errors)
         out << "plan: " << alerts << " alert configs to rewrite"
-            << (alert_errors ? ", " + std::to_string(alert_errors) + " projects' alert configs not read" : "")
+            << (alert_errors
+                    ? ", " + std::to_string(alert_errors) + " projects' alert configs not read"
+                    : "")
             << "\n";
     if (ctl.fatal()) err << "cmbulk plan: stopped: " << ctl.fatal_message() << "\n";
     if (ctl.interrupted() && !ctl.fatal())

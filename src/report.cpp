@@ -19,8 +19,8 @@ namespace cmbulk {
 namespace {
 
 constexpr std::array<std::string_view, 12> columns{
-    "projectId", "type",       "action",      "outcome", "httpStatus", "errorCode",
-    "detail",    "attempts",   "durationMs",  "secretLast4", "line",   "target"};
+    "projectId", "type",     "action",     "outcome",     "httpStatus", "errorCode",
+    "detail",    "attempts", "durationMs", "secretLast4", "line",       "target"};
 
 /// Never more than four characters of a secret reach a report.
 std::string_view clip_last4(std::string_view s) {

@@ -2,10 +2,10 @@
 // See apply_rotation.hpp.
 #include "cmbulk/row_rotation.hpp"
 
+#include <set>
+
 #include "cmbulk/alert_catalogue.hpp"
 #include "cmbulk/catalogue.hpp"
-
-#include <set>
 
 namespace cmbulk {
 
@@ -22,8 +22,10 @@ bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.
 
 std::string describe_alert_step(const alert_step_result& r) {
     std::string d = r.event_type;
+    std::string_view sep = ": ";
     for (auto& c : r.changes) {
-        d += d.empty() ? "" : "; ";
+        d += d.empty() ? "" : std::string(sep);
+        sep = "; ";
         d += c.type_name + " " + c.field + " " + (c.old_last4.empty() ? "?" : c.old_last4) +
              " -> " + (c.linked ? std::string("linked") : c.new_last4);
     }
@@ -31,8 +33,8 @@ std::string describe_alert_step(const alert_step_result& r) {
     return d;
 }
 
-row_rotation::row_rotation(const rotation_options& opts, const manifest_row& row,
-                           row_action action, const journal_row_state* previous)
+row_rotation::row_rotation(const rotation_options& opts, const manifest_row& row, row_action action,
+                           const journal_row_state* previous)
     : opts_(opts), previous_(previous), project_id_(row.project_id) {
     rotation_.integration_type = row.type;
     rotation_.from_last4 = opts.from_last4;

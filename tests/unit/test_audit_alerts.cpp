@@ -16,7 +16,8 @@ const std::string current = "0000000000000000000000000000beef";
 const std::string old_key = "00000000000000000000000000000022";
 
 json::object config(std::string id, json::array notifications) {
-    return json::object{{"id", id}, {"eventTypeName", "HOST_DOWN"}, {"notifications", notifications}};
+    return json::object{
+        {"id", id}, {"eventTypeName", "HOST_DOWN"}, {"notifications", notifications}};
 }
 json::object pd(const std::string& key, bool linked = false) {
     json::object n{{"typeName", "PAGER_DUTY"}, {"serviceKey", masked(key)}};
@@ -31,12 +32,12 @@ BOOST_AUTO_TEST_CASE(stale_copies_are_found_and_linked_ones_are_not) {
     std::vector<json::object> integrations{
         json::object{{"type", "PAGER_DUTY"}, {"serviceKey", masked(current)}}};
     std::vector<json::object> configs{
-        config("c1", json::array{pd(old_key), json::object{{"typeName", "EMAIL"},
-                                                           {"emailAddress", "a@b.c"}}}),
+        config("c1", json::array{pd(old_key),
+                                 json::object{{"typeName", "EMAIL"}, {"emailAddress", "a@b.c"}}}),
         config("c2", json::array{pd(current)}),
         config("c3", json::array{pd(old_key, true)}),
-        config("c4", json::array{json::object{{"typeName", "SLACK"},
-                                              {"apiToken", masked(old_key)}}}),
+        config("c4",
+               json::array{json::object{{"typeName", "SLACK"}, {"apiToken", masked(old_key)}}}),
     };
     auto rows = audit_alert_configs(configs, integrations);
     BOOST_REQUIRE(rows.size() == 4u);  // EMAIL is not third-party

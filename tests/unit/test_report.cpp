@@ -146,8 +146,7 @@ BOOST_AUTO_TEST_CASE(csv_round_trip_and_columns) {
                    "secretLast4,line,target\n",
                    0) == 0u);
     BOOST_TEST(text.find("5e2211c17a3e5a48f5497de3,SLACK,create,created,200,,,1,12,7890,2,"
-                         "integration\n") !=
-               std::string::npos);
+                         "integration\n") != std::string::npos);
     // RFC 4180: the detail is quoted, inner quotes doubled, line breaks kept inside the quotes.
     BOOST_TEST(text.find("\"bad value, \"\"quoted\"\"\nsecond line\r\nthird, with comma\"") !=
                std::string::npos);

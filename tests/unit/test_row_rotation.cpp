@@ -56,10 +56,9 @@ json::object config(std::string id, const std::string& key) {
         {"id", id},
         {"eventTypeName", "HOST_DOWN"},
         {"enabled", true},
-        {"notifications",
-         json::array{json::object{{"typeName", "PAGER_DUTY"},
-                                  {"serviceKey", masked(key)},
-                                  {"notifierId", "aaaaaaaaaaaaaaaaaaaaaaa1"}}}}};
+        {"notifications", json::array{json::object{{"typeName", "PAGER_DUTY"},
+                                                   {"serviceKey", masked(key)},
+                                                   {"notifierId", "aaaaaaaaaaaaaaaaaaaaaaa1"}}}}};
 }
 
 api_call_result answered(int status, std::string code = {}) {
