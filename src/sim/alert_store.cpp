@@ -256,15 +256,25 @@ json::object answered_alert_config(const alert_config_state& c, const alert_cont
 void alert_store::load(const json::array& seed, const alert_context& ctx) {
     for (auto& v : seed) {
         if (!v.is_object()) throw std::runtime_error("alertConfigs must hold objects");
-        auto o = v.get_object();
+        auto& given = v.get_object();
         alert_config_state c;
-        c.id = std::string(str_at(o, "id"));
+        c.id = std::string(str_at(given, "id"));
         if (c.id.empty()) c.id = ctx.new_id();
         if (!is_object_id(c.id))
             throw std::runtime_error("alertConfigs: id must be 24 hex characters");
-        for (auto k : read_only_alert_config_fields()) o.erase(k);
-        o.erase("puts");
-        o.erase("patches");
+        if (find_(c.id)) throw std::runtime_error("alertConfigs: two configurations " + c.id);
+        // The dates a seed (or a saved state) gives are kept; the other read-only fields and
+        // the state's counters are not part of the document.
+        auto* given_created = given.if_contains("created");
+        json::value created = given_created ? *given_created : json::value(ctx.now);
+        auto* given_updated = given.if_contains("updated");
+        json::value updated = given_updated ? *given_updated : created;
+        auto ro = read_only_alert_config_fields();
+        json::object o;  // in the given order (json::object::erase would reorder)
+        for (auto& kv : given)
+            if (std::find(ro.begin(), ro.end(), kv.key()) == ro.end() && kv.key() != "puts" &&
+                kv.key() != "patches")
+                o[kv.key()] = kv.value();
         // Validated as a POST would be (masked values refused too); notifierIds the seed gives
         // are kept, missing ones are made.
         auto seed_ctx = ctx;
@@ -272,6 +282,8 @@ void alert_store::load(const json::array& seed, const alert_context& ctx) {
         json::object doc;
         if (auto bad = build_doc(json::serialize(o), nullptr, seed_ctx, doc))
             throw std::runtime_error("alertConfigs " + c.id + ": " + bad->detail);
+        doc["created"] = std::move(created);
+        doc["updated"] = std::move(updated);
         c.doc = std::move(doc);
         configs_.push_back(std::move(c));
     }

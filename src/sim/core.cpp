@@ -2,10 +2,11 @@
 // authentication, the access list, the rate limit, the fault draw and the routes, in that
 // order; plus the core's bookkeeping (request log, reset, options, revocation). Each step lives
 // in its own file: admin.cpp, oauth.cpp, auth.cpp, rate_limits.cpp, faults.cpp, projects.cpp,
-// integrations.cpp.
+// integrations.cpp, alert_configs.cpp.
 #include "cmbulk/sim/core.hpp"
 
 #include <boost/json.hpp>
+#include <ctime>
 #include <random>
 
 #include "routes.hpp"
@@ -13,6 +14,20 @@
 namespace cmbulk::sim {
 namespace json = boost::json;
 using namespace detail;
+
+namespace {
+
+/// "2026-12-02T01:43:14Z".
+std::string iso_time(std::chrono::system_clock::time_point t) {
+    std::time_t secs = std::chrono::system_clock::to_time_t(t);
+    std::tm utc{};
+    gmtime_r(&secs, &utc);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &utc);
+    return buf;
+}
+
+}  // namespace
 
 core::core(core_options opts, world w, time_point now)
     : opts_(std::move(opts)),
@@ -43,6 +58,7 @@ void core::reset(time_point now) {
     token_buckets_.clear();
     fault_seq_ = 0;
     serial_ = 0;
+    alert_serial_ = 0;
     last_prune_ = now;
 }
 
@@ -140,11 +156,20 @@ response core::handle_api(const request& req, time_point now, std::string_view p
     if (drawn.kind == fault_kind::none || drawn.kind == fault_kind::reset_after ||
         drawn.kind == fault_kind::truncate) {
         auto q = parse_query(query);
-        route_context c{req,    opts_,
-                        world_, who,
-                        *base,  flavor_of(base->version, world_.service),
-                        rest,   q ? std::move(*q) : query_list{},
-                        {},     serial_};
+        route_context c{req,
+                        opts_,
+                        world_,
+                        who,
+                        *base,
+                        flavor_of(base->version, world_.service),
+                        rest,
+                        q ? std::move(*q) : query_list{},
+                        {},
+                        serial_,
+                        alert_serial_,
+                        iso_time(wall_started_ +
+                                 std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                                     now - started_))};
         r = q ? route_api(c) : api_error(400, "VALIDATION_ERROR", "The query string is malformed.");
         // No access: a Digest client gets a fresh challenge, as for a wrong key; a Bearer
         // client the same body without one (a challenge would only send it for a new token).

@@ -1,11 +1,13 @@
-// The deterministic world behind --generate ORGS:PROJECTS [--with TYPES] [--org-kind KIND]:
-// fixed org and project ids, a key and service account spanning every org (documented as an
-// Ops-Manager-style global key) plus one of each bound to each org, and integrations whose
-// values pass the server's checks (docs/simulator.md, "Generated world").
+// The deterministic world behind --generate ORGS:PROJECTS [--with TYPES] [--org-kind KIND]
+// [--with-alerts N]: fixed org and project ids, a key and service account spanning every org
+// (documented as an Ops-Manager-style global key) plus one of each bound to each org,
+// integrations whose values pass the server's checks, and alert configurations whose
+// notifications copy those integrations' secrets (docs/simulator.md, "Generated world").
 #include <boost/json.hpp>
 #include <cstdio>
 #include <stdexcept>
 
+#include "cmbulk/alert_catalogue.hpp"
 #include "cmbulk/sim/world.hpp"
 
 namespace cmbulk::sim {
@@ -60,6 +62,81 @@ json::object generated_integration(const type_spec& t, flavor kind, const std::s
     for (auto& f : t.fields)
         if (f.required_on & served_flavors(kind)) obj[f.name] = generated_value(f, t.name, o, p);
     return obj;
+}
+
+/// The event of generated alert configuration k (0-based), cycling through four, with the
+/// matchers or thresholds that event takes (so rewrites must pass them through).
+json::object generated_alert_head(int k) {
+    switch (k % 4) {
+        case 0:
+            return {{"eventTypeName", "HOST_DOWN"},
+                    {"matchers", json::array{json::object{{"fieldName", "TYPE_NAME"},
+                                                          {"operator", "EQUALS"},
+                                                          {"value", "PRIMARY"}}}}};
+        case 1:
+            return {{"eventTypeName", "OUTSIDE_METRIC_THRESHOLD"},
+                    {"metricThreshold", json::object{{"metricName", "ASSERT_REGULAR"},
+                                                     {"operator", "GREATER_THAN"},
+                                                     {"threshold", 10.0},
+                                                     {"units", "RAW"},
+                                                     {"mode", "AVERAGE"}}}};
+        case 2:
+            return {{"eventTypeName", "NO_PRIMARY"}};
+        default:
+            return {
+                {"eventTypeName", "REPLICATION_OPLOG_WINDOW_RUNNING_OUT"},
+                {"threshold",
+                 json::object{{"operator", "LESS_THAN"}, {"threshold", 1}, {"units", "HOURS"}}}};
+    }
+}
+
+/// A notification of type `nt` whose fields are copies of the integration's (the values a
+/// notification takes when it is added), with the common timing fields.
+json::object copied_notification(const notification_type& nt, const json::object& integration) {
+    json::object n{{"typeName", nt.type_name}};
+    for (auto& f : nt.fields)
+        if (auto* v = f.integration_field.empty() ? nullptr
+                                                  : integration.if_contains(f.integration_field))
+            n[f.name] = *v;
+    n["delayMin"] = 0;
+    if (nt.answers_interval) n["intervalMin"] = 60;
+    return n;
+}
+
+/// --with-alerts: `count` configurations for project (o, p). Of the project's integrations with
+/// a notification type (in type-name order), config 0 notifies every one and config k >= 1 the
+/// one at (k-1) mod their number; EMAIL beside them when k is even, GROUP when k is odd, both on
+/// config 0; every config enabled but those with k % 3 == 2.
+json::array generated_alert_configs(const project_state& ps, int count, int o, int p) {
+    std::vector<const notification_type*> third;
+    std::vector<const json::object*> sources;
+    for (auto& [type, obj] : ps.integrations)
+        if (auto* nt = notification_type_for(type)) {
+            third.push_back(nt);
+            sources.push_back(&obj);
+        }
+    json::object email{
+        {"typeName", "EMAIL"},
+        {"emailAddress", numbered("alerts-%04d", o) + numbered("-%05d@example.com", p)},
+        {"delayMin", 0},
+        {"intervalMin", 60}};
+    json::object group{{"typeName", "GROUP"},  {"roles", json::array{"GROUP_OWNER"}},
+                       {"emailEnabled", true}, {"smsEnabled", false},
+                       {"delayMin", 0},        {"intervalMin", 60}};
+    json::array out;
+    for (int k = 0; k < count; ++k) {
+        json::object c = generated_alert_head(k);
+        c["enabled"] = k % 3 != 2;
+        json::array ns;
+        for (std::size_t i = 0; i < third.size(); ++i)
+            if (k == 0 || static_cast<std::size_t>(k - 1) % third.size() == i)
+                ns.push_back(copied_notification(*third[i], *sources[i]));
+        if (k % 2 == 0) ns.push_back(email);
+        if (k % 2 == 1 || k == 0) ns.push_back(group);
+        c["notifications"] = std::move(ns);
+        out.push_back(std::move(c));
+    }
+    return out;
 }
 
 }  // namespace
@@ -117,6 +194,9 @@ world world::generate(const generate_params& g) {
             for (auto* t : types)
                 ps.integrations.emplace(std::string(t->name),
                                         generated_integration(*t, kind, ps.id, o, p));
+            if (g.alerts_per_project > 0)
+                ps.alerts.load(generated_alert_configs(ps, g.alerts_per_project, o, p),
+                               seed_alert_context(ps, std::string(seed_alert_date)));
             org.project_ids.push_back(ps.id);
             w.projects.emplace(ps.id, std::move(ps));
         }

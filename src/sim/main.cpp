@@ -62,6 +62,10 @@ po::options_description describe_options() {
             "default 1:3 when neither is given)")
         ("with", po::value<std::string>(),
             "TYPE,TYPE,...: with --generate, every project gets an integration of each type")
+        ("with-alerts", po::value<int>(),
+            "N: with --generate, every project gets N alert configurations whose third-party "
+            "notifications copy the project's integration secrets (--with), beside EMAIL and GROUP "
+            "notifications (layout: docs/simulator.md)")
         ("org-kind", po::value<std::string>()->default_value("cloud-manager"),
             "with --generate on --service cloud: the generated orgs are cloud-manager or atlas orgs")
         ("key-file", po::value<std::string>(),
@@ -186,6 +190,8 @@ world read_world(const po::variables_map& vm, std::string& key_note) {
     if (!service) throw std::runtime_error("--service: cloud or ops-manager");
     if (vm.count("with") && !vm.count("generate"))
         throw std::runtime_error("--with goes with --generate");
+    if (vm.count("with-alerts") && !vm.count("generate"))
+        throw std::runtime_error("--with-alerts goes with --generate");
     if (vm.count("seed") && vm.count("generate"))
         throw std::runtime_error("--seed and --generate exclude each other");
     if (vm.count("seed")) {
@@ -207,6 +213,11 @@ world read_world(const po::variables_map& vm, std::string& key_note) {
         g.orgs = std::stoi(text.substr(0, colon));
         g.projects = std::stoi(text.substr(colon + 1));
         if (g.orgs < 0 || g.projects < 0) throw std::runtime_error("--generate: negative count");
+    }
+    if (vm.count("with-alerts")) {
+        g.alerts_per_project = vm["with-alerts"].as<int>();
+        if (g.alerts_per_project < 0 || g.alerts_per_project > 100)
+            throw std::runtime_error("--with-alerts: 0 to 100 configurations per project");
     }
     if (vm.count("with")) {
         std::stringstream types(vm["with"].as<std::string>());

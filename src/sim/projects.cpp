@@ -2,8 +2,8 @@
 // shows only the orgs of its kind (Cloud Manager on /api/public/v1.0, Atlas on /api/atlas/*);
 // an unknown project is 404 GROUP_NOT_FOUND; a key without access to the project's org gets the
 // same 401 as a wrong key (fresh challenge); an Atlas project on /api/public/v1.0 is 404
-// ATLAS_GROUP. Project paths below /groups/{id} go on to their routes (integrations.cpp;
-// alertConfigs next).
+// ATLAS_GROUP. Project paths below /groups/{id} go on to their routes (integrations.cpp,
+// alert_configs.cpp).
 #include <boost/json.hpp>
 #include <variant>
 
@@ -149,6 +149,8 @@ response route_api(route_context& c) {
     }
     if (segs[2] == "integrations" && segs.size() <= 4)
         return route_integrations(c, project, std::span(segs).subspan(3));
+    if (segs[2] == "alertConfigs" && segs.size() <= 4)
+        return route_alert_configs(c, project, std::span(segs).subspan(3));
     return not_found(c);
 }
 

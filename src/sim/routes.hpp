@@ -85,6 +85,9 @@ struct route_context {
     query_list query;
     list_params lp;
     std::uint64_t& serial;  ///< integrations created so far (their ids)
+    /// Alert configurations and notifiers made so far (their ids).
+    std::uint64_t& alert_serial;
+    std::string now_iso;  ///< the request's time, ISO 8601 UTC (created / updated)
 };
 
 /// A single resource (wrapped with envelope=true).
@@ -102,5 +105,8 @@ response route_api(route_context& c);
 /// /groups/{id}/integrations[/{TYPE}] of a project the key may see (integrations.cpp).
 response route_integrations(route_context& c, project_state& p,
                             std::span<const std::string_view> segs);
+/// /groups/{id}/alertConfigs[/{ID}] of a project the key may see (alert_configs.cpp).
+response route_alert_configs(route_context& c, project_state& p,
+                             std::span<const std::string_view> segs);
 
 }  // namespace cmbulk::sim::detail

@@ -1,12 +1,14 @@
 // The simulator's world: reading the seed file's shape for a service (cloud.mongodb.com or Ops
 // Manager: org kinds, the types each kind offers, roles, org-bound keys), writing it back
-// (GET /__sim/state and --state-out), and the principals' access rules.
+// (GET /__sim/state and --state-out: integrations and alert configurations, secrets in clear),
+// and the principals' access rules.
 #include "cmbulk/sim/world.hpp"
 
 #include <algorithm>
 #include <array>
 #include <boost/json.hpp>
 #include <cstdio>
+#include <memory>
 #include <stdexcept>
 
 #include "cmbulk/sim/faults.hpp"
@@ -75,6 +77,17 @@ void read_integrations(const json::object& po, project_state& p, const std::stri
             obj["id"] = integration_id(p.id, type, 0);
         }
         p.integrations.emplace(type, std::move(obj));
+    }
+}
+
+/// A project's alertConfigs, once its integrations are read (integrationId names one of them).
+void read_alert_configs(const json::object& po, project_state& p, const std::string& where) {
+    auto& seed = need_array(po, "alertConfigs", where, true);
+    if (seed.empty()) return;
+    try {
+        p.alerts.load(seed, seed_alert_context(p, std::string(seed_alert_date)));
+    } catch (const std::runtime_error& e) {
+        fail(where + ": " + e.what());
     }
 }
 
@@ -149,6 +162,19 @@ bool principal::may_write() const {
                        [](const std::string& r) { return r.ends_with("_OWNER"); });
 }
 
+alert_context seed_alert_context(const project_state& p, std::string now) {
+    alert_context ctx;
+    ctx.group_id = p.id;
+    ctx.atlas_v2 = p.kind == flavor::atlas;
+    ctx.now = std::move(now);
+    ctx.integrations = &p.integrations;
+    // One counter for every copy of the context (the store copies it while seeding).
+    ctx.new_id = [id = p.id, n = std::make_shared<std::uint64_t>(0)] {
+        return integration_id(id, "alertConfigs/seed", ++*n);
+    };
+    return ctx;
+}
+
 std::string integration_id(std::string_view project_id, std::string_view type,
                            std::uint64_t serial) {
     std::uint64_t h = 1469598103934665603ULL;  // FNV-1a of "project/type", then the serial
@@ -191,6 +217,7 @@ world world::from_json(const json::value& seed, service_kind service) {
             p.kind = org.kind;
             if (w.projects.count(p.id)) fail(pwhere + ": duplicate project id " + p.id);
             read_integrations(po, p, pwhere);
+            read_alert_configs(po, p, pwhere);
             org.project_ids.push_back(p.id);
             w.projects.emplace(p.id, std::move(p));
         }
@@ -213,7 +240,10 @@ json::value world::to_json(bool with_counters) const {
             auto& p = projects.at(pid);
             json::array integ;
             for (auto& [type, obj] : p.integrations) integ.emplace_back(obj);
-            json::object po{{"id", p.id}, {"name", p.name}, {"integrations", std::move(integ)}};
+            json::object po{{"id", p.id},
+                            {"name", p.name},
+                            {"integrations", std::move(integ)},
+                            {"alertConfigs", p.alerts.to_json(with_counters)}};
             if (with_counters) {
                 po["creates"] = p.creates;
                 po["updates"] = p.updates;

@@ -187,7 +187,10 @@ private:
     /// The OAuth endpoints' buckets, per "endpoint|IP|client id" (10 a minute by default).
     std::unordered_map<std::string, token_bucket> token_buckets_;
     std::uint64_t fault_seq_ = 0;
-    std::uint64_t serial_ = 0;  ///< integrations created since the start (their ids)
+    std::uint64_t serial_ = 0;        ///< integrations created since the start (their ids)
+    std::uint64_t alert_serial_ = 0;  ///< alert configs and notifiers made (their ids)
+    /// The wall clock when the core was made: `now` - started_ after it dates alert configs.
+    std::chrono::system_clock::time_point wall_started_ = std::chrono::system_clock::now();
     std::uint64_t random_state_;
     time_point last_prune_;
     std::unordered_map<std::string, std::size_t> key_by_id_;  ///< public key -> api_keys index

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "cmbulk/catalogue.hpp"
+#include "cmbulk/sim/alert_store.hpp"
 
 namespace cmbulk::sim {
 
@@ -29,13 +30,15 @@ enum class service_kind {
 std::string_view to_string(service_kind s);
 std::optional<service_kind> parse_service_kind(std::string_view s);
 
-/// One project: its integrations as stored (secrets in clear, with "type" and "id").
+/// One project: its integrations as stored (secrets in clear, with "type" and "id") and its
+/// alert configurations (secrets in clear, with their PUT and PATCH counters).
 struct project_state {
     std::string id;
     std::string name;
     std::string org_id;
     flavor kind = flavor::cloud_manager;                      ///< its org's kind
     std::map<std::string, boost::json::object> integrations;  ///< by type name
+    alert_store alerts;                                       ///< /groups/{id}/alertConfigs
     std::uint64_t creates = 0, updates = 0, deletes = 0;
 };
 
@@ -72,6 +75,9 @@ struct generate_params {
     service_kind service = service_kind::cloud;
     /// The kind of every generated org on the cloud service: cloud_manager or atlas.
     flavor org_kind = flavor::cloud_manager;
+    /// Alert configurations per project (--with-alerts; docs/simulator.md, "Generated world"):
+    /// their third-party notifications copy the project's integration secrets.
+    int alerts_per_project = 0;
 };
 
 /// The whole simulated world.
@@ -88,7 +94,8 @@ struct world {
     /// on Ops Manager, an unknown role...). Integrations without an "id" get a fixed one.
     static world from_json(const boost::json::value& seed,
                            service_kind service = service_kind::cloud);
-    /// The seed shape, secrets in clear; with counters adds creates/updates/deletes per project.
+    /// The seed shape, secrets in clear; with counters adds creates/updates/deletes per project
+    /// and puts/patches per alert configuration.
     boost::json::value to_json(bool with_counters) const;
     /// `orgs` organizations of `projects` projects each, fixed ids; keys and service accounts
     /// as docs/simulator.md lists them (one spanning every org, one bound to each org). Every
@@ -115,6 +122,13 @@ std::string generated_org_public_key(int o);
 std::string generated_org_private_key(int o);
 std::string generated_org_client_id(int o);
 std::string generated_org_client_secret(int o);
+
+/// What a project's alert store needs for one call made outside a route (seeding): the
+/// project's group id and integrations, integrationId allowed on Atlas projects, `now` as given,
+/// missing ids made by integration_id(project id, "alertConfigs/seed", 1, 2, ...).
+alert_context seed_alert_context(const project_state& p, std::string now);
+/// The creation date of seeded alert configurations that do not give one.
+inline constexpr std::string_view seed_alert_date = "2026-01-01T00:00:00Z";
 
 /// The id of an integration: 24 hex digits, fixed for (project, type, serial).
 std::string integration_id(std::string_view project_id, std::string_view type,
