@@ -2,7 +2,8 @@
 # One command for the benchmarks (issue 7, and issue 4's resume/checkpoint figures): builds cmbulk
 # and cmbulk-sim in Release (build-release/), then bench/bench.py starts cmbulk-sim on
 # 127.0.0.1:0, runs every scenario against cmbulk and the peers in bench/peers/ on the same
-# manifest and server, prints a table and writes JSON. Nothing here runs in CI.
+# manifest and server, prints a table and writes JSON; then bench/rotation.py (issue 14). Nothing
+# here runs in CI.
 # Usage: bench/run.sh [--quick] [--only s1,s2,s3,s4,resume,journal] [--out FILE]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -29,3 +30,8 @@ mkdir -p "$work" "$(dirname "$out")"
 stop_sim() { [ -f "$work/sim.pid" ] && kill "$(cat "$work/sim.pid")" 2>/dev/null || true; }
 trap stop_sim EXIT
 /usr/bin/python3 "$root/bench/bench.py" --bin "$build" --work "$work" --out "$out" "${args[@]}"
+# Issue 14: a PagerDuty rotation with alert configurations on 1,000 projects, 10 SIGKILLs and
+# --resume; prints requests per project against the minimum (needs cmbulk-sim --with-alerts).
+if "$build/cmbulk-sim" --help | grep -q -- --with-alerts; then
+  /usr/bin/python3 "$root/bench/rotation.py" --bin "$build" --work "$work/rotation"
+fi

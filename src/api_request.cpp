@@ -131,6 +131,29 @@ api_request projects_page_request(std::string_view org_id, int page_num, int ite
     return r;
 }
 
+api_request alert_configs_page_request(std::string_view group_id, int page_num,
+                                       int items_per_page) {
+    return make_request(api_method::get,
+                        "/groups/" + encode_segment(group_id) + "/alertConfigs" +
+                            page_query(page_num, items_per_page),
+                        std::nullopt, group_id);
+}
+
+api_request get_alert_config_request(std::string_view group_id, std::string_view config_id) {
+    return make_request(
+        api_method::get,
+        "/groups/" + encode_segment(group_id) + "/alertConfigs/" + encode_segment(config_id),
+        std::nullopt, group_id);
+}
+
+api_request update_alert_config_request(std::string_view group_id, std::string_view config_id,
+                                        const boost::json::object& body) {
+    return make_request(
+        api_method::put,
+        "/groups/" + encode_segment(group_id) + "/alertConfigs/" + encode_segment(config_id),
+        boost::json::serialize(body), group_id);
+}
+
 answer_facts facts_of(const api_call_result& r) {
     return answer_facts{r.failure, r.status, r.api_error, r.auth_failed};
 }

@@ -49,18 +49,20 @@ plan_action to_plan_action(row_action a) {
 /// One row in flight: its row_plan, and what its report row needs.
 class apply_item final : public work_item {
 public:
-    apply_item(dispatched d, plan_checks checks, std::string label)
+    apply_item(dispatched d, plan_checks checks, std::string label, const rotation_options& ro)
         : row(std::move(d)),
           last4(sent_last4(row.row)),
-          plan(to_plan_action(row.action), last4, row.resolve_first, checks),
+          rotation(ro, row.row, row.action, row.journal),
+          plan(to_plan_action(row.action), last4, row.resolve_first, with_read(checks)),
           checks_(checks),
           label_(std::move(label)) {}
 
-    item_step start(retry_policy& policy) override { return to_step(plan.start(policy)); }
+    item_step start(retry_policy& policy) override { return to_step(plan.start(policy), policy); }
 
     item_step next(api_call_result r, retry_policy& policy) override {
         last_status = r.status;
-        return to_step(plan.next(response_for(r), policy));
+        if (rotation.active()) return labelled(rotation.next(std::move(r), policy));
+        return to_step(plan.next(response_for(r), policy), policy);
     }
 
     std::int64_t elapsed_ms() const {
@@ -70,11 +72,25 @@ public:
     }
 
     dispatched row;
-    std::string last4;  ///< of the secret this row sends
+    std::string last4;      ///< of the secret this row sends
+    row_rotation rotation;  ///< the alert half (issue 14); before `plan`, which it configures
     row_plan plan;
     int last_status = 0;
+    std::size_t steps_journaled = 0;  ///< alert steps whose outcome is in the journal
 
 private:
+    plan_checks with_read(plan_checks c) const {
+        // An alert rotation needs the old secret: the integration is read before its write
+        // (unless the user named the old secret's last four).
+        c.read_first = rotation.needs_read();
+        return c;
+    }
+
+    item_step labelled(item_step s) const {
+        s.request.label = label_;
+        return s;
+    }
+
     api_request request_for(plan_request p) const {
         const auto& m = row.row;
         switch (p) {
@@ -90,9 +106,14 @@ private:
         return delete_integration_request(m.project_id, m.type);
     }
 
-    item_step to_step(const plan_step& s) {
+    item_step to_step(const plan_step& s, retry_policy& policy) {
         item_step out;
-        if (s.kind == plan_step::done) return out;
+        if (s.kind == plan_step::done) {
+            // The integration is done: its alert half follows in the same item.
+            auto first = rotation.start(plan.result(), policy);
+            if (first) return labelled(std::move(*first));
+            return out;
+        }
         if (s.kind == plan_step::fatal) {
             out.kind = item_step::fatal;
             out.reason = plan.detail();
@@ -108,7 +129,7 @@ private:
         return out;
     }
 
-    plan_response response_for(const api_call_result& r) const {
+    plan_response response_for(const api_call_result& r) {
         plan_response pr;
         pr.failure = r.failure;
         pr.status = r.status;
@@ -120,6 +141,8 @@ private:
         pr.retry_after = r.retry_after;
         if (reading_ && r.status == 200) {
             const auto& m = row.row;
+            if (r.body.is_object())
+                rotation.on_integration_read(r.body.get_object(), !plan.verifying());
             pr.found_secret_last4 = found_last4(m.type, r.body);
             if ((checks_.skip_unchanged || checks_.verify) && r.body.is_object()) {
                 auto diff = compare_integration(m.type, m.fields, r.body.get_object());
@@ -183,6 +206,11 @@ apply_job::apply_job(const apply_options& opts, std::ostream& err, run_control& 
     checks_.skip_unchanged = opts.skip_unchanged;
     // A dry run reads nothing back: there would be nothing to compare.
     checks_.verify = opts.verify && !opts.dry_run;
+    // A dry run cannot list what is there: its alert half is not run.
+    rotation_.enabled = !opts.integrations_only && !opts.dry_run;
+    rotation_.link = opts.link_alerts;
+    rotation_.from_last4 = opts.from_last4;
+    rotation_.verify = checks_.verify;
 }
 
 std::unique_ptr<work_item> apply_job::next_item() {
@@ -196,7 +224,7 @@ std::unique_ptr<work_item> apply_job::next_item() {
         std::string label;
         if (opts_.dry_run)
             label = opts_.manifest.filename().string() + ":" + std::to_string(d.row.line);
-        return std::make_unique<apply_item>(std::move(d), checks_, std::move(label));
+        return std::make_unique<apply_item>(std::move(d), checks_, std::move(label), rotation_);
     }
 }
 
@@ -210,7 +238,21 @@ boost::system::result<void> apply_job::note_journal(const boost::system::result<
 boost::system::result<void> apply_job::before_send(work_item& item, const item_step& step) {
     if (!step.changes_state || !rec_.journal) return {};
     auto& a = static_cast<apply_item&>(item);
-    return note_journal(rec_.journal->write_intent(row_ref(a.row), to_string(step.request.method)));
+    auto ref = row_ref(a.row);
+    if (a.rotation.active()) {
+        // The configurations finished since the last request, before the next one's intent.
+        auto done = journal_alert_steps(a);
+        if (!done) return done;
+        ref.step = a.rotation.current_step();
+    } else if (auto old = a.rotation.old_secret_record()) {
+        // Before the integration's write: a resume must know the old secret's last four, as the
+        // integration may show the new one by then.
+        auto step_ref = ref;
+        step_ref.step = std::string(old_secret_step);
+        auto r = note_journal(rec_.journal->write_outcome(step_ref, *old));
+        if (!r) return r;
+    }
+    return note_journal(rec_.journal->write_intent(ref, to_string(step.request.method)));
 }
 
 void apply_job::on_answer(work_item& item, const item_step& step, const api_call_result& r) {
@@ -244,6 +286,7 @@ void apply_job::finish(std::unique_ptr<work_item> item, item_end how) {
             o.http_status = a.plan.http_status();
             o.error_code = a.plan.error_code();
             o.detail = a.plan.detail();
+            o.result = a.rotation.row_outcome(o.result, o.detail);
             break;
         case item_end::abandoned:
             // The journal's open intent (if any) makes a resume read first.
@@ -257,7 +300,10 @@ void apply_job::finish(std::unique_ptr<work_item> item, item_end how) {
             o.duration_ms = 0;
             break;
     }
-    record(a.row, o, journaled);
+    // Each alert configuration's step before the row's outcome (also when abandoned: a resume
+    // must not redo what is done).
+    if (rec_.journal) (void)journal_alert_steps(a);
+    record(a.row, o, journaled, &a.rotation);
     rows_.finished(a.row.row.project_id);
 }
 
@@ -280,11 +326,12 @@ void apply_job::record_dispatched(const dispatched& d) {
     record(d, o, false);
 }
 
-void apply_job::record(const dispatched& d, const journal_outcome& o, bool journaled) {
+void apply_job::record(const dispatched& d, const journal_outcome& o, bool journaled,
+                       const row_rotation* rotation) {
     ++rec_.rows_done;
     rec_.summary.counts[o.result]++;
     if (o.result == outcome::failed || o.result == outcome::no_access ||
-        o.result == outcome::forbidden_role) {
+        o.result == outcome::forbidden_role || o.result == outcome::partial) {
         ++rec_.failed_rows;
         auto limit = opts_.run.max_failures;
         if (limit > 0 && rec_.failed_rows >= limit && !control_.stopping()) {
@@ -300,7 +347,25 @@ void apply_job::record(const dispatched& d, const journal_outcome& o, bool journ
     auto row = report_row_of(ref, o);
     rec_.timeline.on_row(row);
     if (opts_.log_json) err_ << json_row_event(utc_timestamp(), row) << "\n";
-    if (rec_.report) rec_.report->add(row);
+    if (!rec_.report) return;
+    rec_.report->add(row);
+    // A row per alert configuration the rotation rewrote (or failed to), this run's and earlier.
+    auto alerts = rotation    ? rotation->report_rows(row)
+                  : d.journal ? journal_alert_rows(row, *d.journal, {})
+                              : std::vector<report_row>{};
+    for (auto& r : alerts) rec_.report->add(r);
+}
+
+boost::system::result<void> apply_job::journal_alert_steps(work_item& item) {
+    auto& a = static_cast<apply_item&>(item);
+    auto records = a.rotation.step_records();
+    for (; a.steps_journaled < records.size(); ++a.steps_journaled) {
+        auto ref = row_ref(a.row);
+        ref.step = records[a.steps_journaled].first;
+        auto r = note_journal(rec_.journal->write_outcome(ref, records[a.steps_journaled].second));
+        if (!r) return r;
+    }
+    return {};
 }
 
 void apply_job::tick() {

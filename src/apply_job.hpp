@@ -16,6 +16,7 @@
 #include "cmbulk/journal.hpp"
 #include "cmbulk/report.hpp"
 #include "cmbulk/row_plan.hpp"
+#include "cmbulk/row_rotation.hpp"
 #include "cmbulk/runner.hpp"
 
 namespace cmbulk::detail {
@@ -51,8 +52,11 @@ public:
 private:
     /// Counts the row, and writes it to the journal (unless `journaled` is false: it is there
     /// already, or it did not end), the report, the timeline and the JSON log.
-    void record(const dispatched& d, const journal_outcome& o, bool journaled);
+    void record(const dispatched& d, const journal_outcome& o, bool journaled,
+                const row_rotation* rotation = nullptr);
     void record_dispatched(const dispatched& d);
+    /// Writes the outcome of each alert configuration the item finished since the last call.
+    boost::system::result<void> journal_alert_steps(work_item& item);
     /// A journal write failed: going on would break resume's promise.
     boost::system::result<void> note_journal(const boost::system::result<void>& r);
 
@@ -62,6 +66,7 @@ private:
     row_dispatcher& rows_;
     apply_records& rec_;
     plan_checks checks_;
+    rotation_options rotation_;
 };
 
 /// "create", "update", "upsert", "delete".

@@ -10,6 +10,7 @@
 #include <unordered_set>
 
 #include "audit_detail.hpp"
+#include "cmbulk/audit_alerts.hpp"
 #include "cmbulk/audit_pager.hpp"
 #include "cmbulk/catalogue.hpp"
 #include "cmbulk/exit_status.hpp"
@@ -31,24 +32,41 @@ namespace {
 /// One list being read: its pager, and whether a stop ended it early.
 class list_item final : public work_item {
 public:
-    list_item(std::size_t index, audit_pager pager, const run_control& ctl)
-        : index(index), pager(std::move(pager)), ctl_(ctl) {}
+    list_item(std::size_t index, audit_pager pager, const run_control& ctl,
+              std::string alerts_of = {}, int page_size = 100)
+        : index(index),
+          pager(std::move(pager)),
+          ctl_(ctl),
+          alerts_of_(std::move(alerts_of)),
+          page_size_(page_size) {}
     item_step start(retry_policy& p) override { return pager.start(p); }
     item_step next(api_call_result r, retry_policy& p) override {
-        auto s = pager.next(std::move(r), p);
-        // Stopping: a list in flight ends at its next page (it is read again on --resume).
-        if (pager.new_page(s) && ctl_.stopping()) {
-            stopped = true;
-            return {};
+        if (alerts) return follow(*alerts, alerts->next(std::move(r), p));
+        auto s = follow(pager, pager.next(std::move(r), p));
+        // A project's integrations read: its alert configurations follow (issue 14).
+        if (s.kind == item_step::done && !stopped && !pager.failed() && !alerts_of_.empty()) {
+            alerts.emplace(&alert_configs_page_request, alerts_of_, page_size_);
+            return alerts->start(p);
         }
         return s;
     }
     std::size_t index;
     audit_pager pager;
+    std::optional<audit_pager> alerts;  ///< the project's alert configurations
     bool stopped = false;
 
 private:
+    item_step follow(const audit_pager& list, item_step s) {
+        // Stopping: a list in flight ends at its next page (it is read again on --resume).
+        if (list.new_page(s) && ctl_.stopping()) {
+            stopped = true;
+            return {};
+        }
+        return s;
+    }
     const run_control& ctl_;
+    std::string alerts_of_;
+    int page_size_;
 };
 
 audit_row error_row(std::string project, std::string name, std::string org, std::string error) {
@@ -123,7 +141,8 @@ public:
                 continue;
             }
             return std::make_unique<list_item>(
-                i, audit_pager(integrations_page_request, p.id, st_.opts.page_size), ctl_);
+                i, audit_pager(integrations_page_request, p.id, st_.opts.page_size), ctl_, p.id,
+                st_.opts.page_size);
         }
         return nullptr;
     }
@@ -137,8 +156,15 @@ public:
         if (it.pager.failed()) {
             rows.push_back(error_row(p.id, p.name, p.org_id, describe_failure(it.pager.failure())));
             ++st_.unreadable;
+        } else if (it.alerts && it.alerts->failed()) {
+            rows.push_back(
+                error_row(p.id, p.name, p.org_id,
+                          "alert configurations: " + describe_failure(it.alerts->failure())));
+            ++st_.unreadable;
         } else {
+            auto integrations = it.pager.results();
             rows = rows_of(p, it.pager.results());
+            if (it.alerts) append_alert_rows(p, it.alerts->results(), integrations, rows);
             record(p.id, rows);
         }
         st_.results[it.index] = std::move(rows);
@@ -177,6 +203,33 @@ private:
             rows.push_back(std::move(row));
         }
         return rows;
+    }
+
+    /// A row per third-party notification of the project's alert configurations (issue 14): type
+    /// "ALERT:<typeName>", the notification's facts as fields, `stale-alert-secret` when it
+    /// still carries another secret than the project's integration of its type.
+    void append_alert_rows(const audit_project& p, const std::vector<json::object>& configs,
+                           const std::vector<json::object>& integrations,
+                           std::vector<audit_row>& rows) {
+        for (auto& n : audit_alert_configs(configs, integrations)) {
+            auto* t = find_notification_type(n.type_name);
+            if (t && !t->integration_type.empty() && !st_.wanted_type(t->integration_type))
+                continue;
+            audit_row row;
+            row.project_id = p.id;
+            row.project_name = p.name;
+            row.org_id = p.org_id;
+            row.type = "ALERT:" + n.type_name;
+            row.fields["alertConfigId"] = n.config_id;
+            row.fields["eventTypeName"] = n.event_type;
+            row.fields[n.secret_field] = n.visible;
+            row.fields["matchesIntegration"] =
+                n.has_integration ? to_string(n.match) : std::string_view("no-integration");
+            row.fields["integrationId"] = n.integration_id;
+            if (n.stale()) row.findings.emplace_back(stale_alert_secret);
+            if (!n.integration_id.empty()) row.findings.emplace_back("alert-linked");
+            rows.push_back(std::move(row));
+        }
     }
 
     /// The project's rows as one `item` record of the checkpoint.

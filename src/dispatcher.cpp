@@ -52,6 +52,7 @@ dispatched row_dispatcher::classify_(parsed_row parsed) const {
     d.kind = dispatched::run;
     const journal_row_state* prev = resumed_ ? resumed_->find(d.row) : nullptr;
     if (!prev) return d;
+    d.journal = prev;
     if (prev->last_outcome && !prev->intent_open) {
         auto& o = *prev->last_outcome;
         if (is_success(o.result) || (o.result == outcome::failed && !rerun_failed_)) {

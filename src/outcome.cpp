@@ -5,10 +5,11 @@
 
 namespace cmbulk {
 namespace {
-constexpr std::array<outcome, 12> outcomes{
+constexpr std::array<outcome, 13> outcomes{
     outcome::created,  outcome::updated,  outcome::deleted,   outcome::unchanged,
     outcome::exists,   outcome::failed,   outcome::invalid,   outcome::not_run,
-    outcome::verified, outcome::mismatch, outcome::no_access, outcome::forbidden_role};
+    outcome::verified, outcome::mismatch, outcome::no_access, outcome::forbidden_role,
+    outcome::partial};
 }  // namespace
 
 std::string_view to_string(outcome o) {
@@ -37,6 +38,8 @@ std::string_view to_string(outcome o) {
             return "no-access";
         case outcome::forbidden_role:
             return "forbidden-role";
+        case outcome::partial:
+            return "partial";
     }
     return "failed";
 }

@@ -6,11 +6,15 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <vector>
 
+#include "audit_detail.hpp"
+#include "cmbulk/audit_pager.hpp"
 #include "cmbulk/dispatcher.hpp"
 #include "cmbulk/exit_status.hpp"
 #include "cmbulk/read_machine.hpp"
+#include "cmbulk/row_rotation.hpp"
 
 namespace cmbulk {
 namespace asio = boost::asio;
@@ -52,20 +56,60 @@ struct plan_line {
     bool read = false;  ///< false: the run stopped before the row was read
     plan_verdict verdict = plan_verdict::error;
     std::string text;  ///< what follows the verdict: fields that differ, or the error
+    /// Issue 14: each alert configuration the rotation would rewrite ("<id> <event>: PAGER_DUTY
+    /// serviceKey 0022 -> beef"), and why they could not be listed.
+    std::vector<std::string> alerts;
+    std::string alerts_error;
 };
 
-/// A row being read.
+/// A row being read: its integration, then (when the row rotates a secret that alert
+/// notifications copy) every page of the project's alert configurations.
 class plan_item final : public work_item {
 public:
-    explicit plan_item(dispatched d)
-        : row(std::move(d)), read(get_integration_request(row.row.project_id, row.row.type)) {}
+    plan_item(dispatched d, const rotation_options& ro)
+        : row(std::move(d)),
+          read(get_integration_request(row.row.project_id, row.row.type)),
+          rotation(ro, row.row, row.action, nullptr) {}
     item_step start(retry_policy& p) override { return read.start(p); }
     item_step next(api_call_result r, retry_policy& p) override {
-        return read.next(std::move(r), p);
+        if (alerts) return alerts->next(std::move(r), p);
+        auto s = read.next(std::move(r), p);
+        if (s.kind != item_step::done) return s;
+        auto& answer = read.result();
+        if (answer.status != 200 || !answer.body.is_object()) return s;
+        rotation.on_integration_read(answer.body.get_object(), true);
+        auto diff = compare_integration(row.row.type, row.row.fields, answer.body.get_object());
+        if (decide(row.action, true, diff) != plan_verdict::update) return s;
+        planned = rotation.planned(outcome::updated);
+        if (!planned) return s;
+        alerts.emplace(&alert_configs_page_request, row.row.project_id, 100);
+        return alerts->start(p);
     }
     dispatched row;
     read_machine read;
+    row_rotation rotation;
+    std::optional<secret_rotation> planned;
+    std::optional<audit_pager> alerts;
 };
+
+/// The alert configurations the rotation would rewrite, each as its plan line's text.
+void judge_alerts(plan_item& p, plan_line& line) {
+    if (!p.alerts) return;
+    if (p.alerts->failed()) {
+        line.alerts_error = describe_failure(p.alerts->failure());
+        return;
+    }
+    for (auto& config : p.alerts->results()) {
+        auto rw = rewrite_alert_config(config, *p.planned);
+        if (!rw.needs_put && rw.refusal.empty()) continue;
+        alert_step_result r;
+        r.config_id = detail::str_of(config, "id");
+        r.event_type = detail::str_of(config, "eventTypeName");
+        r.changes = std::move(rw.changes);
+        r.detail = rw.refusal.empty() ? "" : "refused: " + rw.refusal;
+        line.alerts.push_back(r.config_id + " " + describe_alert_step(r));
+    }
+}
 
 /// What the answer says apply would do.
 void judge(const dispatched& d, const api_call_result& r, plan_line& line) {
@@ -88,19 +132,20 @@ void judge(const dispatched& d, const api_call_result& r, plan_line& line) {
 
 class plan_job final : public run_job {
 public:
-    explicit plan_job(row_dispatcher& rows) : rows_(rows) {}
+    plan_job(row_dispatcher& rows, const rotation_options& ro) : rows_(rows), ro_(ro) {}
 
     std::unique_ptr<work_item> next_item() override {
         auto d = rows_.next();
         if (d.kind != dispatched::run) return nullptr;  // a validated manifest: rows only
         slot(d.row);
-        return std::make_unique<plan_item>(std::move(d));
+        return std::make_unique<plan_item>(std::move(d), ro_);
     }
 
     void finish(std::unique_ptr<work_item> item, item_end how) override {
         auto& p = static_cast<plan_item&>(*item);
         if (how == item_end::done || how == item_end::fatal) {
             judge(p.row, p.read.result(), lines[p.row.row.index]);
+            judge_alerts(p, lines[p.row.row.index]);
             ++done_;
             if (lines[p.row.row.index].verdict == plan_verdict::error) ++failed_;
         }
@@ -125,6 +170,7 @@ private:
         l.type = r.type;
     }
     row_dispatcher& rows_;
+    const rotation_options& ro_;
     std::uint64_t done_ = 0, failed_ = 0;
 };
 
@@ -133,7 +179,7 @@ int print_plan(const plan_options& opts, const plan_job& job, const run_control&
                std::ostream& out, std::ostream& err) {
     std::map<plan_verdict, std::uint64_t> counts;
     std::string name = opts.manifest.filename().string();
-    std::uint64_t not_read = 0;
+    std::uint64_t not_read = 0, alerts = 0, alert_errors = 0;
     for (auto& l : job.lines) {
         if (!l.read) {
             ++not_read;
@@ -144,6 +190,10 @@ int print_plan(const plan_options& opts, const plan_job& job, const run_control&
             << to_string(l.verdict);
         if (!l.text.empty()) out << " (" << l.text << ")";
         out << "\n";
+        for (auto& a : l.alerts) out << "  alert config " << a << "\n";
+        if (!l.alerts_error.empty()) out << "  alert configs not read: " << l.alerts_error << "\n";
+        alerts += l.alerts.size();
+        alert_errors += l.alerts_error.empty() ? 0 : 1;
     }
     out << "plan: " << job.lines.size() << " rows: " << counts[plan_verdict::create]
         << " to create, " << counts[plan_verdict::update] << " to update, "
@@ -152,6 +202,12 @@ int print_plan(const plan_options& opts, const plan_job& job, const run_control&
         << counts[plan_verdict::error] << " errors";
     if (not_read) out << ", " << not_read << " not read";
     out << "\n";
+    if (alerts || alert_errors)
+        out << "plan: " << alerts << " alert configs to rewrite"
+            << (alert_errors
+                    ? ", " + std::to_string(alert_errors) + " projects' alert configs not read"
+                    : "")
+            << "\n";
     if (ctl.fatal()) err << "cmbulk plan: stopped: " << ctl.fatal_message() << "\n";
     if (ctl.interrupted() && !ctl.fatal())
         err << "cmbulk plan: interrupted (" << ctl.signal_name() << "); " << not_read
@@ -159,9 +215,10 @@ int print_plan(const plan_options& opts, const plan_job& job, const run_control&
     run_end end;
     end.fatal = ctl.fatal();
     end.interrupted = ctl.interrupted();
-    end.unsuccessful = counts[plan_verdict::error] + not_read;
-    end.changes =
-        counts[plan_verdict::create] + counts[plan_verdict::update] + counts[plan_verdict::del] > 0;
+    end.unsuccessful = counts[plan_verdict::error] + not_read + alert_errors;
+    end.changes = counts[plan_verdict::create] + counts[plan_verdict::update] +
+                      counts[plan_verdict::del] + alerts >
+                  0;
     end.detailed_exitcode = opts.detailed_exitcode;
     return exit_status_for(end);
 }
@@ -189,7 +246,11 @@ int run_plan(const plan_options& opts, std::ostream& out, std::ostream& err) {
     }
     row_dispatcher rows([&reader] { return reader->next(); }, opts.manifest_opts.default_action,
                         nullptr, true);
-    plan_job job(rows);
+    rotation_options ro;
+    ro.enabled = !opts.integrations_only;
+    ro.link = opts.link_alerts;
+    ro.from_last4 = opts.from_last4;
+    plan_job job(rows, ro);
     (*env)->progress().start(v.rows);
     auto ctx = (*env)->context(v.rows);
     // A named std::function: GCC 12 destroys lambda temporaries inside co_await twice.

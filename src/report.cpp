@@ -18,9 +18,9 @@
 namespace cmbulk {
 namespace {
 
-constexpr std::array<std::string_view, 11> columns{
+constexpr std::array<std::string_view, 12> columns{
     "projectId", "type",     "action",     "outcome",     "httpStatus", "errorCode",
-    "detail",    "attempts", "durationMs", "secretLast4", "line"};
+    "detail",    "attempts", "durationMs", "secretLast4", "line",       "target"};
 
 /// Never more than four characters of a secret reach a report.
 std::string_view clip_last4(std::string_view s) {
@@ -55,6 +55,7 @@ std::string row_from_fields(const std::vector<std::string>& f, report_row& r) {
     if (!parse_int(f[8], r.duration_ms)) return "bad durationMs";
     r.secret_last4 = f[9];
     if (!parse_int(f[10], r.line)) return "bad line";
+    r.target = f[11];
     return {};
 }
 
@@ -78,7 +79,7 @@ std::string row_from_json(const boost::json::value& v, report_row& r) {
     std::string oc;
     if (!str("projectId", r.project_id) || !str("type", r.type) || !str("action", r.action) ||
         !str("outcome", oc) || !str("errorCode", r.error_code) || !str("detail", r.detail) ||
-        !str("secretLast4", r.secret_last4))
+        !str("secretLast4", r.secret_last4) || !str("target", r.target))
         return "a text field is not a string";
     if (!num("httpStatus", r.http_status) || !num("attempts", r.attempts) ||
         !num("durationMs", r.duration_ms) || !num("line", r.line))
@@ -131,6 +132,8 @@ std::string to_csv_record(const report_row& r) {
     csv::append_cell(out, clip_last4(r.secret_last4));
     out.push_back(',');
     out.append(std::to_string(r.line));
+    out.push_back(',');
+    csv::append_cell(out, r.target);
     return out;
 }
 
@@ -147,6 +150,7 @@ std::string to_json_object(const report_row& r) {
     o["durationMs"] = r.duration_ms;
     o["secretLast4"] = clip_last4(r.secret_last4);
     o["line"] = r.line;
+    o["target"] = r.target;
     return boost::json::serialize(o);
 }
 

@@ -66,7 +66,7 @@ plan_step row_plan::start(retry_policy& policy) {
     // (which must know whether to create or update).
     // --skip-unchanged reads first too (a delete needs no read: a missing one is `unchanged`).
     if (ambiguous_ || action_ == plan_action::upsert ||
-        (checks_.skip_unchanged && action_ != plan_action::del))
+        ((checks_.skip_unchanged || checks_.read_first) && action_ != plan_action::del))
         return send(plan_request::get);
     return write_request();
 }

@@ -50,6 +50,10 @@ journal_header make_header(const apply_options& o, const std::string& sha) {
     std::string set_names;
     for (auto& [k, v] : o.manifest_opts.set_fields) set_names += (set_names.empty() ? "" : ",") + k;
     if (!set_names.empty()) h.options["set"] = set_names;
+    // What the alert half of a rotation does changes what is sent (issue 14).
+    if (o.integrations_only) h.options["alerts"] = "off";
+    if (o.link_alerts) h.options["alerts"] = "link";
+    if (!o.from_last4.empty()) h.options["fromLast4"] = o.from_last4;
     return h;
 }
 

@@ -82,6 +82,12 @@ api_request delete_integration_request(std::string_view group_id, std::string_vi
 api_request integrations_page_request(std::string_view group_id, int page_num, int items_per_page);
 /// One page of `/groups` (org empty) or `/orgs/{org}/groups`.
 api_request projects_page_request(std::string_view org_id, int page_num, int items_per_page);
+/// One page of `/groups/{group}/alertConfigs`.
+api_request alert_configs_page_request(std::string_view group_id, int page_num, int items_per_page);
+/// GET / PUT (the whole document, `body`) of `/groups/{group}/alertConfigs/{id}`.
+api_request get_alert_config_request(std::string_view group_id, std::string_view config_id);
+api_request update_alert_config_request(std::string_view group_id, std::string_view config_id,
+                                        const boost::json::object& body);
 
 struct api_call_result {
     attempt_failure failure = attempt_failure::none;  ///< none = an HTTP response arrived

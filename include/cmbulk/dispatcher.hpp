@@ -54,6 +54,9 @@ struct dispatched {
     /// read before writing.
     bool resolve_first = false;
     std::optional<journal_outcome> previous;  ///< with done_before: what it recorded
+    /// What the checkpoint holds for the row, steps included (nullptr: nothing); it lives as long
+    /// as the resume_index.
+    const journal_row_state* journal = nullptr;
 };
 
 class row_dispatcher {

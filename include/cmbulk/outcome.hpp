@@ -25,6 +25,9 @@ enum class outcome {
     /// the project's path (another organization, no role in it). Issue 13.
     no_access,
     forbidden_role,  ///< the key's role may not make this change (USER_UNAUTHORIZED)
+    /// The integration was changed but some of the project's alert configurations that carry
+    /// its old secret were not (issue 14): the row says which; never a success.
+    partial,
 };
 
 /// "created", ..., "not-run" (the report's spelling; not_run is written with a hyphen).

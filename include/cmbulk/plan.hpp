@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <iosfwd>
+#include <string>
 #include <string_view>
 
 #include "cmbulk/api.hpp"
@@ -37,6 +38,11 @@ struct plan_options {
     api_config api;
     run_params run;  ///< concurrency, pacing, retries, grace, progress...
     bool detailed_exitcode = false;
+    /// As apply's (issue 14): list the alert configurations a rotation would rewrite, unless
+    /// --integrations-only; --link-alerts and --from-last4 as apply takes them.
+    bool integrations_only = false;
+    bool link_alerts = false;
+    std::string from_last4;
 };
 
 /// Runs `cmbulk plan`: one line per row on `out` in manifest order, the counts at the end.

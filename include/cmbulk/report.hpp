@@ -39,6 +39,9 @@ struct report_row {
     /// characters ("7890"), empty when the secret has four characters or fewer or none was sent.
     /// Use cmbulk::last_four() to fill it. Never more than four characters are written.
     std::string secret_last4;
+    /// What the row is about (issue 14): "integration" (the project's integration of `type`), or
+    /// "alertConfig:<id>" (one alert configuration a rotation rewrote, or failed to).
+    std::string target = "integration";
 };
 
 /// The report's column names, in order (also the JSON keys).

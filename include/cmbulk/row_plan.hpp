@@ -49,6 +49,9 @@ struct plan_checks {
     /// After a successful write, read back: `verified` when the integration is `same` or
     /// `uncertain` (a delete: when it is gone), `mismatch` otherwise.
     bool verify = false;
+    /// Read first (update, upsert) so the write's caller sees what was there before it (the old
+    /// secret an alert rotation looks for, issue 14); changes nothing else.
+    bool read_first = false;
 };
 
 /// The answer to one request, reduced to what the plan needs.

@@ -30,6 +30,16 @@ struct apply_options {
     bool skip_unchanged = false;
     /// Read each integration back after its write: `verified` or `mismatch` (exit 1).
     bool verify = false;
+    /// Issue 14: a row that changes an integration's secret (update, upsert) also rewrites the
+    /// project's alert configurations whose notifications still carry the old one.
+    /// --integrations-only turns that off.
+    bool integrations_only = false;
+    /// --link-alerts (Atlas v2): link those notifications to the integration (integrationId)
+    /// instead of copying the new secret into them.
+    bool link_alerts = false;
+    /// --from-last4 XXXX: a notification carries the old secret when it shows these last four
+    /// (instead of what the integration showed before the write).
+    std::string from_last4;
     std::filesystem::path report_path;  ///< empty: <manifest stem>.report.csv next to the manifest
     std::filesystem::path checkpoint_path;  ///< empty: <report>.checkpoint.jsonl
     bool no_checkpoint = false;  ///< --no-checkpoint: write no journal (no resume possible)

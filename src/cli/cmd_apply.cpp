@@ -16,7 +16,10 @@ int cmd_apply(int argc, char** argv) {
         ("skip-invalid", "report invalid rows as `invalid` and run the valid ones")
         ("dry-run", "validate and print each request that would be sent (whole URL, secrets masked); send nothing")
         ("skip-unchanged", "read each integration first; send nothing when it already matches the row (outcome `unchanged`)")
-        ("verify", "read each integration back after its write: outcome `verified` or `mismatch` (exit 1)")
+        ("verify", "read each integration back after its write: outcome `verified` or `mismatch` (exit 1); also each rewritten alert configuration")
+        ("integrations-only", "change the integrations only: leave the alert configurations that still carry the old secret as they are")
+        ("link-alerts", "Atlas v2: link the alert notifications that carry the old secret to the integration (integrationId) instead of copying the new secret into them")
+        ("from-last4", po::value<std::string>(), "the old secret's last four characters: notifications that show them are rewritten (default: what the integration showed before its write)")
         ("report", po::value<std::string>(), "report file: .csv, .json or .jsonl (default ./<manifest>.report.csv)")
         ("html-report", po::value<std::string>(), "also write a self-contained HTML run report (timeline, latency, failed rows)")
         ("log-format", po::value<std::string>()->default_value("text"), "text, or json: JSON Lines on stderr, one event per request and per row")
@@ -36,7 +39,11 @@ int cmd_apply(int argc, char** argv) {
                "Validates the whole manifest, then sends one change per row with bounded\n"
                "concurrency under one rate limit, retrying 429, 5xx, resets and timeouts;\n"
                "a create or delete whose outcome is unknown is read back, never resent\n"
-               "blindly. Writes a per-row report and a checkpoint for --resume.\n\n"
+               "blindly. Writes a per-row report and a checkpoint for --resume.\n"
+               "A row that changes an integration's secret (update, upsert) also rewrites\n"
+               "the project's alert configurations whose notifications still carry the\n"
+               "old secret (one PUT per such config; a failed one leaves the row `partial`);\n"
+               "--integrations-only opts out (see docs/rotation.md).\n\n"
                "Examples:\n"
                "  export CMBULK_PUBLIC_KEY=... CMBULK_PRIVATE_KEY=...\n"
                "  export NEW_SLACK_TOKEN=xoxb-...\n"
@@ -67,6 +74,15 @@ int cmd_apply(int argc, char** argv) {
     o.dry_run = vm.count("dry-run") > 0;
     o.skip_unchanged = vm.count("skip-unchanged") > 0;
     o.verify = vm.count("verify") > 0;
+    o.integrations_only = vm.count("integrations-only") > 0;
+    o.link_alerts = vm.count("link-alerts") > 0;
+    if (vm.count("from-last4")) o.from_last4 = vm["from-last4"].as<std::string>();
+    if (!o.from_last4.empty() && o.from_last4.size() != 4)
+        return usage("--from-last4: expected the last four characters of the old secret");
+    if (o.link_alerts && o.manifest_opts.target_flavor != flavor::atlas)
+        return usage("--link-alerts: only Atlas v2 notifications can be linked (--flavor atlas)");
+    if (o.integrations_only && (o.link_alerts || !o.from_last4.empty()))
+        return usage("--integrations-only excludes --link-alerts and --from-last4");
     if (vm.count("report")) o.report_path = vm["report"].as<std::string>();
     if (vm.count("html-report")) o.html_report_path = vm["html-report"].as<std::string>();
     // --report run.html: the HTML page there, and the row report beside it as run.csv.

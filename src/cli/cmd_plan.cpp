@@ -11,9 +11,14 @@ namespace cmbulk::cli {
 
 int cmd_plan(int argc, char** argv) {
     po::options_description run("Plan");
-    run.add_options()("detailed-exitcode",
-                      "exit 4 when there are changes (0 none, 1 read errors, 2 usage)")(
-        "help,h", "show this help");
+    // clang-format off
+    run.add_options()
+        ("detailed-exitcode", "exit 4 when there are changes, alert configs included (0 none, 1 read errors, 2 usage)")
+        ("integrations-only", "do not list the alert configurations a rotation would rewrite")
+        ("link-alerts", "as apply: the alert notifications would be linked (Atlas v2)")
+        ("from-last4", po::value<std::string>(), "as apply: the old secret's last four characters")
+        ("help,h", "show this help");
+    // clang-format on
     auto visible = manifest_command_desc(run);
     po::variables_map vm;
     if (!parse_command_line(argc, argv, visible, "manifest", vm, "plan")) return exit_usage;
@@ -29,7 +34,10 @@ int cmd_plan(int argc, char** argv) {
                "  unchanged  it already is what the row says\n"
                "  delete     a delete row whose integration exists\n"
                "  exists     a create row whose integration exists and differs (apply refuses)\n"
-               "then the counts. Sends no change and never prints a secret.\n\n"
+               "then the counts. A row that would rotate a secret lists, below its line,\n"
+               "each alert config apply would rewrite (\"alert config ID EVENT: PAGER_DUTY\n"
+               "serviceKey 0022 -> beef\": the old and new last four), counted at the end.\n"
+               "Sends no change and never prints a secret.\n\n"
                "Examples:\n"
                "  NEW_SLACK_TOKEN=xoxb-... cmbulk plan samples/slack-migration.csv \\\n"
                "      --set 'apiToken=${env:NEW_SLACK_TOKEN}'\n"
@@ -54,6 +62,9 @@ int cmd_plan(int argc, char** argv) {
         return exit_usage;
     }
     o.detailed_exitcode = vm.count("detailed-exitcode") > 0;
+    o.integrations_only = vm.count("integrations-only") > 0;
+    o.link_alerts = vm.count("link-alerts") > 0;
+    if (vm.count("from-last4")) o.from_last4 = vm["from-last4"].as<std::string>();
     if (!fill_api_config(vm, o.api, msg)) {
         std::cerr << "cmbulk plan: " << msg << "\n";
         return exit_usage;

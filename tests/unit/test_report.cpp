@@ -39,6 +39,7 @@ std::vector<report_row> sample_rows() {
     b.attempts = 3;
     b.duration_ms = 1234567890123;
     b.secret_last4 = "";
+    b.target = "alertConfig:64b6c0f2a1b2c3d4e5f60718";  // issue 14: an alert config's row
     rows.push_back(b);
 
     report_row c;
@@ -73,6 +74,7 @@ void check_same(const std::vector<report_row>& got, const std::vector<report_row
             BOOST_TEST(got[i].attempts == want[i].attempts);
             BOOST_TEST(got[i].duration_ms == want[i].duration_ms);
             BOOST_TEST(got[i].secret_last4 == want[i].secret_last4);
+            BOOST_TEST(got[i].target == want[i].target);
         }
     }
 }
@@ -95,8 +97,10 @@ std::vector<report_row> write_and_read(const std::filesystem::path& p, report_fo
 BOOST_AUTO_TEST_SUITE(report_suite)
 
 BOOST_AUTO_TEST_CASE(outcome_names_round_trip) {
-    // Ten, and issue 13's no-access and forbidden-role.
-    BOOST_TEST(all_outcomes().size() == 12u);
+    // Ten, issue 13's no-access and forbidden-role, and issue 14's partial.
+    BOOST_TEST(all_outcomes().size() == 13u);
+    BOOST_TEST(to_string(outcome::partial) == "partial");
+    BOOST_TEST(!is_success(outcome::partial));
     BOOST_TEST(to_string(outcome::no_access) == "no-access");
     BOOST_TEST(to_string(outcome::forbidden_role) == "forbidden-role");
     BOOST_TEST(!is_success(outcome::no_access));
@@ -139,10 +143,10 @@ BOOST_AUTO_TEST_CASE(csv_round_trip_and_columns) {
     auto text = read_file(d / "r.csv");
     BOOST_TEST(
         text.rfind("projectId,type,action,outcome,httpStatus,errorCode,detail,attempts,durationMs,"
-                   "secretLast4,line\n",
+                   "secretLast4,line,target\n",
                    0) == 0u);
-    BOOST_TEST(text.find("5e2211c17a3e5a48f5497de3,SLACK,create,created,200,,,1,12,7890,2\n") !=
-               std::string::npos);
+    BOOST_TEST(text.find("5e2211c17a3e5a48f5497de3,SLACK,create,created,200,,,1,12,7890,2,"
+                         "integration\n") != std::string::npos);
     // RFC 4180: the detail is quoted, inner quotes doubled, line breaks kept inside the quotes.
     BOOST_TEST(text.find("\"bad value, \"\"quoted\"\"\nsecond line\r\nthird, with comma\"") !=
                std::string::npos);
@@ -293,9 +297,9 @@ BOOST_AUTO_TEST_CASE(read_report_errors_name_file_and_line) {
     BOOST_TEST(err.find("bad.jsonl:2:") != std::string::npos);
     write_file(d / "bad.csv",
                "projectId,type,action,outcome,httpStatus,errorCode,detail,attempts,durationMs,"
-               "secretLast4,line\n"
-               "a,SLACK,create,created,200,,,1,1,,2\n"
-               "a,SLACK,create,exploded,200,,,1,1,,3\n");
+               "secretLast4,line,target\n"
+               "a,SLACK,create,created,200,,,1,1,,2,integration\n"
+               "a,SLACK,create,exploded,200,,,1,1,,3,integration\n");
     r = read_report(d / "bad.csv", std::nullopt, err);
     BOOST_TEST(!r.has_value());
     BOOST_TEST(err.find("bad.csv:3:") != std::string::npos);
