@@ -78,7 +78,8 @@ boost::asio::awaitable<void> limits_then(run_environment* env,
 }  // namespace
 
 void run_environment::run(std::function<boost::asio::awaitable<void>()> work) {
-    run_to_completion(ioc_, *control_, [this, work = std::move(work)] { return limits_then(this, work); });
+    run_to_completion(ioc_, *control_,
+                      [this, work = std::move(work)] { return limits_then(this, work); });
 }
 
 }  // namespace cmbulk

@@ -68,9 +68,8 @@ json::value core::log_json() const {
     json::array out;
     out.reserve(log_.size());
     for (auto& e : log_) {
-        json::object o{{"tUs", e.t_us},          {"method", e.method}, {"path", e.path},
-                       {"key", e.key},           {"status", e.status},
-                       {"fault", to_string(e.fault)}};
+        json::object o{{"tUs", e.t_us}, {"method", e.method}, {"path", e.path},
+                       {"key", e.key},  {"status", e.status}, {"fault", to_string(e.fault)}};
         // Which bucket refused a 429: its set, scope and scope key.
         if (!e.refused_set.empty()) {
             o["limit"] = e.refused_set;

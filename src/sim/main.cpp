@@ -1,8 +1,8 @@
 // cmbulk-sim's entry point: parses the command line into sim_options, loads or generates the
 // world, runs the simulator until SIGINT/SIGTERM, and writes --state-out on the way out.
 // Exit codes: 0 clean stop, 2 bad usage or seed, 1 runtime failure (e.g. cannot bind).
-#include <boost/json.hpp>
 #include <algorithm>
+#include <boost/json.hpp>
 #include <boost/program_options.hpp>
 #include <cstdio>
 #include <fstream>

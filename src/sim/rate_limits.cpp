@@ -82,7 +82,8 @@ std::optional<response> core::take_scope_token(const principal& who, const reque
     r.body = rate_limited_body(d);
     r.headers.emplace_back("Retry-After", std::to_string(d.retry_after_seconds));
     if (opts_.ratelimit_headers) {
-        r.headers.emplace_back("RateLimit-Limit", std::to_string(static_cast<std::int64_t>(d.limit)));
+        r.headers.emplace_back("RateLimit-Limit",
+                               std::to_string(static_cast<std::int64_t>(d.limit)));
         r.headers.emplace_back("RateLimit-Remaining", "0");
     }
     if (record(now, req, who.id, r.status, fault_kind::none))

@@ -47,12 +47,16 @@ BOOST_AUTO_TEST_CASE(a_projects_429_never_delays_another_project) {
     std::string lines =
         R"({"projectId":")" + busy +
         R"(","type":"SLACK","apiToken":"xoxb-SCOPE-1","teamName":"t","channelName":"#a"})"
-        "\n" R"({"projectId":")" + busy +
+        "\n"
+        R"({"projectId":")" +
+        busy +
         R"(","type":"PAGER_DUTY","serviceKey":"0123456789abcdef0123456789abcdef","region":"US"})"
         "\n";
     for (std::size_t i = 1; i < ids.size(); ++i)
         lines += R"({"projectId":")" + ids[i] + R"(","type":"SLACK","apiToken":"xoxb-SCOPE-)" +
-                 std::to_string(i + 1) + R"(","teamName":"t","channelName":"#a"})" "\n";
+                 std::to_string(i + 1) +
+                 R"(","teamName":"t","channelName":"#a"})"
+                 "\n";
     auto manifest = dir / "m.jsonl";
     write_file(manifest, lines);
     run_options o;

@@ -12,8 +12,8 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/test/unit_test.hpp>
 #include <boost/json.hpp>
+#include <boost/test/unit_test.hpp>
 #include <csignal>
 #include <sstream>
 
