@@ -261,17 +261,20 @@ def s3_and_resume(bindir, work, sizes, results, do_resume, journal_n, journal_re
         sim.stop()
 
 
-def write_two_type_inputs(work, name, base, ids, peer_repeat):
-    """Two rows per project (SLACK and PAGER_DUTY) as JSON Lines for cmbulk (a read and a create
-    each: 4 requests per project); the peers PUT the same rows `peer_repeat` times over, so that
-    they send as many requests per project."""
+def write_four_type_inputs(work, name, base, ids, peer_repeat):
+    """Four rows per project (SLACK, PAGER_DUTY, OPS_GENIE, VICTOR_OPS) as JSON Lines for cmbulk
+    (a create each: 4 requests per project); the peers PUT the same rows (`peer_repeat` times)."""
     jl_path = os.path.join(work, f"{name}.jsonl")
     rows_path = os.path.join(work, f"{name}.rows")
     with open(jl_path, "w") as j, open(rows_path, "w") as r:
         for i, pid in enumerate(ids):
             bodies = [{"type": "SLACK", "apiToken": f"xoxb-bench-{100000 + i}",
                        "teamName": f"team-{i}", "channelName": "#alerts"},
-                      {"type": "PAGER_DUTY", "serviceKey": f"{i:032x}", "region": "US"}]
+                      {"type": "PAGER_DUTY", "serviceKey": f"{i:032x}", "region": "US"},
+                      {"type": "OPS_GENIE", "apiKey": "01234567-89ab-cdef-0123-456789abcdef",
+                       "region": "US"},
+                      {"type": "VICTOR_OPS", "apiKey": "01234567-89ab-cdef-0123-456789abcdef",
+                       "routingKey": f"vo-{i}"}]
             for b in bodies:
                 j.write(json.dumps({"projectId": pid, **b}) + "\n")
             for _ in range(peer_repeat):
@@ -300,20 +303,20 @@ def s5(bindir, work, projects, results):
     sim = Sim(bindir, work, projects, ["--limit", f"integrations=project:{cap}:{refill}/{period}"])
     try:
         ids = project_ids(sim.state())[:projects]
-        jl, rows_path = write_two_type_inputs(work, "s5", sim.base, ids, 2)
+        jl, rows_path = write_four_type_inputs(work, "s5", sim.base, ids, 1)
         ideal = max(0, 4 - cap) / (refill / period)
         rows = {}
         for tool in ("cmbulk", "requests_py", "curl_xargs"):
             sim.reset()
             r = run_tool(tool, sim, bindir, work, jl, rows_path, conc=16, tag="-s5")
             v = server_view(sim, ids)
-            done = rows_configured(sim, ids, {"SLACK", "PAGER_DUTY"})
+            done = rows_configured(sim, ids, {"SLACK", "PAGER_DUTY", "OPS_GENIE", "VICTOR_OPS"})
             rows[tool] = {"wall_s": round(r["wall_s"], 3), "exit": r["exit"],
                           "wall_over_ideal": round(r["wall_s"] / ideal, 3),
                           "requests": v["requests"], "429s": v["statuses"].get("429", 0),
-                          "rows_configured": done, "rows_lost": 2 * projects - done}
+                          "rows_configured": done, "rows_lost": 4 * projects - done}
             print(f"  s5 {tool}: {rows[tool]}", flush=True)
-        results["s5_project_buckets"] = {"projects": projects, "rows": 2 * projects,
+        results["s5_project_buckets"] = {"projects": projects, "rows": 4 * projects,
                                          "requests_per_project": 4, "capacity": cap,
                                          "refill_per_s": refill / period, "ideal_s": ideal, **rows}
     finally:
@@ -322,7 +325,7 @@ def s5(bindir, work, projects, results):
 
 def s6(bindir, work, n, rate, share, results):
     """Issue 16: a user bucket of `rate`/s (capacity `rate`) plus `share` random 429s
-    (Retry-After: 1). N = the requests the rows need (a read and a create each); the issue's
+    (Retry-After: 1). N = the requests the rows need (a create each); the issue's
     bound is 1.3 x N/R. The exact ideal counts the injected 429s too (they take a token, as the
     bucket comes first): (N / (1 - share) - capacity) / R."""
     sim = Sim(bindir, work, n, ["--no-limits", "--limit", f"all=user:{rate}:{rate}/1",
@@ -330,7 +333,7 @@ def s6(bindir, work, n, rate, share, results):
     try:
         ids = project_ids(sim.state())[:n]
         csv_path, rows_path = write_inputs(work, "s6", sim.base, ids)
-        need = 2 * n
+        need = n
         n_div_r = need / rate
         ideal = (need / (1 - share) - rate) / rate
         rows = {}

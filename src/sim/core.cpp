@@ -19,9 +19,9 @@ core::core(core_options opts, world w, time_point now)
       seed_(w),
       world_(std::move(w)),
       started_(now),
+      limits_(opts_.limits),
       random_state_(std::random_device{}() ^
                     (static_cast<std::uint64_t>(std::random_device{}()) << 32)),
-      limits_(opts_.limits),
       last_prune_(now) {
     index_principals();
 }

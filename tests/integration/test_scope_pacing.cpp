@@ -36,22 +36,24 @@ std::string project_of(std::string_view path) {
 BOOST_AUTO_TEST_SUITE(scope_pacing)
 
 BOOST_AUTO_TEST_CASE(a_projects_429_never_delays_another_project) {
-    // Capacity 2, one token back every 10 s: the busy project's 4 requests take 20 s at least.
+    // Capacity 2, one token back every 10 s: the busy project's 4 creates take 20 s at least.
     sim_process sim({"--generate", "1:11", "--limit", "integrations=project:2:1/10"});
     std::vector<std::string> ids;
-    for (auto& p : sim_state(sim).at("orgs").at(0).at("projects").as_array())
+    const auto seeded = sim_state(sim);
+    for (auto& p : seeded.at("orgs").at(0).at("projects").as_array())
         ids.emplace_back(p.at("id").as_string());
     BOOST_TEST_REQUIRE(ids.size() == 11u);
     const std::string busy = ids[0];
     temp_dir dir;
-    std::string lines =
-        R"({"projectId":")" + busy +
-        R"(","type":"SLACK","apiToken":"xoxb-SCOPE-1","teamName":"t","channelName":"#a"})"
-        "\n"
-        R"({"projectId":")" +
-        busy +
-        R"(","type":"PAGER_DUTY","serviceKey":"0123456789abcdef0123456789abcdef","region":"US"})"
-        "\n";
+    // Four rows, four creates (one POST each) on the busy project.
+    std::string lines;
+    for (auto* fields :
+         {R"("type":"SLACK","apiToken":"xoxb-SCOPE-1","teamName":"t","channelName":"#a")",
+          R"("type":"PAGER_DUTY","serviceKey":"0123456789abcdef0123456789abcdef","region":"US")",
+          R"("type":"OPS_GENIE","apiKey":"01234567-89ab-cdef-0123-456789abcdef","region":"US")",
+          R"("type":"VICTOR_OPS","apiKey":"01234567-89ab-cdef-0123-456789abcdef",)"
+          R"("routingKey":"vo-route")"})
+        lines += R"({"projectId":")" + busy + "\"," + fields + "}\n";
     for (std::size_t i = 1; i < ids.size(); ++i)
         lines += R"({"projectId":")" + ids[i] + R"(","type":"SLACK","apiToken":"xoxb-SCOPE-)" +
                  std::to_string(i + 1) +
@@ -107,7 +109,7 @@ BOOST_AUTO_TEST_CASE(a_projects_429_never_delays_another_project) {
     std::size_t configured = 0;
     for (auto& p : state.at("orgs").at(0).at("projects").as_array())
         if (auto* x = p.as_object().if_contains("integrations")) configured += x->as_array().size();
-    BOOST_TEST(configured == ids.size() + 1);
+    BOOST_TEST(configured == ids.size() + 3);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
