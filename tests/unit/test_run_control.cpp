@@ -230,6 +230,7 @@ BOOST_AUTO_TEST_CASE(a_projects_429_defers_that_project_only) {
     all.error_code = "RATE_LIMITED_TOKEN_BUCKET";
     all.refused_set = "api/atlas/v2/groups";
     gate.after_response(all);
+    ioc.restart();
     bool sent_other = false, sent_q_again = true;
     time_until_done(
         ioc,
