@@ -2,7 +2,8 @@
 """The benchmark driver (started by bench/run.sh): runs cmbulk and the peers in bench/peers/
 against cmbulk-sim on the same manifest and server, reads what reached the server from the
 simulator's admin endpoints, and prints a table plus a JSON file. Times nothing in CI.
-Usage: bench.py --bin DIR --work DIR --out FILE [--quick] [--only s1,s2,s3,s4,resume,journal]"""
+Usage: bench.py --bin DIR --work DIR --out FILE [--quick]
+                [--only s1,s2,s3,s4,resume,journal,s5,s6]"""
 import argparse
 import json
 import os
@@ -260,6 +261,99 @@ def s3_and_resume(bindir, work, sizes, results, do_resume, journal_n, journal_re
         sim.stop()
 
 
+def write_four_type_inputs(work, name, base, ids, peer_repeat):
+    """Four rows per project (SLACK, PAGER_DUTY, OPS_GENIE, VICTOR_OPS) as JSON Lines for cmbulk
+    (a create each: 4 requests per project); the peers PUT the same rows (`peer_repeat` times)."""
+    jl_path = os.path.join(work, f"{name}.jsonl")
+    rows_path = os.path.join(work, f"{name}.rows")
+    with open(jl_path, "w") as j, open(rows_path, "w") as r:
+        for i, pid in enumerate(ids):
+            bodies = [{"type": "SLACK", "apiToken": f"xoxb-bench-{100000 + i}",
+                       "teamName": f"team-{i}", "channelName": "#alerts"},
+                      {"type": "PAGER_DUTY", "serviceKey": f"{i:032x}", "region": "US"},
+                      {"type": "OPS_GENIE", "apiKey": "01234567-89ab-cdef-0123-456789abcdef",
+                       "region": "US"},
+                      {"type": "VICTOR_OPS", "apiKey": "01234567-89ab-cdef-0123-456789abcdef",
+                       "routingKey": f"vo-{i}"}]
+            for b in bodies:
+                j.write(json.dumps({"projectId": pid, **b}) + "\n")
+            for _ in range(peer_repeat):
+                for b in bodies:
+                    r.write(json.dumps(b, separators=(",", ":")) + "\n" +
+                            f"{base}/api/public/v1.0/groups/{pid}/integrations/{b['type']}\n")
+    return jl_path, rows_path
+
+
+def rows_configured(sim, ids, types):
+    """Rows of `types` now configured on the projects `ids`."""
+    wanted = set(ids)
+    n = 0
+    for o in sim.state()["orgs"]:
+        for p in o["projects"]:
+            if p["id"] in wanted:
+                n += sum(1 for i in p.get("integrations", []) if i.get("type") in types)
+    return n
+
+
+def s5(bindir, work, projects, results):
+    """Issue 16: buckets per project (capacity 2, one token back every 10 s), 4 requests per
+    project. The ideal: every project in parallel, its first `capacity` requests at once and one
+    per refill after: (4 - capacity) / refill seconds."""
+    cap, refill, period = 2, 1, 10
+    sim = Sim(bindir, work, projects, ["--limit", f"integrations=project:{cap}:{refill}/{period}"])
+    try:
+        ids = project_ids(sim.state())[:projects]
+        jl, rows_path = write_four_type_inputs(work, "s5", sim.base, ids, 1)
+        ideal = max(0, 4 - cap) / (refill / period)
+        rows = {}
+        for tool in ("cmbulk", "requests_py", "curl_xargs"):
+            sim.reset()
+            r = run_tool(tool, sim, bindir, work, jl, rows_path, conc=16, tag="-s5")
+            v = server_view(sim, ids)
+            done = rows_configured(sim, ids, {"SLACK", "PAGER_DUTY", "OPS_GENIE", "VICTOR_OPS"})
+            rows[tool] = {"wall_s": round(r["wall_s"], 3), "exit": r["exit"],
+                          "wall_over_ideal": round(r["wall_s"] / ideal, 3),
+                          "requests": v["requests"], "429s": v["statuses"].get("429", 0),
+                          "rows_configured": done, "rows_lost": 4 * projects - done}
+            print(f"  s5 {tool}: {rows[tool]}", flush=True)
+        results["s5_project_buckets"] = {"projects": projects, "rows": 4 * projects,
+                                         "requests_per_project": 4, "capacity": cap,
+                                         "refill_per_s": refill / period, "ideal_s": ideal, **rows}
+    finally:
+        sim.stop()
+
+
+def s6(bindir, work, n, rate, share, results):
+    """Issue 16: a user bucket of `rate`/s (capacity `rate`) plus `share` random 429s
+    (Retry-After: 1). N = the requests the rows need (a create each); the issue's
+    bound is 1.3 x N/R. The exact ideal counts the injected 429s too (they take a token, as the
+    bucket comes first): (N / (1 - share) - capacity) / R."""
+    sim = Sim(bindir, work, n, ["--no-limits", "--limit", f"all=user:{rate}:{rate}/1",
+                                "--fault", f"429={share}", "--fault-seed", "16"])
+    try:
+        ids = project_ids(sim.state())[:n]
+        csv_path, rows_path = write_inputs(work, "s6", sim.base, ids)
+        need = n
+        n_div_r = need / rate
+        ideal = (need / (1 - share) - rate) / rate
+        rows = {}
+        for tool in ("cmbulk", "requests_py", "curl_xargs"):
+            sim.reset()
+            r = run_tool(tool, sim, bindir, work, csv_path, rows_path, conc=16, tag="-s6")
+            v = server_view(sim, ids)
+            rows[tool] = {"wall_s": round(r["wall_s"], 3), "exit": r["exit"],
+                          "wall_over_n_div_r": round(r["wall_s"] / n_div_r, 3),
+                          "wall_over_ideal": round(r["wall_s"] / ideal, 3),
+                          "requests": v["requests"], "429s": v["statuses"].get("429", 0),
+                          "rows_created": v["rows_created"], "rows_lost": n - v["rows_created"]}
+            print(f"  s6 {tool}: {rows[tool]}", flush=True)
+        results["s6_user_bucket_random_429"] = {"rows": n, "requests_needed": need, "rate": rate,
+                                                "random_429_share": share, "n_div_r_s": n_div_r,
+                                                "ideal_s": round(ideal, 3), **rows}
+    finally:
+        sim.stop()
+
+
 def s4(bindir, work, n, results):
     """Simulator capacity: cmbulk at concurrency 64 against it; the simulator's own CPU per request
     bounds what one simulator thread can serve (1 / CPU per request)."""
@@ -319,6 +413,29 @@ def table(results):
                   f"concurrency 64 (simulator busy {t['sim_busy_share']} of one core), "
                   f"{t['sim_cpu_us_per_request']} us simulator CPU per request -> "
                   f"~{t['sim_capacity_requests_per_s_one_core']} requests/s per simulator core", ""]
+    if "s5_project_buckets" in results:
+        s = results["s5_project_buckets"]
+        lines += [f"Scenario 5: {s['projects']} projects x {s['requests_per_project']} requests, a bucket per project "
+                  f"(capacity {s['capacity']}, refill {s['refill_per_s']}/s): ideal {s['ideal_s']} s (bound: 1.2x)",
+                  "| tool | wall s | wall / ideal | requests | 429s | rows configured | rows lost |",
+                  "|---|---|---|---|---|---|---|"]
+        for tool in ("cmbulk", "requests_py", "curl_xargs"):
+            t = s[tool]
+            lines.append(f"| {tool} | {t['wall_s']} | {t['wall_over_ideal']} | {t['requests']} | "
+                         f"{t['429s']} | {t['rows_configured']} | {t['rows_lost']} |")
+        lines.append("")
+    if "s6_user_bucket_random_429" in results:
+        s = results["s6_user_bucket_random_429"]
+        lines += [f"Scenario 6: {s['rows']} creates ({s['requests_needed']} requests), a user bucket of {s['rate']}/s "
+                  f"plus {s['random_429_share']:.0%} random 429s: N/R = {s['n_div_r_s']} s, exact ideal {s['ideal_s']} s "
+                  f"(bound: 1.3x N/R, no row lost)",
+                  "| tool | wall s | wall / (N/R) | wall / ideal | 429s | rows created | rows lost |",
+                  "|---|---|---|---|---|---|---|"]
+        for tool in ("cmbulk", "requests_py", "curl_xargs"):
+            t = s[tool]
+            lines.append(f"| {tool} | {t['wall_s']} | {t['wall_over_n_div_r']} | {t['wall_over_ideal']} | "
+                         f"{t['429s']} | {t['rows_created']} | {t['rows_lost']} |")
+        lines.append("")
     if "resume_all_done" in results:
         t = results["resume_all_done"]
         lines.append(f"Resume of a {t['rows']}-row run whose rows are all done: {t['wall_s']} s, "
@@ -338,7 +455,7 @@ def main():
     ap.add_argument("--work", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
-    ap.add_argument("--only", default="s1,s2,s3,s4,resume,journal")
+    ap.add_argument("--only", default="s1,s2,s3,s4,resume,journal,s5,s6")
     a = ap.parse_args()
     only = set(a.only.split(","))
     os.makedirs(a.work, exist_ok=True)
@@ -365,6 +482,12 @@ def main():
     if "s4" in only:
         print("scenario 4 ...", flush=True)
         s4(a.bin, a.work, 2000 if q else 20000, results)
+    if "s5" in only:
+        print("scenario 5 (per-project buckets; ~20 s per tool by design) ...", flush=True)
+        s5(a.bin, a.work, 50 if q else 500, results)
+    if "s6" in only:
+        print("scenario 6 ...", flush=True)
+        s6(a.bin, a.work, 50 if q else 200, 10, 0.08, results)
     results["loadavg_at_end"] = os.getloadavg()
     with open(a.out, "w") as f:
         json.dump(results, f, indent=2)

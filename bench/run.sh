@@ -4,7 +4,7 @@
 # 127.0.0.1:0, runs every scenario against cmbulk and the peers in bench/peers/ on the same
 # manifest and server, prints a table and writes JSON; then bench/rotation.py (issue 14). Nothing
 # here runs in CI.
-# Usage: bench/run.sh [--quick] [--only s1,s2,s3,s4,resume,journal] [--out FILE]
+# Usage: bench/run.sh [--quick] [--only s1,s2,s3,s4,resume,journal,s5,s6] [--out FILE]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${CMBULK_BENCH_BUILD:-$root/build-release}

@@ -238,6 +238,14 @@ void read_limits(api_call_result& r, const http::response<http::string_body>& re
         r.retry_after = parse_retry_after(it->value(), max_retry_after);
 }
 
+/// parameters[0] of a RATE_LIMITED_TOKEN_BUCKET body: the endpoint set it refused ("" if none).
+std::string refused_set_of(const boost::json::value& body) {
+    auto* o = body.if_object();
+    auto* p = o ? o->if_contains("parameters") : nullptr;
+    if (!p || !p->is_array() || p->get_array().empty() || !p->get_array()[0].is_string()) return {};
+    return std::string(p->get_array()[0].get_string());
+}
+
 /// A token request that gave no token ends the call with its failure.
 void take_token_failure(api_call_result& r, const token_result& t) {
     r.failure = t.failure;
@@ -264,12 +272,16 @@ asio::awaitable<api_call_result> api_session::perform(api_request req) {
     };
     if (digest_) digest_->begin_call();
     bool bearer_retried = false;
+    // For the gate's pacing per scope: the path without its query, and whose credential it is.
+    const std::string_view api_path = std::string_view(req.path).substr(0, req.path.find('?'));
+    const std::string_view credential_id =
+        sh.cfg.creds.public_key.empty() ? sh.cfg.creds.client_id : sh.cfg.creds.public_key;
 
     // Bounded: a challenge, a stale nonce or two, a refreshed bearer token.
     for (int round = 0; round < 6; ++round) {
         http::request<http::string_body> hr{method, target, 11};
         hr.set(http::field::user_agent, user_agent());
-        hr.set(http::field::accept, media_type(sh.cfg));
+        hr.set(http::field::accept, req.accept.empty() ? media_type(sh.cfg) : req.accept);
         if (req.body) {
             hr.set(http::field::content_type, media_type(sh.cfg));
             hr.body() = *req.body;
@@ -290,7 +302,7 @@ asio::awaitable<api_call_result> api_session::perform(api_request req) {
             hr.set(http::field::authorization, "Bearer " + bearer);
         }
 
-        const bool go = co_await sh.gate->before_request(req.scope);
+        const bool go = co_await sh.gate->before_send({req.scope, api_path, credential_id});
         if (!go) {
             r.failure = attempt_failure::cancelled;
             r.detail = "not sent: the run stopped";
@@ -301,6 +313,8 @@ asio::awaitable<api_call_result> api_session::perform(api_request req) {
         ++r.requests_sent;
         gate_feedback fb;
         fb.scope = req.scope;
+        fb.path = api_path;
+        fb.credential = credential_id;
         if (ex.failure != attempt_failure::none) {
             sh.gate->after_response(fb);
             r.failure = cancelled_ ? attempt_failure::cancelled : ex.failure;
@@ -334,6 +348,8 @@ asio::awaitable<api_call_result> api_session::perform(api_request req) {
         fill_from_response(r, res, method);
         if (fb.status == 429) {
             fb.hint = parse_rate_hint(r.body);
+            fb.error_code = r.error_code;
+            fb.refused_set = refused_set_of(r.body);
             sh.gate->after_response(fb);
         }
         if (r.status == 401 && r.detail.empty()) r.detail = "authentication failed";

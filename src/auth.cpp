@@ -215,7 +215,9 @@ asio::awaitable<token_result> token_provider::refresh_() {
         co_await wait_.async_wait(asio::as_tuple(asio::use_awaitable));
     }
     if (cancelled_) co_return cancelled_result();
-    const bool go = co_await gate_.before_request({});
+    // Marked as a token request: the token endpoint's own limit is paced here (window_), not
+    // by the API's buckets.
+    const bool go = co_await gate_.before_send({{}, "oauth/token", {}});
     if (!go) co_return cancelled_result();
     window_.record(std::chrono::steady_clock::now());
     ++requests_;
@@ -232,7 +234,9 @@ asio::awaitable<token_result> token_provider::refresh_() {
     token_result r;
     r.requests_sent = 1;
     if (ex.failure != attempt_failure::none) {
-        gate_.after_response(gate_feedback{});
+        gate_feedback none;
+        none.path = "oauth/token";
+        gate_.after_response(none);
         if (cancelled_) co_return cancelled_result();
         r.failure = ex.failure;
         r.detail = "token request: " + ex.detail;
@@ -246,6 +250,7 @@ asio::awaitable<token_result> token_provider::refresh_() {
     gate_feedback fb;
     fb.status = r.status;
     fb.retry_after = r.retry_after;
+    fb.path = "oauth/token";
     gate_.after_response(fb);
 
     boost::system::error_code jec;

@@ -15,6 +15,7 @@
 #include <cstring>
 #include <exception>
 #include <filesystem>
+#include <optional>
 
 namespace cmbulk {
 namespace asio = boost::asio;
@@ -74,12 +75,25 @@ awaitable<bool> take_turn(credential_set::state& c, int worker, run_control& ctl
     }
 }
 
+/// An item between two of its requests: its machine's next step and what it has sent so far.
+/// An item whose next request must wait (its project deferred by the gate, or a backoff) is
+/// parked here, and the worker takes another item meanwhile (issue 16).
+struct item_run {
+    std::unique_ptr<work_item> item;
+    item_step step;
+    bool started = false;
+    std::uint32_t sent = 0, answered = 0;
+    std::string last_detail;
+    std::chrono::steady_clock::time_point ready{};
+};
+
 /// The state one run_workers call shares between its workers and its ticker.
 struct engine {
     run_context& ctx;
     const run_params& params;
     run_job& job;
     std::vector<api_sender*> live;  ///< every worker's senders, for the hard stop
+    std::vector<item_run> parked;   ///< items waiting for their next request's time
     int workers = 0;                ///< still running
     int pending = 0;                ///< coroutines (workers and ticker) not finished
     std::exception_ptr failure;     ///< the first exception of a worker (a bug)
@@ -89,6 +103,10 @@ struct engine {
     engine(run_context& c, const run_params& p, run_job& j, asio::any_io_executor ex)
         : ctx(c), params(p), job(j), ticks(ex), done(ex) {
         done.expires_at(asio::steady_timer::time_point::max());
+    }
+    /// Parking is bounded: a few items per worker.
+    std::size_t park_limit() const {
+        return 64 * static_cast<std::size_t>(std::max(1, params.concurrency));
     }
 };
 
@@ -141,18 +159,44 @@ awaitable<void> prove_key(credential_set::state& c, api_sender& sender, bool sco
     r.credential_answered = true;
 }
 
-/// Runs one item's machine to its end.
-awaitable<item_end> run_item(engine& e, int worker, worker_senders& senders, work_item& item) {
+/// When `run`'s next request may go: after its backoff, and once the gate lets its project go.
+std::chrono::steady_clock::time_point ready_time(const engine& e, const item_run& run) {
+    auto now = std::chrono::steady_clock::now();
+    auto t = now + run.step.delay;
+    if (e.ctx.gate && !run.step.request.scope.empty())
+        t = std::max(t, e.ctx.gate->project_ready_at(run.step.request.scope, now));
+    return t;
+}
+
+/// Parks `run` when its next request must wait a while and there is room: true when parked.
+bool park(engine& e, item_run& run) {
+    using namespace std::chrono;
+    auto t = ready_time(e, run);
+    if (t - steady_clock::now() < milliseconds(20) || e.parked.size() >= e.park_limit())
+        return false;
+    run.ready = t;
+    run.step.delay = milliseconds(0);  // counted in `ready`
+    e.parked.push_back(std::move(run));
+    return true;
+}
+
+/// Runs one item's machine to its end, or until it is parked (nullopt).
+awaitable<std::optional<item_end>> run_item(engine& e, int worker, worker_senders& senders,
+                                            item_run& run) {
     auto& ctl = e.ctx.control;
+    auto& item = *run.item;
     auto* cred = e.ctx.credentials.find(item.credential());
     if (!cred) throw std::logic_error("an item names a credential the run does not have");
     turn_release release{*cred, worker};
     api_sender& sender = senders.get(*cred);
-    std::uint32_t sent = 0, answered = 0;
-    auto stopped = [&] { return sent == 0 ? item_end::not_started : item_end::abandoned; };
-    std::string last_detail;
-    auto step = item.start(e.ctx.policy);
-    while (step.kind == item_step::send) {
+    auto stopped = [&] { return run.sent == 0 ? item_end::not_started : item_end::abandoned; };
+    if (!run.started) {
+        run.step = item.start(e.ctx.policy);
+        run.started = true;
+    }
+    while (run.step.kind == item_step::send) {
+        if (!ctl.hard_stopped() && park(e, run)) co_return std::nullopt;
+        auto& step = run.step;
         // (No co_await inside a condition: GCC 12 miscompiles some of those.)
         if (step.delay.count() > 0) {
             const bool slept = co_await ctl.sleep(step.delay);
@@ -166,39 +210,83 @@ awaitable<item_end> run_item(engine& e, int worker, worker_senders& senders, wor
         auto r = co_await sender.perform(std::move(step.request));
         r.credential_answered = was_answered;
         co_await prove_key(*cred, sender, scoped, r);
-        ++sent;
-        if (r.status != 0) ++answered;
+        ++run.sent;
+        if (r.status != 0) ++run.answered;
         if (r.status != 0 && !r.auth_failed && !cred->answered) {
             cred->answered = true;
             cred->notify();
         }
         e.job.on_answer(item, step, r);
         if (ctl.hard_stopped()) co_return item_end::abandoned;
-        last_detail = r.detail;
-        step = item.next(std::move(r), e.ctx.policy);
+        run.last_detail = r.detail;
+        run.step = item.next(std::move(r), e.ctx.policy);
     }
-    if (step.kind == item_step::fatal) {
+    if (run.step.kind == item_step::fatal) {
         // Its credentials were refused (classify): nothing more goes out with them. Issue 16:
         // with one credential per organization, only that credential's items stop.
         cred->failed = true;
         cred->notify();
-        ctl.fail(step.reason);
+        ctl.fail(run.step.reason);
         co_return item_end::fatal;
     }
-    if (unreachable_stops_run(cred->answered, sent, answered)) {
-        ctl.fail("server unreachable: " + last_detail);
+    if (unreachable_stops_run(cred->answered, run.sent, run.answered)) {
+        ctl.fail("server unreachable: " + run.last_detail);
         co_return item_end::fatal;
     }
     co_return item_end::done;
 }
 
+/// The parked item whose time has come first (its time passed), if any.
+std::optional<item_run> take_parked(engine& e) {
+    auto now = std::chrono::steady_clock::now();
+    auto best = e.parked.end();
+    for (auto it = e.parked.begin(); it != e.parked.end(); ++it)
+        if (it->ready <= now && (best == e.parked.end() || it->ready < best->ready)) best = it;
+    if (best == e.parked.end()) return std::nullopt;
+    item_run run = std::move(*best);
+    e.parked.erase(best);
+    return run;
+}
+
+/// The hard stop: the parked items end unsent or abandoned.
+void drop_parked(engine& e) {
+    for (auto& p : e.parked)
+        e.job.finish(std::move(p.item), p.sent == 0 ? item_end::not_started : item_end::abandoned);
+    e.parked.clear();
+}
+
+/// The next item to work on: a parked one whose time has come, else a new one (none once the
+/// run is stopping); waits while only parked items are left. nullopt: nothing left.
+awaitable<std::optional<item_run>> next_run(engine& e) {
+    using namespace std::chrono;
+    for (;;) {
+        if (e.ctx.control.hard_stopped()) drop_parked(e);
+        if (auto run = take_parked(e)) co_return run;
+        if (!e.ctx.control.stopping()) {
+            if (auto item = e.job.next_item()) {
+                item_run run;
+                run.item = std::move(item);
+                co_return run;
+            }
+        }
+        if (e.parked.empty()) co_return std::nullopt;
+        auto first = e.parked.front().ready;
+        for (auto& p : e.parked) first = std::min(first, p.ready);
+        // Short naps: an item parked meanwhile may be due sooner.
+        auto nap = std::clamp<steady_clock::duration>(first - steady_clock::now(), milliseconds(1),
+                                                      milliseconds(50));
+        const bool slept = co_await e.ctx.control.sleep(nap);
+        if (!slept) drop_parked(e);
+    }
+}
+
 awaitable<void> worker(engine* e, int id) {
     worker_senders senders(*e);
-    while (!e->ctx.control.stopping()) {
-        auto item = e->job.next_item();
-        if (!item) break;
-        auto how = co_await run_item(*e, id, senders, *item);
-        e->job.finish(std::move(item), how);
+    for (;;) {
+        auto run = co_await next_run(*e);
+        if (!run) break;
+        auto how = co_await run_item(*e, id, senders, *run);
+        if (how) e->job.finish(std::move(run->item), *how);
     }
 }
 

@@ -41,6 +41,7 @@ boost::system::result<std::unique_ptr<run_environment>> run_environment::create(
     } else {
         env->client_ = std::make_unique<api_client>(ex, api, *env->gate_);
         env->credentials_.add("", *env->client_);
+        env->reads_rate_limits_ = api_prefix(api).ends_with("/api/atlas/v2");
     }
     auto& p = env->policy_;
     p.max_attempts = params.max_attempts;
@@ -54,8 +55,31 @@ run_context run_environment::context(std::uint64_t total_items) {
     return run_context{*control_, credentials_, policy_, gate_.get(), progress_.get(), total_items};
 }
 
+boost::asio::awaitable<void> run_environment::learn_limits() {
+    if (!reads_rate_limits_ || !client_) co_return;
+    api_request r;
+    r.path = "/rateLimits";
+    r.accept = "application/vnd.atlas.2025-03-12+json";
+    auto sender = client_->make_sender();
+    auto answer = co_await sender->perform(std::move(r));
+    sender->close();
+    // Not served, refused or garbled: the pacer learns the limits from the answers instead.
+    if (answer.status == 200) gate_->learn(answer.body);
+}
+
+namespace {
+// Where the service describes its limits (Atlas v2), the gate paces by them from the first
+// request of the work.
+boost::asio::awaitable<void> limits_then(run_environment* env,
+                                         std::function<boost::asio::awaitable<void>()> work) {
+    co_await env->learn_limits();
+    co_await work();
+}
+}  // namespace
+
 void run_environment::run(std::function<boost::asio::awaitable<void>()> work) {
-    run_to_completion(ioc_, *control_, std::move(work));
+    run_to_completion(ioc_, *control_,
+                      [this, work = std::move(work)] { return limits_then(this, work); });
 }
 
 }  // namespace cmbulk

@@ -1,30 +1,72 @@
-// The run-wide request gate; see run_gate.hpp.
+// The run-wide request gate over the per-scope pacer; see run_gate.hpp.
 #include "cmbulk/run_gate.hpp"
 
 namespace cmbulk {
 
-run_gate::run_gate(run_control& control, pacing_params params)
-    : control_(control), ctl_(params, clock_type::now()) {}
+namespace {
+/// Token requests: their provider keeps the token endpoint's own limit.
+bool token_request(std::string_view path) { return path == "oauth/token"; }
+}  // namespace
 
-boost::asio::awaitable<bool> run_gate::before_request(std::string_view) {
+run_gate::run_gate(run_control& control, pacing_params params)
+    : control_(control), pacer_(params, clock_type::now()) {}
+
+boost::asio::awaitable<bool> run_gate::before_request(std::string_view scope) {
+    return before_send(gate_request{scope, {}, {}});
+}
+
+boost::asio::awaitable<bool> run_gate::before_send(gate_request r) {
     if (control_.hard_stopped()) co_return false;
-    auto wait = ctl_.reserve(clock_type::now());
+    if (token_request(r.path)) {
+        ++requests_;
+        co_return true;
+    }
+    const pace_scope s{std::string(r.credential), std::string(r.scope)};
+    auto wait = pacer_.reserve(s, r.path, clock_type::now());
     while (wait > duration::zero()) {
         const bool slept = co_await control_.sleep(wait);
         if (!slept) co_return false;
-        // A Retry-After pause may have begun while we waited: honour it too.
+        // A credential-wide pause (Retry-After) may have begun while we waited: honour it too.
         auto now = clock_type::now();
-        wait = now < ctl_.paused_until() ? ctl_.paused_until() - now : duration::zero();
+        auto until = pacer_.paused_until(s.credential);
+        wait = now < until ? until - now : duration::zero();
     }
     ++requests_;
     co_return true;
 }
 
 void run_gate::after_response(const gate_feedback& fb) {
-    ctl_.on_response(clock_type::now(), fb);
+    if (token_request(fb.path)) return;
     if (fb.status == 429) ++throttled_;
+    scope_feedback f;
+    f.status = fb.status;
+    f.remaining = fb.remaining;
+    f.limit = fb.limit;
+    f.retry_after = fb.retry_after;
+    f.error_code = fb.error_code;
+    f.refused_set = fb.refused_set;
+    f.hint = fb.hint;
+    const pace_scope s{std::string(fb.credential), std::string(fb.scope)};
+    auto now = clock_type::now();
+    pacer_.on_response(s, fb.path, now, f);
+    // Remember whose project a deferral is for, so the engine can ask by project alone.
+    if (!s.project.empty() && pacer_.project_ready_at(s, now) > now)
+        deferred_.insert_or_assign(s.project, s.credential);
 }
 
-double run_gate::current_rate() const { return ctl_.current_rate(); }
+bool run_gate::learn(const boost::json::value& rate_limits) {
+    auto table = parse_rate_limits(rate_limits);
+    if (table.empty()) return false;
+    pacer_.learn(std::move(table), clock_type::now());
+    return true;
+}
+
+time_point run_gate::project_ready_at(std::string_view project, time_point now) const {
+    auto it = deferred_.find(project);
+    if (it == deferred_.end()) return now;
+    return pacer_.project_ready_at(pace_scope{it->second, it->first}, now);
+}
+
+double run_gate::current_rate() const { return pacer_.total_rate(); }
 
 }  // namespace cmbulk

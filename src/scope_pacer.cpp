@@ -135,7 +135,7 @@ void scope_pacer::learn(std::vector<known_limit> table, time_point) {
         if (k.reach == limit_reach::credential) credential_capacities_.push_back(k.capacity);
 }
 
-time_point scope_pacer::project_ready_at(const pace_scope& s, time_point now) {
+time_point scope_pacer::project_ready_at(const pace_scope& s, time_point now) const {
     if (s.project.empty()) return now;
     auto it = projects_.find(s.credential + "/" + s.project);
     if (it == projects_.end()) return now;
@@ -227,6 +227,12 @@ void scope_pacer::on_response(const pace_scope& s, std::string_view api_path, ti
 double scope_pacer::current_rate(std::string_view credential) const {
     auto it = credentials_.find(std::string(credential));
     return it == credentials_.end() ? 0.0 : it->second.current_rate();
+}
+
+double scope_pacer::total_rate() const {
+    double sum = 0;
+    for (auto& [id, c] : credentials_) sum += c.current_rate();
+    return sum;
 }
 
 time_point scope_pacer::paused_until(std::string_view credential) const {

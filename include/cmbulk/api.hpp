@@ -68,6 +68,8 @@ struct api_request {
     std::string org;
     /// How the item names itself ("m.csv:12"), for the dry run's output; empty otherwise.
     std::string label;
+    /// The Accept header when not the flavor's media type (rateLimits: 2025-03-12); else "".
+    std::string accept;
 };
 
 /// GET / POST / PUT / DELETE of `/groups/{group}/integrations/{type}`; the body of a POST or PUT

@@ -211,12 +211,16 @@ public:
     const dry_run_printer* dry_run() const { return dry_.get(); }
     /// A context for run_workers over this environment.
     run_context context(std::uint64_t total_items);
+    /// GET /api/atlas/v2/rateLimits into the gate (Atlas v2 only; failures ignored). run()
+    /// does it before `work`.
+    boost::asio::awaitable<void> learn_limits();
     /// Runs `work` to completion, with SIGINT/SIGTERM handled by control(). Rethrows.
     void run(std::function<boost::asio::awaitable<void>()> work);
 
 private:
     explicit run_environment(const run_params& params, std::ostream& err);
     run_params params_;
+    bool reads_rate_limits_ = false;
     // Declared first, destroyed last: everything below holds timers or sockets of it.
     boost::asio::io_context ioc_{1};
     std::unique_ptr<run_control> control_;

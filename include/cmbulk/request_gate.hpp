@@ -6,6 +6,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace cmbulk {
@@ -28,6 +29,21 @@ struct gate_feedback {
     /// The project the request was for ("" for requests of the whole run: project lists, token
     /// requests). Pacing per scope (issue 16) keys on it; the run-wide pacer ignores it.
     std::string_view scope = {};
+    /// The API path after the flavor's prefix ("/groups/ID/integrations/SLACK"; "oauth/token"
+    /// for token requests), the credential's id (public key or client id) and, for an error
+    /// answer, its errorCode and (RATE_LIMITED_TOKEN_BUCKET) the set it names (parameters[0]):
+    /// the per-scope pacer tells a project's limit from the credential's with them.
+    std::string_view path = {};
+    std::string_view credential = {};
+    std::string error_code;
+    std::string refused_set;
+};
+
+/// One request about to be sent, as the gate sees it (the fields as in gate_feedback).
+struct gate_request {
+    std::string_view scope;
+    std::string_view path;
+    std::string_view credential;
 };
 
 /// Called by the api layer before EVERY HTTP request it sends (including digest challenges, stale
@@ -39,6 +55,11 @@ public:
     /// Waits for the request's turn. `scope` as in gate_feedback (it must stay valid until the
     /// awaitable completes). False: the run is stopping now; do not send.
     virtual boost::asio::awaitable<bool> before_request(std::string_view scope) = 0;
+    /// The same with the request's path and credential (what the api layer calls); by default
+    /// before_request(scope). The views must stay valid until the awaitable completes.
+    virtual boost::asio::awaitable<bool> before_send(gate_request r) {
+        return before_request(r.scope);
+    }
     virtual void after_response(const gate_feedback& fb) = 0;
 };
 

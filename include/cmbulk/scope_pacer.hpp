@@ -74,7 +74,7 @@ public:
     void learn(std::vector<known_limit> table, time_point now);
     /// When the next request for `s`'s project may go (now when nothing defers it). Takes
     /// nothing: the engine parks an item whose project is not ready and takes another.
-    time_point project_ready_at(const pace_scope& s, time_point now);
+    time_point project_ready_at(const pace_scope& s, time_point now) const;
     /// Reserves a slot for one request of `s`: how long to wait before sending it (the
     /// credential's pace and pause, and the project's own bucket when one is known).
     duration reserve(const pace_scope& s, std::string_view api_path, time_point now);
@@ -85,6 +85,10 @@ public:
     /// The credential's pace in force (0: none) and its pause (Retry-After of a credential-wide
     /// limit), for the progress line.
     double current_rate(std::string_view credential) const;
+    /// The sum of every credential's pace in force (0: none limited).
+    double total_rate() const;
+    /// Whether a limit table was learned (rateLimits).
+    bool knows_limits() const { return !table_.empty(); }
     time_point paused_until(std::string_view credential) const;
     /// 429 answers seen, per reach.
     std::uint64_t project_throttles() const { return project_throttles_; }
@@ -93,7 +97,8 @@ public:
 private:
     struct project_pace {
         time_point not_before{};
-        std::optional<token_bucket> bucket;  ///< the project's bucket, once its refill is known
+        /// The project's bucket, once its refill is known (mutable: reading it refills it).
+        mutable std::optional<token_bucket> bucket;
     };
     rate_controller& credential_(const std::string& id, time_point now);
     const known_limit* table_entry_(std::string_view api_path) const;

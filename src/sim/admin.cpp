@@ -30,6 +30,16 @@ std::optional<response> apply_config(const json::object& o, core_options& next) 
             next.latency_jitter = std::chrono::milliseconds(x->to_number<std::int64_t>());
         if (auto* x = o.if_contains("rateLimit")) next.rate_limit = x->to_number<double>();
         if (auto* x = o.if_contains("rateBurst")) next.rate_burst = x->to_number<double>();
+        if (auto* x = o.if_contains("limits")) {
+            // The whole list of buckets, as --limit specs ([] = none).
+            next.limits.clear();
+            for (auto& spec : x->as_array()) {
+                std::string error;
+                auto s = limit_set::parse(spec.as_string(), error);
+                if (!s) return api_error(400, "VALIDATION_ERROR", "limits: " + error, {spec});
+                next.limits.push_back(std::move(*s));
+            }
+        }
         if (auto* x = o.if_contains("ratelimitHeaders")) next.ratelimit_headers = x->as_bool();
         if (auto* x = o.if_contains("nonceLifetimeSeconds"))
             next.nonce_lifetime = std::chrono::seconds(x->to_number<std::int64_t>());

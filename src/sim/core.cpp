@@ -34,6 +34,7 @@ core::core(core_options opts, world w, time_point now)
       seed_(w),
       world_(std::move(w)),
       started_(now),
+      limits_(opts_.limits),
       random_state_(std::random_device{}() ^
                     (static_cast<std::uint64_t>(std::random_device{}()) << 32)),
       last_prune_(now) {
@@ -56,6 +57,7 @@ void core::reset(time_point now) {
     tokens_.clear();
     buckets_.clear();
     token_buckets_.clear();
+    limits_.reset();
     fault_seq_ = 0;
     serial_ = 0;
     alert_serial_ = 0;
@@ -66,6 +68,7 @@ void core::set_options(core_options opts, time_point) {
     opts_ = std::move(opts);
     buckets_.clear();
     token_buckets_.clear();
+    limits_ = limit_buckets(opts_.limits);
 }
 
 bool core::revoke(std::string_view id) {
@@ -80,19 +83,30 @@ bool core::revoke(std::string_view id) {
 json::value core::log_json() const {
     json::array out;
     out.reserve(log_.size());
-    for (auto& e : log_)
-        out.emplace_back(json::object{{"tUs", e.t_us},
-                                      {"method", e.method},
-                                      {"path", e.path},
-                                      {"key", e.key},
-                                      {"status", e.status},
-                                      {"fault", to_string(e.fault)}});
+    for (auto& e : log_) {
+        json::object o{{"tUs", e.t_us}, {"method", e.method}, {"path", e.path},
+                       {"key", e.key},  {"status", e.status}, {"fault", to_string(e.fault)}};
+        // Which bucket refused a 429: its set, scope and scope key.
+        if (!e.refused_set.empty()) {
+            o["limit"] = e.refused_set;
+            o["limitScope"] = e.refused_scope;
+            o["limitKey"] = e.refused_key;
+        }
+        out.emplace_back(std::move(o));
+    }
     return out;
 }
 
-void core::record(time_point now, const request& req, std::string_view key, int status,
+void core::record_limit(std::string_view set, std::string_view scope, std::string_view key) {
+    if (log_.empty()) return;
+    log_.back().refused_set = set;
+    log_.back().refused_scope = scope;
+    log_.back().refused_key = key;
+}
+
+bool core::record(time_point now, const request& req, std::string_view key, int status,
                   fault_kind fault) {
-    if (log_.size() >= opts_.max_log_entries) return;
+    if (log_.size() >= opts_.max_log_entries) return false;
     log_entry e;
     e.t_us = std::chrono::duration_cast<std::chrono::microseconds>(now - started_).count();
     e.method = req.method;
@@ -102,6 +116,7 @@ void core::record(time_point now, const request& req, std::string_view key, int 
     e.status = status;
     e.fault = fault;
     log_.push_back(std::move(e));
+    return true;
 }
 
 response core::handle(const request& req, time_point now) {
@@ -145,9 +160,17 @@ response core::handle_api(const request& req, time_point now, std::string_view p
     }
     std::string_view rest = path.substr(base->prefix.size());
     std::optional<std::pair<double, double>> rate_headers;  // limit, remaining
-    if (auto limited = take_rate_token(who, base->prefix, rest, now, rate_headers)) {
-        record(now, req, who.id, limited->status, fault_kind::none);
+    if (auto limited = take_scope_token(who, req, base->prefix, rest, now, rate_headers))
         return std::move(*limited);
+    if (auto limited = take_rate_token(who, base->prefix, rest, now, rate_headers)) {
+        if (record(now, req, who.id, limited->status, fault_kind::none))
+            record_limit("rate-limit", "user", who.id);
+        return std::move(*limited);
+    }
+    if (base->version == api_version::atlas_v2 && rest == "/rateLimits") {
+        auto r = rate_limits_answer(req, query, now);
+        record(now, req, who.id, r.status, fault_kind::none);
+        return r;
     }
 
     auto drawn = draw_fault(opts_.faults, opts_.fault_seed, opts_.latency, opts_.latency_jitter,

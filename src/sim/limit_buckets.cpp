@@ -182,6 +182,7 @@ limit_decision limit_buckets::take(std::string_view base, std::string_view api_p
         if (b.available(now) < 1.0) {
             d.allowed = false;
             d.refused = &s;
+            d.refused_key = key_of(s, who);
             // The set "all" covers the whole API: the body names the API itself, so that a client
             // can tell a limit on everything from a limit on one project's resources.
             d.refused_set =

@@ -1,6 +1,7 @@
 // cmbulk-sim's entry point: parses the command line into sim_options, loads or generates the
 // world, runs the simulator until SIGINT/SIGTERM, and writes --state-out on the way out.
 // Exit codes: 0 clean stop, 2 bad usage or seed, 1 runtime failure (e.g. cannot bind).
+#include <algorithm>
 #include <boost/json.hpp>
 #include <boost/program_options.hpp>
 #include <cstdio>
@@ -95,9 +96,16 @@ po::options_description describe_options() {
         ("token-rate", po::value<double>()->default_value(10),
             "requests per minute per IP and client on POST /api/oauth/token (0: unlimited)")
         ("rate-limit", po::value<double>()->default_value(0),
-            "per-key token bucket refill in requests per second (0: off)")
+            "per-key (user-scoped) bucket over every API request, refill in requests per second "
+            "(0: off)")
         ("rate-burst", po::value<double>()->default_value(0),
             "per-key token bucket capacity (0: same as --rate-limit)")
+        ("limit", po::value<std::vector<std::string>>()->composing(),
+            "NAME=SCOPE:CAPACITY:REFILL/PERIOD_SECONDS, repeatable: a bucket per endpoint set "
+            "(integrations, projects, all) and scope (project, org, user, ip), e.g. "
+            "integrations=project:2:1/10; replaces that set's default (defaults: "
+            "integrations=project:1200:1200/60, projects=user:100:100/60)")
+        ("no-limits", "no default buckets per endpoint set (only those of --limit)")
         ("no-ratelimit-headers", "do not send RateLimit-Limit / RateLimit-Remaining")
         ("max-items-per-page", po::value<int>()->default_value(500),
             "largest itemsPerPage accepted (larger: 400 VALIDATION_ERROR)")
@@ -164,6 +172,24 @@ void read_fault_options(const po::variables_map& vm, core_options& c) {
     }
 }
 
+/// --no-limits and --limit: a set named by --limit loses its defaults.
+void read_limit_options(const po::variables_map& vm, core_options& c) {
+    if (vm.count("no-limits")) c.limits.clear();
+    if (!vm.count("limit")) return;
+    std::vector<limit_set> given;
+    for (auto& spec : vm["limit"].as<std::vector<std::string>>()) {
+        std::string error;
+        auto s = limit_set::parse(spec, error);
+        if (!s) throw std::runtime_error("--limit " + spec + ": " + error);
+        given.push_back(std::move(*s));
+    }
+    std::erase_if(c.limits, [&](const limit_set& d) {
+        return std::any_of(given.begin(), given.end(),
+                           [&](const limit_set& g) { return g.name == d.name; });
+    });
+    c.limits.insert(c.limits.end(), given.begin(), given.end());
+}
+
 void read_server_options(const po::variables_map& vm, sim_options& opts) {
     auto [host, port] = parse_listen(vm["listen"].as<std::string>());
     opts.listen_host = host;
@@ -180,6 +206,7 @@ void read_server_options(const po::variables_map& vm, sim_options& opts) {
     auto& c = opts.core;
     c.rate_limit = vm["rate-limit"].as<double>();
     c.rate_burst = vm["rate-burst"].as<double>();
+    read_limit_options(vm, c);
     c.ratelimit_headers = vm.count("no-ratelimit-headers") == 0;
     c.max_items_per_page = std::max(1, vm["max-items-per-page"].as<int>());
 }

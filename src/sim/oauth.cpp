@@ -101,7 +101,9 @@ response core::handle_token(const request& req, time_point now) {
                                               {"expires_in", opts_.token_lifetime.count()}});
         r.headers.emplace_back("Cache-Control", "no-store");
     }
-    record(now, req, sa ? sa->id : "", r.status, fault_kind::none);
+    // The endpoint's own bucket (per IP and client) refused it: say so in the log.
+    if (record(now, req, sa ? sa->id : "", r.status, fault_kind::none) && r.status == 429)
+        record_limit("token", "ip", req.remote_address);
     return r;
 }
 
@@ -120,7 +122,9 @@ response core::handle_revoke(const request& req, time_point now) {
         if (it != tokens_.end() && it->second.client_id == sa->id) tokens_.erase(it);
         r.body = "{}";
     }
-    record(now, req, sa ? sa->id : "", r.status, fault_kind::none);
+    // The endpoint's own bucket (per IP and client) refused it: say so in the log.
+    if (record(now, req, sa ? sa->id : "", r.status, fault_kind::none) && r.status == 429)
+        record_limit("token", "ip", req.remote_address);
     return r;
 }
 

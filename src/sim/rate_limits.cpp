@@ -1,7 +1,8 @@
-// The simulator's rate limits: today one token bucket per key (public key or client id),
-// consulted once the request is authenticated, with the documented 429 RATE_LIMITED_TOKEN_BUCKET
-// body, Retry-After and RateLimit-* headers. Per-scope buckets (project, org, user, IP) per
-// endpoint set and GET /api/atlas/v2/rateLimits (issue 16) belong here too.
+// The simulator's rate limits, consulted once the request is authenticated: the buckets per
+// endpoint set and scope (limit_buckets: --limit, live-like by default), the per-key bucket of
+// --rate-limit (the set "all" at user scope, kept as it was), each with the documented 429
+// RATE_LIMITED_TOKEN_BUCKET body, Retry-After and RateLimit-* headers; and the answer of
+// GET /api/atlas/v2/rateLimits.
 #include <boost/json.hpp>
 #include <cmath>
 #include <cstdio>
@@ -22,7 +23,9 @@ std::optional<response> core::take_rate_token(const principal& who, std::string_
         it = buckets_.emplace(who.id, token_bucket(opts_.rate_limit, cap, now)).first;
     auto& bucket = it->second;
     if (bucket.try_take(now)) {
-        headers = std::pair{cap, std::max(0.0, std::floor(bucket.available(now)))};
+        // The tightest bucket names the headers.
+        double left = std::max(0.0, std::floor(bucket.available(now)));
+        if (!headers || left < headers->second) headers = std::pair{cap, left};
         return std::nullopt;
     }
     // The endpoint set is named as the live answers name it: "api/atlas/v2/groups".
@@ -44,6 +47,68 @@ std::optional<response> core::take_rate_token(const principal& who, std::string_
         r.headers.emplace_back("RateLimit-Limit", std::to_string(static_cast<std::int64_t>(cap)));
         r.headers.emplace_back("RateLimit-Remaining", "0");
     }
+    return r;
+}
+
+std::vector<limit_set> live_like_limits() {
+    auto sets = default_limit_sets();
+    sets.push_back(limit_set{"projects", limit_scope::user, 100, 100, std::chrono::seconds(60)});
+    return sets;
+}
+
+std::optional<response> core::take_scope_token(const principal& who, const request& req,
+                                               std::string_view base, std::string_view rest,
+                                               time_point now,
+                                               std::optional<std::pair<double, double>>& headers) {
+    if (limits_.sets().empty()) return std::nullopt;
+    limit_subject subject;
+    auto segs = split_path(rest);
+    if (segs.size() >= 2 && segs[0] == "groups") {
+        subject.project_id = std::string(segs[1]);
+        if (auto it = world_.projects.find(subject.project_id); it != world_.projects.end())
+            subject.org_id = it->second.org_id;
+    } else if (segs.size() >= 2 && segs[0] == "orgs") {
+        subject.org_id = std::string(segs[1]);
+    }
+    subject.user = who.id;
+    subject.ip = req.remote_address;
+    auto d = limits_.take(base.substr(1), rest, subject, now);
+    if (d.allowed) {
+        if (d.limit >= 0) headers = std::pair{d.limit, d.remaining};
+        return std::nullopt;
+    }
+    response r;
+    r.status = 429;
+    r.body = rate_limited_body(d);
+    r.headers.emplace_back("Retry-After", std::to_string(d.retry_after_seconds));
+    if (opts_.ratelimit_headers) {
+        r.headers.emplace_back("RateLimit-Limit",
+                               std::to_string(static_cast<std::int64_t>(d.limit)));
+        r.headers.emplace_back("RateLimit-Remaining", "0");
+    }
+    if (record(now, req, who.id, r.status, fault_kind::none))
+        record_limit(d.refused->name, to_string(d.refused->scope), d.refused_key);
+    return r;
+}
+
+response core::rate_limits_answer(const request& req, std::string_view query, time_point now) {
+    if (req.method != "GET")
+        return api_error(405, "METHOD_NOT_ALLOWED", "Use GET on /api/atlas/v2/rateLimits.");
+    // The resource exists from the 2025-03-12 version on.
+    auto accept = header_of(req, "accept");
+    if (!accepts_atlas_version(accept, "2025-03-12"))
+        return api_error(406, "NOT_ACCEPTABLE",
+                         "Invalid accept header or version date: use Accept: "
+                         "application/vnd.atlas.2025-03-12+json.",
+                         {json::value(accept)});
+    auto q = parse_query(query);
+    if (!q) return api_error(400, "VALIDATION_ERROR", "The query string is malformed.");
+    std::map<std::string, std::string> filters;
+    for (auto& [k, v] : *q)
+        if (k == "groupId" || k == "orgId" || k == "userId" || k == "ipAddress") filters[k] = v;
+    response r;
+    r.body = json::serialize(limits_.describe(filters, now));
+    r.content_type = "application/vnd.atlas.2025-03-12+json;charset=utf-8";
     return r;
 }
 

@@ -65,6 +65,10 @@ flavor flavor_of(api_version v, service_kind service) {
 }
 
 bool accepts_atlas_resource(std::string_view accept) {
+    return accepts_atlas_version(accept, "2023-01-01");
+}
+
+bool accepts_atlas_version(std::string_view accept, std::string_view since) {
     constexpr std::string_view head = "application/vnd.atlas.", tail = "+json";
     while (!accept.empty()) {
         auto comma = accept.find(',');
@@ -80,7 +84,7 @@ bool accepts_atlas_resource(std::string_view accept) {
                           return c == '-' || std::isdigit(static_cast<unsigned char>(c));
                       });
         // Dates compare as text; a later version resolves to the 2023-01-01 resource.
-        if (shaped && date >= "2023-01-01") return true;
+        if (shaped && date >= since) return true;
     }
     return false;
 }

@@ -36,6 +36,8 @@ inline constexpr std::string_view atlas_success_type =
 /// Whether an Accept header asks for the 2023-01-01 resource: a dated Atlas type of that date
 /// or later (application/vnd.atlas.2025-03-12+json resolves to the same resource).
 bool accepts_atlas_resource(std::string_view accept);
+/// Whether an Accept header asks for a dated Atlas type of `since` ("2025-03-12") or later.
+bool accepts_atlas_version(std::string_view accept, std::string_view since);
 
 using query_list = std::vector<std::pair<std::string, std::string>>;
 /// A query string or form body, percent-decoded ('+' is a space); nullopt when malformed.

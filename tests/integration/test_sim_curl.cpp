@@ -503,10 +503,12 @@ BOOST_AUTO_TEST_CASE(help_and_generate) {
                      "--fault",          "--fault-seed",     "--latency",
                      "--nonce-lifetime", "--token-lifetime", "--no-ratelimit-headers",
                      "--verbose",        "--service",        "--org-kind",
-                     "--nonce-reuse",    "--access-list"})
+                     "--nonce-reuse",    "--access-list",    "--limit",
+                     "--no-limits"})
         BOOST_TEST(help.out.find(opt) != std::string::npos, opt);
     BOOST_TEST(run_process({sim_bin(), "--fault", "bogus=1"}).exit_code == 2);
     BOOST_TEST(run_process({sim_bin(), "--nonce-reuse", "sometimes"}).exit_code == 2);
+    BOOST_TEST(run_process({sim_bin(), "--limit", "integrations=nowhere:1:1/1"}).exit_code == 2);
     BOOST_TEST(run_process({sim_bin(), "--generate", "1:1", "--with", "DATADOG"}).exit_code == 2);
 
     temp_dir dir;

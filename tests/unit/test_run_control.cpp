@@ -12,6 +12,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 #include <csignal>
 #include <sstream>
@@ -189,6 +190,89 @@ BOOST_AUTO_TEST_CASE(the_gate_pause_wakes_on_the_hard_stop) {
     BOOST_TEST(took.count() < 1000);
     BOOST_TEST(gate.requests() == 0u);
     BOOST_TEST(gate.throttled() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_projects_429_defers_that_project_only) {
+    asio::io_context ioc;
+    run_control ctl(ioc.get_executor(), 10s);
+    run_gate gate(ctl, pacing_params{});
+    gate_feedback fb;
+    fb.status = 429;
+    fb.retry_after = 60s;
+    fb.scope = "p";
+    fb.path = "/groups/p/integrations/SLACK";
+    fb.credential = "k";
+    fb.error_code = "RATE_LIMITED_TOKEN_BUCKET";
+    fb.refused_set = "api/atlas/v2/groups/{groupId}/integrations";
+    gate.after_response(fb);
+    auto now = clock_t_::now();
+    BOOST_TEST((gate.project_ready_at("p", now) > now + 50s));
+    BOOST_TEST((gate.project_ready_at("q", now) == now));
+    BOOST_TEST(gate.project_throttled() == 1u);
+    // Another project's request, and a listing, go at once.
+    bool sent_q = false, sent_list = false;
+    time_until_done(
+        ioc,
+        [&]() -> asio::awaitable<void> {
+            sent_q = co_await gate.before_send({"q", "/groups/q/integrations/SLACK", "k"});
+            sent_list = co_await gate.before_send({"", "/groups", "k"});
+        },
+        [] {});
+    BOOST_TEST(sent_q);
+    BOOST_TEST(sent_list);
+    BOOST_TEST(gate.requests() == 2u);
+    // A credential's limit (a listing's bucket) pauses every project of that credential...
+    gate_feedback all;
+    all.status = 429;
+    all.retry_after = 60s;
+    all.path = "/groups";
+    all.credential = "k";
+    all.error_code = "RATE_LIMITED_TOKEN_BUCKET";
+    all.refused_set = "api/atlas/v2/groups";
+    gate.after_response(all);
+    ioc.restart();
+    bool sent_other = false, sent_q_again = true;
+    time_until_done(
+        ioc,
+        [&]() -> asio::awaitable<void> {
+            // ...but not another credential's.
+            sent_other = co_await gate.before_send({"q", "/groups/q/integrations/SLACK", "j"});
+            sent_q_again = co_await gate.before_send({"q", "/groups/q/integrations/SLACK", "k"});
+        },
+        [&] { ctl.hard_stop(); });
+    BOOST_TEST(sent_other);
+    BOOST_TEST(!sent_q_again);
+}
+
+BOOST_AUTO_TEST_CASE(the_limits_read_first_pace_each_project) {
+    asio::io_context ioc;
+    run_control ctl(ioc.get_executor(), 10s);
+    run_gate gate(ctl, pacing_params{});
+    BOOST_TEST(!gate.learn(boost::json::parse(R"({"results":[]})")));
+    BOOST_TEST(gate.learn(boost::json::parse(R"({"results":[{"endpointSetName":"integrations",
+        "scope":"PROJECT","capacity":2,"refillRate":1,"refillDurationSeconds":10,
+        "endpoints":["groups/{groupId}/integrations"]}]})")));
+    int sent = 0;
+    time_until_done(
+        ioc,
+        [&]() -> asio::awaitable<void> {
+            for (int i = 0; i < 2; ++i) {
+                const bool go = co_await gate.before_send({"p", "/groups/p/integrations/A", "k"});
+                if (go) ++sent;
+                gate_feedback ok;
+                ok.status = 200;
+                ok.scope = "p";
+                ok.path = "/groups/p/integrations/A";
+                ok.credential = "k";
+                gate.after_response(ok);
+            }
+        },
+        [] {});
+    BOOST_TEST(sent == 2);
+    // Its bucket is empty now: the project waits for a refill (no 429 needed), others do not.
+    auto now = clock_t_::now();
+    BOOST_TEST((gate.project_ready_at("p", now) > now + 5s));
+    BOOST_TEST((gate.project_ready_at("q", now) == now));
 }
 
 BOOST_AUTO_TEST_CASE(the_token_providers_waits_wake_on_cancel) {

@@ -23,9 +23,16 @@
 #include "cmbulk/limiter.hpp"
 #include "cmbulk/sim/auth.hpp"
 #include "cmbulk/sim/faults.hpp"
+#include "cmbulk/sim/limit_buckets.hpp"
 #include "cmbulk/sim/world.hpp"
 
 namespace cmbulk::sim {
+
+/// The simulator's default limits, as live as api-facts.md lets them be: the integrations set
+/// (integrations, alertConfigs, GET /groups/{id}) 1200 per project refilled 1200 a minute
+/// (default_limit_sets()), and project listings 100 per user refilled 100 a minute (they count
+/// across projects, per user or org; their capacity is not published: an assumption).
+std::vector<limit_set> live_like_limits();
 
 /// What the core needs to know (the network options live in sim_options).
 struct core_options {
@@ -42,7 +49,11 @@ struct core_options {
     /// Requests per minute allowed on POST /api/oauth/token per IP and client (also the burst;
     /// /api/oauth/revoke has a bucket of its own alike); 0 = unlimited.
     double token_endpoint_per_minute = 10;
-    /// Per-key token bucket refill, requests per second; 0 = rate limiting off.
+    /// The buckets per endpoint set and scope (--limit; --no-limits empties it); live-like
+    /// by default (live_like_limits()).
+    std::vector<limit_set> limits = live_like_limits();
+    /// --rate-limit: a bucket per key (user scope) over every API request, refilled at this many
+    /// requests per second; 0 = off. Its 429 names "<base>/<first path segment>".
     double rate_limit = 0;
     /// Per-key token bucket capacity; 0 = the same as rate_limit (at least 1).
     double rate_burst = 0;
@@ -96,6 +107,10 @@ struct log_entry {
     std::string key;   ///< public key or client id once authenticated, else ""
     int status = 0;    ///< 0 when no answer was sent (reset-before, stall)
     fault_kind fault = fault_kind::none;
+    /// A 429 of an empty bucket: its set ("integrations", "projects", "all", "rate-limit" for
+    /// --rate-limit, "token" for the OAuth endpoints), scope ("project", "org", "user", "ip")
+    /// and scope key (a project or org id, a key, an address); else empty.
+    std::string refused_set, refused_scope, refused_key;
 };
 
 /// Page arithmetic of a list: 1-based page, items per page, total.
@@ -151,7 +166,8 @@ private:
     // core.cpp: dispatch and bookkeeping
     response handle_api(const request& req, time_point now, std::string_view path,
                         std::string_view query);
-    void record(time_point now, const request& req, std::string_view key, int status,
+    /// False when the log is full (nothing recorded).
+    bool record(time_point now, const request& req, std::string_view key, int status,
                 fault_kind fault);
     void index_principals();
     // admin.cpp
@@ -175,6 +191,16 @@ private:
     std::optional<response> take_rate_token(const principal& who, std::string_view base,
                                             std::string_view rest, time_point now,
                                             std::optional<std::pair<double, double>>& headers);
+    /// The buckets per endpoint set and scope: the 429 of an empty one, else nullopt with the
+    /// tightest bucket's limit and remaining merged into `headers`.
+    std::optional<response> take_scope_token(const principal& who, const request& req,
+                                             std::string_view base, std::string_view rest,
+                                             time_point now,
+                                             std::optional<std::pair<double, double>>& headers);
+    /// GET /api/atlas/v2/rateLimits (media type 2025-03-12).
+    response rate_limits_answer(const request& req, std::string_view query, time_point now);
+    /// Marks the entry just recorded as refused by a bucket.
+    void record_limit(std::string_view set, std::string_view scope, std::string_view key);
 
     core_options opts_;
     world seed_;
@@ -186,6 +212,7 @@ private:
     std::unordered_map<std::string, token_bucket> buckets_;  ///< per key / client id
     /// The OAuth endpoints' buckets, per "endpoint|IP|client id" (10 a minute by default).
     std::unordered_map<std::string, token_bucket> token_buckets_;
+    limit_buckets limits_;
     std::uint64_t fault_seq_ = 0;
     std::uint64_t serial_ = 0;        ///< integrations created since the start (their ids)
     std::uint64_t alert_serial_ = 0;  ///< alert configs and notifiers made (their ids)

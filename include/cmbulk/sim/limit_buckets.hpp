@@ -67,6 +67,7 @@ struct limit_decision {
     /// for the set "all".
     std::string refused_set;
     const limit_set* refused = nullptr;
+    std::string refused_key;  ///< the scope key of the refusing bucket (a project id, a key...)
     std::int64_t retry_after_seconds = 0;
 };
 
