@@ -3,6 +3,8 @@
 // progress line and lets the job fsync its journal. See engine.hpp.
 #include "cmbulk/engine.hpp"
 
+#include "cmbulk/org_routing.hpp"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -28,6 +30,7 @@ struct credential_set::state {
     bool failed = false;    ///< its credentials were refused: nothing more is sent with it
     int prover = -1;        ///< the worker that alone may send until `answered`
     bool probed = false;    ///< the key-level probe was sent (see prove_key)
+    std::string refusal;    ///< with failed: why (the fatal reason, no secret)
     std::unique_ptr<run_control::event> changed;  ///< wakes the workers waiting for their turn
     void notify() {
         if (changed) changed->notify_all();
@@ -46,6 +49,18 @@ void credential_set::add(std::string key, api_sender_factory& factory) {
 credential_set::state* credential_set::find(std::string_view key) {
     auto it = creds_.find(key);
     return it == creds_.end() ? nullptr : it->second.get();
+}
+
+bool credential_set::refused(std::string_view key) const {
+    auto it = creds_.find(key);
+    return it != creds_.end() && it->second->failed;
+}
+
+std::vector<std::pair<std::string, std::string>> credential_set::refusals() const {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (auto& [key, s] : creds_)
+        if (s->failed) out.emplace_back(key, s->refusal);
+    return out;
 }
 
 void credential_set::cancel_all() {
@@ -178,11 +193,12 @@ awaitable<item_end> run_item(engine& e, int worker, worker_senders& senders, wor
         step = item.next(std::move(r), e.ctx.policy);
     }
     if (step.kind == item_step::fatal) {
-        // Its credentials were refused (classify): nothing more goes out with them. Issue 16:
-        // with one credential per organization, only that credential's items stop.
+        // Its credentials were refused (classify): nothing more goes out with them.
         cred->failed = true;
+        if (cred->refusal.empty()) cred->refusal = step.reason;
         cred->notify();
-        ctl.fail(step.reason);
+        // In a fleet only this credential's items stop (org_routing.hpp).
+        if (credential_failure_stops_run(e.ctx.credentials.size())) ctl.fail(step.reason);
         co_return item_end::fatal;
     }
     if (unreachable_stops_run(cred->answered, sent, answered)) {

@@ -233,7 +233,7 @@ std::unique_ptr<manifest_reader> manifest_reader::open(const std::filesystem::pa
             r->file_errors_.push_back({"--set", 0, detail::printable(name), std::move(message),
                                        manifest_errc::bad_option});
         };
-        if (name == "projectId" || name == "type" || name == "action") {
+        if (name == "projectId" || name == "orgId" || name == "type" || name == "action") {
             fail("cannot be set with --set (use a column, --type or --action)");
         } else if (std::find(st.all_names.begin(), st.all_names.end(), name) ==
                    st.all_names.end()) {
@@ -348,6 +348,12 @@ parsed_row manifest_reader::finish_row(std::uint64_t line, boost::json::object r
     auto pid = take("projectId");
     auto type = take("type");
     auto action = take("action");
+    if (auto org = take("orgId")) {
+        out.row.org_id = *org;
+        if (!is_object_id(*org))
+            err("orgId", "invalid organization id " + in_quotes(*org) +
+                             ": expected 24 lowercase hexadecimal characters");
+    }
 
     bool id_ok = false;
     if (!pid) {
@@ -467,7 +473,8 @@ parsed_row manifest_reader::finish_row(std::uint64_t line, boost::json::object r
 
     for (auto& kv : raw) {
         std::string_view name = kv.key();
-        if (name == "projectId" || name == "type" || name == "action") continue;
+        if (name == "projectId" || name == "orgId" || name == "type" || name == "action")
+            continue;
         if (!ts) continue;  // the type is already an error; its fields cannot be judged
         const field_spec* fs = ts->find_field(name);
         if (fs && !type_spec::has_field(*fs, fl)) {
@@ -604,6 +611,8 @@ validation_summary validate_manifest(const std::filesystem::path& path,
         if (!row->ok()) {
             ++s.invalid_rows;
             for (auto& e : row->errors) add(e);
+        } else if (row->row.org_id.empty()) {
+            ++s.rows_without_org;
         }
         // After the row's own errors: what it told about the whole file (not UTF-8) follows.
         flush();

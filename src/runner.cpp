@@ -9,6 +9,7 @@
 
 #include "apply_job.hpp"
 #include "apply_outputs.hpp"
+#include "org_lookup.hpp"
 #include "cmbulk/dispatcher.hpp"
 #include "cmbulk/exit_status.hpp"
 #include "cmbulk/version.hpp"
@@ -186,6 +187,39 @@ std::optional<int> open_files(const apply_options& o, const detail::apply_paths&
     return std::nullopt;
 }
 
+/// A fleet run's routing: the router over the file's organizations, the labels, and the
+/// credentials for the run environment (one client each).
+struct fleet_routing {
+    explicit fleet_routing(const std::vector<org_credential>& fleet) : router(org_ids(fleet)) {
+        for (auto& c : fleet) {
+            names[c.org_id] = c.name;
+            clients.emplace_back(c.org_id, c.creds);
+        }
+    }
+    static std::vector<std::string> org_ids(const std::vector<org_credential>& fleet) {
+        std::vector<std::string> ids;
+        for (auto& c : fleet) ids.push_back(c.org_id);
+        return ids;
+    }
+    /// The lookups' count and each refused credential, named by org (never a secret).
+    void print_summary(const credential_set& creds, bool looked_up, std::ostream& err) const {
+        err << "cmbulk: fleet: " << router.orgs().size() << " organizations";
+        if (looked_up)
+            err << "; org lookups: " << router.lookup_requests() << " requests, "
+                << router.projects_learned() << " projects";
+        err << "\n";
+        for (auto& [org, why] : creds.refusals()) {
+            auto it = names.find(org);
+            auto label = it == names.end() || it->second.empty() ? "" : " (" + it->second + ")";
+            err << "cmbulk: fleet: the credential of organization " << org << label
+                << " was refused: " << why << "; only its rows stopped\n";
+        }
+    }
+    org_router router;
+    std::map<std::string, std::string> names;
+    fleet_credentials clients;
+};
+
 }  // namespace
 
 int run_validate(const std::filesystem::path& manifest, const manifest_options& opts,
@@ -207,8 +241,9 @@ int run_apply(const apply_options& opts, std::ostream& out, std::ostream& err) {
     auto v = validate_manifest(opts.manifest, opts.manifest_opts);
     if (auto code = check_manifest(v, opts, err)) return *code;
     diagnostics diag;
-    auto env =
-        run_environment::create(opts.run, opts.api, err, opts.dry_run ? &out : nullptr, diag);
+    fleet_routing fleet(opts.fleet);
+    auto env = run_environment::create(opts.run, opts.api, err, opts.dry_run ? &out : nullptr,
+                                       diag, fleet.clients);
     if (!env) {
         err << "cmbulk apply: " << to_string(diag) << "; nothing was sent\n";
         return exit_usage;
@@ -232,15 +267,27 @@ int run_apply(const apply_options& opts, std::ostream& out, std::ostream& err) {
     rec.journal = files.journal.get();
     rec.summary.total_rows = v.rows;
     detail::apply_job job(opts, err, (*env)->control(), rows, rec);
+    if (!opts.fleet.empty()) job.route_by(fleet.router, (*env)->credentials(), fleet.names);
+    detail::org_lookup_job lookup(fleet.router);
+    const bool look_up = !opts.fleet.empty() && v.rows_without_org > 0 && !opts.dry_run;
     auto started = std::chrono::steady_clock::now();
     rec.timeline = run_timeline(started);
     (*env)->progress().start(v.rows);
     auto ctx = (*env)->context(v.rows);
     // A named std::function: GCC 12 destroys lambda temporaries inside co_await twice.
     std::function<asio::awaitable<void>()> work = [&]() -> asio::awaitable<void> {
+        if (look_up) {
+            // Rows without orgId: each credential's project list, read once.
+            auto lookup_ctx = (*env)->context(0);
+            lookup_ctx.progress = nullptr;
+            co_await run_workers(lookup_ctx, opts.run, lookup);
+        }
+        fleet.router.lookups_done();
+        if ((*env)->control().stopping()) co_return;
         co_await run_workers(ctx, opts.run, job);
     };
     (*env)->run(work);
+    if (!opts.fleet.empty()) fleet.print_summary((*env)->credentials(), look_up, err);
     // 4. Rows never started (stop, fatal, circuit breaker) are reported as not-run.
     job.record_the_rest();
     return detail::finish_apply(opts, paths, **env, rec, started, err);
