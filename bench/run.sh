@@ -3,7 +3,9 @@
 # and cmbulk-sim in Release (build-release/), then bench/bench.py starts cmbulk-sim on
 # 127.0.0.1:0, runs every scenario against cmbulk and the peers in bench/peers/ on the same
 # manifest and server, prints a table and writes JSON. Nothing here runs in CI.
-# Usage: bench/run.sh [--quick] [--only s1,s2,s3,s4,resume,journal] [--out FILE]
+# Usage: bench/run.sh [--quick] [--only s1,s2,s3,s4,resume,journal,s7] [--out FILE]
+# S7 (a fleet: 20 orgs x 100 projects, one credential each) is bench/s7_fleet.py, run after
+# bench.py when --only is not given or names s7.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${CMBULK_BENCH_BUILD:-$root/build-release}
@@ -28,4 +30,19 @@ mkdir -p "$work" "$(dirname "$out")"
 # The driver writes the simulator's pid here; stop it whatever happens.
 stop_sim() { [ -f "$work/sim.pid" ] && kill "$(cat "$work/sim.pid")" 2>/dev/null || true; }
 trap stop_sim EXIT
-/usr/bin/python3 "$root/bench/bench.py" --bin "$build" --work "$work" --out "$out" "${args[@]}"
+only=""
+for ((i = 0; i < ${#args[@]}; i++)); do
+  [ "${args[$i]}" = --only ] && only=${args[$((i + 1))]:-}
+done
+main_only=$(echo "$only" | tr , '\n' | grep -v '^s7$' | paste -sd, - || true)
+if [ -z "$only" ] || [ -n "$main_only" ]; then
+  main_args=()
+  for ((i = 0; i < ${#args[@]}; i++)); do
+    if [ "${args[$i]}" = --only ]; then main_args+=(--only "$main_only"); i=$((i + 1)); else main_args+=("${args[$i]}"); fi
+  done
+  /usr/bin/python3 "$root/bench/bench.py" --bin "$build" --work "$work" --out "$out" "${main_args[@]}"
+fi
+if [ -z "$only" ] || [[ ",$only," == *,s7,* ]]; then
+  echo "scenario 7 ..."
+  /usr/bin/python3 "$root/bench/s7_fleet.py" --bin "$build" --work "$work" --out "${out%.json}.s7.json"
+fi

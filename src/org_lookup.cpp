@@ -29,6 +29,36 @@ std::string string_of(const boost::json::object& o, std::string_view key) {
 
 }  // namespace
 
+namespace {
+std::vector<std::string> org_ids(const std::vector<org_credential>& fleet) {
+    std::vector<std::string> ids;
+    for (auto& c : fleet) ids.push_back(c.org_id);
+    return ids;
+}
+}  // namespace
+
+fleet_routing::fleet_routing(const std::vector<org_credential>& fleet) : router(org_ids(fleet)) {
+    for (auto& c : fleet) {
+        names[c.org_id] = c.name;
+        clients.emplace_back(c.org_id, c.creds);
+    }
+}
+
+void fleet_routing::print_summary(const credential_set& creds, bool looked_up,
+                                  std::ostream& err) const {
+    err << "cmbulk: fleet: " << router.orgs().size() << " organizations";
+    if (looked_up)
+        err << "; org lookups: " << router.lookup_requests() << " requests, "
+            << router.projects_learned() << " projects";
+    err << "\n";
+    for (auto& [org, why] : creds.refusals()) {
+        auto it = names.find(org);
+        auto label = it == names.end() || it->second.empty() ? "" : " (" + it->second + ")";
+        err << "cmbulk: fleet: the credential of organization " << org << label
+            << " was refused: " << why << "; only its rows stopped\n";
+    }
+}
+
 std::unique_ptr<work_item> org_lookup_job::next_item() {
     if (next_ >= router_.orgs().size()) return nullptr;
     return std::make_unique<lookup_item>(router_.orgs()[next_++]);

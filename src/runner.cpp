@@ -187,38 +187,6 @@ std::optional<int> open_files(const apply_options& o, const detail::apply_paths&
     return std::nullopt;
 }
 
-/// A fleet run's routing: the router over the file's organizations, the labels, and the
-/// credentials for the run environment (one client each).
-struct fleet_routing {
-    explicit fleet_routing(const std::vector<org_credential>& fleet) : router(org_ids(fleet)) {
-        for (auto& c : fleet) {
-            names[c.org_id] = c.name;
-            clients.emplace_back(c.org_id, c.creds);
-        }
-    }
-    static std::vector<std::string> org_ids(const std::vector<org_credential>& fleet) {
-        std::vector<std::string> ids;
-        for (auto& c : fleet) ids.push_back(c.org_id);
-        return ids;
-    }
-    /// The lookups' count and each refused credential, named by org (never a secret).
-    void print_summary(const credential_set& creds, bool looked_up, std::ostream& err) const {
-        err << "cmbulk: fleet: " << router.orgs().size() << " organizations";
-        if (looked_up)
-            err << "; org lookups: " << router.lookup_requests() << " requests, "
-                << router.projects_learned() << " projects";
-        err << "\n";
-        for (auto& [org, why] : creds.refusals()) {
-            auto it = names.find(org);
-            auto label = it == names.end() || it->second.empty() ? "" : " (" + it->second + ")";
-            err << "cmbulk: fleet: the credential of organization " << org << label
-                << " was refused: " << why << "; only its rows stopped\n";
-        }
-    }
-    org_router router;
-    std::map<std::string, std::string> names;
-    fleet_credentials clients;
-};
 
 }  // namespace
 
@@ -241,7 +209,7 @@ int run_apply(const apply_options& opts, std::ostream& out, std::ostream& err) {
     auto v = validate_manifest(opts.manifest, opts.manifest_opts);
     if (auto code = check_manifest(v, opts, err)) return *code;
     diagnostics diag;
-    fleet_routing fleet(opts.fleet);
+    detail::fleet_routing fleet(opts.fleet);
     auto env = run_environment::create(opts.run, opts.api, err, opts.dry_run ? &out : nullptr,
                                        diag, fleet.clients);
     if (!env) {

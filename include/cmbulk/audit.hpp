@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "cmbulk/api.hpp"
+#include "cmbulk/credentials_file.hpp"
 #include "cmbulk/engine.hpp"
 #include "cmbulk/manifest.hpp"
 #include "cmbulk/report.hpp"
@@ -86,6 +87,9 @@ struct audit_options {
     std::vector<std::string> types;       ///< --type filter (empty: every type)
     int page_size = 100;                  ///< itemsPerPage, 1..500
     api_config api;
+    /// `--credentials FILE`: each organization's projects read with its own credential; --all
+    /// lists every configured credential's projects.
+    std::vector<org_credential> fleet;
     run_params run;                         ///< concurrency, pacing, retries, grace, progress...
     std::filesystem::path report_path;      ///< default ./audit.csv
     std::filesystem::path checkpoint_path;  ///< default <report>.checkpoint.jsonl

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "cmbulk/api.hpp"
+#include "cmbulk/credentials_file.hpp"
 #include "cmbulk/compare.hpp"
 #include "cmbulk/engine.hpp"
 #include "cmbulk/manifest.hpp"
@@ -35,6 +36,8 @@ struct plan_options {
     std::filesystem::path manifest;
     manifest_options manifest_opts;
     api_config api;
+    /// `--credentials FILE`: each row read with its organization's credential (as apply does).
+    std::vector<org_credential> fleet;
     run_params run;  ///< concurrency, pacing, retries, grace, progress...
     bool detailed_exitcode = false;
 };

@@ -93,7 +93,7 @@ int cmd_audit(int argc, char** argv) {
     if (vm.count("checkpoint")) o.checkpoint_path = vm["checkpoint"].as<std::string>();
     o.resume = vm.count("resume") > 0;
     o.command_args = command_args(argc, argv);
-    if (!fill_api_config(vm, o.api, msg)) {
+    if (!fill_fleet(vm, o.fleet, msg) || !fill_api_config(vm, o.api, msg)) {
         std::cerr << "cmbulk audit: " << msg << "\n";
         return exit_usage;
     }

@@ -54,7 +54,7 @@ int cmd_plan(int argc, char** argv) {
         return exit_usage;
     }
     o.detailed_exitcode = vm.count("detailed-exitcode") > 0;
-    if (!fill_api_config(vm, o.api, msg)) {
+    if (!fill_fleet(vm, o.fleet, msg) || !fill_api_config(vm, o.api, msg)) {
         std::cerr << "cmbulk plan: " << msg << "\n";
         return exit_usage;
     }

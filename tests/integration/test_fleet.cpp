@@ -198,4 +198,25 @@ BOOST_AUTO_TEST_CASE(a_revoked_credential_fails_only_its_orgs_rows) {
     check_keys(sim);
 }
 
+BOOST_AUTO_TEST_CASE(audit_all_runs_over_every_configured_credential) {
+    temp_dir dir;
+    write_file(dir / "creds.toml", credentials_toml());
+    sim_process sim(sim_args());
+    auto r = run_process({cmbulk_bin(), "audit", "--all", "--credentials", "creds.toml",
+                          "--base-url", sim.base_url(), "--report", "audit.csv",
+                          "--emit-manifest", "emitted.csv", "-q"},
+                         fleet_env(dir.path()));
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    // Every project of every org was read, each with its own org's key.
+    BOOST_TEST(check_keys(sim) == orgs * projects);
+    auto emitted = read_file(dir / "emitted.csv");
+    BOOST_TEST(emitted.rfind("projectId,orgId,type,", 0) == 0);
+    int rows = 0;
+    for (std::size_t at = emitted.find('\n'); at != std::string::npos && at + 1 < emitted.size();
+         at = emitted.find('\n', at + 1))
+        ++rows;
+    BOOST_TEST(rows == orgs * projects);
+    BOOST_TEST(emitted.find(project_id(7, 3) + "," + org_id(7) + ",SLACK") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

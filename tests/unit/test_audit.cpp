@@ -90,6 +90,9 @@ BOOST_AUTO_TEST_CASE(emitted_row_has_references_not_masked_values) {
     BOOST_TEST(m->at("teamName").as_string() == "acme");
     BOOST_TEST(m->at("channelName").as_string() == "#alerts");
     BOOST_TEST(m->at("projectId").as_string() == "5e2211c17a3e5a48f5497de4");
+    // Its organization, so a fleet run (--credentials) routes the row without a lookup.
+    BOOST_TEST(m->at("orgId").as_string() == "5e2211c17a3e5a48f5497de3");
+    BOOST_TEST(format_manifest({*m}, manifest_format::csv).rfind("projectId,orgId,type,", 0) == 0);
     BOOST_TEST(refs == std::vector<std::string>{"NEW_SLACK_TOKEN"});
     for (auto& kv : *m) BOOST_TEST(!looks_masked(std::string_view(kv.value().as_string())));
 }
