@@ -255,7 +255,8 @@ std::optional<int> check_options(const audit_options& opts, audit_state& st, std
     bool ok =
         check_output_path(st.report_path, "report", diag) &&
         check_output_path(st.checkpoint_path, "checkpoint", diag) &&
-        (opts.emit_manifest.empty() || check_output_path(opts.emit_manifest, "manifest", diag));
+        (opts.emit_manifest.empty() || check_output_path(opts.emit_manifest, "manifest", diag)) &&
+        (opts.emit_sim_seed.empty() || check_output_path(opts.emit_sim_seed, "seed", diag));
     if (!ok) return usage(to_string(diag) + "; nothing was sent");
     return std::nullopt;
 }

@@ -5,6 +5,7 @@
 // rows without an orgId are routed by each credential's project list (read once), and a revoked
 // key fails only its organization's rows, named in the summary.
 #include <boost/json.hpp>
+#include <algorithm>
 #include <boost/test/unit_test.hpp>
 #include <cstdio>
 #include <map>
@@ -217,6 +218,34 @@ BOOST_AUTO_TEST_CASE(audit_all_runs_over_every_configured_credential) {
         ++rows;
     BOOST_TEST(rows == orgs * projects);
     BOOST_TEST(emitted.find(project_id(7, 3) + "," + org_id(7) + ",SLACK") != std::string::npos);
+}
+
+// Rehearse your own fleet: an audit's --emit-sim-seed loaded into a second simulator audits the
+// same (orgs, projects, types, the visible parts of the masked secrets) as the first.
+BOOST_AUTO_TEST_CASE(an_emitted_seed_audits_the_same_in_a_second_simulator) {
+    temp_dir dir;
+    sim_process first({"--generate", "3:4", "--with", "SLACK,PAGER_DUTY,WEBHOOK"});
+    run_options env = fleet_env(dir.path());
+    env.env["CMBULK_PUBLIC_KEY"] = "simpublic";
+    env.env["CMBULK_PRIVATE_KEY"] = "simprivate-0123456789abcdef";
+    auto a = run_process({cmbulk_bin(), "audit", "--all", "--base-url", first.base_url(),
+                          "--report", "first.csv", "--emit-sim-seed", "seed.json", "-q"},
+                         env);
+    BOOST_TEST_REQUIRE(a.exit_code == 0, a.err);
+    auto seed = read_file(dir / "seed.json");
+    BOOST_TEST(seed.find("cmbulkLimits") != std::string::npos);
+    BOOST_TEST(seed.find("****") != std::string::npos);  // secrets as answered: masked
+
+    sim_process second({"--seed", (dir / "seed.json").string()});
+    env.env["CMBULK_PUBLIC_KEY"] = "rehearsal";
+    env.env["CMBULK_PRIVATE_KEY"] = "rehearsal-private-key-not-a-secret";
+    auto b = run_process({cmbulk_bin(), "audit", "--all", "--base-url", second.base_url(),
+                          "--report", "second.csv", "-q"},
+                         env);
+    BOOST_TEST_REQUIRE(b.exit_code == 0, b.err);
+    auto one = read_file(dir / "first.csv"), two = read_file(dir / "second.csv");
+    BOOST_TEST(std::count(one.begin(), one.end(), '\n') == 1 + 3 * 4 * 3);
+    BOOST_TEST(one == two);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

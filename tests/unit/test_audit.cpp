@@ -97,6 +97,30 @@ BOOST_AUTO_TEST_CASE(emitted_row_has_references_not_masked_values) {
     for (auto& kv : *m) BOOST_TEST(!looks_masked(std::string_view(kv.value().as_string())));
 }
 
+BOOST_AUTO_TEST_CASE(sim_seed_keeps_orgs_projects_and_masked_secrets_as_answered) {
+    audit_project p{"5e2211c17a3e5a48f5497de4", "checkout, prod", "5e2211c17a3e5a48f5497de3"};
+    audit_project bad{"5e2211c17a3e5a48f5497de5", "unreadable", "5e2211c17a3e5a48f5497de3"};
+    audit_row err_row;
+    err_row.project_id = bad.id;
+    err_row.error = "401";
+    seed_limits lim;
+    lim.rate_limited_429s = 3;
+    auto seed = sim_seed_of({p, bad}, {{slack_row()}, {err_row}}, flavor::atlas, lim);
+    auto& orgs = seed.at("orgs").as_array();
+    BOOST_REQUIRE(orgs.size() == 1u);
+    auto& org = orgs[0].as_object();
+    BOOST_TEST(org.at("id").as_string() == "5e2211c17a3e5a48f5497de3");
+    BOOST_TEST(org.at("kind").as_string() == "atlas");
+    auto& projects = org.at("projects").as_array();
+    BOOST_REQUIRE(projects.size() == 1u);  // the unreadable project is not copied
+    auto& integ = projects[0].at("integrations").as_array();
+    BOOST_REQUIRE(integ.size() == 1u);
+    BOOST_TEST(integ[0].at("type").as_string() == "SLACK");
+    BOOST_TEST(integ[0].at("apiToken").as_string() == "***************************Prod");
+    BOOST_TEST(seed.at("apiKeys").as_array()[0].at("orgIds").as_array().size() == 1u);
+    BOOST_TEST(seed.at("cmbulkLimits").at("rateLimited429s").as_int64() == 3);
+}
+
 BOOST_AUTO_TEST_CASE(default_references_and_required_never_returned) {
     BOOST_TEST(default_secret_ref("SLACK", "apiToken") == "SLACK_API_TOKEN");
     BOOST_TEST(default_secret_ref("MICROSOFT_TEAMS", "microsoftTeamsWebhookUrl") ==
