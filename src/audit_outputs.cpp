@@ -118,6 +118,7 @@ int finish_audit(audit_state& st, const run_control& ctl, std::uint64_t requests
     if (!st.opts.emit_sim_seed.empty()) {
         // What was read, as a seed to rehearse on (cmbulk-sim --seed FILE).
         seed_limits lim;
+        lim.rate_limited_429s = st.throttled;
         lim.observed_requests_per_s = seconds > 0 ? static_cast<double>(requests) / seconds : 0;
         auto seed = sim_seed_of(st.projects, st.results, st.opts.api.api_flavor, lim);
         if (!write_file_atomically(st.opts.emit_sim_seed, json::serialize(seed) + "\n", msg)) {

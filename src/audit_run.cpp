@@ -378,6 +378,7 @@ int run_audit(const audit_options& opts, std::ostream& out, std::ostream& err) {
     (*env)->run(work);
     (*env)->progress().finish();
     auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    st.throttled = (*env)->gate().throttled();
     return detail::finish_audit(st, ctl, (*env)->gate().requests(), secs);
 }
 
