@@ -286,8 +286,8 @@ void apply_job::finish(std::unique_ptr<work_item> item, item_end how) {
                 auto name = names_.find(a.credential_key);
                 o.result = outcome::failed;
                 o.error_code = std::string(credential_refused_code);
-                o.detail = credential_refused_detail(
-                    a.credential_key, name == names_.end() ? "" : name->second);
+                o.detail = credential_refused_detail(a.credential_key,
+                                                     name == names_.end() ? "" : name->second);
                 journaled = true;
             }
             break;

@@ -125,9 +125,9 @@ int finish_audit(audit_state& st, const run_control& ctl, std::uint64_t requests
             err << "cmbulk audit: could not write the seed: " << msg << "\n";
             end.outputs_failed = true;
         } else {
-            err << "seed: " << st.opts.emit_sim_seed.string() << " (" << seed.at("orgs").as_array().size()
-                << " orgs; rehearse with cmbulk-sim --seed " << st.opts.emit_sim_seed.string()
-                << ", key " << seed_public_key << ")\n";
+            err << "seed: " << st.opts.emit_sim_seed.string() << " ("
+                << seed.at("orgs").as_array().size() << " orgs; rehearse with cmbulk-sim --seed "
+                << st.opts.emit_sim_seed.string() << ", key " << seed_public_key << ")\n";
         }
     }
     if (st.checkpoint_failed) {

@@ -62,8 +62,9 @@ json::object sim_seed_of(const std::vector<audit_project>& projects,
     }
     json::object lim{{"source", limits.source},
                      {"rateLimited429s", limits.rate_limited_429s},
-                     {"note", "cmbulk-sim does not read this field yet: start it with "
-                              "--rate-limit N to replay a limit"}};
+                     {"note",
+                      "cmbulk-sim does not read this field yet: start it with "
+                      "--rate-limit N to replay a limit"}};
     if (limits.observed_requests_per_s > 0)
         lim["observedRequestsPerSecond"] = limits.observed_requests_per_s;
     return json::object{

@@ -3,8 +3,6 @@
 // progress line and lets the job fsync its journal. See engine.hpp.
 #include "cmbulk/engine.hpp"
 
-#include "cmbulk/org_routing.hpp"
-
 #include <unistd.h>
 
 #include <algorithm>
@@ -17,6 +15,8 @@
 #include <cstring>
 #include <exception>
 #include <filesystem>
+
+#include "cmbulk/org_routing.hpp"
 
 namespace cmbulk {
 namespace asio = boost::asio;

@@ -473,8 +473,7 @@ parsed_row manifest_reader::finish_row(std::uint64_t line, boost::json::object r
 
     for (auto& kv : raw) {
         std::string_view name = kv.key();
-        if (name == "projectId" || name == "orgId" || name == "type" || name == "action")
-            continue;
+        if (name == "projectId" || name == "orgId" || name == "type" || name == "action") continue;
         if (!ts) continue;  // the type is already an error; its fields cannot be judged
         const field_spec* fs = ts->find_field(name);
         if (fs && !type_spec::has_field(*fs, fl)) {

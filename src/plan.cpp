@@ -3,8 +3,6 @@
 // manifest order with the counts.
 #include "cmbulk/plan.hpp"
 
-#include "org_lookup.hpp"
-
 #include <boost/asio/use_awaitable.hpp>
 #include <iostream>
 #include <map>
@@ -13,6 +11,7 @@
 #include "cmbulk/dispatcher.hpp"
 #include "cmbulk/exit_status.hpp"
 #include "cmbulk/read_machine.hpp"
+#include "org_lookup.hpp"
 
 namespace cmbulk {
 namespace asio = boost::asio;

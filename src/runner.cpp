@@ -9,10 +9,10 @@
 
 #include "apply_job.hpp"
 #include "apply_outputs.hpp"
-#include "org_lookup.hpp"
 #include "cmbulk/dispatcher.hpp"
 #include "cmbulk/exit_status.hpp"
 #include "cmbulk/version.hpp"
+#include "org_lookup.hpp"
 
 namespace cmbulk {
 namespace asio = boost::asio;
@@ -187,7 +187,6 @@ std::optional<int> open_files(const apply_options& o, const detail::apply_paths&
     return std::nullopt;
 }
 
-
 }  // namespace
 
 int run_validate(const std::filesystem::path& manifest, const manifest_options& opts,
@@ -210,8 +209,8 @@ int run_apply(const apply_options& opts, std::ostream& out, std::ostream& err) {
     if (auto code = check_manifest(v, opts, err)) return *code;
     diagnostics diag;
     detail::fleet_routing fleet(opts.fleet);
-    auto env = run_environment::create(opts.run, opts.api, err, opts.dry_run ? &out : nullptr,
-                                       diag, fleet.clients);
+    auto env = run_environment::create(opts.run, opts.api, err, opts.dry_run ? &out : nullptr, diag,
+                                       fleet.clients);
     if (!env) {
         err << "cmbulk apply: " << to_string(diag) << "; nothing was sent\n";
         return exit_usage;

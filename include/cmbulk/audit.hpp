@@ -103,9 +103,9 @@ struct audit_options {
 
 /// What an audit learned about the service's limits, for the seed (`cmbulkLimits`).
 struct seed_limits {
-    std::string source = "run";             ///< "run": from this audit's answers
-    std::uint64_t rate_limited_429s = 0;    ///< 429s the audit met
-    double observed_requests_per_s = 0;     ///< requests / wall time of the audit
+    std::string source = "run";           ///< "run": from this audit's answers
+    std::uint64_t rate_limited_429s = 0;  ///< 429s the audit met
+    double observed_requests_per_s = 0;   ///< requests / wall time of the audit
 };
 /// The rehearsal key of an emitted seed (made up; a seed for cmbulk-sim only).
 inline constexpr std::string_view seed_public_key = "rehearsal";

@@ -207,9 +207,8 @@ public:
     /// `fleet`: one credential per organization (org_routing.hpp), each with its own client
     /// (Digest sessions, token cache) under its org id as the key; empty: `api.creds` under "".
     static boost::system::result<std::unique_ptr<run_environment>> create(
-        const run_params& params, const api_config& api, std::ostream& err,
-        std::ostream* dry_out, diagnostics& diag,
-        const fleet_credentials& fleet = {});
+        const run_params& params, const api_config& api, std::ostream& err, std::ostream* dry_out,
+        diagnostics& diag, const fleet_credentials& fleet = {});
     ~run_environment();
 
     boost::asio::io_context& io() { return ioc_; }

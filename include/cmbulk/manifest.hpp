@@ -162,8 +162,8 @@ struct validation_summary {
     /// manifest, --set / --type): --skip-invalid cannot skip these, nothing may be applied.
     std::uint64_t file_error_count = 0;
     std::uint64_t rows_without_org = 0;  ///< valid rows with no orgId (a fleet run looks them up)
-    std::string sha256;                 ///< of the file's bytes, lowercase hex
-    std::vector<diagnostics> warnings;  ///< every warning (they do not make the manifest invalid)
+    std::string sha256;                  ///< of the file's bytes, lowercase hex
+    std::vector<diagnostics> warnings;   ///< every warning (they do not make the manifest invalid)
     bool ok() const { return error_count == 0; }
 };
 

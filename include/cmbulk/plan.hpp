@@ -9,8 +9,8 @@
 #include <string_view>
 
 #include "cmbulk/api.hpp"
-#include "cmbulk/credentials_file.hpp"
 #include "cmbulk/compare.hpp"
+#include "cmbulk/credentials_file.hpp"
 #include "cmbulk/engine.hpp"
 #include "cmbulk/manifest.hpp"
 

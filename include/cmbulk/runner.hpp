@@ -27,9 +27,9 @@ struct apply_options {
     /// project's org's (orgId column, else each credential's project list read once). Empty:
     /// api.creds serves every row.
     std::vector<org_credential> fleet;
-    run_params run;                  ///< concurrency, pacing, retries, grace, progress...
-    bool skip_invalid = false;       ///< report invalid rows as `invalid` and run the rest
-    bool dry_run = false;            ///< print what would be sent, send nothing
+    run_params run;             ///< concurrency, pacing, retries, grace, progress...
+    bool skip_invalid = false;  ///< report invalid rows as `invalid` and run the rest
+    bool dry_run = false;       ///< print what would be sent, send nothing
     /// Read each row's integration first; send nothing when it already is what the row says
     /// (compare.hpp), and report the row `unchanged`.
     bool skip_unchanged = false;

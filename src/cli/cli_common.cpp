@@ -292,13 +292,12 @@ bool fill_api_config(const po::variables_map& vm, api_config& cfg, std::string& 
     return true;
 }
 
-bool fill_fleet(const po::variables_map& vm, std::vector<org_credential>& fleet,
-                std::string& msg) {
+bool fill_fleet(const po::variables_map& vm, std::vector<org_credential>& fleet, std::string& msg) {
     if (!vm.count("credentials")) return true;
     diagnostics diag;
-    auto creds = load_credentials_file(vm["credentials"].as<std::string>(), process_environment(),
-                                       disk_file_reader(),
-                                       vm.count("allow-insecure-key-file") > 0, diag);
+    auto creds =
+        load_credentials_file(vm["credentials"].as<std::string>(), process_environment(),
+                              disk_file_reader(), vm.count("allow-insecure-key-file") > 0, diag);
     if (!creds) {
         msg = "--credentials: " + to_string(diag);
         return false;

@@ -42,8 +42,7 @@ po::options_description server_options_desc();
 bool fill_api_config(const po::variables_map& vm, api_config& cfg, std::string& msg);
 /// `--credentials FILE` (a fleet: one credential per organization, credentials_file.hpp) into
 /// `fleet`; nothing when the option is absent. False with a message (never a secret).
-bool fill_fleet(const po::variables_map& vm, std::vector<org_credential>& fleet,
-                std::string& msg);
+bool fill_fleet(const po::variables_map& vm, std::vector<org_credential>& fleet, std::string& msg);
 
 /// What parse_command_line learnt beside the option values.
 struct option_context {

@@ -4,8 +4,8 @@
 // names the key of every request), the end state must equal 20 separate runs with one key each,
 // rows without an orgId are routed by each credential's project list (read once), and a revoked
 // key fails only its organization's rows, named in the summary.
-#include <boost/json.hpp>
 #include <algorithm>
+#include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 #include <cstdio>
 #include <map>
@@ -45,17 +45,15 @@ std::string private_key(int o) {
 int org_of_project(const std::string& pid) { return std::stoi(pid.substr(2, 6), nullptr, 16); }
 
 std::vector<std::string> sim_args() {
-    return {"--generate", std::to_string(orgs) + ":" + std::to_string(projects), "--with",
-            "SLACK"};
+    return {"--generate", std::to_string(orgs) + ":" + std::to_string(projects), "--with", "SLACK"};
 }
 
 /// The credentials file: org o's key, its private key from ${env:FLEET_KEY_o}.
 std::string credentials_toml() {
     std::string t;
     for (int o = 1; o <= orgs; ++o)
-        t += "[orgs." + org_id(o) + "]\nname = \"org-" + std::to_string(o) +
-             "\"\npublic-key = \"" + public_key(o) + "\"\nprivate-key = \"${env:FLEET_KEY_" +
-             std::to_string(o) + "}\"\n";
+        t += "[orgs." + org_id(o) + "]\nname = \"org-" + std::to_string(o) + "\"\npublic-key = \"" +
+             public_key(o) + "\"\nprivate-key = \"${env:FLEET_KEY_" + std::to_string(o) + "}\"\n";
     return t;
 }
 
@@ -67,8 +65,8 @@ std::string manifest(int first_org, int last_org, bool with_org) {
         for (int p = 1; p <= projects; ++p) {
             char tok[48];
             std::snprintf(tok, sizeof tok, "xoxb-fleet-%04d-%05d", o, p);
-            m += project_id(o, p) + (with_org ? "," + org_id(o) : std::string()) + ",SLACK," +
-                 tok + ",#fleet\n";
+            m += project_id(o, p) + (with_org ? "," + org_id(o) : std::string()) + ",SLACK," + tok +
+                 ",#fleet\n";
         }
     return m;
 }
@@ -112,8 +110,8 @@ int check_keys(sim_process& sim) {
 
 std::vector<std::string> cmd(const std::string& manifest_path, sim_process& sim,
                              const std::string& report) {
-    return {cmbulk_bin(), "apply",    manifest_path, "--credentials", "creds.toml", "--base-url",
-            sim.base_url(), "--action", "update", "--report", report, "-q"};
+    return {cmbulk_bin(),   "apply",    manifest_path, "--credentials", "creds.toml", "--base-url",
+            sim.base_url(), "--action", "update",      "--report",      report,       "-q"};
 }
 
 }  // namespace
@@ -169,14 +167,13 @@ BOOST_AUTO_TEST_CASE(a_revoked_credential_fails_only_its_orgs_rows) {
     write_file(dir / "all.csv", manifest(1, orgs, true));
     sim_process sim(sim_args());
     BOOST_TEST_REQUIRE(
-        http_request(sim.port(), "POST", "/__sim/keys/" + public_key(7) + "/revoke").status ==
-        200);
+        http_request(sim.port(), "POST", "/__sim/keys/" + public_key(7) + "/revoke").status == 200);
     auto r = run_process(cmd("all.csv", sim, "all.report.csv"), fleet_env(dir.path()));
     BOOST_TEST(r.exit_code == 1, r.err);
     // The summary names the organization, never its secret.
-    BOOST_TEST(r.err.find("organization " + org_id(7) + " (org-7) was refused") !=
-                   std::string::npos,
-               r.err);
+    BOOST_TEST(
+        r.err.find("organization " + org_id(7) + " (org-7) was refused") != std::string::npos,
+        r.err);
     BOOST_TEST(r.err.find(private_key(7)) == std::string::npos);
     auto report = read_file(dir / "all.report.csv");
     std::istringstream lines(report);
@@ -203,10 +200,10 @@ BOOST_AUTO_TEST_CASE(audit_all_runs_over_every_configured_credential) {
     temp_dir dir;
     write_file(dir / "creds.toml", credentials_toml());
     sim_process sim(sim_args());
-    auto r = run_process({cmbulk_bin(), "audit", "--all", "--credentials", "creds.toml",
-                          "--base-url", sim.base_url(), "--report", "audit.csv",
-                          "--emit-manifest", "emitted.csv", "-q"},
-                         fleet_env(dir.path()));
+    auto r = run_process(
+        {cmbulk_bin(), "audit", "--all", "--credentials", "creds.toml", "--base-url",
+         sim.base_url(), "--report", "audit.csv", "--emit-manifest", "emitted.csv", "-q"},
+        fleet_env(dir.path()));
     BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
     // Every project of every org was read, each with its own org's key.
     BOOST_TEST(check_keys(sim) == orgs * projects);
