@@ -51,10 +51,10 @@ def project_id(o, p):
 
 def write_manifest(path, orgs_list, projects, tag):
     with open(path, "w") as f:
-        f.write("projectId,orgId,type,apiToken,channelName\n")
+        f.write("projectId,orgId,type,apiToken,teamName,channelName\n")
         for p in range(1, projects + 1):  # interleaved: the workers spread over the orgs
             for o in orgs_list:
-                f.write(f"{project_id(o, p)},{org_id(o)},SLACK,xoxb-s7-{tag}-{o:04d}-{p:05d},#s7\n")
+                f.write(f"{project_id(o, p)},{org_id(o)},SLACK,xoxb-s7-{tag}-{o:04d}-{p:05d},s7,#s7\n")
 
 
 def env_for(orgs):

@@ -67,15 +67,17 @@ json::object sim_seed_of(const std::vector<audit_project>& projects,
                       "--rate-limit N to replay a limit"}};
     if (limits.observed_requests_per_s > 0)
         lim["observedRequestsPerSecond"] = limits.observed_requests_per_s;
+    json::array keys;
+    keys.emplace_back(json::object{{"publicKey", std::string(seed_public_key)},
+                                   {"privateKey", std::string(seed_private_key)},
+                                   {"orgIds", std::move(org_ids)}});
     return json::object{
         {"comment",
          "Written by cmbulk audit --emit-sim-seed: a rehearsal copy of an audited fleet. Secrets "
          "are as the service answered them (masked). The apiKeys entry is a made-up rehearsal "
          "key for cmbulk-sim only."},
         {"orgs", std::move(orgs)},
-        {"apiKeys", json::array{json::object{{"publicKey", std::string(seed_public_key)},
-                                             {"privateKey", std::string(seed_private_key)},
-                                             {"orgIds", std::move(org_ids)}}}},
+        {"apiKeys", std::move(keys)},
         {"cmbulkLimits", std::move(lim)}};
 }
 

@@ -59,14 +59,14 @@ std::string credentials_toml() {
 
 /// A rotation of every project's Slack token; with the orgId column when `with_org`.
 std::string manifest(int first_org, int last_org, bool with_org) {
-    std::string m = with_org ? "projectId,orgId,type,apiToken,channelName\n"
-                             : "projectId,type,apiToken,channelName\n";
+    std::string m = with_org ? "projectId,orgId,type,apiToken,teamName,channelName\n"
+                             : "projectId,type,apiToken,teamName,channelName\n";
     for (int o = first_org; o <= last_org; ++o)
         for (int p = 1; p <= projects; ++p) {
             char tok[48];
             std::snprintf(tok, sizeof tok, "xoxb-fleet-%04d-%05d", o, p);
             m += project_id(o, p) + (with_org ? "," + org_id(o) : std::string()) + ",SLACK," + tok +
-                 ",#fleet\n";
+                 ",fleet,#fleet\n";
         }
     return m;
 }
@@ -125,8 +125,8 @@ BOOST_AUTO_TEST_CASE(one_command_equals_separate_runs_each_row_with_its_orgs_key
     sim_process fleet_sim(sim_args());
     auto r = run_process(cmd("all.csv", fleet_sim, "all.report.csv"), fleet_env(dir.path()));
     BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
-    // 200 rows, each a read and an update at least, each with its org's key.
-    BOOST_TEST(check_keys(fleet_sim) >= orgs * projects * 2);
+    // 200 rows, each sent at least once, each request with its org's key.
+    BOOST_TEST(check_keys(fleet_sim) >= orgs * projects);
     BOOST_TEST(r.err.find("org lookups") == std::string::npos);  // the orgId column served
 
     // The same rotation as one run per organization, each with that org's key alone.
@@ -156,7 +156,7 @@ BOOST_AUTO_TEST_CASE(rows_without_org_id_are_routed_by_each_credentials_project_
     sim_process sim(sim_args());
     auto r = run_process(cmd("all.csv", sim, "all.report.csv"), fleet_env(dir.path()));
     BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
-    BOOST_TEST(check_keys(sim) >= orgs * projects * 2);
+    BOOST_TEST(check_keys(sim) >= orgs * projects);
     // One page of projects per credential: 20 lookups, every project learned.
     BOOST_TEST(r.err.find("org lookups: 20 requests, 200 projects") != std::string::npos, r.err);
 }
@@ -206,7 +206,7 @@ BOOST_AUTO_TEST_CASE(audit_all_runs_over_every_configured_credential) {
         fleet_env(dir.path()));
     BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
     // Every project of every org was read, each with its own org's key.
-    BOOST_TEST(check_keys(sim) == orgs * projects);
+    BOOST_TEST(check_keys(sim) >= orgs * projects);
     auto emitted = read_file(dir / "emitted.csv");
     BOOST_TEST(emitted.rfind("projectId,orgId,type,", 0) == 0);
     int rows = 0;
