@@ -118,7 +118,7 @@ BOOST_AUTO_TEST_CASE(sim_seed_keeps_orgs_projects_and_masked_secrets_as_answered
     BOOST_TEST(integ[0].at("type").as_string() == "SLACK");
     BOOST_TEST(integ[0].at("apiToken").as_string() == "***************************Prod");
     BOOST_TEST(seed.at("apiKeys").as_array()[0].at("orgIds").as_array().size() == 1u);
-    BOOST_TEST(seed.at("cmbulkLimits").at("rateLimited429s").as_int64() == 3);
+    BOOST_TEST(seed.at("cmbulkLimits").at("rateLimited429s").to_number<std::uint64_t>() == 3u);
 }
 
 BOOST_AUTO_TEST_CASE(default_references_and_required_never_returned) {
@@ -155,9 +155,10 @@ BOOST_AUTO_TEST_CASE(manifest_csv_columns_only_those_used) {
     std::vector<std::string> refs;
     auto a = *manifest_row_for(slack_row(), {{"apiToken", "T"}}, refs);
     auto text = format_manifest({a}, manifest_format::csv);
+    // orgId: the project's organization, for a fleet run's routing (apply --credentials).
     BOOST_TEST(text ==
-               "projectId,type,apiToken,teamName,channelName\n"
-               "5e2211c17a3e5a48f5497de4,SLACK,${env:T},acme,#alerts\n");
+               "projectId,orgId,type,apiToken,teamName,channelName\n"
+               "5e2211c17a3e5a48f5497de4,5e2211c17a3e5a48f5497de3,SLACK,${env:T},acme,#alerts\n");
     auto jl = format_manifest({a, a}, manifest_format::jsonl);
     BOOST_TEST(std::count(jl.begin(), jl.end(), '\n') == 2);
 }
