@@ -1,5 +1,5 @@
-// One manifest row's checks against the catalogue: the row keys (projectId, orgId, type, action), each
-// field's value (booleans, enums, lengths, masked secrets, ${env:..} / ${file:..} references),
+// One manifest row's checks against the catalogue: the row keys (projectId, orgId, type, action),
+// each field's value (booleans, enums, lengths, masked secrets, ${env:..} / ${file:..} references),
 // --set, the flavor's required fields and duplicate rows. A method per check; errors follow the
 // row's columns in order. No message ever carries a secret or a value read through a reference.
 #include <algorithm>
