@@ -65,6 +65,8 @@ public:
         return to_step(plan.next(response_for(r), policy), policy);
     }
 
+    std::string_view credential() const override { return credential_key; }
+
     std::int64_t elapsed_ms() const {
         return std::chrono::duration_cast<std::chrono::milliseconds>(
                    std::chrono::steady_clock::now() - started_)
@@ -77,6 +79,7 @@ public:
     row_plan plan;
     int last_status = 0;
     std::size_t steps_journaled = 0;  ///< alert steps whose outcome is in the journal
+    std::string credential_key;       ///< its organization's credential ("": the run's only one)
 
 private:
     plan_checks with_read(plan_checks c) const {
@@ -221,11 +224,35 @@ std::unique_ptr<work_item> apply_job::next_item() {
             record_dispatched(d);
             continue;
         }
+        org_route route;
+        if (router_) {
+            route = router_->route(d.row.project_id, d.row.org_id);
+            if (route.kind != org_route::credential) {
+                record_unrouted(d, route);
+                continue;
+            }
+        }
         std::string label;
         if (opts_.dry_run)
             label = opts_.manifest.filename().string() + ":" + std::to_string(d.row.line);
-        return std::make_unique<apply_item>(std::move(d), checks_, std::move(label), rotation_);
+        auto item =
+            std::make_unique<apply_item>(std::move(d), checks_, std::move(label), rotation_);
+        item->credential_key = std::move(route.key);
+        return item;
     }
+}
+
+void apply_job::record_unrouted(const dispatched& d, const org_route& route) {
+    journal_outcome o;
+    o.result = outcome::failed;
+    o.secret_last4 = sent_last4(d.row);
+    o.error_code = "NO_CREDENTIAL";
+    o.detail = route.kind == org_route::unknown_org
+                   ? "not sent: organization " + route.key + " has no credential in --credentials"
+                   : "not sent: no configured credential lists project " + d.row.project_id +
+                         " (add an orgId column, or its organization to --credentials)";
+    record(d, o, true);
+    rows_.finished(d.row.project_id);
 }
 
 boost::system::result<void> apply_job::note_journal(const boost::system::result<void>& r) {
@@ -298,6 +325,15 @@ void apply_job::finish(std::unique_ptr<work_item> item, item_end how) {
             o.detail = "not started";
             o.attempts = 0;
             o.duration_ms = 0;
+            if (creds_ && creds_->refused(a.credential_key)) {
+                // Its organization's credential was refused: only its rows stop (a fleet run).
+                auto name = names_.find(a.credential_key);
+                o.result = outcome::failed;
+                o.error_code = std::string(credential_refused_code);
+                o.detail = credential_refused_detail(a.credential_key,
+                                                     name == names_.end() ? "" : name->second);
+                journaled = true;
+            }
             break;
     }
     // Each alert configuration's step before the row's outcome (also when abandoned: a resume

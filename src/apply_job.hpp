@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <iosfwd>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -14,6 +15,7 @@
 #include "cmbulk/engine.hpp"
 #include "cmbulk/html_report.hpp"
 #include "cmbulk/journal.hpp"
+#include "cmbulk/org_routing.hpp"
 #include "cmbulk/report.hpp"
 #include "cmbulk/row_plan.hpp"
 #include "cmbulk/row_rotation.hpp"
@@ -45,6 +47,15 @@ public:
     void tick() override;
     progress_counts progress() const override;
 
+    /// A fleet run: each row goes out with its organization's credential (`router`); a row of
+    /// a refused credential (`creds`) is reported failed, naming its org (`names`: labels).
+    void route_by(const org_router& router, const credential_set& creds,
+                  std::map<std::string, std::string> names) {
+        router_ = &router;
+        creds_ = &creds;
+        names_ = std::move(names);
+    }
+
     /// After the run: records every row that never started (not-run), and the invalid and
     /// earlier-finished rows the run did not reach.
     void record_the_rest();
@@ -65,8 +76,14 @@ private:
     run_control& control_;
     row_dispatcher& rows_;
     apply_records& rec_;
+    /// A row whose route has no credential: reported failed without sending anything.
+    void record_unrouted(const dispatched& d, const org_route& route);
+
     plan_checks checks_;
     rotation_options rotation_;
+    const org_router* router_ = nullptr;
+    const credential_set* creds_ = nullptr;
+    std::map<std::string, std::string> names_;
 };
 
 /// "create", "update", "upsert", "delete".

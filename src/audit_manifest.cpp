@@ -32,6 +32,8 @@ std::optional<json::object> manifest_row_for(const audit_row& row,
     if (!t) return std::nullopt;
     json::object o;
     o["projectId"] = row.project_id;
+    // Its organization: a fleet run (--credentials) routes the row by it, with no lookup.
+    if (!row.org_id.empty()) o["orgId"] = row.org_id;
     o["type"] = row.type;
     for (auto& f : t->fields) {
         auto* v = row.fields.if_contains(f.name);
@@ -70,11 +72,15 @@ std::string format_manifest(const std::vector<json::object>& rows, manifest_form
                 cols.push_back(c);
                 break;
             }
-    out = "projectId,type";
+    bool with_org = std::any_of(rows.begin(), rows.end(),
+                                [](const json::object& r) { return r.contains("orgId"); });
+    out = with_org ? "projectId,orgId,type" : "projectId,type";
     for (auto& c : cols) out += "," + c;
     out += "\n";
     for (auto& r : rows) {
-        out += csv_cell(str_of(r, "projectId")) + "," + csv_cell(str_of(r, "type"));
+        out += csv_cell(str_of(r, "projectId")) + ",";
+        if (with_org) out += csv_cell(str_of(r, "orgId")) + ",";
+        out += csv_cell(str_of(r, "type"));
         for (auto& c : cols) {
             out += ",";
             if (auto* v = r.if_contains(c)) out += csv_cell(cell_text(*v));

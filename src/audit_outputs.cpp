@@ -2,6 +2,7 @@
 // --emit-manifest, the checkpoint kept (something failed or was not read) or removed, and the
 // exit status (exit_status_for).
 #include <algorithm>
+#include <boost/json/serialize.hpp>
 #include <map>
 #include <ostream>
 
@@ -10,6 +11,7 @@
 #include "cmbulk/fs_atomic.hpp"
 
 namespace cmbulk::detail {
+namespace json = boost::json;
 
 namespace {
 
@@ -113,6 +115,21 @@ int finish_audit(audit_state& st, const run_control& ctl, std::uint64_t requests
         print_summary(st, rows, requests, seconds);
     }
     if (st.emit_fmt && !emit_manifest(st, rows)) end.outputs_failed = true;
+    if (!st.opts.emit_sim_seed.empty()) {
+        // What was read, as a seed to rehearse on (cmbulk-sim --seed FILE).
+        seed_limits lim;
+        lim.rate_limited_429s = st.throttled;
+        lim.observed_requests_per_s = seconds > 0 ? static_cast<double>(requests) / seconds : 0;
+        auto seed = sim_seed_of(st.projects, st.results, st.opts.api.api_flavor, lim);
+        if (!write_file_atomically(st.opts.emit_sim_seed, json::serialize(seed) + "\n", msg)) {
+            err << "cmbulk audit: could not write the seed: " << msg << "\n";
+            end.outputs_failed = true;
+        } else {
+            err << "seed: " << st.opts.emit_sim_seed.string() << " ("
+                << seed.at("orgs").as_array().size() << " orgs; rehearse with cmbulk-sim --seed "
+                << st.opts.emit_sim_seed.string() << ", key " << seed_public_key << ")\n";
+        }
+    }
     if (st.checkpoint_failed) {
         err << "cmbulk audit: the checkpoint " << st.checkpoint_path.string()
             << " could not be written: --resume would read everything again\n";

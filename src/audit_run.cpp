@@ -50,10 +50,12 @@ public:
         }
         return s;
     }
+    std::string_view credential() const override { return cred; }
     std::size_t index;
     audit_pager pager;
     std::optional<audit_pager> alerts;  ///< the project's alert configurations
     bool stopped = false;
+    std::string cred;  ///< the credential it is read with (a fleet's org id), else ""
 
 private:
     item_step follow(const audit_pager& list, item_step s) {
@@ -82,14 +84,22 @@ audit_row error_row(std::string project, std::string name, std::string org, std:
 /// Phase 1: the project lists of --org (each) and --all ("" as the organization).
 class discovery_job final : public run_job {
 public:
-    discovery_job(audit_state& st, const run_control& ctl, std::vector<std::string> sources)
-        : st_(st), ctl_(ctl), sources_(std::move(sources)), found_(sources_.size()) {}
+    /// `creds`: the credential of each source ("" without a fleet).
+    discovery_job(audit_state& st, const run_control& ctl, std::vector<std::string> sources,
+                  std::vector<std::string> creds)
+        : st_(st),
+          ctl_(ctl),
+          sources_(std::move(sources)),
+          creds_(std::move(creds)),
+          found_(sources_.size()) {}
 
     std::unique_ptr<work_item> next_item() override {
         if (next_ >= sources_.size()) return nullptr;
         auto i = next_++;
-        return std::make_unique<list_item>(
+        auto item = std::make_unique<list_item>(
             i, audit_pager(projects_page_request, sources_[i], st_.opts.page_size), ctl_);
+        item->cred = creds_[i];
+        return item;
     }
 
     void finish(std::unique_ptr<work_item> item, item_end how) override {
@@ -120,7 +130,7 @@ public:
 private:
     audit_state& st_;
     const run_control& ctl_;
-    std::vector<std::string> sources_;
+    std::vector<std::string> sources_, creds_;
     std::vector<std::vector<audit_project>> found_;  ///< per source
     std::size_t next_ = 0;
 };
@@ -140,9 +150,21 @@ public:
                 ++st_.done;
                 continue;
             }
-            return std::make_unique<list_item>(
+            if (!st_.opts.fleet.empty() && !has_credential(p.org_id)) {
+                // A fleet run: no credential serves its organization; nothing is sent.
+                st_.results[i] = {error_row(p.id, p.name, p.org_id,
+                                            "no credential in --credentials serves organization " +
+                                                (p.org_id.empty() ? "(unknown)" : p.org_id))};
+                st_.finished[i] = true;
+                ++st_.done;
+                ++st_.unreadable;
+                continue;
+            }
+            auto item = std::make_unique<list_item>(
                 i, audit_pager(integrations_page_request, p.id, st_.opts.page_size), ctl_, p.id,
                 st_.opts.page_size);
+            if (!st_.opts.fleet.empty()) item->cred = p.org_id;
+            return item;
         }
         return nullptr;
     }
@@ -179,6 +201,12 @@ public:
     progress_counts progress() const override { return {st_.done, st_.unreadable}; }
 
 private:
+    bool has_credential(const std::string& org) const {
+        for (auto& c : st_.opts.fleet)
+            if (c.org_id == org) return true;
+        return false;
+    }
+
     std::vector<audit_row> rows_of(const audit_project& p, std::vector<json::object>& found) {
         std::vector<audit_row> rows;
         for (auto& x : found) {
@@ -257,8 +285,12 @@ std::optional<int> check_options(const audit_options& opts, audit_state& st, std
     for (auto& t : opts.types)
         if (!find_type(t) && t != "HIP_CHAT" && t != "FLOWDOCK")
             return usage("--type: unknown integration type '" + t + "'");
-    for (auto& o : opts.org_ids)
+    for (auto& o : opts.org_ids) {
         if (!is_object_id(o)) return usage("--org " + o + ": expected 24 lowercase hex characters");
+        bool served = opts.fleet.empty() || std::any_of(opts.fleet.begin(), opts.fleet.end(),
+                                                        [&](auto& c) { return c.org_id == o; });
+        if (!served) return usage("--org " + o + ": no credential in --credentials serves it");
+    }
     st.report_path = opts.report_path.empty() ? "audit.csv" : opts.report_path;
     auto fmt = report_format_from_path(st.report_path);
     if (!fmt) return usage("--report: use a .csv, .json or .jsonl file name");
@@ -276,7 +308,8 @@ std::optional<int> check_options(const audit_options& opts, audit_state& st, std
     bool ok =
         check_output_path(st.report_path, "report", diag) &&
         check_output_path(st.checkpoint_path, "checkpoint", diag) &&
-        (opts.emit_manifest.empty() || check_output_path(opts.emit_manifest, "manifest", diag));
+        (opts.emit_manifest.empty() || check_output_path(opts.emit_manifest, "manifest", diag)) &&
+        (opts.emit_sim_seed.empty() || check_output_path(opts.emit_sim_seed, "seed", diag));
     if (!ok) return usage(to_string(diag) + "; nothing was sent");
     return std::nullopt;
 }
@@ -342,7 +375,9 @@ int run_audit(const audit_options& opts, std::ostream& out, std::ostream& err) {
     audit_state st(opts, err);
     if (auto code = check_options(opts, st, err)) return *code;
     diagnostics diag;
-    auto env = run_environment::create(opts.run, opts.api, err, nullptr, diag);
+    fleet_credentials fleet;
+    for (auto& c : opts.fleet) fleet.emplace_back(c.org_id, c.creds);
+    auto env = run_environment::create(opts.run, opts.api, err, nullptr, diag, fleet);
     if (!env) {
         err << "cmbulk audit: " << to_string(diag) << "; nothing was sent\n";
         return exit_usage;
@@ -361,9 +396,22 @@ int run_audit(const audit_options& opts, std::ostream& out, std::ostream& err) {
     if (auto code = open_checkpoint(opts, st, err)) return *code;
 
     auto& ctl = (*env)->control();
-    std::vector<std::string> sources = opts.org_ids;
-    if (opts.all) sources.emplace_back();  // "": every project the key sees
-    discovery_job discovery(st, ctl, std::move(sources));
+    std::vector<std::string> sources, creds;
+    for (auto& org : opts.org_ids) {
+        // A fleet: each --org with its own credential (one it lacks is refused up front).
+        sources.push_back(org);
+        creds.push_back(opts.fleet.empty() ? std::string() : org);
+    }
+    if (opts.all && opts.fleet.empty()) {
+        sources.emplace_back();  // "": every project the key sees
+        creds.emplace_back();
+    }
+    if (opts.all)
+        for (auto& c : opts.fleet) {  // --all over every configured credential
+            sources.emplace_back();
+            creds.push_back(c.org_id);
+        }
+    discovery_job discovery(st, ctl, std::move(sources), std::move(creds));
     projects_job projects(st, ctl);
     auto started = std::chrono::steady_clock::now();
     auto discovery_ctx = (*env)->context(0);
@@ -383,6 +431,7 @@ int run_audit(const audit_options& opts, std::ostream& out, std::ostream& err) {
     (*env)->run(work);
     (*env)->progress().finish();
     auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    st.throttled = (*env)->gate().throttled();
     return detail::finish_audit(st, ctl, (*env)->gate().requests(), secs);
 }
 

@@ -31,6 +31,7 @@ struct audit_state {
     std::unique_ptr<journal_writer> checkpoint;
     bool checkpoint_failed = false;  ///< a record could not be written
     std::uint64_t done = 0, unreadable = 0;
+    std::uint64_t throttled = 0;  ///< 429 answers met (the seed's limits learned)
 
     audit_state(const audit_options& o, std::ostream& e) : opts(o), err(e) {}
     bool wanted_type(std::string_view t) const;

@@ -17,6 +17,8 @@
 #include <filesystem>
 #include <optional>
 
+#include "cmbulk/org_routing.hpp"
+
 namespace cmbulk {
 namespace asio = boost::asio;
 using asio::awaitable;
@@ -29,6 +31,7 @@ struct credential_set::state {
     bool failed = false;    ///< its credentials were refused: nothing more is sent with it
     int prover = -1;        ///< the worker that alone may send until `answered`
     bool probed = false;    ///< the key-level probe was sent (see prove_key)
+    std::string refusal;    ///< with failed: why (the fatal reason, no secret)
     std::unique_ptr<run_control::event> changed;  ///< wakes the workers waiting for their turn
     void notify() {
         if (changed) changed->notify_all();
@@ -47,6 +50,18 @@ void credential_set::add(std::string key, api_sender_factory& factory) {
 credential_set::state* credential_set::find(std::string_view key) {
     auto it = creds_.find(key);
     return it == creds_.end() ? nullptr : it->second.get();
+}
+
+bool credential_set::refused(std::string_view key) const {
+    auto it = creds_.find(key);
+    return it != creds_.end() && it->second->failed;
+}
+
+std::vector<std::pair<std::string, std::string>> credential_set::refusals() const {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (auto& [key, s] : creds_)
+        if (s->failed) out.emplace_back(key, s->refusal);
+    return out;
 }
 
 void credential_set::cancel_all() {
@@ -222,11 +237,12 @@ awaitable<std::optional<item_end>> run_item(engine& e, int worker, worker_sender
         run.step = item.next(std::move(r), e.ctx.policy);
     }
     if (run.step.kind == item_step::fatal) {
-        // Its credentials were refused (classify): nothing more goes out with them. Issue 16:
-        // with one credential per organization, only that credential's items stop.
+        // Its credentials were refused (classify): nothing more goes out with them. In a fleet
+        // (one credential per organization) only that credential's items stop (org_routing.hpp).
         cred->failed = true;
+        if (cred->refusal.empty()) cred->refusal = run.step.reason;
         cred->notify();
-        ctl.fail(run.step.reason);
+        if (credential_failure_stops_run(e.ctx.credentials.size())) ctl.fail(run.step.reason);
         co_return item_end::fatal;
     }
     if (unreachable_stops_run(cred->answered, run.sent, run.answered)) {

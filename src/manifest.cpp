@@ -114,7 +114,7 @@ std::unique_ptr<manifest_reader> manifest_reader::open(const std::filesystem::pa
             r->file_errors_.push_back({"--set", 0, detail::printable(name), std::move(message),
                                        manifest_errc::bad_option});
         };
-        if (name == "projectId" || name == "type" || name == "action") {
+        if (name == "projectId" || name == "orgId" || name == "type" || name == "action") {
             fail("cannot be set with --set (use a column, --type or --action)");
         } else if (std::find(st.all_names.begin(), st.all_names.end(), name) ==
                    st.all_names.end()) {
@@ -231,6 +231,8 @@ validation_summary validate_manifest(const std::filesystem::path& path,
         if (!row->ok()) {
             ++s.invalid_rows;
             for (auto& e : row->errors) add(e);
+        } else if (row->row.org_id.empty()) {
+            ++s.rows_without_org;
         }
         // After the row's own errors: what it told about the whole file (not UTF-8) follows.
         flush();

@@ -1,5 +1,5 @@
-// One manifest row's checks against the catalogue: the row keys (projectId, type, action), each
-// field's value (booleans, enums, lengths, masked secrets, ${env:..} / ${file:..} references),
+// One manifest row's checks against the catalogue: the row keys (projectId, orgId, type, action),
+// each field's value (booleans, enums, lengths, masked secrets, ${env:..} / ${file:..} references),
 // --set, the flavor's required fields and duplicate rows. A method per check; errors follow the
 // row's columns in order. No message ever carries a secret or a value read through a reference.
 #include <algorithm>
@@ -120,6 +120,7 @@ public:
         auto pid = take(raw, "projectId");
         auto type = take(raw, "type");
         auto action = take(raw, "action");
+        check_org(take(raw, "orgId"));
         check_project(pid);
         check_type(type);
         check_action(action);
@@ -150,6 +151,15 @@ private:
             err(key, "expected a string, got " + kind_name(it->value()));
         }
         return v;
+    }
+
+    /// orgId: which organization's credential serves the row (apply --credentials).
+    void check_org(std::optional<std::string_view> org) {
+        if (!org) return;
+        out_.row.org_id = *org;
+        if (!is_object_id(*org))
+            err("orgId", "invalid organization id " + in_quotes(*org) +
+                             ": expected 24 lowercase hexadecimal characters");
     }
 
     void check_project(std::optional<std::string_view> pid) {
@@ -274,7 +284,7 @@ private:
 
     /// One column of the row (the row keys are checked apart).
     void check_field(std::string_view name, const boost::json::value& v) {
-        if (name == "projectId" || name == "type" || name == "action") return;
+        if (name == "projectId" || name == "orgId" || name == "type" || name == "action") return;
         if (!ts_) return;  // the type is already an error; its fields cannot be judged
         const field_spec* fs = ts_->find_field(name);
         if (fs && !type_spec::has_field(*fs, fl_)) {

@@ -15,6 +15,7 @@
 #include "cmbulk/exit_status.hpp"
 #include "cmbulk/read_machine.hpp"
 #include "cmbulk/row_rotation.hpp"
+#include "org_lookup.hpp"
 
 namespace cmbulk {
 namespace asio = boost::asio;
@@ -85,11 +86,13 @@ public:
         alerts.emplace(&alert_configs_page_request, row.row.project_id, 100);
         return alerts->start(p);
     }
+    std::string_view credential() const override { return credential_key; }
     dispatched row;
     read_machine read;
     row_rotation rotation;
     std::optional<secret_rotation> planned;
     std::optional<audit_pager> alerts;
+    std::string credential_key;  ///< its organization's (a fleet run), else ""
 };
 
 /// The alert configurations the rotation would rewrite, each as its plan line's text.
@@ -132,13 +135,33 @@ void judge(const dispatched& d, const api_call_result& r, plan_line& line) {
 
 class plan_job final : public run_job {
 public:
-    plan_job(row_dispatcher& rows, const rotation_options& ro) : rows_(rows), ro_(ro) {}
+    plan_job(row_dispatcher& rows, const rotation_options& ro, const org_router* router)
+        : rows_(rows), ro_(ro), router_(router) {}
 
     std::unique_ptr<work_item> next_item() override {
-        auto d = rows_.next();
-        if (d.kind != dispatched::run) return nullptr;  // a validated manifest: rows only
-        slot(d.row);
-        return std::make_unique<plan_item>(std::move(d), ro_);
+        for (;;) {
+            auto d = rows_.next();
+            if (d.kind != dispatched::run) return nullptr;  // a validated manifest: rows only
+            slot(d.row);
+            org_route route;
+            if (router_) route = router_->route(d.row.project_id, d.row.org_id);
+            if (router_ && route.kind != org_route::credential) {
+                // No credential serves its organization: an error line, nothing sent.
+                auto& l = lines[d.row.index];
+                l.read = true;
+                l.verdict = plan_verdict::error;
+                l.text = route.kind == org_route::unknown_org
+                             ? "organization " + route.key + " has no credential in --credentials"
+                             : "no configured credential lists this project";
+                ++done_;
+                ++failed_;
+                rows_.finished(d.row.project_id);
+                continue;
+            }
+            auto item = std::make_unique<plan_item>(std::move(d), ro_);
+            item->credential_key = std::move(route.key);
+            return item;
+        }
     }
 
     void finish(std::unique_ptr<work_item> item, item_end how) override {
@@ -171,6 +194,7 @@ private:
     }
     row_dispatcher& rows_;
     const rotation_options& ro_;
+    const org_router* router_;
     std::uint64_t done_ = 0, failed_ = 0;
 };
 
@@ -234,7 +258,8 @@ int run_plan(const plan_options& opts, std::ostream& out, std::ostream& err) {
         return exit_usage;
     }
     diagnostics diag;
-    auto env = run_environment::create(opts.run, opts.api, err, nullptr, diag);
+    detail::fleet_routing fleet(opts.fleet);
+    auto env = run_environment::create(opts.run, opts.api, err, nullptr, diag, fleet.clients);
     if (!env) {
         err << "cmbulk plan: " << to_string(diag) << "\n";
         return exit_usage;
@@ -250,14 +275,25 @@ int run_plan(const plan_options& opts, std::ostream& out, std::ostream& err) {
     ro.enabled = !opts.integrations_only;
     ro.link = opts.link_alerts;
     ro.from_last4 = opts.from_last4;
-    plan_job job(rows, ro);
+    plan_job job(rows, ro, opts.fleet.empty() ? nullptr : &fleet.router);
+    detail::org_lookup_job lookup(fleet.router);
+    const bool look_up = !opts.fleet.empty() && v.rows_without_org > 0;
     (*env)->progress().start(v.rows);
     auto ctx = (*env)->context(v.rows);
     // A named std::function: GCC 12 destroys lambda temporaries inside co_await twice.
     std::function<asio::awaitable<void>()> work = [&]() -> asio::awaitable<void> {
+        if (look_up) {
+            // Rows without orgId: each credential's project list, read once.
+            auto lookup_ctx = (*env)->context(0);
+            lookup_ctx.progress = nullptr;
+            co_await run_workers(lookup_ctx, opts.run, lookup);
+        }
+        fleet.router.lookups_done();
+        if ((*env)->control().stopping()) co_return;
         co_await run_workers(ctx, opts.run, job);
     };
     (*env)->run(work);
+    if (!opts.fleet.empty()) fleet.print_summary((*env)->credentials(), look_up, err);
     (*env)->progress().finish();
     job.finish_lines();
     return print_plan(opts, job, (*env)->control(), out, err);

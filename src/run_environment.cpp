@@ -16,11 +16,13 @@ run_environment::~run_environment() = default;
 
 boost::system::result<std::unique_ptr<run_environment>> run_environment::create(
     const run_params& params, const api_config& api, std::ostream& err, std::ostream* dry_out,
-    diagnostics& diag) {
+    diagnostics& diag, const fleet_credentials& fleet) {
     if (auto ok = validate(params, diag); !ok) return ok.error();
     if (!dry_out) {
         std::string message;
-        if (!api_client::check(api, message)) {
+        auto checked = api;
+        if (!fleet.empty()) checked.creds = fleet.front().second;
+        if (!api_client::check(checked, message)) {
             diag.message = message;
             return make_error_code(run_errc::bad_server_config);
         }
@@ -38,10 +40,19 @@ boost::system::result<std::unique_ptr<run_environment>> run_environment::create(
         env->dry_ =
             std::make_unique<dry_run_printer>(*dry_out, url ? url->root : api.base_url, prefix);
         env->credentials_.add("", *env->dry_);
-    } else {
+        for (auto& [org, creds] : fleet) env->credentials_.add(org, *env->dry_);
+    } else if (fleet.empty()) {
         env->client_ = std::make_unique<api_client>(ex, api, *env->gate_);
         env->credentials_.add("", *env->client_);
         env->reads_rate_limits_ = api_prefix(api).ends_with("/api/atlas/v2");
+    } else {
+        // One client per organization: its own Digest sessions and token cache.
+        for (auto& [org, creds] : fleet) {
+            auto cfg = api;
+            cfg.creds = creds;
+            env->fleet_clients_.push_back(std::make_unique<api_client>(ex, cfg, *env->gate_));
+            env->credentials_.add(org, *env->fleet_clients_.back());
+        }
     }
     auto& p = env->policy_;
     p.max_attempts = params.max_attempts;

@@ -12,6 +12,7 @@
 #include "cmbulk/dispatcher.hpp"
 #include "cmbulk/exit_status.hpp"
 #include "cmbulk/version.hpp"
+#include "org_lookup.hpp"
 
 namespace cmbulk {
 namespace asio = boost::asio;
@@ -211,8 +212,9 @@ int run_apply(const apply_options& opts, std::ostream& out, std::ostream& err) {
     auto v = validate_manifest(opts.manifest, opts.manifest_opts);
     if (auto code = check_manifest(v, opts, err)) return *code;
     diagnostics diag;
-    auto env =
-        run_environment::create(opts.run, opts.api, err, opts.dry_run ? &out : nullptr, diag);
+    detail::fleet_routing fleet(opts.fleet);
+    auto env = run_environment::create(opts.run, opts.api, err, opts.dry_run ? &out : nullptr, diag,
+                                       fleet.clients);
     if (!env) {
         err << "cmbulk apply: " << to_string(diag) << "; nothing was sent\n";
         return exit_usage;
@@ -236,15 +238,27 @@ int run_apply(const apply_options& opts, std::ostream& out, std::ostream& err) {
     rec.journal = files.journal.get();
     rec.summary.total_rows = v.rows;
     detail::apply_job job(opts, err, (*env)->control(), rows, rec);
+    if (!opts.fleet.empty()) job.route_by(fleet.router, (*env)->credentials(), fleet.names);
+    detail::org_lookup_job lookup(fleet.router);
+    const bool look_up = !opts.fleet.empty() && v.rows_without_org > 0 && !opts.dry_run;
     auto started = std::chrono::steady_clock::now();
     rec.timeline = run_timeline(started);
     (*env)->progress().start(v.rows);
     auto ctx = (*env)->context(v.rows);
     // A named std::function: GCC 12 destroys lambda temporaries inside co_await twice.
     std::function<asio::awaitable<void>()> work = [&]() -> asio::awaitable<void> {
+        if (look_up) {
+            // Rows without orgId: each credential's project list, read once.
+            auto lookup_ctx = (*env)->context(0);
+            lookup_ctx.progress = nullptr;
+            co_await run_workers(lookup_ctx, opts.run, lookup);
+        }
+        fleet.router.lookups_done();
+        if ((*env)->control().stopping()) co_return;
         co_await run_workers(ctx, opts.run, job);
     };
     (*env)->run(work);
+    if (!opts.fleet.empty()) fleet.print_summary((*env)->credentials(), look_up, err);
     // 4. Rows never started (stop, fatal, circuit breaker) are reported as not-run.
     job.record_the_rest();
     return detail::finish_apply(opts, paths, **env, rec, started, err);

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "cmbulk/api.hpp"
+#include "cmbulk/credentials_file.hpp"
 #include "cmbulk/engine.hpp"
 #include "cmbulk/manifest.hpp"
 #include "cmbulk/report.hpp"
@@ -86,15 +87,39 @@ struct audit_options {
     std::vector<std::string> types;       ///< --type filter (empty: every type)
     int page_size = 100;                  ///< itemsPerPage, 1..500
     api_config api;
+    /// `--credentials FILE`: each organization's projects read with its own credential; --all
+    /// lists every configured credential's projects.
+    std::vector<org_credential> fleet;
     run_params run;                         ///< concurrency, pacing, retries, grace, progress...
     std::filesystem::path report_path;      ///< default ./audit.csv
     std::filesystem::path checkpoint_path;  ///< default <report>.checkpoint.jsonl
     bool resume = false;                    ///< skip projects the checkpoint records as done
     std::filesystem::path emit_manifest;    ///< --emit-manifest (.csv, .json or .jsonl)
+    std::filesystem::path emit_sim_seed;    ///< --emit-sim-seed (a cmbulk-sim seed, JSON)
     std::map<std::string, std::string> secret_refs;  ///< --secret-ref FIELD=NAME
     /// The command as typed, for the resume command printed when the audit is interrupted.
     std::vector<std::string> command_args;
 };
+
+/// What an audit learned about the service's limits, for the seed (`cmbulkLimits`).
+struct seed_limits {
+    std::string source = "run";           ///< "run": from this audit's answers
+    std::uint64_t rate_limited_429s = 0;  ///< 429s the audit met
+    double observed_requests_per_s = 0;   ///< requests / wall time of the audit
+};
+/// The rehearsal key of an emitted seed (made up; a seed for cmbulk-sim only).
+inline constexpr std::string_view seed_public_key = "rehearsal";
+inline constexpr std::string_view seed_private_key = "rehearsal-private-key-not-a-secret";
+/// The org of projects whose organization the audit did not learn.
+inline constexpr std::string_view seed_unknown_org = "5e0000000000000000000000";
+
+/// --emit-sim-seed: the audited projects (`results` per project, as run_audit keeps them) as a
+/// cmbulk-sim seed: orgs (by each project's orgId), projects, integrations with the fields as
+/// answered (masked secrets stay masked), a rehearsal key spanning the orgs, and the limits
+/// learned under `cmbulkLimits`. Unreadable projects are left out. Pure.
+boost::json::object sim_seed_of(const std::vector<audit_project>& projects,
+                                const std::vector<std::vector<audit_row>>& results, flavor f,
+                                const seed_limits& limits);
 
 /// Runs the audit. Exit: 0 all read, 1 a project or organization could not be read (reported
 /// with its error), 2 usage, 3 authentication failed or server unreachable, 130 interrupted.

@@ -147,6 +147,12 @@ public:
     struct state;
     /// The credential `key`; nullptr when there is no such credential.
     state* find(std::string_view key);
+    std::size_t size() const { return creds_.size(); }
+    /// Whether the credential `key` was refused (a fatal answer): nothing more goes out with it.
+    /// In a fleet (org_routing.hpp) only its items stop; with one credential the run stops.
+    bool refused(std::string_view key) const;
+    /// The refused credentials' keys and why (no secret), in key order.
+    std::vector<std::pair<std::string, std::string>> refusals() const;
     /// Cancels every factory's own waits (token providers): the hard stop.
     void cancel_all();
     ~credential_set();
@@ -189,17 +195,20 @@ private:
     std::uint64_t printed_ = 0;
 };
 
+/// One credential per organization: (org id, its credential), for run_environment::create.
+using fleet_credentials = std::vector<std::pair<std::string, credentials>>;
+
 /// Everything a command's run needs on its io_context, built from the options. Setup mistakes
 /// (a run parameter out of range, an unusable base URL, credentials or CA file) come back as
 /// errors before anything is created or sent.
 class run_environment {
 public:
     /// `dry_out`: print requests there instead of sending them (no credentials needed).
-    static boost::system::result<std::unique_ptr<run_environment>> create(const run_params& params,
-                                                                          const api_config& api,
-                                                                          std::ostream& err,
-                                                                          std::ostream* dry_out,
-                                                                          diagnostics& diag);
+    /// `fleet`: one credential per organization (org_routing.hpp), each with its own client
+    /// (Digest sessions, token cache) under its org id as the key; empty: `api.creds` under "".
+    static boost::system::result<std::unique_ptr<run_environment>> create(
+        const run_params& params, const api_config& api, std::ostream& err, std::ostream* dry_out,
+        diagnostics& diag, const fleet_credentials& fleet = {});
     ~run_environment();
 
     boost::asio::io_context& io() { return ioc_; }
@@ -209,6 +218,7 @@ public:
     progress_meter& progress() { return *progress_; }
     const run_params& params() const { return params_; }
     const dry_run_printer* dry_run() const { return dry_.get(); }
+    credential_set& credentials() { return credentials_; }
     /// A context for run_workers over this environment.
     run_context context(std::uint64_t total_items);
     /// GET /api/atlas/v2/rateLimits into the gate (Atlas v2 only; failures ignored). run()
@@ -226,6 +236,7 @@ private:
     std::unique_ptr<run_control> control_;
     std::unique_ptr<run_gate> gate_;
     std::unique_ptr<api_client> client_;
+    std::vector<std::unique_ptr<api_client>> fleet_clients_;  ///< one per organization
     std::unique_ptr<dry_run_printer> dry_;
     credential_set credentials_;
     retry_policy policy_;

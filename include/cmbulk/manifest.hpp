@@ -46,6 +46,9 @@ struct manifest_row {
     std::uint64_t line = 0;   ///< 1-based line where the row starts in the file
     std::uint64_t index = 0;  ///< 0-based row number (data rows only)
     std::string project_id;
+    /// From an `orgId` column/key (24 hex), else empty: which organization's credential serves
+    /// the row (`--credentials`, org_routing.hpp).
+    std::string org_id;
     std::string type;
     row_action action = row_action::none;  ///< from an `action` column/key, else none
     /// The integration's fields with typed values (booleans as bool), secret references
@@ -160,8 +163,9 @@ struct validation_summary {
     /// Errors of the file as a whole (cannot open, header, syntax that stops reading, empty
     /// manifest, --set / --type): --skip-invalid cannot skip these, nothing may be applied.
     std::uint64_t file_error_count = 0;
-    std::string sha256;                 ///< of the file's bytes, lowercase hex
-    std::vector<diagnostics> warnings;  ///< every warning (they do not make the manifest invalid)
+    std::uint64_t rows_without_org = 0;  ///< valid rows with no orgId (a fleet run looks them up)
+    std::string sha256;                  ///< of the file's bytes, lowercase hex
+    std::vector<diagnostics> warnings;   ///< every warning (they do not make the manifest invalid)
     bool ok() const { return error_count == 0; }
 };
 

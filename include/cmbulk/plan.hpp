@@ -11,6 +11,7 @@
 
 #include "cmbulk/api.hpp"
 #include "cmbulk/compare.hpp"
+#include "cmbulk/credentials_file.hpp"
 #include "cmbulk/engine.hpp"
 #include "cmbulk/manifest.hpp"
 
@@ -36,6 +37,8 @@ struct plan_options {
     std::filesystem::path manifest;
     manifest_options manifest_opts;
     api_config api;
+    /// `--credentials FILE`: each row read with its organization's credential (as apply does).
+    std::vector<org_credential> fleet;
     run_params run;  ///< concurrency, pacing, retries, grace, progress...
     bool detailed_exitcode = false;
     /// As apply's (issue 14): list the alert configurations a rotation would rewrite, unless

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cmbulk/api.hpp"
+#include "cmbulk/credentials_file.hpp"
 #include "cmbulk/engine.hpp"
 #include "cmbulk/journal.hpp"
 #include "cmbulk/manifest.hpp"
@@ -22,9 +23,13 @@ struct apply_options {
     std::filesystem::path manifest;
     manifest_options manifest_opts;  ///< format, --type, --set, flavor, default action
     api_config api;                  ///< base URL, flavor, credentials, TLS, timeouts
-    run_params run;                  ///< concurrency, pacing, retries, grace, progress...
-    bool skip_invalid = false;       ///< report invalid rows as `invalid` and run the rest
-    bool dry_run = false;            ///< print what would be sent, send nothing
+    /// `--credentials FILE`: one credential per organization; each row goes out with its
+    /// project's org's (orgId column, else each credential's project list read once). Empty:
+    /// api.creds serves every row.
+    std::vector<org_credential> fleet;
+    run_params run;             ///< concurrency, pacing, retries, grace, progress...
+    bool skip_invalid = false;  ///< report invalid rows as `invalid` and run the rest
+    bool dry_run = false;       ///< print what would be sent, send nothing
     /// Read each row's integration first; send nothing when it already is what the row says
     /// (compare.hpp), and report the row `unchanged`.
     bool skip_unchanged = false;

@@ -206,6 +206,9 @@ po::options_description server_options_desc() {
     server.add_options()
         ("public-key", po::value<std::string>(), "API public key (the private key comes from a file or the environment)")
         ("private-key-file", po::value<std::string>(), "file holding the API private key (mode 600)")
+        ("credentials", po::value<std::string>(),
+         "FILE: a fleet's credentials (TOML, one per organization; docs/config.md): each row "
+         "goes out with its project's organization's credential")
         ("allow-insecure-key-file", "accept a key file (or profile file) readable by other users")
         ("cacert", po::value<std::string>(), "PEM file of CA certificates to trust")
         ("insecure", "do not verify the server's certificate (warns)")
@@ -277,7 +280,8 @@ bool fill_api_config(const po::variables_map& vm, api_config& cfg, std::string& 
         return false;
     }
     cfg.max_retry_after = std::chrono::milliseconds(static_cast<long>(max_retry_after * 1000));
-    if (!fill_credentials(vm, cfg, msg)) return false;
+    // A fleet's credentials come from --credentials (fill_fleet), one per organization.
+    if (!vm.count("credentials") && !fill_credentials(vm, cfg, msg)) return false;
     if (url->root.starts_with("http:") && !is_loopback_host(url->host) && !vm.count("allow-http")) {
         msg = "refusing to send credentials over plain http:// to " + url->host +
               " (use https://, or --allow-http)";
@@ -285,6 +289,20 @@ bool fill_api_config(const po::variables_map& vm, api_config& cfg, std::string& 
     }
     if (cfg.insecure)
         std::cerr << "cmbulk: warning: --insecure: the server's certificate is not verified\n";
+    return true;
+}
+
+bool fill_fleet(const po::variables_map& vm, std::vector<org_credential>& fleet, std::string& msg) {
+    if (!vm.count("credentials")) return true;
+    diagnostics diag;
+    auto creds =
+        load_credentials_file(vm["credentials"].as<std::string>(), process_environment(),
+                              disk_file_reader(), vm.count("allow-insecure-key-file") > 0, diag);
+    if (!creds) {
+        msg = "--credentials: " + to_string(diag);
+        return false;
+    }
+    fleet = std::move(*creds);
     return true;
 }
 

@@ -13,6 +13,7 @@
 #include "cmbulk/base_url.hpp"
 #include "cmbulk/config.hpp"
 #include "cmbulk/credentials.hpp"
+#include "cmbulk/credentials_file.hpp"
 #include "cmbulk/manifest.hpp"
 
 namespace cmbulk::cli {
@@ -39,6 +40,9 @@ po::options_description server_options_desc();
 /// timeouts; refuses credentials over plain http to a non-loopback host unless --allow-http; warns
 /// on --insecure. False (with a message) on bad values.
 bool fill_api_config(const po::variables_map& vm, api_config& cfg, std::string& msg);
+/// `--credentials FILE` (a fleet: one credential per organization, credentials_file.hpp) into
+/// `fleet`; nothing when the option is absent. False with a message (never a secret).
+bool fill_fleet(const po::variables_map& vm, std::vector<org_credential>& fleet, std::string& msg);
 
 /// What parse_command_line learnt beside the option values.
 struct option_context {

@@ -105,6 +105,7 @@ int cmd_apply(int argc, char** argv) {
     o.force = vm.count("force") > 0;
     if (o.log_json) o.run.progress = progress_mode::quiet;  // JSON lines only, no progress line
 
+    if (!fill_fleet(vm, o.fleet, msg)) return usage(msg);
     if (!o.dry_run) {
         if (!fill_api_config(vm, o.api, msg)) return usage(msg);
     } else if (vm.count("base-url")) {

@@ -26,6 +26,7 @@ int cmd_audit(int argc, char** argv) {
     run.add_options()
         ("report", po::value<std::string>()->default_value("audit.csv"), "audit report: .csv, .json or .jsonl")
         ("emit-manifest", po::value<std::string>(), "also write a manifest for `cmbulk apply` (.csv, .json or .jsonl)")
+        ("emit-sim-seed", po::value<std::string>(), "also write what was read as a cmbulk-sim seed (JSON) to rehearse on (docs/simulator.md)")
         ("secret-ref", po::value<std::vector<std::string>>()->composing(),
          "FIELD=NAME: in the emitted manifest, secret FIELD becomes ${env:NAME} (default TYPE_FIELD, e.g. SLACK_API_TOKEN)")
         ("checkpoint", po::value<std::string>(), "checkpoint of finished projects (default <report>.checkpoint.jsonl)")
@@ -80,6 +81,7 @@ int cmd_audit(int argc, char** argv) {
     o.api.api_flavor = *fl;
     o.report_path = vm["report"].as<std::string>();
     if (vm.count("emit-manifest")) o.emit_manifest = vm["emit-manifest"].as<std::string>();
+    if (vm.count("emit-sim-seed")) o.emit_sim_seed = vm["emit-sim-seed"].as<std::string>();
     if (vm.count("secret-ref")) {
         for (auto& kv : vm["secret-ref"].as<std::vector<std::string>>()) {
             auto eq = kv.find('=');
@@ -97,7 +99,7 @@ int cmd_audit(int argc, char** argv) {
     if (vm.count("checkpoint")) o.checkpoint_path = vm["checkpoint"].as<std::string>();
     o.resume = vm.count("resume") > 0;
     o.command_args = command_args(argc, argv);
-    if (!fill_api_config(vm, o.api, msg)) {
+    if (!fill_fleet(vm, o.fleet, msg) || !fill_api_config(vm, o.api, msg)) {
         std::cerr << "cmbulk audit: " << msg << "\n";
         return exit_usage;
     }

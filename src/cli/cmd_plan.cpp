@@ -65,7 +65,7 @@ int cmd_plan(int argc, char** argv) {
     o.integrations_only = vm.count("integrations-only") > 0;
     o.link_alerts = vm.count("link-alerts") > 0;
     if (vm.count("from-last4")) o.from_last4 = vm["from-last4"].as<std::string>();
-    if (!fill_api_config(vm, o.api, msg)) {
+    if (!fill_fleet(vm, o.fleet, msg) || !fill_api_config(vm, o.api, msg)) {
         std::cerr << "cmbulk plan: " << msg << "\n";
         return exit_usage;
     }

@@ -3,7 +3,8 @@
 // and plan/audit when they exist) runs with distinctive secret values, and none of them may
 // appear in any file the runs write, in stdout, stderr, or the process's /proc/PID/cmdline
 // (sampled while it runs). The same for keys from an Atlas CLI profile, a fleet's credentials
-// file (`validate --credentials`) and a literal --set secret let through by
+// file (`validate --credentials`, `apply --credentials` with a profile, a service account from a
+// key file and a key the server does not know) and a literal --set secret let through by
 // --allow-literal-secret (on the command line by the user's choice, so only its cmdline is not
 // checked). Also: a private key file readable by others is refused like ssh does.
 #include <sys/stat.h>
@@ -366,6 +367,17 @@ BOOST_AUTO_TEST_CASE(no_secret_from_profiles_credentials_files_or_literal_sets_l
          {cmbulk_bin(), "validate", "--credentials", (in / "creds.toml").string()},
          profile,
          {0}},
+        {"apply --credentials (a fleet: profile, service account, unknown key)",
+         {cmbulk_bin(), "apply", m, "--credentials", (in / "creds.toml").string(), "--base-url",
+          sim.base_url(), "--action", "upsert", "--report", out("fleet.csv"), "--html-report",
+          out("fleet.html"), "--log-format", "json"},
+         profile,
+         {0, 1}},
+        {"plan --credentials",
+         {cmbulk_bin(), "plan", m, "--credentials", (in / "creds.toml").string(), "--base-url",
+          sim.base_url()},
+         profile,
+         {0, 1, 2, 4}},
         {"validate --credentials (literal secret)",
          {cmbulk_bin(), "validate", "--credentials", (in / "bad.toml").string()},
          profile,

@@ -90,8 +90,35 @@ BOOST_AUTO_TEST_CASE(emitted_row_has_references_not_masked_values) {
     BOOST_TEST(m->at("teamName").as_string() == "acme");
     BOOST_TEST(m->at("channelName").as_string() == "#alerts");
     BOOST_TEST(m->at("projectId").as_string() == "5e2211c17a3e5a48f5497de4");
+    // Its organization, so a fleet run (--credentials) routes the row without a lookup.
+    BOOST_TEST(m->at("orgId").as_string() == "5e2211c17a3e5a48f5497de3");
+    BOOST_TEST(format_manifest({*m}, manifest_format::csv).rfind("projectId,orgId,type,", 0) == 0);
     BOOST_TEST(refs == std::vector<std::string>{"NEW_SLACK_TOKEN"});
     for (auto& kv : *m) BOOST_TEST(!looks_masked(std::string_view(kv.value().as_string())));
+}
+
+BOOST_AUTO_TEST_CASE(sim_seed_keeps_orgs_projects_and_masked_secrets_as_answered) {
+    audit_project p{"5e2211c17a3e5a48f5497de4", "checkout, prod", "5e2211c17a3e5a48f5497de3"};
+    audit_project bad{"5e2211c17a3e5a48f5497de5", "unreadable", "5e2211c17a3e5a48f5497de3"};
+    audit_row err_row;
+    err_row.project_id = bad.id;
+    err_row.error = "401";
+    seed_limits lim;
+    lim.rate_limited_429s = 3;
+    auto seed = sim_seed_of({p, bad}, {{slack_row()}, {err_row}}, flavor::atlas, lim);
+    auto& orgs = seed.at("orgs").as_array();
+    BOOST_REQUIRE(orgs.size() == 1u);
+    auto& org = orgs[0].as_object();
+    BOOST_TEST(org.at("id").as_string() == "5e2211c17a3e5a48f5497de3");
+    BOOST_TEST(org.at("kind").as_string() == "atlas");
+    auto& projects = org.at("projects").as_array();
+    BOOST_REQUIRE(projects.size() == 1u);  // the unreadable project is not copied
+    auto& integ = projects[0].at("integrations").as_array();
+    BOOST_REQUIRE(integ.size() == 1u);
+    BOOST_TEST(integ[0].at("type").as_string() == "SLACK");
+    BOOST_TEST(integ[0].at("apiToken").as_string() == "***************************Prod");
+    BOOST_TEST(seed.at("apiKeys").as_array()[0].at("orgIds").as_array().size() == 1u);
+    BOOST_TEST(seed.at("cmbulkLimits").at("rateLimited429s").to_number<std::uint64_t>() == 3u);
 }
 
 BOOST_AUTO_TEST_CASE(default_references_and_required_never_returned) {
@@ -128,9 +155,10 @@ BOOST_AUTO_TEST_CASE(manifest_csv_columns_only_those_used) {
     std::vector<std::string> refs;
     auto a = *manifest_row_for(slack_row(), {{"apiToken", "T"}}, refs);
     auto text = format_manifest({a}, manifest_format::csv);
+    // orgId: the project's organization, for a fleet run's routing (apply --credentials).
     BOOST_TEST(text ==
-               "projectId,type,apiToken,teamName,channelName\n"
-               "5e2211c17a3e5a48f5497de4,SLACK,${env:T},acme,#alerts\n");
+               "projectId,orgId,type,apiToken,teamName,channelName\n"
+               "5e2211c17a3e5a48f5497de4,5e2211c17a3e5a48f5497de3,SLACK,${env:T},acme,#alerts\n");
     auto jl = format_manifest({a, a}, manifest_format::jsonl);
     BOOST_TEST(std::count(jl.begin(), jl.end(), '\n') == 2);
 }
