@@ -27,4 +27,11 @@ void run_gate::after_response(const gate_feedback& fb) {
 
 double run_gate::current_rate() const { return ctl_.current_rate(); }
 
+std::chrono::milliseconds run_gate::pause_left() const {
+    auto now = clock_type::now();
+    auto until = ctl_.paused_until();
+    if (until <= now) return std::chrono::milliseconds(0);
+    return std::chrono::ceil<std::chrono::milliseconds>(until - now);
+}
+
 }  // namespace cmbulk

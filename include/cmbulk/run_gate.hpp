@@ -6,6 +6,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <chrono>
 #include <cstdint>
 
 #include "cmbulk/pacing.hpp"
@@ -26,6 +27,8 @@ public:
     std::uint64_t throttled() const { return throttled_; }
     /// Requests per second in force (0: not limited yet).
     double current_rate() const;
+    /// How long the Retry-After pause in force still lasts (0: none), for the progress line.
+    std::chrono::milliseconds pause_left() const;
 
 private:
     run_control& control_;
