@@ -117,7 +117,7 @@ const chart_series answer_series[] = {
     {"timeout", "timeout", "#b8860b", "timeout"},
     {"no-answer", "noanswer", "#8c8c8c", "no usable answer (connect failed, truncated)"},
 };
-constexpr std::uint64_t request_tally::* answer_counts[] = {
+constexpr std::uint64_t request_tally::*answer_counts[] = {
     &request_tally::answered, &request_tally::throttled, &request_tally::server_errors,
     &request_tally::resets,   &request_tally::timeouts,  &request_tally::no_answer,
 };
@@ -227,8 +227,8 @@ void summary_section(std::ostringstream& o, const html_report_info& info, const 
     const auto& c = s.calls;
     row("requests",
         counted("requests", s.requests) + " in " + num(secs) + " s" +
-            (secs > 0 ? ", " + num(static_cast<double>(s.requests) / secs) + " req/s" : "") +
-            "; " + counted("429", s.throttled) + " x 429, " + counted("retries", s.retries) +
+            (secs > 0 ? ", " + num(static_cast<double>(s.requests) / secs) + " req/s" : "") + "; " +
+            counted("429", s.throttled) + " x 429, " + counted("retries", s.retries) +
             " retries, " + counted("verify-reads", c.verify_reads) + " verify read-backs");
     row("errors", counted("5xx", c.server_errors) + " x 5xx, " + counted("reset", c.resets) +
                       " connection resets, " + counted("timeout", c.timeouts) + " timeouts, " +
@@ -270,11 +270,11 @@ std::string_view outcome_colour(outcome o) {
         std::string_view colour;
     };
     static constexpr entry table[] = {
-        {outcome::created, "#1a7f37"},   {outcome::updated, "#1a7f37"},
-        {outcome::deleted, "#1a7f37"},   {outcome::verified, "#1a7f37"},
-        {outcome::unchanged, "#2b8a9e"}, {outcome::exists, "#2b8a9e"},
-        {outcome::mismatch, "#b26b00"},  {outcome::failed, "#b42318"},
-        {outcome::invalid, "#b42318"},   {outcome::no_access, "#b42318"},
+        {outcome::created, "#1a7f37"},        {outcome::updated, "#1a7f37"},
+        {outcome::deleted, "#1a7f37"},        {outcome::verified, "#1a7f37"},
+        {outcome::unchanged, "#2b8a9e"},      {outcome::exists, "#2b8a9e"},
+        {outcome::mismatch, "#b26b00"},       {outcome::failed, "#b42318"},
+        {outcome::invalid, "#b42318"},        {outcome::no_access, "#b42318"},
         {outcome::forbidden_role, "#b42318"}, {outcome::not_run, "#8c8c8c"},
     };
     for (auto& e : table)

@@ -20,10 +20,10 @@ enum class progress_mode { automatic, live, plain, quiet };
 
 /// What the run engine knows at a tick.
 struct progress_counts_now {
-    std::uint64_t done = 0, failed = 0;  ///< items (rows; projects for audit)
-    std::uint64_t requests = 0;          ///< HTTP requests sent so far
-    std::uint64_t throttled = 0;         ///< 429 answers so far
-    std::uint64_t retries = 0;           ///< attempts after the first so far
+    std::uint64_t done = 0, failed = 0;       ///< items (rows; projects for audit)
+    std::uint64_t requests = 0;               ///< HTTP requests sent so far
+    std::uint64_t throttled = 0;              ///< 429 answers so far
+    std::uint64_t retries = 0;                ///< attempts after the first so far
     std::chrono::milliseconds pause_left{0};  ///< > 0 while the run waits out a Retry-After
 };
 

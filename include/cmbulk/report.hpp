@@ -113,9 +113,9 @@ private:
 struct request_record {
     int status = 0;  ///< HTTP status of its last request, 0 when none arrived
     attempt_failure failure = attempt_failure::none;
-    int http_requests = 1;     ///< HTTP requests it sent (a Digest challenge's 401 too)
-    bool retry = false;        ///< an attempt after a failure
-    bool verify_read = false;  ///< the read-back of --verify
+    int http_requests = 1;                ///< HTTP requests it sent (a Digest challenge's 401 too)
+    bool retry = false;                   ///< an attempt after a failure
+    bool verify_read = false;             ///< the read-back of --verify
     std::chrono::microseconds latency{};  ///< server latency: sent to answered
     std::chrono::microseconds queued{};   ///< waiting in cmbulk's own gate before sending
 };

@@ -17,8 +17,8 @@ struct chart_series {
 
 /// What render_bar_chart draws.
 struct bar_chart {
-    std::string id;          ///< the <svg>'s id
-    std::string title;       ///< aria-label
+    std::string id;     ///< the <svg>'s id
+    std::string title;  ///< aria-label
     std::string x_label, y_label;
     std::vector<chart_series> series;
     std::vector<std::vector<std::uint64_t>> values;  ///< [bar][series]

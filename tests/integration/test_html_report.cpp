@@ -117,7 +117,8 @@ printed_summary parse_summary(const std::string& err) {
 
 /// data-count summed per data-series over the bars of the <svg id="`chart`"> (the page's own
 /// text, or the DOM Chromium rendered).
-std::map<std::string, std::uint64_t> series_sums(const std::string& html, const std::string& chart) {
+std::map<std::string, std::uint64_t> series_sums(const std::string& html,
+                                                 const std::string& chart) {
     std::map<std::string, std::uint64_t> sums;
     auto from = html.find("<svg id=\"" + chart + "\"");
     BOOST_TEST_REQUIRE(from != std::string::npos, chart);
@@ -174,8 +175,7 @@ struct fault_run {
         o.timeout = std::chrono::seconds(240);
         run = run_process({cmbulk_bin(), "apply", (dir / "slack.csv").string(), "--base-url",
                            sim.base_url(), "--report", (dir / "run.html").string(), "--verify",
-                           "--request-timeout", "1", "--max-attempts", "8", "--progress",
-                           "plain"},
+                           "--request-timeout", "1", "--max-attempts", "8", "--progress", "plain"},
                           o);
         summary = parse_summary(run.err);
         html = read_file(dir / "run.html");
@@ -231,13 +231,13 @@ BOOST_AUTO_TEST_CASE(chromium_screenshot_and_rendered_bars_equal_the_summary) {
     auto png = f.dir / "run.png";
     run_options o;
     o.timeout = std::chrono::seconds(90);
-    auto r = run_process({chromium_bin(), "--headless", "--no-sandbox", "--disable-gpu",
-                          "--disable-background-networking", "--disable-component-update",
-                          "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-                          "--hide-scrollbars",
-                          "--user-data-dir=" + (f.dir / "chromium-shot").string(),
-                          "--window-size=1200,1800", "--screenshot=" + png.string(), url},
-                         o);
+    auto r =
+        run_process({chromium_bin(), "--headless", "--no-sandbox", "--disable-gpu",
+                     "--disable-background-networking", "--disable-component-update",
+                     "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+                     "--hide-scrollbars", "--user-data-dir=" + (f.dir / "chromium-shot").string(),
+                     "--window-size=1200,1800", "--screenshot=" + png.string(), url},
+                    o);
     BOOST_TEST_REQUIRE(r.exit_code == 0, r.err.substr(0, 2000));
     BOOST_TEST_REQUIRE(std::filesystem::exists(png));
     auto bytes = read_file(png);

@@ -44,10 +44,10 @@ BOOST_AUTO_TEST_CASE(live_line_fits_columns_and_says_when_the_server_pauses) {
     write_file(dir / "slack.csv", csv);
     auto o = with_keys();
     o.env["COLUMNS"] = "64";
-    auto r = run_process({cmbulk_bin(), "apply", (dir / "slack.csv").string(), "--base-url",
-                          sim.base_url(), "--report", (dir / "r.csv").string(), "--progress",
-                          "live", "--concurrency", "2"},
-                         o);
+    auto r = run_process(
+        {cmbulk_bin(), "apply", (dir / "slack.csv").string(), "--base-url", sim.base_url(),
+         "--report", (dir / "r.csv").string(), "--progress", "live", "--concurrency", "2"},
+        o);
     BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
     auto lines = live_lines(r.err);
     BOOST_TEST_REQUIRE(lines.size() >= 2u, r.err);

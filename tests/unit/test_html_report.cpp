@@ -3,7 +3,6 @@
 // resources) and the JSON log events of --log-format json.
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
-
 #include <cmath>
 #include <map>
 #include <regex>
@@ -23,7 +22,8 @@ std::size_t count_of(const std::string& hay, const std::string& needle) {
 }
 
 /// data-count summed per data-series over the bars of the <svg id="`chart`">.
-std::map<std::string, std::uint64_t> series_sums(const std::string& html, const std::string& chart) {
+std::map<std::string, std::uint64_t> series_sums(const std::string& html,
+                                                 const std::string& chart) {
     std::map<std::string, std::uint64_t> sums;
     auto from = html.find("<svg id=\"" + chart + "\"");
     if (from == std::string::npos) return sums;
@@ -122,7 +122,7 @@ BOOST_AUTO_TEST_CASE(page_has_every_section_escaped_and_self_contained) {
         BOOST_TEST(html.find(id) != std::string::npos, id);
     BOOST_TEST(count_of(html, "<rect class=\"req\"") == 5u);        // one bar per second
     BOOST_TEST(count_of(html, "<rect class=\"throttled\"") == 1u);  // the second with a 429
-    BOOST_TEST(count_of(html, "<rect class=\"retry\"") == 1u);  // the second with retries
+    BOOST_TEST(count_of(html, "<rect class=\"retry\"") == 1u);      // the second with retries
     BOOST_TEST(count_of(html, "<rect class=\"lat\"") == run_timeline::latency_edges_ms.size() + 1);
     BOOST_TEST(html.find("<script>alert(1)") == std::string::npos);
     BOOST_TEST(html.find("5f00&lt;script&gt;alert(1)&lt;/script&gt;") != std::string::npos);
@@ -220,9 +220,10 @@ BOOST_AUTO_TEST_CASE(every_way_a_request_ends_is_counted_apart_and_charts_add_up
     BOOST_TEST(html.find("every row succeeded") == std::string::npos);
     BOOST_TEST(html.find("1 of 4 rows did not succeed") != std::string::npos);
     // A legend for each series, and labelled axes.
-    for (const char* label : {"429 Too Many Requests", "5xx server error", "connection reset",
-                              "timeout", "--verify read-backs", "retries (attempts after a failure)",
-                              "time since the start of the run", "requests per second"})
+    for (const char* label :
+         {"429 Too Many Requests", "5xx server error", "connection reset", "timeout",
+          "--verify read-backs", "retries (attempts after a failure)",
+          "time since the start of the run", "requests per second"})
         BOOST_TEST(html.find(label) != std::string::npos, label);
     auto text = format_summary(s);
     BOOST_TEST(text.find("errors 2 x 5xx, 2 connection resets, 1 timeout, 2 without an answer") !=
@@ -256,9 +257,7 @@ BOOST_AUTO_TEST_CASE(round_ticks_step_by_one_two_five) {
 
 BOOST_AUTO_TEST_CASE(every_outcome_has_a_colour_from_the_one_table) {
     for (auto o : all_outcomes()) {
-        BOOST_TEST_CONTEXT(to_string(o)) {
-            BOOST_TEST(outcome_colour(o).starts_with("#"));
-        }
+        BOOST_TEST_CONTEXT(to_string(o)) { BOOST_TEST(outcome_colour(o).starts_with("#")); }
     }
     BOOST_TEST(outcome_colour(outcome::created) != outcome_colour(outcome::failed));
 }

@@ -138,8 +138,9 @@ BOOST_AUTO_TEST_CASE(plain_lines_for_logs_and_audit_counts_projects) {
     c.pause_left = 12s;
     m.tick(c);
     auto text = out.str();
-    BOOST_TEST(text.starts_with("progress: 10% 50/500 projects, waiting for the server: "
-                                "Retry-After 12 s"));
+    BOOST_TEST(
+        text.starts_with("progress: 10% 50/500 projects, waiting for the server: "
+                         "Retry-After 12 s"));
     BOOST_TEST(text.back() == '\n');
     BOOST_TEST(text.find('\r') == std::string::npos);
     std::ostringstream quiet_out;
