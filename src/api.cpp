@@ -259,16 +259,15 @@ void take_token_failure(api_call_result& r, const token_result& t) {
 }  // namespace
 
 asio::awaitable<api_call_result> api_session::perform(api_request req) {
-    auto started = std::chrono::steady_clock::now();
+    using clock = std::chrono::steady_clock;
     auto& sh = *shared_;
     const http::verb method = verb_of(req.method);
     // path_prefix is filled in by api_client (the base URL's documented path, or the flavor's).
     std::string target(sh.cfg.path_prefix);
     target += req.path;
     api_call_result r;
-    auto finish = [&] {
-        r.latency = std::chrono::duration_cast<std::chrono::microseconds>(
-            std::chrono::steady_clock::now() - started);
+    auto since = [](clock::time_point t) {
+        return std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - t);
     };
     if (digest_) digest_->begin_call();
     bool bearer_retried = false;
@@ -295,21 +294,23 @@ asio::awaitable<api_call_result> api_session::perform(api_request req) {
             r.requests_sent += t.requests_sent;
             if (t.token.empty()) {
                 take_token_failure(r, t);
-                finish();
                 co_return r;
             }
             bearer = std::move(t.token);
             hr.set(http::field::authorization, "Bearer " + bearer);
         }
 
+        const auto queued_at = clock::now();
         const bool go = co_await sh.gate->before_send({req.scope, api_path, credential_id});
+        r.queued += since(queued_at);
         if (!go) {
             r.failure = attempt_failure::cancelled;
             r.detail = "not sent: the run stopped";
-            finish();
             co_return r;
         }
+        const auto sent_at = clock::now();
         auto ex = co_await conn_.send(std::move(hr));
+        r.latency += since(sent_at);
         ++r.requests_sent;
         gate_feedback fb;
         fb.scope = req.scope;
@@ -319,7 +320,6 @@ asio::awaitable<api_call_result> api_session::perform(api_request req) {
             sh.gate->after_response(fb);
             r.failure = cancelled_ ? attempt_failure::cancelled : ex.failure;
             r.detail = ex.detail;
-            finish();
             co_return r;
         }
         auto& res = ex.response;
@@ -353,12 +353,10 @@ asio::awaitable<api_call_result> api_session::perform(api_request req) {
             sh.gate->after_response(fb);
         }
         if (r.status == 401 && r.detail.empty()) r.detail = "authentication failed";
-        finish();
         co_return r;
     }
     // Unreachable in practice (every path above returns or continues at most 5 times).
     r.detail = "authentication did not settle";
-    finish();
     co_return r;
 }
 

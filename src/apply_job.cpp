@@ -284,10 +284,17 @@ boost::system::result<void> apply_job::before_send(work_item& item, const item_s
 
 void apply_job::on_answer(work_item& item, const item_step& step, const api_call_result& r) {
     auto& a = static_cast<apply_item&>(item);
-    if (step.retry) ++rec_.summary.retries;
-    rec_.summary.latency.add(r.latency);
-    rec_.timeline.on_request(std::chrono::steady_clock::now(), r.status, a.plan.attempts() > 1,
-                             r.latency);
+    // One record for the summary and the HTML timeline, so their counts agree.
+    request_record rr;
+    rr.status = r.status;
+    rr.failure = r.failure;
+    rr.http_requests = r.requests_sent;
+    rr.retry = step.retry;
+    rr.verify_read = a.plan.verifying();
+    rr.latency = r.latency;
+    rr.queued = r.queued;
+    rec_.summary.on_request(rr);
+    rec_.timeline.on_request(std::chrono::steady_clock::now(), rr);
     if (opts_.log_json) {
         const auto& m = a.row.row;
         err_ << json_request_event(utc_timestamp(), m.line, m.project_id, m.type,

@@ -424,7 +424,7 @@ int run_audit(const audit_options& opts, std::ostream& out, std::ostream& err) {
         st.results.resize(st.projects.size());
         st.finished.assign(st.projects.size(), false);
         if (ctl.stopping()) co_return;
-        (*env)->progress().start(st.projects.size());
+        (*env)->progress().start(st.projects.size(), "projects");
         auto ctx = (*env)->context(st.projects.size());
         co_await run_workers(ctx, opts.run, projects);
     };

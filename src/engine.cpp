@@ -109,6 +109,7 @@ struct engine {
     run_job& job;
     std::vector<api_sender*> live;  ///< every worker's senders, for the hard stop
     std::vector<item_run> parked;   ///< items waiting for their next request's time
+    std::uint64_t retries = 0;      ///< attempts after the first, sent (the progress line)
     int workers = 0;                ///< still running
     int pending = 0;                ///< coroutines (workers and ticker) not finished
     std::exception_ptr failure;     ///< the first exception of a worker (a bug)
@@ -168,6 +169,7 @@ awaitable<void> prove_key(credential_set::state& c, api_sender& sender, bool sco
     if (!r.auth_failed || c.answered || c.probed || !scoped) co_return;
     c.probed = true;
     auto probe = co_await sender.perform(projects_page_request("", 1, 1));
+    r.requests_sent += probe.requests_sent;  // the run's records count every request sent
     if (probe.status == 0 || probe.auth_failed) co_return;
     c.answered = true;
     c.notify();
@@ -226,6 +228,7 @@ awaitable<std::optional<item_end>> run_item(engine& e, int worker, worker_sender
         r.credential_answered = was_answered;
         co_await prove_key(*cred, sender, scoped, r);
         ++run.sent;
+        if (run.step.retry) ++e.retries;
         if (r.status != 0) ++run.answered;
         if (r.status != 0 && !r.auth_failed && !cred->answered) {
             cred->answered = true;
@@ -306,6 +309,20 @@ awaitable<void> worker(engine* e, int id) {
     }
 }
 
+progress_counts_now counts_now(const engine& e) {
+    auto p = e.job.progress();
+    progress_counts_now c;
+    c.done = p.done;
+    c.failed = p.failed;
+    c.retries = e.retries;
+    if (const auto* g = e.ctx.gate) {
+        c.requests = g->requests();
+        c.throttled = g->throttled();
+        c.pause_left = g->pause_left();
+    }
+    return c;
+}
+
 /// The progress line at its interval and the job's tick once a second, while workers run.
 awaitable<void> ticker(engine* e) {
     using namespace std::chrono;
@@ -322,9 +339,7 @@ awaitable<void> ticker(engine* e) {
             last_tick = now;
         }
         if (meter && now - last_line >= meter->interval() - milliseconds(50)) {
-            auto p = e->job.progress();
-            meter->tick(p.done, p.failed, e->ctx.gate ? e->ctx.gate->requests() : 0,
-                        e->ctx.gate ? e->ctx.gate->current_rate() : 0.0);
+            meter->tick(counts_now(*e));
             last_line = now;
         }
     }

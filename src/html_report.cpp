@@ -8,27 +8,33 @@
 #include <sstream>
 
 #include "cmbulk/fs_atomic.hpp"
+#include "cmbulk/svg_chart.hpp"
 #include "cmbulk/version.hpp"
 
 namespace cmbulk {
 
-void run_timeline::on_request(clock::time_point at, int status, bool retry,
-                              std::chrono::microseconds latency) {
+void run_timeline::on_request(clock::time_point at, const request_record& r) {
     auto since = at < origin_ ? clock::duration::zero() : at - origin_;
     auto idx =
         static_cast<std::size_t>(std::chrono::duration_cast<std::chrono::seconds>(since).count());
     idx = std::min(idx, max_seconds - 1);
     if (seconds_.size() <= idx) seconds_.resize(idx + 1);
-    auto& s = seconds_[idx];
-    ++s.requests;
-    ++requests_;
-    if (status == 429) ++s.throttled;
-    if (retry) ++s.retries;
-    if (status == 0 || status >= 500) ++s.errors;
-    double ms = static_cast<double>(latency.count()) / 1000.0;
+    seconds_[idx].add(r);
+    totals_.add(r);
+    if (r.http_requests <= 0) return;
+    double ms = static_cast<double>(r.latency.count()) / 1000.0;
     std::size_t b = 0;
     while (b < latency_edges_ms.size() && ms > latency_edges_ms[b]) ++b;
     ++latency_[b];
+}
+
+void run_timeline::on_request(clock::time_point at, int status, bool retry,
+                              std::chrono::microseconds latency) {
+    request_record r;
+    r.status = status;
+    r.retry = retry;
+    r.latency = latency;
+    on_request(at, r);
 }
 
 void run_timeline::on_row(const report_row& row) {
@@ -86,9 +92,8 @@ body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2em;color:
 h1{font-size:1.4em}h2{font-size:1.15em;margin-top:2em;border-bottom:1px solid #ddd}
 table{border-collapse:collapse}td,th{padding:.25em .6em;border-bottom:1px solid #eee;text-align:left;vertical-align:top}
 th{background:#f6f6f6}.num{text-align:right;font-variant-numeric:tabular-nums}
-.ok{color:#1a7f37}.bad{color:#b42318}.bar{display:inline-block;height:.8em;background:#4c78a8}
-.bar.bad{background:#b42318}svg text{font-size:11px;fill:#444}
-rect.req{fill:#4c78a8}rect.throttled{fill:#e45756}rect.lat{fill:#72b7b2}circle.retry{fill:#f58518}
+.ok{color:#1a7f37}.bad{color:#b42318}.bar{display:inline-block;height:.8em}
+svg text{font-size:11px;fill:#444}svg text.axis{font-size:12px;fill:#222}
 .legend span{margin-right:1.2em}.sw{display:inline-block;width:.8em;height:.8em;margin-right:.3em}
 #filter{padding:.3em;width:30em;margin-bottom:.6em}code{background:#f6f6f6;padding:0 .2em}
 )";
@@ -103,115 +108,108 @@ var h=location.hash.match(/^#filter=(.*)$/);if(h){f.value=decodeURIComponent(h[1
 f.dispatchEvent(new Event('input'));}})();
 )";
 
-void timeline_svg(std::ostringstream& o, const run_timeline& t) {
+/// The ways a request ends, in the timeline's stacking order (bottom first).
+const chart_series answer_series[] = {
+    {"answered", "req", "#4c78a8", "answered (not 429, not 5xx)"},
+    {"429", "throttled", "#e45756", "429 Too Many Requests"},
+    {"5xx", "err5xx", "#9d2a8a", "5xx server error"},
+    {"reset", "reset", "#54342a", "connection reset"},
+    {"timeout", "timeout", "#b8860b", "timeout"},
+    {"no-answer", "noanswer", "#8c8c8c", "no usable answer (connect failed, truncated)"},
+};
+constexpr std::uint64_t request_tally::*answer_counts[] = {
+    &request_tally::answered, &request_tally::throttled, &request_tally::server_errors,
+    &request_tally::resets,   &request_tally::timeouts,  &request_tally::no_answer,
+};
+
+/// The run's seconds grouped into at most 600 bars.
+std::vector<request_tally> grouped(const run_timeline& t, std::size_t group) {
     const auto& secs = t.seconds();
-    // At most 600 bars: long runs are grouped into buckets of several seconds.
-    std::size_t group = std::max<std::size_t>(1, (secs.size() + 599) / 600);
-    std::vector<run_timeline::second> bars((secs.size() + group - 1) / group);
+    std::vector<request_tally> bars((secs.size() + group - 1) / group);
     for (std::size_t i = 0; i < secs.size(); ++i) {
         auto& b = bars[i / group];
+        for (auto m : answer_counts) b.*m += secs[i].*m;
         b.requests += secs[i].requests;
-        b.throttled += secs[i].throttled;
         b.retries += secs[i].retries;
-        b.errors += secs[i].errors;
+        b.verify_reads += secs[i].verify_reads;
     }
-    std::uint64_t peak = 1;
-    for (auto& b : bars) peak = std::max(peak, b.requests);
-    const double w = 900, h = 220, left = 50, bottom = 30, top = 10;
-    double plot_h = h - bottom - top;
-    double bw = bars.empty() ? 0 : (w - left - 10) / static_cast<double>(bars.size());
-    o << "<svg id=\"timeline-chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"" << w
-      << "\" height=\"" << h << "\" viewBox=\"0 0 " << w << " " << h
-      << "\" role=\"img\" aria-label=\"requests per second\">\n";
-    double per = static_cast<double>(group);
-    double peak_rate = static_cast<double>(peak) / per;
-    for (int k = 0; k <= 4; ++k) {
-        double y = top + plot_h - plot_h * k / 4;
-        o << "<line x1=\"" << left << "\" x2=\"" << w - 10 << "\" y1=\"" << num(y) << "\" y2=\""
-          << num(y) << "\" stroke=\"#eee\"/><text x=\"" << left - 5 << "\" y=\"" << num(y + 4)
-          << "\" text-anchor=\"end\">" << num(peak_rate * k / 4, peak_rate < 8 ? 1 : 0)
-          << "</text>\n";
-    }
+    return bars;
+}
+
+void timeline_svg(std::ostringstream& o, const run_timeline& t) {
+    std::size_t group = std::max<std::size_t>(1, (t.seconds().size() + 599) / 600);
+    auto bars = grouped(t, group);
+    std::string per = group > 1 ? "per " + std::to_string(group) + " s" : "per second";
+    bar_chart requests;
+    requests.id = "timeline-chart";
+    requests.title = "requests " + per + ", by how they ended";
+    requests.x_label = "time since the start of the run";
+    requests.y_label = "requests " + per;
+    requests.series.assign(std::begin(answer_series), std::end(answer_series));
+    requests.x_step = static_cast<double>(group);
+    bar_chart attempts = requests;
+    attempts.id = "attempts-chart";
+    attempts.title = "retries and verify read-backs " + per;
+    attempts.y_label = "calls " + per;
+    attempts.stacked = false;
+    attempts.series = {{"retries", "retry", "#f58518", "retries (attempts after a failure)"},
+                       {"verify-reads", "verify", "#54a24b", "--verify read-backs"}};
     for (std::size_t i = 0; i < bars.size(); ++i) {
-        auto& b = bars[i];
-        double x = left + bw * static_cast<double>(i);
-        double rh = plot_h * static_cast<double>(b.requests) / static_cast<double>(peak);
-        double th = plot_h * static_cast<double>(b.throttled) / static_cast<double>(peak);
-        std::string tip = "t=" + std::to_string(i * group) + "s: " + std::to_string(b.requests) +
-                          " requests, " + std::to_string(b.throttled) + " x 429, " +
-                          std::to_string(b.retries) + " retries, " + std::to_string(b.errors) +
-                          " errors";
-        o << "<rect class=\"req\" x=\"" << num(x) << "\" y=\"" << num(top + plot_h - rh)
-          << "\" width=\"" << num(std::max(bw - 1, 0.5)) << "\" height=\"" << num(rh)
-          << "\"><title>" << tip << "</title></rect>";
-        if (b.throttled)
-            o << "<rect class=\"throttled\" x=\"" << num(x) << "\" y=\"" << num(top + plot_h - th)
-              << "\" width=\"" << num(std::max(bw - 1, 0.5)) << "\" height=\"" << num(th)
-              << "\"><title>" << tip << "</title></rect>";
-        if (b.retries)
-            o << "<circle class=\"retry\" cx=\"" << num(x + bw / 2) << "\" cy=\""
-              << num(top + plot_h - rh - 5) << "\" r=\"3\"><title>" << tip << "</title></circle>";
-        o << "\n";
+        const auto& b = bars[i];
+        std::vector<std::uint64_t> v;
+        for (auto m : answer_counts) v.push_back(b.*m);
+        requests.values.push_back(std::move(v));
+        attempts.values.push_back({b.retries, b.verify_reads});
+        auto tip = "t=" + std::to_string(i * group) + " s";
+        requests.tips.push_back(tip);
+        attempts.tips.push_back(tip);
     }
-    std::size_t total_s = secs.size();
-    for (int k = 0; k <= 4 && total_s > 0; ++k) {
-        double x = left + (w - left - 10) * k / 4;
-        o << "<text x=\"" << num(x) << "\" y=\"" << h - 12 << "\" text-anchor=\"middle\">"
-          << num(static_cast<double>(total_s) * k / 4, 0) << " s</text>";
-    }
-    o << "</svg>\n";
-    o << "<p class=\"legend\"><span><i class=\"sw\" style=\"background:#4c78a8\"></i>requests"
-      << (group > 1 ? " per second (averaged over " + std::to_string(group) + " s bars)"
-                    : " per second")
-      << "</span><span><i class=\"sw\" style=\"background:#e45756\"></i>429 Too Many "
-         "Requests</span>"
-         "<span><i class=\"sw\" style=\"background:#f58518;border-radius:50%\"></i>retries in that "
-         "second</span></p>\n";
+    o << render_bar_chart(requests);
+    o << "<h3>Retries and verify read-backs</h3>\n" << render_bar_chart(attempts);
 }
 
 void latency_svg(std::ostringstream& o, const run_timeline& t) {
+    bar_chart c;
+    c.id = "latency-chart";
+    c.title = "server latency histogram";
+    c.x_label = "server latency: request sent to answer (time queued in cmbulk not included)";
+    c.y_label = "requests";
+    c.series = {{"latency", "lat", "#72b7b2", "requests"}};
+    c.value_labels = true;
     const auto& b = t.latency_buckets();
-    std::uint64_t peak = 1;
-    for (auto n : b) peak = std::max(peak, n);
-    const double w = 900, h = 200, left = 50, bottom = 40, top = 10;
-    double plot_h = h - bottom - top;
-    double bw = (w - left - 10) / static_cast<double>(b.size());
-    o << "<svg id=\"latency-chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"" << w
-      << "\" height=\"" << h << "\" viewBox=\"0 0 " << w << " " << h
-      << "\" role=\"img\" aria-label=\"latency histogram\">\n";
     for (std::size_t i = 0; i < b.size(); ++i) {
-        double x = left + bw * static_cast<double>(i);
-        double bh = plot_h * static_cast<double>(b[i]) / static_cast<double>(peak);
+        c.values.push_back({b[i]});
         std::string label = i < run_timeline::latency_edges_ms.size()
                                 ? "&#8804; " + edge_label(run_timeline::latency_edges_ms[i])
                                 : "&gt; " + edge_label(run_timeline::latency_edges_ms.back());
-        o << "<rect class=\"lat\" x=\"" << num(x + 2) << "\" y=\"" << num(top + plot_h - bh)
-          << "\" width=\"" << num(bw - 4) << "\" height=\"" << num(bh) << "\"><title>" << label
-          << ": " << b[i] << " requests</title></rect>";
-        if (b[i])
-            o << "<text x=\"" << num(x + bw / 2) << "\" y=\"" << num(top + plot_h - bh - 3)
-              << "\" text-anchor=\"middle\">" << b[i] << "</text>";
-        o << "<text x=\"" << num(x + bw / 2) << "\" y=\"" << h - 22 << "\" text-anchor=\"middle\">"
-          << label << "</text>\n";
+        c.bar_labels.push_back(label);
+        c.tips.push_back(label);
     }
-    o << "</svg>\n";
+    o << render_bar_chart(c);
 }
 
 }  // namespace
 
-std::string render_html_report(const html_report_info& info, const run_summary& s,
-                               const run_timeline& t) {
-    std::ostringstream o;
+namespace {
+
+/// One number of the summary, in a cell tests find by its key.
+std::string counted(const char* key, std::uint64_t n) {
+    return "<span data-summary=\"" + std::string(key) + "\">" + std::to_string(n) + "</span>";
+}
+
+std::string spread(const latency_histogram& h) {
+    return "p50 " + ms_text(h.percentile(50)) + ", p95 " + ms_text(h.percentile(95)) + ", p99 " +
+           ms_text(h.percentile(99)) + ", max " + ms_text(h.max());
+}
+
+void summary_section(std::ostringstream& o, const html_report_info& info, const run_summary& s) {
     std::uint64_t done = 0, good = 0;
     for (auto& [k, n] : s.counts) {
         done += n;
         if (is_success(k)) good += n;
     }
+    const std::uint64_t rows = std::max(done, s.total_rows);
     double secs = static_cast<double>(s.elapsed.count()) / 1000.0;
-    o << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
-         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-         "<title>cmbulk run report</title>\n<style>"
-      << style << "</style></head><body>\n";
     o << "<h1>cmbulk run report</h1>\n<section id=\"summary\"><table>\n";
     auto row = [&](const char* k, const std::string& v) {
         o << "<tr><th>" << k << "</th><td>" << v << "</td></tr>\n";
@@ -219,25 +217,32 @@ std::string render_html_report(const html_report_info& info, const run_summary& 
     row("command", "<code>" + html_escape(info.command) + "</code>");
     row("server", html_escape(info.base_url) + " (" + html_escape(info.flavor) + ")");
     row("finished", html_escape(info.finished_at));
-    row("exit status",
-        std::to_string(info.exit_status) +
-            (info.exit_status == 0 ? " <span class=\"ok\">every row succeeded</span>"
-                                   : " <span class=\"bad\">see the failed rows</span>"));
-    row("rows",
-        std::to_string(std::max(done, s.total_rows)) + " (" + std::to_string(good) + " succeeded)");
+    // Only what the counts say: "every row succeeded" when every row did.
+    std::string verdict = info.exit_status == 0 && good == rows
+                              ? " <span class=\"ok\">every row succeeded</span>"
+                              : " <span class=\"bad\">" + std::to_string(rows - good) + " of " +
+                                    std::to_string(rows) + " rows did not succeed</span>";
+    row("exit status", std::to_string(info.exit_status) + verdict);
+    row("rows", counted("rows", rows) + " (" + counted("succeeded", good) + " succeeded)");
+    const auto& c = s.calls;
     row("requests",
-        std::to_string(s.requests) + " in " + num(secs) + " s" +
+        counted("requests", s.requests) + " in " + num(secs) + " s" +
             (secs > 0 ? ", " + num(static_cast<double>(s.requests) / secs) + " req/s" : "") + "; " +
-            std::to_string(s.throttled) + " x 429, " + std::to_string(s.retries) + " retries");
-    if (s.latency.count() > 0)
-        row("latency", "p50 " + ms_text(s.latency.percentile(50)) + ", p95 " +
-                           ms_text(s.latency.percentile(95)) + ", p99 " +
-                           ms_text(s.latency.percentile(99)) + ", max " + ms_text(s.latency.max()));
+            counted("429", s.throttled) + " x 429, " + counted("retries", s.retries) +
+            " retries, " + counted("verify-reads", c.verify_reads) + " verify read-backs");
+    row("errors", counted("5xx", c.server_errors) + " x 5xx, " + counted("reset", c.resets) +
+                      " connection resets, " + counted("timeout", c.timeouts) + " timeouts, " +
+                      counted("no-answer", c.no_answer) + " without a usable answer");
+    if (s.latency.count() > 0) row("server latency (sent to answer)", spread(s.latency));
+    if (s.queued.count() > 0)
+        row("queued in cmbulk (pacing, Retry-After pauses)", spread(s.queued));
     row("row report", html_escape(info.report_path));
     row("checkpoint", html_escape(info.checkpoint_path));
     row("cmbulk", std::string(version()));
     o << "</table></section>\n";
+}
 
+void outcomes_section(std::ostringstream& o, const run_summary& s) {
     o << "<h2>Outcomes</h2>\n<section id=\"outcomes\"><table><thead><tr><th>outcome</th>"
          "<th class=\"num\">rows</th><th></th></tr></thead><tbody>\n";
     std::uint64_t max_n = 1;
@@ -246,16 +251,50 @@ std::string render_html_report(const html_report_info& info, const run_summary& 
         auto it = s.counts.find(k);
         if (it == s.counts.end() || it->second == 0) continue;
         auto width = 300.0 * static_cast<double>(it->second) / static_cast<double>(max_n);
-        o << "<tr data-outcome=\"" << to_string(k) << "\"><td>" << to_string(k)
-          << "</td><td class=\"num\">" << it->second << "</td><td><span class=\"bar"
-          << (is_success(k) ? "" : " bad") << "\" style=\"width:" << num(width, 0)
+        o << "<tr data-outcome=\"" << to_string(k) << "\" data-count=\"" << it->second
+          << "\"><td style=\"color:" << outcome_colour(k) << "\">" << to_string(k)
+          << "</td><td class=\"num\">" << it->second << "</td><td><span class=\"bar\" style=\""
+          << "background:" << outcome_colour(k) << ";width:" << num(width, 0)
           << "px\"></span></td></tr>\n";
     }
     o << "</tbody></table></section>\n";
+}
 
-    o << "<h2>Requests per second</h2>\n<section id=\"timeline\">\n";
+}  // namespace
+
+std::string_view outcome_colour(outcome o) {
+    // The one table of outcome colours: green for a change made, blue-green for nothing to do,
+    // amber for "nothing changed but not what was asked", red for failures, grey for not run.
+    struct entry {
+        outcome o;
+        std::string_view colour;
+    };
+    static constexpr entry table[] = {
+        {outcome::created, "#1a7f37"},        {outcome::updated, "#1a7f37"},
+        {outcome::deleted, "#1a7f37"},        {outcome::verified, "#1a7f37"},
+        {outcome::unchanged, "#2b8a9e"},      {outcome::exists, "#2b8a9e"},
+        {outcome::mismatch, "#b26b00"},       {outcome::failed, "#b42318"},
+        {outcome::invalid, "#b42318"},        {outcome::no_access, "#b42318"},
+        {outcome::forbidden_role, "#b42318"}, {outcome::not_run, "#8c8c8c"},
+    };
+    for (auto& e : table)
+        if (e.o == o) return e.colour;
+    return is_success(o) ? "#1a7f37" : "#b42318";
+}
+
+std::string render_html_report(const html_report_info& info, const run_summary& s,
+                               const run_timeline& t) {
+    std::ostringstream o;
+    o << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+         "<title>cmbulk run report</title>\n<style>"
+      << style << "</style></head><body>\n";
+    summary_section(o, info, s);
+    outcomes_section(o, s);
+
+    o << "<h2>Requests over time</h2>\n<section id=\"timeline\">\n";
     timeline_svg(o, t);
-    o << "</section>\n<h2>Latency</h2>\n<section id=\"latency\">\n";
+    o << "</section>\n<h2>Server latency</h2>\n<section id=\"latency\">\n";
     latency_svg(o, t);
     o << "</section>\n";
 

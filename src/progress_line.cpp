@@ -46,14 +46,17 @@ std::string rate_or_pause(const progress_snapshot& s) {
 std::string format_progress(const progress_snapshot& s, std::size_t width) {
     // In order of importance; each is left out when it does not fit.
     std::vector<std::string> parts;
+    const bool paused = s.pause_left.count() > 0;
     parts.push_back(head_of(s));
+    // A pause the server asked for is why nothing moves: it outranks the clock.
+    if (paused) parts.push_back(rate_or_pause(s));
     parts.push_back(format_duration(s.elapsed) + " elapsed");
     if (s.done > 0 && s.total > s.done) {
         auto left =
             s.elapsed * static_cast<long long>(s.total - s.done) / static_cast<long long>(s.done);
         parts.push_back("ETA " + format_duration(left));
     }
-    parts.push_back(rate_or_pause(s));
+    if (!paused) parts.push_back(rate_or_pause(s));
     if (s.failed) parts.push_back(std::to_string(s.failed) + " failed");
     if (s.throttled) parts.push_back(std::to_string(s.throttled) + " x 429");
     if (s.retries) parts.push_back(std::to_string(s.retries) + " retries");

@@ -349,6 +349,40 @@ std::string human_latency(std::chrono::microseconds us) {
 }
 }  // namespace
 
+void request_tally::add(const request_record& r) {
+    if (r.retry) ++retries;
+    if (r.verify_read) ++verify_reads;
+    if (r.http_requests <= 0) return;
+    auto n = static_cast<std::uint64_t>(r.http_requests);
+    requests += n;
+    answered += n - 1;  // a Digest challenge before the last one was answered (401)
+    bool transport = r.failure != attempt_failure::none;
+    if (r.status == 429) {
+        ++throttled;
+    } else if (r.status >= 500) {
+        ++server_errors;
+    } else if (r.failure == attempt_failure::reset_before_send ||
+               r.failure == attempt_failure::reset_after_send) {
+        ++resets;
+    } else if (r.failure == attempt_failure::timeout) {
+        ++timeouts;
+    } else if (transport || r.status == 0) {
+        ++no_answer;
+    } else {
+        ++answered;
+    }
+    errors = server_errors + resets + timeouts + no_answer;
+}
+
+void run_summary::on_request(const request_record& r) {
+    calls.add(r);
+    if (r.retry) ++retries;
+    if (r.http_requests > 0) {
+        latency.add(r.latency);
+        queued.add(r.queued);
+    }
+}
+
 std::string format_summary(const run_summary& s) {
     std::string out;
     std::uint64_t done = 0;
@@ -370,10 +404,19 @@ std::string format_summary(const run_summary& s) {
            ") in " + fixed1(secs) + " s";
     if (secs > 0) out += ", " + fixed1(static_cast<double>(s.requests) / secs) + " req/s";
     out += "\n";
-    if (s.latency.count() > 0)
-        out += "latency p50 " + human_latency(s.latency.percentile(50)) + ", p95 " +
-               human_latency(s.latency.percentile(95)) + ", max " + human_latency(s.latency.max()) +
-               "\n";
+    const auto& c = s.calls;
+    if (c.errors > 0)
+        out += "errors " + std::to_string(c.server_errors) + " x 5xx, " + std::to_string(c.resets) +
+               (c.resets == 1 ? " connection reset, " : " connection resets, ") +
+               std::to_string(c.timeouts) + (c.timeouts == 1 ? " timeout, " : " timeouts, ") +
+               std::to_string(c.no_answer) + " without an answer\n";
+    if (c.verify_reads > 0) out += "verify read-backs " + std::to_string(c.verify_reads) + "\n";
+    auto spread = [](const latency_histogram& h) {
+        return "p50 " + human_latency(h.percentile(50)) + ", p95 " +
+               human_latency(h.percentile(95)) + ", max " + human_latency(h.max());
+    };
+    if (s.latency.count() > 0) out += "server latency " + spread(s.latency) + "\n";
+    if (s.queued.count() > 0) out += "queued in cmbulk " + spread(s.queued) + "\n";
     return out;
 }
 

@@ -69,4 +69,11 @@ time_point run_gate::project_ready_at(std::string_view project, time_point now) 
 
 double run_gate::current_rate() const { return pacer_.total_rate(); }
 
+std::chrono::milliseconds run_gate::pause_left() const {
+    auto now = clock_type::now();
+    auto until = ctl_.paused_until();
+    if (until <= now) return std::chrono::milliseconds(0);
+    return std::chrono::ceil<std::chrono::milliseconds>(until - now);
+}
+
 }  // namespace cmbulk

@@ -96,10 +96,17 @@ std::string json_summary_event(std::string_view ts, const run_summary& s, int ex
     o["requests"] = s.requests;
     o["throttled"] = s.throttled;
     o["retries"] = s.retries;
+    o["serverErrors"] = s.calls.server_errors;
+    o["resets"] = s.calls.resets;
+    o["timeouts"] = s.calls.timeouts;
+    o["noAnswer"] = s.calls.no_answer;
+    o["verifyReads"] = s.calls.verify_reads;
     o["elapsedMs"] = s.elapsed.count();
     o["exitStatus"] = exit_status;
     return with_numbers(o, {{"latencyP50Ms", plain_milliseconds(s.latency.percentile(50))},
-                            {"latencyP95Ms", plain_milliseconds(s.latency.percentile(95))}});
+                            {"latencyP95Ms", plain_milliseconds(s.latency.percentile(95))},
+                            {"queuedP50Ms", plain_milliseconds(s.queued.percentile(50))},
+                            {"queuedP95Ms", plain_milliseconds(s.queued.percentile(95))}});
 }
 
 }  // namespace cmbulk

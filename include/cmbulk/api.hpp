@@ -108,7 +108,13 @@ struct api_call_result {
         false;  ///< definitive 401 (wrong key/secret, or no access), NOT a stale nonce
     int requests_sent =
         0;  ///< HTTP requests this call cost (1 normally; 2 when a challenge was needed)
+    /// Server latency: from sending each HTTP request of the call to its answer (or failure),
+    /// summed over the call's round trips (a Digest challenge's too). Time waiting in cmbulk's
+    /// own gate is not in it: see `queued`.
     std::chrono::microseconds latency{};
+    /// Time the call waited in cmbulk's request gate (the pacer's slot, a Retry-After pause)
+    /// before its requests went out.
+    std::chrono::microseconds queued{};
     /// Set by the run engine: a request of the same credential had been answered before this
     /// one (the classifier's context for a 401).
     bool credential_answered = false;

@@ -16,18 +16,14 @@
 
 namespace cmbulk {
 
-/// Per-second request counters and a coarse latency histogram of one run, plus the rows that did
-/// not succeed (the first `max_problem_rows`; the rest are only counted).
+/// Per-second request counters and a coarse histogram of server latency of one run, plus the
+/// rows that did not succeed (the first `max_problem_rows`; the rest are only counted).
 class run_timeline {
 public:
     using clock = std::chrono::steady_clock;
-    /// Counters of one second of the run.
-    struct second {
-        std::uint64_t requests = 0;   ///< requests that got an answer or failed in this second
-        std::uint64_t throttled = 0;  ///< of which 429
-        std::uint64_t retries = 0;    ///< of which attempts after the first
-        std::uint64_t errors = 0;     ///< of which no response or 5xx
-    };
+    /// Counters of one second of the run (request_tally: by how each request ended, retries,
+    /// verify read-backs).
+    using second = request_tally;
     /// Upper edges of the latency buckets, in milliseconds (the last bucket is open).
     static constexpr std::array<double, 14> latency_edges_ms{
         1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 30000};
@@ -36,8 +32,10 @@ public:
     static constexpr std::size_t max_problem_rows = 5000;
 
     explicit run_timeline(clock::time_point origin = clock::now()) : origin_(origin) {}
-    /// One request finished at `at`: `status` 0 when no response arrived, `retry` when it was not
-    /// the request's first attempt.
+    /// One call finished at `at`; its server latency goes into the histogram.
+    void on_request(clock::time_point at, const request_record& r);
+    /// The same for a call of one HTTP request: `status` 0 when no response arrived, `retry`
+    /// when it was not the request's first attempt.
     void on_request(clock::time_point at, int status, bool retry,
                     std::chrono::microseconds latency);
     /// A finished report row; rows that are not a success are kept for the failed-rows table.
@@ -49,16 +47,22 @@ public:
     }
     const std::vector<report_row>& problem_rows() const { return problems_; }
     std::uint64_t problem_rows_total() const { return problems_total_; }
-    std::uint64_t requests() const { return requests_; }
+    /// HTTP requests recorded.
+    std::uint64_t requests() const { return totals_.requests; }
+    /// The whole run's counters (the sum of seconds()).
+    const request_tally& totals() const { return totals_; }
 
 private:
     clock::time_point origin_;
     std::vector<second> seconds_;
+    request_tally totals_;
     std::array<std::uint64_t, latency_edges_ms.size() + 1> latency_{};
     std::vector<report_row> problems_;
     std::uint64_t problems_total_ = 0;
-    std::uint64_t requests_ = 0;
 };
+
+/// The colour an outcome is drawn in (one table for the page: outcome bars and labels).
+std::string_view outcome_colour(outcome o);
 
 /// What the page shows besides the timeline.
 struct html_report_info {
@@ -72,10 +76,14 @@ struct html_report_info {
 /// Escapes &, <, >, " and ' for HTML text and attribute values.
 std::string html_escape(std::string_view s);
 
-/// The whole page. Sections have stable ids the tests look for: #summary, #outcomes,
-/// #timeline (an <svg> with one <rect class="req"> per bar, class "throttled" for 429s and
-/// <circle class="retry"> marks), #latency (an <svg> histogram), #failed (a <table> with an
-/// <input id="filter"> that hides rows not matching the typed text).
+/// The whole page. Sections have stable ids the tests look for: #summary (each count in a
+/// `data-summary="KEY"` cell), #outcomes (a row per outcome with data-outcome and data-count),
+/// #timeline (an <svg id="timeline-chart">: per time bar one stacked rect per way a request
+/// ended: class "req" answered, "throttled" 429, "err5xx", "reset", "timeout", "noanswer"; and
+/// <svg id="attempts-chart"> with "retry" and "verify" bars; each rect carries data-series and
+/// data-count), #latency (an <svg id="latency-chart"> histogram of server latency, rects class
+/// "lat"), #failed (a <table> with an <input id="filter"> that hides rows not matching the
+/// typed text).
 std::string render_html_report(const html_report_info& info, const run_summary& summary,
                                const run_timeline& timeline);
 

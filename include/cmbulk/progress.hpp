@@ -1,34 +1,77 @@
-// Progress on stderr: a live, overprinted line on a terminal; a plain line every few seconds
-// otherwise (logs, CI); nothing with --quiet. TERM=dumb counts as "not a terminal".
+// Progress on stderr: a live line on a terminal, rewritten in place ("\r", the text, clear to
+// the end of the line) and never wider than the terminal (its width is read again at each
+// tick, so a resized window is followed); a plain line every few seconds otherwise (logs, CI);
+// nothing with --quiet. TERM=dumb counts as "not a terminal". The text is progress_line.hpp's.
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <iosfwd>
+#include <string>
+#include <string_view>
+#include <utility>
 
 namespace cmbulk {
 
 /// How progress is shown on stderr.
 enum class progress_mode { automatic, live, plain, quiet };
 
+/// What the run engine knows at a tick.
+struct progress_counts_now {
+    std::uint64_t done = 0, failed = 0;       ///< items (rows; projects for audit)
+    std::uint64_t requests = 0;               ///< HTTP requests sent so far
+    std::uint64_t throttled = 0;              ///< 429 answers so far
+    std::uint64_t retries = 0;                ///< attempts after the first so far
+    std::chrono::milliseconds pause_left{0};  ///< > 0 while the run waits out a Retry-After
+};
+
+/// Requests per second over the last few seconds, from cumulative counts; pure (`now` given).
+class request_rate {
+public:
+    explicit request_rate(std::chrono::milliseconds window = std::chrono::seconds(5))
+        : window_(window) {}
+    /// Records that `requests` had been sent by `now` and returns the rate over the window.
+    double update(std::chrono::steady_clock::time_point now, std::uint64_t requests);
+
+private:
+    std::chrono::milliseconds window_;
+    std::deque<std::pair<std::chrono::steady_clock::time_point, std::uint64_t>> samples_;
+};
+
+/// The width the live line may use: `columns_env` (the COLUMNS variable) when it is a positive
+/// number, else `tty_columns` (the terminal's, 0 when unknown), else 80; one column less than
+/// that, so that writing the last column never makes a terminal wrap.
+std::size_t progress_width(const char* columns_env, int tty_columns);
+
 class progress_meter {
 public:
     progress_meter(std::ostream& out, progress_mode mode);
-    void start(std::uint64_t total_rows);
-    /// Called every interval() by the run engine: prints the line (items done and failed, HTTP
-    /// requests sent, the pace in force: 0 for "found from the server").
-    void tick(std::uint64_t done, std::uint64_t failed, std::uint64_t requests, double pace);
+    /// `unit`: what the run counts ("rows"; "projects" for audit). Must outlive the meter's use.
+    void start(std::uint64_t total, std::string_view unit = "rows");
+    /// Called every interval() by the run engine: prints the line (progress_line.hpp's text:
+    /// percentage, done/total, elapsed, ETA, req/s or the Retry-After pause, failed, 429s,
+    /// retries).
+    void tick(const progress_counts_now& c,
+              std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now());
     /// Clears the live line.
     void finish();
     std::chrono::milliseconds interval() const;
     bool live() const { return live_; }
+    /// Fixes the live line's width (tests); 0 goes back to reading the terminal at each tick.
+    void set_width(std::size_t w) { fixed_width_ = w; }
 
 private:
+    std::size_t width() const;
     std::ostream& out_;
     bool quiet_;
     bool live_;
     std::uint64_t total_ = 0;
-    std::chrono::steady_clock::time_point started_;
+    std::string_view unit_ = "rows";
+    std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+    request_rate rate_;
+    std::size_t fixed_width_ = 0;
     bool printed_live_ = false;
 };
 

@@ -20,9 +20,10 @@ struct progress_snapshot {
     std::string_view unit = "rows";
 };
 
-/// "42% 420/1000 rows, 12s elapsed, ETA 17s, 35 req/s, 3 x 429, 5 retries, 2 failed". Parts
+/// "42% 420/1000 rows, 12s elapsed, ETA 17s, 35 req/s, 2 failed, 3 x 429, 5 retries". Parts
 /// are dropped from the right (failed is kept before retries and 429s) until the line fits in
-/// `width` columns; `width` 0 means no limit (plain lines in logs).
+/// `width` columns; `width` 0 means no limit (plain lines in logs). During a Retry-After pause
+/// "waiting for the server: Retry-After 12 s" comes right after the counts, instead of the rate.
 std::string format_progress(const progress_snapshot& s, std::size_t width);
 
 /// "1h02m", "3m05s", "12s".

@@ -10,6 +10,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/value.hpp>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -42,6 +43,8 @@ public:
     std::uint64_t project_throttled() const { return pacer_.project_throttles(); }
     /// Requests per second in force, summed over the credentials (0: not limited yet).
     double current_rate() const;
+    /// How long the Retry-After pause in force still lasts (0: none), for the progress line.
+    std::chrono::milliseconds pause_left() const;
 
 private:
     run_control& control_;

@@ -35,7 +35,9 @@ std::string json_request_event(std::string_view ts, std::uint64_t line, std::str
 std::string json_row_event(std::string_view ts, const report_row& row);
 
 /// {"ts","event":"summary","rows":{outcome:count...},"requests","throttled","retries",
-///  "elapsedMs","exitStatus","latencyP50Ms","latencyP95Ms"}. Every number is written plainly
+///  "serverErrors","resets","timeouts","noAnswer","verifyReads","elapsedMs","exitStatus",
+///  "latencyP50Ms","latencyP95Ms" (server latency),"queuedP50Ms","queuedP95Ms" (waiting in
+///  cmbulk's own gate)}. Every number is written plainly
 /// (integers as integers, milliseconds with three decimals).
 std::string json_summary_event(std::string_view ts, const run_summary& s, int exit_status);
 

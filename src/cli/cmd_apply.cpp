@@ -21,7 +21,7 @@ int cmd_apply(int argc, char** argv) {
         ("link-alerts", "Atlas v2: link the alert notifications that carry the old secret to the integration (integrationId) instead of copying the new secret into them")
         ("from-last4", po::value<std::string>(), "the old secret's last four characters: notifications that show them are rewritten (default: what the integration showed before its write)")
         ("report", po::value<std::string>(), "report file: .csv, .json or .jsonl (default ./<manifest>.report.csv)")
-        ("html-report", po::value<std::string>(), "also write a self-contained HTML run report (timeline, latency, failed rows)")
+        ("html-report", po::value<std::string>(), "also write a self-contained HTML run report (counts equal to the summary; requests over time by how they ended, retries and read-backs, server latency, failed rows)")
         ("log-format", po::value<std::string>()->default_value("text"), "text, or json: JSON Lines on stderr, one event per request and per row")
         ("checkpoint", po::value<std::string>(), "checkpoint journal (default: next to the report, .checkpoint.jsonl)")
         ("no-checkpoint", "write no checkpoint journal (an interrupted run cannot be resumed)")

@@ -14,7 +14,7 @@ po::options_description run_options_desc() {
         ("max-failures", po::value<std::uint64_t>()->default_value(0), "stop starting items after N failed ones (0: off)")
         ("grace", po::value<double>()->default_value(10), "seconds requests in flight get after a first SIGINT/SIGTERM (a second one stops at once)")
         ("quiet,q", "no progress and no summary (errors only)")
-        ("progress", po::value<std::string>()->default_value("auto"), "auto, live or plain")
+        ("progress", po::value<std::string>()->default_value("auto"), "auto, live or plain: live rewrites one line no wider than the terminal (COLUMNS overrides its width): %, done/total, elapsed, ETA, req/s, failed, 429s, retries, or the Retry-After pause; plain prints a line every 5 s")
         ("jitter-seed", po::value<std::uint64_t>()->default_value(0), "seed of the backoff jitter (0: random)");
     // clang-format on
     return run;

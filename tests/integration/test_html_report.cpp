@@ -2,8 +2,15 @@
 // cmbulk-sim with rows that fail, then the page rendered by headless Chromium (Debian's
 // `chromium`): the timeline chart, the latency histogram and the failed-rows table are in the
 // rendered DOM, and the inline filter (driven through the page's #filter= link) hides rows.
+// A second run against a simulator with injected faults (500, HTML 503, 429, resets, stalls)
+// and --verify: every count the page draws (rows per outcome, requests by how they ended,
+// retries, read-backs) equals the run summary cmbulk printed, in the page and once rendered;
+// a PNG screenshot shows it renders.
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
+#include <cstdlib>
+#include <map>
+#include <regex>
 
 #include "cmbulk/sim/core.hpp"
 #include "common/test_support.hpp"
@@ -74,9 +81,171 @@ struct fixture {
     }
 };
 
+/// The numbers of cmbulk's text summary on stderr.
+struct printed_summary {
+    std::map<std::string, std::uint64_t> rows;  ///< per outcome
+    std::uint64_t requests = 0, throttled = 0, retries = 0;
+    std::uint64_t server_errors = 0, resets = 0, timeouts = 0, no_answer = 0, verify_reads = 0;
+};
+
+printed_summary parse_summary(const std::string& err) {
+    printed_summary p;
+    std::smatch m;
+    std::regex rows_line(R"(rows \d+: ([^\n]*)\n)");
+    BOOST_TEST_REQUIRE(std::regex_search(err, m, rows_line), err);
+    std::string list = m[1];
+    std::regex item(R"(([a-z-]+) (\d+))");
+    for (std::sregex_iterator it(list.begin(), list.end(), item), end; it != end; ++it)
+        p.rows[(*it)[1]] = std::stoull((*it)[2]);
+    std::regex req(R"(requests (\d+) \((\d+) x 429, (\d+) retr)");
+    BOOST_TEST_REQUIRE(std::regex_search(err, m, req), err);
+    p.requests = std::stoull(m[1]);
+    p.throttled = std::stoull(m[2]);
+    p.retries = std::stoull(m[3]);
+    std::regex errs(
+        R"(errors (\d+) x 5xx, (\d+) connection resets?, (\d+) timeouts?, (\d+) without an answer)");
+    if (std::regex_search(err, m, errs)) {
+        p.server_errors = std::stoull(m[1]);
+        p.resets = std::stoull(m[2]);
+        p.timeouts = std::stoull(m[3]);
+        p.no_answer = std::stoull(m[4]);
+    }
+    std::regex verify(R"(verify read-backs (\d+))");
+    if (std::regex_search(err, m, verify)) p.verify_reads = std::stoull(m[1]);
+    return p;
+}
+
+/// data-count summed per data-series over the bars of the <svg id="`chart`"> (the page's own
+/// text, or the DOM Chromium rendered).
+std::map<std::string, std::uint64_t> series_sums(const std::string& html,
+                                                 const std::string& chart) {
+    std::map<std::string, std::uint64_t> sums;
+    auto from = html.find("<svg id=\"" + chart + "\"");
+    BOOST_TEST_REQUIRE(from != std::string::npos, chart);
+    std::string svg = html.substr(from, html.find("</svg>", from) - from);
+    std::regex bar(R"re(data-series="([^"]+)" data-count="(\d+)")re");
+    for (std::sregex_iterator it(svg.begin(), svg.end(), bar), end; it != end; ++it)
+        sums[(*it)[1]] += std::stoull((*it)[2]);
+    return sums;
+}
+
+/// Every count the page draws equals the printed summary's.
+void check_counts(const std::string& html, const printed_summary& p) {
+    auto req = series_sums(html, "timeline-chart");
+    std::uint64_t drawn = 0;
+    for (auto& [k, n] : req) drawn += n;
+    BOOST_TEST(drawn == p.requests);
+    BOOST_TEST(req["429"] == p.throttled);
+    BOOST_TEST(req["5xx"] == p.server_errors);
+    BOOST_TEST(req["reset"] == p.resets);
+    BOOST_TEST(req["timeout"] == p.timeouts);
+    BOOST_TEST(req["no-answer"] == p.no_answer);
+    auto att = series_sums(html, "attempts-chart");
+    BOOST_TEST(att["retries"] == p.retries);
+    BOOST_TEST(att["verify-reads"] == p.verify_reads);
+    auto lat = series_sums(html, "latency-chart");
+    BOOST_TEST(lat["latency"] <= p.requests);  // one per call (a Digest challenge is in its call)
+    BOOST_TEST(lat["latency"] > 0u);
+    std::regex outcome_row(R"re(data-outcome="([a-z-]+)" data-count="(\d+)")re");
+    std::map<std::string, std::uint64_t> rows;
+    for (std::sregex_iterator it(html.begin(), html.end(), outcome_row), end; it != end; ++it)
+        rows[(*it)[1]] = std::stoull((*it)[2]);
+    BOOST_TEST((rows == p.rows), "outcome rows differ from the summary");
+}
+
+/// One faulty run shared by the test cases below (it takes a while: stalls time out).
+struct fault_run {
+    temp_dir dir;
+    sim_process sim{{"--generate", "1:60", "--fault", "500=0.05", "--fault", "503-html=0.03",
+                     "--fault", "429=0.05", "--fault", "reset-before=0.04", "--fault",
+                     "reset-after=0.03", "--fault", "stall=0.03", "--fault-seed", "11",
+                     "--stall-cap", "5"}};
+    cmbulk::test::process_result run;
+    printed_summary summary;
+    std::string html;
+
+    fault_run() {
+        std::string csv = "projectId,type,apiToken,teamName,channelName\n";
+        for (auto& id : project_ids(sim)) csv += id + ",SLACK,xoxb-fault-SECRET-77,team,#ops\n";
+        write_file(dir / "slack.csv", csv);
+        run_options o;
+        o.env["CMBULK_PUBLIC_KEY"] = cmbulk::sim::generated_public_key;
+        o.env["CMBULK_PRIVATE_KEY"] = cmbulk::sim::generated_private_key;
+        o.unset_env = {"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY"};
+        o.timeout = std::chrono::seconds(240);
+        run = run_process({cmbulk_bin(), "apply", (dir / "slack.csv").string(), "--base-url",
+                           sim.base_url(), "--report", (dir / "run.html").string(), "--verify",
+                           "--request-timeout", "1", "--max-attempts", "8", "--progress", "plain"},
+                          o);
+        summary = parse_summary(run.err);
+        html = read_file(dir / "run.html");
+    }
+    static fault_run& get() {
+        static fault_run r;
+        return r;
+    }
+};
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(html_report_integration)
+
+BOOST_AUTO_TEST_CASE(faulty_run_page_counts_equal_the_summary) {
+    auto& f = fault_run::get();
+    BOOST_TEST_REQUIRE((f.run.exit_code == 0 || f.run.exit_code == 1), f.run.err);
+    const auto& p = f.summary;
+    BOOST_TEST_MESSAGE(f.run.err);
+    // The faults happened and are told apart.
+    BOOST_TEST(p.server_errors > 0u, f.run.err);
+    BOOST_TEST(p.resets > 0u, f.run.err);
+    BOOST_TEST(p.timeouts > 0u, f.run.err);
+    BOOST_TEST(p.throttled > 0u, f.run.err);
+    BOOST_TEST(p.retries > 0u, f.run.err);
+    BOOST_TEST(p.verify_reads > 0u, f.run.err);
+    // Read-backs are not retries: 60 rows, each read back once when its write succeeded.
+    auto verified = p.rows.find("verified");
+    BOOST_TEST_REQUIRE((verified != p.rows.end()), f.run.err);
+    BOOST_TEST(p.verify_reads >= verified->second);
+    check_counts(f.html, p);
+    // The page's own summary says the same numbers.
+    std::smatch m;
+    std::regex req(R"re(data-summary="requests">(\d+)<)re");
+    BOOST_TEST_REQUIRE(std::regex_search(f.html, m, req));
+    BOOST_TEST(std::stoull(m[1]) == p.requests);
+    BOOST_TEST(f.html.find("queued in cmbulk") != std::string::npos);
+    BOOST_TEST(f.html.find("xoxb-fault-SECRET") == std::string::npos);
+    for (const char* ext : {"src=", "href=", "@import", "url("})
+        BOOST_TEST(f.html.find(ext) == std::string::npos, ext);
+}
+
+BOOST_AUTO_TEST_CASE(chromium_screenshot_and_rendered_bars_equal_the_summary) {
+    auto& f = fault_run::get();
+    BOOST_TEST_REQUIRE((f.run.exit_code == 0 || f.run.exit_code == 1), f.run.err);
+    if (chromium_bin().empty()) {
+        BOOST_TEST_MESSAGE("SKIPPED: chromium is not installed (scripts/deps.sh installs it)");
+        return;
+    }
+    auto url = "file://" + (f.dir / "run.html").string();
+    auto dom = rendered_dom(f.dir, url);
+    check_counts(dom, f.summary);
+    auto png = f.dir / "run.png";
+    run_options o;
+    o.timeout = std::chrono::seconds(90);
+    auto r =
+        run_process({chromium_bin(), "--headless", "--no-sandbox", "--disable-gpu",
+                     "--disable-background-networking", "--disable-component-update",
+                     "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+                     "--hide-scrollbars", "--user-data-dir=" + (f.dir / "chromium-shot").string(),
+                     "--window-size=1200,1800", "--screenshot=" + png.string(), url},
+                    o);
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err.substr(0, 2000));
+    BOOST_TEST_REQUIRE(std::filesystem::exists(png));
+    auto bytes = read_file(png);
+    BOOST_TEST(bytes.substr(0, 8) == std::string("\x89PNG\r\n\x1a\n", 8));
+    BOOST_TEST(bytes.size() > 20'000u);  // a page with charts, not a blank one
+    if (const char* keep = std::getenv("CMBULK_KEEP_SCREENSHOT"))
+        std::filesystem::copy_file(png, keep, std::filesystem::copy_options::overwrite_existing);
+}
 
 BOOST_FIXTURE_TEST_CASE(report_html_writes_page_and_row_report, fixture) {
     BOOST_TEST(run.exit_code == 1, run.err);  // two rows failed

@@ -3,9 +3,13 @@
 // resources) and the JSON log events of --log-format json.
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
+#include <cmath>
+#include <map>
+#include <regex>
 
 #include "cmbulk/html_report.hpp"
 #include "cmbulk/run_log.hpp"
+#include "cmbulk/svg_chart.hpp"
 
 using namespace cmbulk;
 using namespace std::chrono_literals;
@@ -15,6 +19,27 @@ std::size_t count_of(const std::string& hay, const std::string& needle) {
     std::size_t n = 0;
     for (auto p = hay.find(needle); p != std::string::npos; p = hay.find(needle, p + 1)) ++n;
     return n;
+}
+
+/// data-count summed per data-series over the bars of the <svg id="`chart`">.
+std::map<std::string, std::uint64_t> series_sums(const std::string& html,
+                                                 const std::string& chart) {
+    std::map<std::string, std::uint64_t> sums;
+    auto from = html.find("<svg id=\"" + chart + "\"");
+    if (from == std::string::npos) return sums;
+    auto to = html.find("</svg>", from);
+    std::string svg = html.substr(from, to - from);
+    std::regex bar(R"re(data-series="([^"]+)" data-count="(\d+)")re");
+    for (std::sregex_iterator it(svg.begin(), svg.end(), bar), end; it != end; ++it)
+        sums[(*it)[1]] += std::stoull((*it)[2]);
+    return sums;
+}
+
+std::uint64_t summary_value(const std::string& html, const std::string& key) {
+    std::smatch m;
+    std::regex re("data-summary=\"" + key + "\">(\\d+)<");
+    BOOST_TEST_REQUIRE(std::regex_search(html, m, re), key);
+    return std::stoull(m[1]);
 }
 }  // namespace
 
@@ -97,7 +122,7 @@ BOOST_AUTO_TEST_CASE(page_has_every_section_escaped_and_self_contained) {
         BOOST_TEST(html.find(id) != std::string::npos, id);
     BOOST_TEST(count_of(html, "<rect class=\"req\"") == 5u);        // one bar per second
     BOOST_TEST(count_of(html, "<rect class=\"throttled\"") == 1u);  // the second with a 429
-    BOOST_TEST(count_of(html, "<circle class=\"retry\"") == 1u);    // the second with retries
+    BOOST_TEST(count_of(html, "<rect class=\"retry\"") == 1u);      // the second with retries
     BOOST_TEST(count_of(html, "<rect class=\"lat\"") == run_timeline::latency_edges_ms.size() + 1);
     BOOST_TEST(html.find("<script>alert(1)") == std::string::npos);
     BOOST_TEST(html.find("5f00&lt;script&gt;alert(1)&lt;/script&gt;") != std::string::npos);
@@ -115,7 +140,126 @@ BOOST_AUTO_TEST_CASE(long_runs_are_grouped_into_at_most_600_bars) {
     run_summary sum;
     auto html = render_html_report({}, sum, t);
     BOOST_TEST(count_of(html, "<rect class=\"req\"") == 600u);
-    BOOST_TEST(html.find("averaged over 3 s") != std::string::npos);
+    BOOST_TEST(html.find("requests per 3 s") != std::string::npos);  // the y axis says so
+}
+
+BOOST_AUTO_TEST_CASE(every_way_a_request_ends_is_counted_apart_and_charts_add_up) {
+    auto t0 = run_timeline::clock::now();
+    run_timeline t(t0);
+    run_summary s;
+    auto call = [&](int at_s, int status, attempt_failure f, int sent, bool retry, bool verify) {
+        request_record r;
+        r.status = status;
+        r.failure = f;
+        r.http_requests = sent;
+        r.retry = retry;
+        r.verify_read = verify;
+        r.latency = 2ms;
+        r.queued = 900ms;  // waiting in cmbulk's gate: not server latency
+        s.on_request(r);
+        t.on_request(t0 + std::chrono::seconds(at_s), r);
+    };
+    call(0, 201, attempt_failure::none, 2, false, false);  // a Digest challenge, then created
+    call(0, 200, attempt_failure::none, 1, false, true);   // the verify read-back
+    call(1, 429, attempt_failure::none, 1, false, false);
+    call(1, 201, attempt_failure::none, 1, true, false);
+    call(2, 500, attempt_failure::none, 1, false, false);
+    call(2, 503, attempt_failure::bad_response, 1, true, false);  // an HTML 503: still a 5xx
+    call(2, 0, attempt_failure::reset_before_send, 1, true, false);
+    call(3, 0, attempt_failure::reset_after_send, 1, false, false);
+    call(3, 0, attempt_failure::timeout, 1, true, false);
+    call(3, 0, attempt_failure::connect_failed, 1, true, false);
+    call(3, 200, attempt_failure::bad_response, 1, false, true);  // a truncated read-back
+    call(4, 0, attempt_failure::cancelled, 0, true, false);       // never sent
+    const auto& c = s.calls;
+    BOOST_TEST(c.requests == 12u);
+    BOOST_TEST(c.answered == 4u);  // the challenge, the create, the read-back, the retry
+    BOOST_TEST(c.throttled == 1u);
+    BOOST_TEST(c.server_errors == 2u);
+    BOOST_TEST(c.resets == 2u);
+    BOOST_TEST(c.timeouts == 1u);
+    BOOST_TEST(c.no_answer == 2u);
+    BOOST_TEST(c.errors == 7u);
+    BOOST_TEST(c.retries == 6u);
+    BOOST_TEST(s.retries == 6u);
+    BOOST_TEST(c.verify_reads == 2u);
+    BOOST_TEST(s.latency.count() == 11u);
+    BOOST_TEST(s.queued.percentile(50).count() > 800'000);
+    BOOST_TEST(s.latency.max().count() < 3000);
+    s.requests = c.requests;  // the gate's counts, as finish_apply sets them
+    s.throttled = c.throttled;
+    s.counts[outcome::created] = 2;
+    s.counts[outcome::failed] = 1;
+    s.counts[outcome::verified] = 1;
+    s.elapsed = 5s;
+    auto html = render_html_report({}, s, t);
+    auto req = series_sums(html, "timeline-chart");
+    BOOST_TEST(req["answered"] + req["429"] + req["5xx"] + req["reset"] + req["timeout"] +
+                   req["no-answer"] ==
+               summary_value(html, "requests"));
+    BOOST_TEST(req["429"] == summary_value(html, "429"));
+    BOOST_TEST(req["5xx"] == summary_value(html, "5xx"));
+    BOOST_TEST(req["reset"] == summary_value(html, "reset"));
+    BOOST_TEST(req["timeout"] == summary_value(html, "timeout"));
+    BOOST_TEST(req["no-answer"] == summary_value(html, "no-answer"));
+    BOOST_TEST(req["5xx"] == 2u);
+    auto att = series_sums(html, "attempts-chart");
+    BOOST_TEST(att["retries"] == summary_value(html, "retries"));
+    BOOST_TEST(att["verify-reads"] == summary_value(html, "verify-reads"));
+    BOOST_TEST(att["verify-reads"] == 2u);
+    BOOST_TEST(att["retries"] == 6u);
+    auto lat = series_sums(html, "latency-chart");
+    BOOST_TEST(lat["latency"] == 11u);  // every call that sent something, by server latency
+    auto b = t.latency_buckets();
+    BOOST_TEST(b[1] == 11u);  // <= 2 ms: the 900 ms spent queued is not in the histogram
+    BOOST_TEST(summary_value(html, "rows") == 4u);
+    BOOST_TEST(html.find("data-outcome=\"created\" data-count=\"2\"") != std::string::npos);
+    BOOST_TEST(html.find("queued in cmbulk") != std::string::npos);
+    BOOST_TEST(html.find("server latency (sent to answer)") != std::string::npos);
+    // One row failed: the page does not say every row succeeded, whatever the exit status.
+    BOOST_TEST(html.find("every row succeeded") == std::string::npos);
+    BOOST_TEST(html.find("1 of 4 rows did not succeed") != std::string::npos);
+    // A legend for each series, and labelled axes.
+    for (const char* label :
+         {"429 Too Many Requests", "5xx server error", "connection reset", "timeout",
+          "--verify read-backs", "retries (attempts after a failure)",
+          "time since the start of the run", "requests per second"})
+        BOOST_TEST(html.find(label) != std::string::npos, label);
+    auto text = format_summary(s);
+    BOOST_TEST(text.find("errors 2 x 5xx, 2 connection resets, 1 timeout, 2 without an answer") !=
+               std::string::npos);
+    BOOST_TEST(text.find("verify read-backs 2") != std::string::npos);
+    BOOST_TEST(text.find("server latency p50") != std::string::npos);
+    BOOST_TEST(text.find("queued in cmbulk p50") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(round_ticks_step_by_one_two_five) {
+    auto t = round_ticks(37);
+    BOOST_TEST(t == (std::vector<double>{0, 10, 20, 30, 40}), boost::test_tools::per_element());
+    t = round_ticks(7);
+    BOOST_TEST(t == (std::vector<double>{0, 2, 4, 6, 8}), boost::test_tools::per_element());
+    t = round_ticks(1800, 8);
+    BOOST_TEST(t == (std::vector<double>{0, 500, 1000, 1500, 2000}),
+               boost::test_tools::per_element());
+    BOOST_TEST(round_ticks(0).size() == 2u);  // at least 0 and 1
+    BOOST_TEST(round_ticks(1).back() == 1.0);
+    for (double max : {1.0, 3.0, 9.0, 11.0, 99.0, 101.0, 12345.0, 987654.0}) {
+        BOOST_TEST_CONTEXT("max " << max) {
+            auto ticks = round_ticks(max);
+            BOOST_TEST(ticks.back() >= max);
+            double step = ticks[1] - ticks[0];
+            double mantissa = step / std::pow(10.0, std::floor(std::log10(step)));
+            BOOST_TEST((mantissa == 1.0 || mantissa == 2.0 || mantissa == 5.0));
+            BOOST_TEST(ticks.size() <= 11u);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(every_outcome_has_a_colour_from_the_one_table) {
+    for (auto o : all_outcomes()) {
+        BOOST_TEST_CONTEXT(to_string(o)) { BOOST_TEST(outcome_colour(o).starts_with("#")); }
+    }
+    BOOST_TEST(outcome_colour(outcome::created) != outcome_colour(outcome::failed));
 }
 
 BOOST_AUTO_TEST_CASE(json_events_are_one_line_objects_without_secrets) {
