@@ -121,7 +121,8 @@ private:
         if (reading_ && r.status == 200) {
             const auto& m = row.row;
             pr.found_secret_last4 = found_last4(m.type, r.body);
-            if ((checks_.skip_unchanged || checks_.verify) && r.body.is_object()) {
+            if ((checks_.skip_unchanged || checks_.verify || checks_.compare_existing) &&
+                r.body.is_object()) {
                 auto diff = compare_integration(m.type, m.fields, r.body.get_object());
                 pr.found = diff.unchanged()    ? found_state::same
                            : diff.consistent() ? found_state::uncertain
@@ -183,6 +184,7 @@ apply_job::apply_job(const apply_options& opts, std::ostream& err, run_control& 
     checks_.skip_unchanged = opts.skip_unchanged;
     // A dry run reads nothing back: there would be nothing to compare.
     checks_.verify = opts.verify && !opts.dry_run;
+    checks_.compare_existing = true;
 }
 
 std::unique_ptr<work_item> apply_job::next_item() {
@@ -283,6 +285,7 @@ void apply_job::record_dispatched(const dispatched& d) {
 void apply_job::record(const dispatched& d, const journal_outcome& o, bool journaled) {
     ++rec_.rows_done;
     rec_.summary.counts[o.result]++;
+    if (o.result == outcome::exists_differs) rec_.summary.exists_differs_types[d.row.type]++;
     if (o.result == outcome::failed || o.result == outcome::no_access ||
         o.result == outcome::forbidden_role) {
         ++rec_.failed_rows;

@@ -87,7 +87,7 @@ h1{font-size:1.4em}h2{font-size:1.15em;margin-top:2em;border-bottom:1px solid #d
 table{border-collapse:collapse}td,th{padding:.25em .6em;border-bottom:1px solid #eee;text-align:left;vertical-align:top}
 th{background:#f6f6f6}.num{text-align:right;font-variant-numeric:tabular-nums}
 .ok{color:#1a7f37}.bad{color:#b42318}.bar{display:inline-block;height:.8em;background:#4c78a8}
-.bar.bad{background:#b42318}svg text{font-size:11px;fill:#444}
+.bar.bad{background:#b42318}.bar.amber{background:#d97706}svg text{font-size:11px;fill:#444}
 rect.req{fill:#4c78a8}rect.throttled{fill:#e45756}rect.lat{fill:#72b7b2}circle.retry{fill:#f58518}
 .legend span{margin-right:1.2em}.sw{display:inline-block;width:.8em;height:.8em;margin-right:.3em}
 #filter{padding:.3em;width:30em;margin-bottom:.6em}code{background:#f6f6f6;padding:0 .2em}
@@ -248,7 +248,7 @@ std::string render_html_report(const html_report_info& info, const run_summary& 
         auto width = 300.0 * static_cast<double>(it->second) / static_cast<double>(max_n);
         o << "<tr data-outcome=\"" << to_string(k) << "\"><td>" << to_string(k)
           << "</td><td class=\"num\">" << it->second << "</td><td><span class=\"bar"
-          << (is_success(k) ? "" : " bad") << "\" style=\"width:" << num(width, 0)
+          << (is_success(k) ? "" : k == outcome::exists_differs ? " amber" : " bad") << "\" style=\"width:" << num(width, 0)
           << "px\"></span></td></tr>\n";
     }
     o << "</tbody></table></section>\n";

@@ -370,6 +370,9 @@ std::string format_summary(const run_summary& s) {
         out += "latency p50 " + human_latency(s.latency.percentile(50)) + ", p95 " +
                human_latency(s.latency.percentile(95)) + ", max " + human_latency(s.latency.max()) +
                "\n";
+    for (auto& [type, n] : s.exists_differs_types)
+        out += std::to_string(n) + (n == 1 ? " row already had " : " rows already had ") + type +
+               " configured with other values: nothing changed; use --action update or upsert\n";
     return out;
 }
 

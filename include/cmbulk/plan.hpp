@@ -37,6 +37,9 @@ struct plan_options {
     api_config api;
     run_params run;  ///< concurrency, pacing, retries, grace, progress...
     bool detailed_exitcode = false;
+    /// --report: also write one row per manifest row (line, projectId, type, plan, detail) as
+    /// .csv, .json or .jsonl, atomically; never on the manifest (empty: none).
+    std::filesystem::path report_path;
 };
 
 /// Runs `cmbulk plan`: one line per row on `out` in manifest order, the counts at the end.

@@ -117,6 +117,8 @@ struct run_summary {
     std::chrono::milliseconds elapsed{};
     latency_histogram latency;     ///< per request
     std::uint64_t total_rows = 0;  ///< manifest rows
+    /// exists-differs rows per integration type (for the summary's "what did not happen").
+    std::map<std::string, std::uint64_t> exists_differs_types;
     /// Counts one finished row.
     void add(outcome o) { ++counts[o]; }
 };
@@ -125,6 +127,8 @@ struct run_summary {
 ///   rows 1000: created 998, failed 2
 ///   requests 1012 (3 x 429, 12 retries) in 10.6 s, 95.5 req/s
 ///   latency p50 12 ms, p95 40 ms
+/// and, per type with exists-differs rows, "3 rows already had SLACK configured with other
+/// values: nothing changed; use --action update or upsert".
 std::string format_summary(const run_summary& s);
 
 }  // namespace cmbulk

@@ -13,6 +13,8 @@ int cmd_plan(int argc, char** argv) {
     po::options_description run("Plan");
     run.add_options()("detailed-exitcode",
                       "exit 4 when there are changes (0 none, 1 read errors, 2 usage)")(
+        "report", po::value<std::string>(),
+        "also write the plan as a file: one row per manifest row (.csv, .json or .jsonl)")(
         "help,h", "show this help");
     auto visible = manifest_command_desc(run);
     po::variables_map vm;
@@ -33,7 +35,8 @@ int cmd_plan(int argc, char** argv) {
                "Examples:\n"
                "  NEW_SLACK_TOKEN=xoxb-... cmbulk plan samples/slack-migration.csv \\\n"
                "      --set 'apiToken=${env:NEW_SLACK_TOKEN}'\n"
-               "  cmbulk plan samples/slack-migration.csv --detailed-exitcode || echo changes\n\n"
+               "  cmbulk plan samples/slack-migration.csv --detailed-exitcode || echo changes\n"
+               "  cmbulk plan samples/slack-migration.csv --report plan.csv\n\n"
             << visible << "\n"
             << credentials_help << "\n"
             << "Exit codes: 0 no changes (or changes without --detailed-exitcode); 1 some\n"
@@ -54,6 +57,7 @@ int cmd_plan(int argc, char** argv) {
         return exit_usage;
     }
     o.detailed_exitcode = vm.count("detailed-exitcode") > 0;
+    if (vm.count("report")) o.report_path = vm["report"].as<std::string>();
     if (!fill_api_config(vm, o.api, msg)) {
         std::cerr << "cmbulk plan: " << msg << "\n";
         return exit_usage;

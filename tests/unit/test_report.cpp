@@ -96,7 +96,7 @@ BOOST_AUTO_TEST_SUITE(report_suite)
 
 BOOST_AUTO_TEST_CASE(outcome_names_round_trip) {
     // Ten, and issue 13's no-access and forbidden-role.
-    BOOST_TEST(all_outcomes().size() == 12u);
+    BOOST_TEST(all_outcomes().size() == 13u);
     BOOST_TEST(to_string(outcome::no_access) == "no-access");
     BOOST_TEST(to_string(outcome::forbidden_role) == "forbidden-role");
     BOOST_TEST(!is_success(outcome::no_access));
@@ -377,6 +377,22 @@ BOOST_AUTO_TEST_CASE(summary_text) {
     BOOST_TEST(text.find("updated") == std::string::npos);
     run_summary empty;
     BOOST_TEST(format_summary(empty).find("rows 0") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(summary_says_what_did_not_happen) {
+    run_summary s;
+    s.counts[outcome::exists_differs] = 3;
+    s.counts[outcome::exists] = 1;
+    s.exists_differs_types["SLACK"] = 3;
+    auto text = format_summary(s);
+    BOOST_TEST(text.find("exists 1, exists-differs 3") != std::string::npos);
+    BOOST_TEST(text.find("3 rows already had SLACK configured with other values: nothing "
+                         "changed; use --action update or upsert\n") != std::string::npos);
+    BOOST_TEST(!is_success(outcome::exists_differs));
+    BOOST_TEST(is_success(outcome::exists));
+    BOOST_TEST((parse_outcome("exists-differs") == outcome::exists_differs));
+    s.exists_differs_types = {{"WEBHOOK", 1}};
+    BOOST_TEST(format_summary(s).find("1 row already had WEBHOOK configured") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
