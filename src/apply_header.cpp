@@ -85,7 +85,8 @@ journal_header apply_header(const apply_options& o, const std::string& manifest_
     return h;
 }
 
-std::vector<std::string> resume_differences(const journal_header& saved, const journal_header& now) {
+std::vector<std::string> resume_differences(const journal_header& saved,
+                                            const journal_header& now) {
     std::vector<std::string> out;
     auto a = saved.options, b = now.options;
     a.erase("manifest");
@@ -99,8 +100,9 @@ std::vector<std::string> resume_differences(const journal_header& saved, const j
                           ", now not given");
         else if (it->second != v)
             out.push_back(option_name(k) + ": " +
-                          (k.starts_with("sethash.") ? std::string("another value than the recorded run")
-                                                     : "was " + v + ", now " + it->second));
+                          (k.starts_with("sethash.")
+                               ? std::string("another value than the recorded run")
+                               : "was " + v + ", now " + it->second));
     }
     for (auto& [k, v] : b) {
         if (k == "salt" || k == "set" || k.starts_with("set.") || a.count(k)) continue;

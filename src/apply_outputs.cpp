@@ -75,7 +75,7 @@ int finish_dry_run(const apply_options& opts, run_environment& env, const apply_
 /// what is sent or written, so the manifest, the checkpoint and the other options do.
 std::string finish_command(const apply_options& opts, const apply_paths& paths, bool journaled) {
     if (!journaled) return resume_command(opts.command_args);
-    std::vector<std::string> args{"cmbulk",  "apply",        opts.manifest.string(),
+    std::vector<std::string> args{"cmbulk",   "apply",        opts.manifest.string(),
                                   "--resume", "--checkpoint", paths.checkpoint.string()};
     args.insert(args.end(), opts.unrecorded_args.begin(), opts.unrecorded_args.end());
     return resume_command(args);

@@ -223,7 +223,8 @@ std::optional<int> check_options(const audit_options& opts, audit_state& st, std
     std::vector<run_path> paths{
         {"--projects", opts.projects_file, false},
         {opts.report_path.empty() ? "the report" : "--report", st.report_path, true},
-        {opts.checkpoint_path.empty() ? "the checkpoint" : "--checkpoint", st.checkpoint_path, true},
+        {opts.checkpoint_path.empty() ? "the checkpoint" : "--checkpoint", st.checkpoint_path,
+         true},
         {"--emit-manifest", opts.emit_manifest, true},
         {"the log (standard error)", stderr_log_file(), true},
     };

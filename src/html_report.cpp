@@ -248,8 +248,10 @@ std::string render_html_report(const html_report_info& info, const run_summary& 
         auto width = 300.0 * static_cast<double>(it->second) / static_cast<double>(max_n);
         o << "<tr data-outcome=\"" << to_string(k) << "\"><td>" << to_string(k)
           << "</td><td class=\"num\">" << it->second << "</td><td><span class=\"bar"
-          << (is_success(k) ? "" : k == outcome::exists_differs ? " amber" : " bad") << "\" style=\"width:" << num(width, 0)
-          << "px\"></span></td></tr>\n";
+          << (is_success(k)                  ? ""
+              : k == outcome::exists_differs ? " amber"
+                                             : " bad")
+          << "\" style=\"width:" << num(width, 0) << "px\"></span></td></tr>\n";
     }
     o << "</tbody></table></section>\n";
 

@@ -6,9 +6,9 @@
 namespace cmbulk {
 namespace {
 constexpr std::array<outcome, 13> outcomes{
-    outcome::created,   outcome::updated,        outcome::deleted, outcome::unchanged,
-    outcome::exists,    outcome::exists_differs, outcome::failed,  outcome::invalid,
-    outcome::not_run,   outcome::verified,       outcome::mismatch, outcome::no_access,
+    outcome::created,       outcome::updated,        outcome::deleted,  outcome::unchanged,
+    outcome::exists,        outcome::exists_differs, outcome::failed,   outcome::invalid,
+    outcome::not_run,       outcome::verified,       outcome::mismatch, outcome::no_access,
     outcome::forbidden_role};
 }  // namespace
 

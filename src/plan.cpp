@@ -4,19 +4,18 @@
 #include "cmbulk/plan.hpp"
 
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
 #include <iostream>
 #include <map>
 #include <vector>
-
-#include <boost/json.hpp>
 
 #include "cmbulk/csv.hpp"
 #include "cmbulk/dispatcher.hpp"
 #include "cmbulk/exit_status.hpp"
 #include "cmbulk/fs_atomic.hpp"
 #include "cmbulk/output_paths.hpp"
-#include "cmbulk/report.hpp"
 #include "cmbulk/read_machine.hpp"
+#include "cmbulk/report.hpp"
 
 namespace cmbulk {
 namespace asio = boost::asio;
@@ -148,8 +147,11 @@ std::string format_plan_report(const std::vector<plan_line>& lines, report_forma
             out += csv::join_record(cells) + "\n";
             continue;
         }
-        boost::json::object o{{"line", l.line},   {"projectId", l.project_id}, {"type", l.type},
-                              {"plan", plan},     {"detail", l.text}};
+        boost::json::object o{{"line", l.line},
+                              {"projectId", l.project_id},
+                              {"type", l.type},
+                              {"plan", plan},
+                              {"detail", l.text}};
         if (fmt == report_format::json) out += first ? "" : ",\n";
         out += boost::json::serialize(o);
         if (fmt == report_format::jsonl) out += "\n";

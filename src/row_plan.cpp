@@ -92,8 +92,9 @@ plan_step row_plan::finish(outcome o, const plan_response& r) {
         detail_ = r.found_differences.empty() ? "differs" : r.found_differences;
     if (o == outcome::exists_differs) {
         error_code_ = "INTEGRATION_ALREADY_CONFIGURED";
-        detail_ = "already configured with other values: nothing changed; use --action update "
-                  "or upsert";
+        detail_ =
+            "already configured with other values: nothing changed; use --action update "
+            "or upsert";
         if (!r.found_differences.empty()) detail_ += " (" + r.found_differences + ")";
     }
     plan_step s;

@@ -7,8 +7,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <iostream>
 
-#include "apply_job.hpp"
 #include "apply_header.hpp"
+#include "apply_job.hpp"
 #include "apply_outputs.hpp"
 #include "cmbulk/dispatcher.hpp"
 #include "cmbulk/exit_status.hpp"
@@ -77,8 +77,8 @@ bool check_path_clashes(const apply_options& o, const detail::apply_paths& p, st
     if (!o.api.cacert.empty()) paths.push_back({"--cacert", o.api.cacert, false});
     // A resume appends to the checkpoint it was given; every other output is new.
     if (!o.no_checkpoint)
-        paths.push_back({o.checkpoint_path.empty() ? "the checkpoint" : "--checkpoint",
-                         p.checkpoint, true});
+        paths.push_back(
+            {o.checkpoint_path.empty() ? "the checkpoint" : "--checkpoint", p.checkpoint, true});
     auto clash = find_path_clash(paths);
     if (!clash) return true;
     err << "cmbulk apply: " << clash->message << "; nothing was sent\n";

@@ -19,11 +19,11 @@ enum class outcome {
     /// Create found the integration already configured with other values: nothing changed
     /// (not a success; --action update or upsert would change it). Issue 15.
     exists_differs,
-    failed,     ///< a final error
-    invalid,    ///< the manifest row was invalid (--skip-invalid)
-    not_run,    ///< never attempted (stopped, circuit breaker)
-    verified,   ///< a check found what the manifest says
-    mismatch,   ///< a check found something else
+    failed,    ///< a final error
+    invalid,   ///< the manifest row was invalid (--skip-invalid)
+    not_run,   ///< never attempted (stopped, circuit breaker)
+    verified,  ///< a check found what the manifest says
+    mismatch,  ///< a check found something else
     /// The key is right (the run was answered before) but cannot reach this project: a 401 on
     /// the project's path (another organization, no role in it). Issue 13.
     no_access,

@@ -14,7 +14,7 @@ namespace {
 /// The options the apply checkpoint records (apply_header.hpp), plus those the printed command
 /// writes itself (--resume, --checkpoint).
 const std::set<std::string, std::less<>> recorded{
-    "action", "type",   "flavor",      "base-url", "set",        "verify",
+    "action",         "type",         "flavor", "base-url",    "set",        "verify",
     "skip-unchanged", "skip-invalid", "report", "html-report", "checkpoint", "resume"};
 
 bool starts_as_journal(const std::string& path) {
@@ -120,7 +120,7 @@ std::vector<std::string> unrecorded_args(int argc, char** argv,
         }
         if (!a.starts_with("--")) {
             if (a.starts_with("-")) out.push_back(a);  // -q, -h
-            continue;                                   // the manifest: printed by the caller
+            continue;                                  // the manifest: printed by the caller
         }
         auto name = a.substr(2, a.find('=') - 2);
         auto* d = desc.find_nothrow(name, false);

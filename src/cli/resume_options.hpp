@@ -21,6 +21,7 @@ bool fill_from_checkpoint(po::variables_map& vm, std::string& msg);
 
 /// The arguments of `argv` (argv[0] the subcommand) a checkpoint does not record, as typed:
 /// what the printed resume command must repeat. `desc` tells which options take a value.
-std::vector<std::string> unrecorded_args(int argc, char** argv, const po::options_description& desc);
+std::vector<std::string> unrecorded_args(int argc, char** argv,
+                                         const po::options_description& desc);
 
 }  // namespace cmbulk::cli

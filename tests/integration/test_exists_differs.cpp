@@ -21,13 +21,14 @@ std::string slack_csv(const std::vector<std::string>& ids, const std::string& to
     std::string csv = "projectId,type,apiToken,teamName,channelName\n";
     for (std::size_t i = 0; i < ids.size(); ++i)
         // The tag ends the token: the masked last four tell the tokens apart.
-        csv += ids[i] + ",SLACK,xoxb-" + std::to_string(1000 + i) + "-" + token_tag + ",team,#ops\n";
+        csv +=
+            ids[i] + ",SLACK,xoxb-" + std::to_string(1000 + i) + "-" + token_tag + ",team,#ops\n";
     return csv;
 }
 
 process_result apply_in(const temp_dir& dir, sim_process& sim, const std::string& manifest,
                         std::vector<std::string> extra) {
-    std::vector<std::string> argv{cmbulk_bin(), "apply",  manifest,        "--base-url",
+    std::vector<std::string> argv{cmbulk_bin(),   "apply",           manifest,     "--base-url",
                                   sim.base_url(), "--no-checkpoint", "--progress", "plain"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     run_options o;

@@ -135,10 +135,10 @@ BOOST_AUTO_TEST_CASE(the_log_on_standard_error_may_not_be_the_manifest) {
     o.env["CMBULK_PUBLIC_KEY"] = pub;
     o.env["CMBULK_PRIVATE_KEY"] = priv;
     o.cwd = dir.path();
-    auto r = run_process({"/bin/sh", "-c",
-                          "exec \"$0\" apply m.csv --base-url \"$1\" --log-format json 2>>m.csv",
-                          cmbulk_bin(), sim.base_url()},
-                         o);
+    auto r = run_process(
+        {"/bin/sh", "-c", "exec \"$0\" apply m.csv --base-url \"$1\" --log-format json 2>>m.csv",
+         cmbulk_bin(), sim.base_url()},
+        o);
     BOOST_TEST(r.exit_code == 2);
     auto after = read_file(dir / "m.csv");
     BOOST_TEST(after.starts_with(csv));
@@ -154,9 +154,9 @@ BOOST_AUTO_TEST_CASE(a_previous_report_is_replaced_and_the_summary_says_so) {
     BOOST_TEST_INFO("stderr: " << a.err);
     BOOST_TEST(a.exit_code == 0);
     BOOST_TEST(a.err.find("replaced the previous report") == std::string::npos);
-    auto b = cmbulk_in(dir, sim,
-                       {"apply", "m.csv", "--report", "run.html", "--no-checkpoint", "--action",
-                        "update"});
+    auto b = cmbulk_in(
+        dir, sim,
+        {"apply", "m.csv", "--report", "run.html", "--no-checkpoint", "--action", "update"});
     BOOST_TEST_INFO("stderr: " << b.err);
     BOOST_TEST(b.exit_code == 0);
     BOOST_TEST(b.err.find("report: run.csv (replaced the previous report run.csv)") !=
@@ -174,13 +174,15 @@ BOOST_AUTO_TEST_CASE(audit_outputs_may_not_clash) {
     temp_dir dir;
     auto ids = project_ids(sim);
     write_file(dir / "projects.csv", "projectId\n" + ids[0] + "\n");
-    auto a = cmbulk_in(dir, sim, {"audit", "--all", "--report", "x.csv", "--emit-manifest", "x.csv"});
+    auto a =
+        cmbulk_in(dir, sim, {"audit", "--all", "--report", "x.csv", "--emit-manifest", "x.csv"});
     check_refused(a, sim, "--report x.csv", "--emit-manifest x.csv");
-    auto b = cmbulk_in(dir, sim, {"audit", "--projects", "projects.csv", "--report", "projects.csv"});
+    auto b =
+        cmbulk_in(dir, sim, {"audit", "--projects", "projects.csv", "--report", "projects.csv"});
     check_refused(b, sim, "--report projects.csv", "--projects projects.csv");
     BOOST_TEST(read_file(dir / "projects.csv") == "projectId\n" + ids[0] + "\n");
-    auto c = cmbulk_in(dir, sim,
-                       {"audit", "--all", "--report", "a.csv", "--checkpoint", "./a.csv"});
+    auto c =
+        cmbulk_in(dir, sim, {"audit", "--all", "--report", "a.csv", "--checkpoint", "./a.csv"});
     check_refused(c, sim, "--report a.csv", "--checkpoint ./a.csv");
 }
 

@@ -62,10 +62,26 @@ void write_rotation(const temp_dir& dir, const std::vector<std::string>& ids) {
 
 /// The rotation as a user types it.
 std::vector<std::string> rotation_argv(sim_process& sim) {
-    return {cmbulk_bin(), "apply",        "rotation.csv", "--type",    "SLACK",
-            "--action",   "update",       "--set",        "apiToken=${env:NEW_TOKEN}",
-            "--verify",   "--report",     "run.csv",      "--base-url", sim.base_url(),
-            "--progress", "plain",        "--concurrency", "2", "--grace", "2"};
+    return {cmbulk_bin(),
+            "apply",
+            "rotation.csv",
+            "--type",
+            "SLACK",
+            "--action",
+            "update",
+            "--set",
+            "apiToken=${env:NEW_TOKEN}",
+            "--verify",
+            "--report",
+            "run.csv",
+            "--base-url",
+            sim.base_url(),
+            "--progress",
+            "plain",
+            "--concurrency",
+            "2",
+            "--grace",
+            "2"};
 }
 
 /// Each project got exactly one successful PUT.
@@ -93,8 +109,8 @@ BOOST_AUTO_TEST_SUITE(resume_as_printed_suite)
 
 BOOST_AUTO_TEST_CASE(the_printed_command_runs_as_is_and_finishes_every_row_once) {
     // The bucket holds 3 requests and refills one a minute: the run pauses on a 429.
-    sim_process sim({"--generate", "1:12", "--with", "SLACK", "--rate-limit", "0.0167",
-                     "--rate-burst", "3"});
+    sim_process sim(
+        {"--generate", "1:12", "--with", "SLACK", "--rate-limit", "0.0167", "--rate-burst", "3"});
     temp_dir dir;
     auto ids = project_ids(sim);
     write_rotation(dir, ids);
@@ -130,8 +146,8 @@ BOOST_AUTO_TEST_CASE(the_printed_command_runs_as_is_and_finishes_every_row_once)
 }
 
 BOOST_AUTO_TEST_CASE(resume_checkpoint_alone_continues_and_differences_are_refused) {
-    sim_process sim({"--generate", "1:6", "--with", "SLACK", "--rate-limit", "0.0167",
-                     "--rate-burst", "3"});
+    sim_process sim(
+        {"--generate", "1:6", "--with", "SLACK", "--rate-limit", "0.0167", "--rate-burst", "3"});
     temp_dir dir;
     auto ids = project_ids(sim);
     write_rotation(dir, ids);
@@ -144,10 +160,10 @@ BOOST_AUTO_TEST_CASE(resume_checkpoint_alone_continues_and_differences_are_refus
     auto log_before = sim_log(sim).size();
 
     // Another secret, another report, another action: each named, nothing sent.
-    auto other = run_process({cmbulk_bin(), "apply", "--resume", "run.checkpoint.jsonl", "--set",
-                              "apiToken=${env:NEW_TOKEN}", "--report", "other.csv", "--action",
-                              "upsert"},
-                             env_in(dir, "xoxb-ANOTHER-TOKEN-1234"));
+    auto other =
+        run_process({cmbulk_bin(), "apply", "--resume", "run.checkpoint.jsonl", "--set",
+                     "apiToken=${env:NEW_TOKEN}", "--report", "other.csv", "--action", "upsert"},
+                    env_in(dir, "xoxb-ANOTHER-TOKEN-1234"));
     BOOST_TEST_INFO("stderr: " << other.err);
     BOOST_TEST(other.exit_code == 2);
     BOOST_TEST(other.err.find("--set apiToken: another value than the recorded run") !=
@@ -158,8 +174,8 @@ BOOST_AUTO_TEST_CASE(resume_checkpoint_alone_continues_and_differences_are_refus
     BOOST_TEST(sim_log(sim).size() == log_before);
 
     // Nothing else given: the recorded options, the recorded manifest.
-    auto done = run_process({cmbulk_bin(), "apply", "--resume", "run.checkpoint.jsonl"},
-                            env_in(dir));
+    auto done =
+        run_process({cmbulk_bin(), "apply", "--resume", "run.checkpoint.jsonl"}, env_in(dir));
     BOOST_TEST_INFO("stderr: " << done.err);
     BOOST_TEST(done.exit_code == 0);
     check_every_row_once(sim, ids);
