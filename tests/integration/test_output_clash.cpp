@@ -3,6 +3,7 @@
 // write that is an input (manifest, projects file) or another output, by name and by device and
 // inode (a hard link, ./x vs x); `--report m.html` puts its row report beside it without touching
 // the manifest; and a previous run's report is replaced atomically, with the summary saying so.
+#include <algorithm>
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 
@@ -184,6 +185,23 @@ BOOST_AUTO_TEST_CASE(audit_outputs_may_not_clash) {
     auto c =
         cmbulk_in(dir, sim, {"audit", "--all", "--report", "a.csv", "--checkpoint", "./a.csv"});
     check_refused(c, sim, "--report a.csv", "--checkpoint ./a.csv");
+}
+
+BOOST_AUTO_TEST_CASE(plan_writes_its_report_and_never_on_the_manifest) {
+    sim_process sim({"--generate", "1:3"});
+    temp_dir dir;
+    auto csv = slack_csv(sim, 3);
+    write_file(dir / "m.csv", csv);
+    auto a = cmbulk_in(dir, sim, {"plan", "m.csv", "--report", "m.csv"});
+    check_refused(a, sim, "--report m.csv", "the manifest m.csv");
+    BOOST_TEST(read_file(dir / "m.csv") == csv);
+    auto b = cmbulk_in(dir, sim, {"plan", "m.csv", "--report", "plan.csv"});
+    BOOST_TEST_INFO("stderr: " << b.err);
+    BOOST_TEST(b.exit_code == 0);
+    auto text = read_file(dir / "plan.csv");
+    BOOST_TEST(text.starts_with("line,projectId,type,plan,detail\n"));
+    BOOST_TEST(std::count(text.begin(), text.end(), '\n') == 4);
+    BOOST_TEST(text.find(",SLACK,create,") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
