@@ -147,7 +147,8 @@ private:
             if (r.body.is_object())
                 rotation.on_integration_read(r.body.get_object(), !plan.verifying());
             pr.found_secret_last4 = found_last4(m.type, r.body);
-            if ((checks_.skip_unchanged || checks_.verify) && r.body.is_object()) {
+            if ((checks_.skip_unchanged || checks_.verify || checks_.compare_existing) &&
+                r.body.is_object()) {
                 auto diff = compare_integration(m.type, m.fields, r.body.get_object());
                 pr.found = diff.unchanged()    ? found_state::same
                            : diff.consistent() ? found_state::uncertain
@@ -214,6 +215,7 @@ apply_job::apply_job(const apply_options& opts, std::ostream& err, run_control& 
     rotation_.link = opts.link_alerts;
     rotation_.from_last4 = opts.from_last4;
     rotation_.verify = checks_.verify;
+    checks_.compare_existing = true;
 }
 
 std::unique_ptr<work_item> apply_job::next_item() {
@@ -373,6 +375,7 @@ void apply_job::record(const dispatched& d, const journal_outcome& o, bool journ
                        const row_rotation* rotation) {
     ++rec_.rows_done;
     rec_.summary.counts[o.result]++;
+    if (o.result == outcome::exists_differs) rec_.summary.exists_differs_types[d.row.type]++;
     if (o.result == outcome::failed || o.result == outcome::no_access ||
         o.result == outcome::forbidden_role || o.result == outcome::partial) {
         ++rec_.failed_rows;

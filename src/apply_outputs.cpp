@@ -52,7 +52,10 @@ bool write_html(const apply_options& opts, const apply_paths& paths, const apply
             << message << "\n";
         return false;
     }
-    err << "html report: " << opts.html_report_path.string() << "\n";
+    err << "html report: " << opts.html_report_path.string();
+    if (paths.html_existed)
+        err << " (replaced the previous report " << opts.html_report_path.string() << ")";
+    err << "\n";
     return true;
 }
 
@@ -66,6 +69,16 @@ int finish_dry_run(const apply_options& opts, run_environment& env, const apply_
     run_end end;
     end.interrupted = env.control().interrupted();
     return exit_status_for(end);
+}
+
+/// The command that finishes the run as printed: the checkpoint holds the options that change
+/// what is sent or written, so the manifest, the checkpoint and the other options do.
+std::string finish_command(const apply_options& opts, const apply_paths& paths, bool journaled) {
+    if (!journaled) return resume_command(opts.command_args);
+    std::vector<std::string> args{"cmbulk",   "apply",        opts.manifest.string(),
+                                  "--resume", "--checkpoint", paths.checkpoint.string()};
+    args.insert(args.end(), opts.unrecorded_args.begin(), opts.unrecorded_args.end());
+    return resume_command(args);
 }
 
 }  // namespace
@@ -89,7 +102,11 @@ int finish_apply(const apply_options& opts, const apply_paths& paths, run_enviro
     if (!committed)
         err << "cmbulk: could not write the report " << paths.report.string() << "\n";
     else
-        err << "report: " << paths.report.string() << "\ncheckpoint: "
+        err << "report: " << paths.report.string()
+            << (paths.report_existed
+                    ? " (replaced the previous report " + paths.report.string() + ")"
+                    : std::string())
+            << "\ncheckpoint: "
             << (rec.journal ? paths.checkpoint.string() : std::string("none (--no-checkpoint)"))
             << "\n";
 
@@ -105,7 +122,8 @@ int finish_apply(const apply_options& opts, const apply_paths& paths, run_enviro
     if (end.fatal) err << "cmbulk: stopped: " << ctl.fatal_message() << "\n";
     if (end.interrupted && !end.fatal)
         err << "cmbulk: interrupted (" << ctl.signal_name()
-            << "); to finish the run: " << resume_command(opts.command_args) << "\n";
+            << "); to finish the run: " << finish_command(opts, paths, rec.journal != nullptr)
+            << "\n";
     return status;
 }
 

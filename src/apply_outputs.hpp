@@ -14,6 +14,9 @@ namespace cmbulk::detail {
 /// Where an apply run writes.
 struct apply_paths {
     std::filesystem::path report, checkpoint;
+    /// A previous run's report (row, HTML) was there: the commit replaces it atomically, and the
+    /// summary says so.
+    bool report_existed = false, html_existed = false;
 };
 
 /// Commits the report, prints the summary, writes the HTML report and the JSON summary event,

@@ -14,6 +14,7 @@
 #include "cmbulk/audit_pager.hpp"
 #include "cmbulk/catalogue.hpp"
 #include "cmbulk/exit_status.hpp"
+#include "cmbulk/output_paths.hpp"
 #include "cmbulk/version.hpp"
 
 namespace cmbulk {
@@ -304,6 +305,16 @@ std::optional<int> check_options(const audit_options& opts, audit_state& st, std
         st.checkpoint_path = st.report_path;
         st.checkpoint_path.replace_extension(".checkpoint.jsonl");
     }
+    std::vector<run_path> paths{
+        {"--projects", opts.projects_file, false},
+        {opts.report_path.empty() ? "the report" : "--report", st.report_path, true},
+        {opts.checkpoint_path.empty() ? "the checkpoint" : "--checkpoint", st.checkpoint_path,
+         true},
+        {"--emit-manifest", opts.emit_manifest, true},
+        {"the log (standard error)", stderr_log_file(), true},
+    };
+    if (!opts.api.cacert.empty()) paths.push_back({"--cacert", opts.api.cacert, false});
+    if (auto clash = find_path_clash(paths)) return usage(clash->message + "; nothing was sent");
     diagnostics diag;
     bool ok =
         check_output_path(st.report_path, "report", diag) &&

@@ -273,6 +273,7 @@ std::string_view outcome_colour(outcome o) {
         {outcome::created, "#1a7f37"},        {outcome::updated, "#1a7f37"},
         {outcome::deleted, "#1a7f37"},        {outcome::verified, "#1a7f37"},
         {outcome::unchanged, "#2b8a9e"},      {outcome::exists, "#2b8a9e"},
+        {outcome::exists_differs, "#d97706"}, {outcome::partial, "#d97706"},
         {outcome::mismatch, "#b26b00"},       {outcome::failed, "#b42318"},
         {outcome::invalid, "#b42318"},        {outcome::no_access, "#b42318"},
         {outcome::forbidden_role, "#b42318"}, {outcome::not_run, "#8c8c8c"},

@@ -6,10 +6,10 @@
 namespace cmbulk {
 namespace {
 constexpr std::array<outcome, 13> outcomes{
-    outcome::created,  outcome::updated,  outcome::deleted,   outcome::unchanged,
-    outcome::exists,   outcome::failed,   outcome::invalid,   outcome::not_run,
-    outcome::verified, outcome::mismatch, outcome::no_access, outcome::forbidden_role,
-    outcome::partial};
+    outcome::created,        outcome::updated,        outcome::deleted,  outcome::unchanged,
+    outcome::exists,         outcome::exists_differs, outcome::failed,   outcome::invalid,
+    outcome::not_run,        outcome::verified,       outcome::mismatch, outcome::no_access,
+    outcome::forbidden_role, outcome::partial};
 }  // namespace
 
 std::string_view to_string(outcome o) {
@@ -24,6 +24,8 @@ std::string_view to_string(outcome o) {
             return "unchanged";
         case outcome::exists:
             return "exists";
+        case outcome::exists_differs:
+            return "exists-differs";
         case outcome::failed:
             return "failed";
         case outcome::invalid:

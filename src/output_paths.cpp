@@ -45,11 +45,20 @@ std::optional<diagnostics> find_path_clash(std::span<const run_path> paths) {
             d.message = describe(out) + " is also " + describe(other) + ": " +
                         (other.output ? "two outputs would overwrite each other"
                                       : "an output must never replace an input") +
-                        "; choose another " + out.role;
+                        (out.role.starts_with("--") ? "; choose another " + out.role
+                                                    : "; choose another path for " + out.role);
             return d;
         }
     }
     return std::nullopt;
+}
+
+fs::path stderr_log_file() {
+    struct stat st {};
+    if (::fstat(2, &st) != 0 || !S_ISREG(st.st_mode)) return {};
+    std::error_code ec;
+    auto target = fs::read_symlink("/proc/self/fd/2", ec);
+    return ec ? fs::path("/dev/stderr") : target;
 }
 
 fs::path companion_report_path(const fs::path& html, std::span<const fs::path> inputs) {

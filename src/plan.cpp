@@ -4,6 +4,7 @@
 #include "cmbulk/plan.hpp"
 
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -11,9 +12,13 @@
 
 #include "audit_detail.hpp"
 #include "cmbulk/audit_pager.hpp"
+#include "cmbulk/csv.hpp"
 #include "cmbulk/dispatcher.hpp"
 #include "cmbulk/exit_status.hpp"
+#include "cmbulk/fs_atomic.hpp"
+#include "cmbulk/output_paths.hpp"
 #include "cmbulk/read_machine.hpp"
+#include "cmbulk/report.hpp"
 #include "cmbulk/row_rotation.hpp"
 #include "org_lookup.hpp"
 
@@ -198,6 +203,34 @@ private:
     std::uint64_t done_ = 0, failed_ = 0;
 };
 
+/// --report: the plan's lines as a file (rows not read say so).
+std::string format_plan_report(const std::vector<plan_line>& lines, report_format fmt) {
+    std::string out = fmt == report_format::csv    ? "line,projectId,type,plan,detail\n"
+                      : fmt == report_format::json ? "[\n"
+                                                   : "";
+    bool first = true;
+    for (auto& l : lines) {
+        std::string plan = l.read ? std::string(to_string(l.verdict)) : "not-read";
+        if (fmt == report_format::csv) {
+            std::vector<std::string> cells{std::to_string(l.line), l.project_id, l.type, plan,
+                                           l.text};
+            out += csv::join_record(cells) + "\n";
+            continue;
+        }
+        boost::json::object o{{"line", l.line},
+                              {"projectId", l.project_id},
+                              {"type", l.type},
+                              {"plan", plan},
+                              {"detail", l.text}};
+        if (fmt == report_format::json) out += first ? "" : ",\n";
+        out += boost::json::serialize(o);
+        if (fmt == report_format::jsonl) out += "\n";
+        first = false;
+    }
+    if (fmt == report_format::json) out += "\n]\n";
+    return out;
+}
+
 /// The lines, the counts, and the exit status.
 int print_plan(const plan_options& opts, const plan_job& job, const run_control& ctl,
                std::ostream& out, std::ostream& err) {
@@ -237,6 +270,16 @@ int print_plan(const plan_options& opts, const plan_job& job, const run_control&
         err << "cmbulk plan: interrupted (" << ctl.signal_name() << "); " << not_read
             << " rows not read\n";
     run_end end;
+    if (!opts.report_path.empty()) {
+        std::string msg;
+        auto fmt = report_format_from_path(opts.report_path).value_or(report_format::csv);
+        if (write_file_atomically(opts.report_path, format_plan_report(job.lines, fmt), msg)) {
+            err << "report: " << opts.report_path.string() << "\n";
+        } else {
+            err << "cmbulk plan: could not write the report: " << msg << "\n";
+            end.outputs_failed = true;
+        }
+    }
     end.fatal = ctl.fatal();
     end.interrupted = ctl.interrupted();
     end.unsuccessful = counts[plan_verdict::error] + not_read + alert_errors;
@@ -245,6 +288,28 @@ int print_plan(const plan_options& opts, const plan_job& job, const run_control&
                   0;
     end.detailed_exitcode = opts.detailed_exitcode;
     return exit_status_for(end);
+}
+
+/// --report is writable and is neither the manifest nor the log.
+bool check_plan_outputs(const plan_options& opts, std::ostream& err) {
+    if (opts.report_path.empty()) return true;
+    std::vector<run_path> paths{{"the manifest", opts.manifest, false},
+                                {"--report", opts.report_path, true},
+                                {"the log (standard error)", stderr_log_file(), true}};
+    diagnostics diag;
+    if (auto clash = find_path_clash(paths)) {
+        err << "cmbulk plan: " << clash->message << "; nothing was sent\n";
+        return false;
+    }
+    if (!report_format_from_path(opts.report_path)) {
+        err << "cmbulk plan: --report: use a .csv, .json or .jsonl file name\n";
+        return false;
+    }
+    if (!check_output_path(opts.report_path, "report", diag)) {
+        err << "cmbulk plan: " << to_string(diag) << "; nothing was sent\n";
+        return false;
+    }
+    return true;
 }
 
 }  // namespace
@@ -264,6 +329,7 @@ int run_plan(const plan_options& opts, std::ostream& out, std::ostream& err) {
         err << "cmbulk plan: " << to_string(diag) << "\n";
         return exit_usage;
     }
+    if (!check_plan_outputs(opts, err)) return exit_usage;
     auto reader = manifest_reader::open(opts.manifest, opts.manifest_opts);
     if (reader->failed()) {
         for (auto& e : reader->errors()) err << to_string(e) << "\n";

@@ -417,6 +417,9 @@ std::string format_summary(const run_summary& s) {
     };
     if (s.latency.count() > 0) out += "server latency " + spread(s.latency) + "\n";
     if (s.queued.count() > 0) out += "queued in cmbulk " + spread(s.queued) + "\n";
+    for (auto& [type, n] : s.exists_differs_types)
+        out += std::to_string(n) + (n == 1 ? " row already had " : " rows already had ") + type +
+               " configured with other values: nothing changed; use --action update or upsert\n";
     return out;
 }
 

@@ -90,6 +90,13 @@ plan_step row_plan::finish(outcome o, const plan_response& r) {
         detail_ = r.detail;
     if (o == outcome::mismatch)
         detail_ = r.found_differences.empty() ? "differs" : r.found_differences;
+    if (o == outcome::exists_differs) {
+        error_code_ = "INTEGRATION_ALREADY_CONFIGURED";
+        detail_ =
+            "already configured with other values: nothing changed; use --action update "
+            "or upsert";
+        if (!r.found_differences.empty()) detail_ += " (" + r.found_differences + ")";
+    }
     plan_step s;
     s.kind = plan_step::done;
     return s;
@@ -148,6 +155,19 @@ plan_step row_plan::after_verify_read(const plan_response& r, verdict v, retry_p
                (r.detail.empty() ? std::string("HTTP ") + std::to_string(r.status) : r.detail));
 }
 
+plan_step row_plan::after_create_read(const plan_response& r) {
+    // Ours if the server shows the secret we sent (the masked last four match).
+    bool our_secret = sent_last4_.empty() || r.found_secret_last4 == sent_last4_;
+    if (!checks_.compare_existing) {
+        if (our_secret) return finish(ambiguous_ ? outcome::created : outcome::exists, r);
+        return finish(outcome::exists, r);
+    }
+    // A landed create of ours shows our secret; its other fields are ours too.
+    if (ambiguous_ && our_secret) return finish(outcome::created, r);
+    if (our_secret && r.found != found_state::differs) return finish(outcome::exists, r);
+    return finish(outcome::exists_differs, r);
+}
+
 plan_step row_plan::after_read(const plan_response& r, verdict v, retry_policy& policy) {
     if (verifying_) return after_verify_read(r, v, policy);
     if (r.failure == attempt_failure::none && r.status == 200) {
@@ -155,12 +175,13 @@ plan_step row_plan::after_read(const plan_response& r, verdict v, retry_policy& 
         // ambiguous write keeps its own rules below).
         if (checks_.skip_unchanged && !ambiguous_ && r.found == found_state::same)
             return finish(outcome::unchanged, r);
+        // An interrupted PUT that landed (what is there is the row): done, not sent again.
+        if (ambiguous_ && r.found == found_state::same &&
+            (action_ == plan_action::update || action_ == plan_action::upsert))
+            return finish(outcome::updated, r);
         switch (action_) {
             case plan_action::create:
-                // Ours if the server shows the secret we sent (the masked last four match).
-                if (sent_last4_.empty() || r.found_secret_last4 == sent_last4_)
-                    return finish(ambiguous_ ? outcome::created : outcome::exists, r);
-                return finish(outcome::exists, r);
+                return after_create_read(r);
             case plan_action::del:
                 return send(plan_request::del);
             case plan_action::update:
@@ -209,6 +230,11 @@ std::optional<plan_step> row_plan::after_known_write_answer(const plan_response&
             if (action_ == plan_action::upsert) {
                 upsert_creating_ = false;
                 return send(plan_request::put);
+            }
+            // Is what is there what we would have sent? Read once to tell.
+            if (checks_.compare_existing && !conflict_read_) {
+                conflict_read_ = true;
+                return send(plan_request::get);
             }
             return finish(outcome::exists, r);
         }

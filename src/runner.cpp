@@ -7,10 +7,12 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <iostream>
 
+#include "apply_header.hpp"
 #include "apply_job.hpp"
 #include "apply_outputs.hpp"
 #include "cmbulk/dispatcher.hpp"
 #include "cmbulk/exit_status.hpp"
+#include "cmbulk/output_paths.hpp"
 #include "cmbulk/version.hpp"
 #include "org_lookup.hpp"
 
@@ -39,25 +41,6 @@ detail::apply_paths paths_of(const apply_options& o) {
     return p;
 }
 
-journal_header make_header(const apply_options& o, const std::string& sha) {
-    journal_header h;
-    h.tool_version = std::string(version());
-    h.manifest_sha256 = sha;
-    h.action = std::string(to_string(o.manifest_opts.default_action));
-    h.flavor = std::string(to_string(o.api.api_flavor));
-    h.base_url = o.api.base_url;
-    if (!o.manifest_opts.type.empty()) h.options["type"] = o.manifest_opts.type;
-    // --set values may hold secrets: record only which fields were set.
-    std::string set_names;
-    for (auto& [k, v] : o.manifest_opts.set_fields) set_names += (set_names.empty() ? "" : ",") + k;
-    if (!set_names.empty()) h.options["set"] = set_names;
-    // What the alert half of a rotation does changes what is sent (issue 14).
-    if (o.integrations_only) h.options["alerts"] = "off";
-    if (o.link_alerts) h.options["alerts"] = "link";
-    if (!o.from_last4.empty()) h.options["fromLast4"] = o.from_last4;
-    return h;
-}
-
 void print_validation_errors(const validation_summary& v, std::ostream& err) {
     for (auto& e : v.errors) err << to_string(e) << "\n";
     if (v.error_count > v.errors.size())
@@ -81,8 +64,31 @@ std::optional<int> check_manifest(const validation_summary& v, const apply_optio
     return std::nullopt;
 }
 
+/// No output replaces an input or another output (output_paths.hpp).
+bool check_path_clashes(const apply_options& o, const detail::apply_paths& p, std::ostream& err) {
+    std::string html_role = o.report_beside_html ? "--report" : "--html-report";
+    std::vector<run_path> paths{
+        {"the manifest", o.manifest, false},
+        {o.report_beside_html ? "the row report beside --report " + o.html_report_path.string()
+                              : std::string("--report"),
+         p.report, true},
+        {html_role, o.html_report_path, true},
+        {"the log (standard error)", stderr_log_file(), true},
+    };
+    if (!o.api.cacert.empty()) paths.push_back({"--cacert", o.api.cacert, false});
+    // A resume appends to the checkpoint it was given; every other output is new.
+    if (!o.no_checkpoint)
+        paths.push_back(
+            {o.checkpoint_path.empty() ? "the checkpoint" : "--checkpoint", p.checkpoint, true});
+    auto clash = find_path_clash(paths);
+    if (!clash) return true;
+    err << "cmbulk apply: " << clash->message << "; nothing was sent\n";
+    return false;
+}
+
 /// The outputs can be written where they are asked for (checked before anything is created).
 bool check_outputs(const apply_options& o, const detail::apply_paths& p, std::ostream& err) {
+    if (!check_path_clashes(o, p, err)) return false;
     diagnostics diag;
     bool ok = static_cast<bool>(check_output_path(p.report, "report", diag));
     if (ok && !o.no_checkpoint)
@@ -95,8 +101,7 @@ bool check_outputs(const apply_options& o, const detail::apply_paths& p, std::os
 
 /// --resume: the checkpoint replayed (and, unless a dry run, opened for appending).
 std::optional<int> resume_checkpoint(const apply_options& o, const detail::apply_paths& p,
-                                     const journal_header& header, apply_files& f,
-                                     std::ostream& err) {
+                                     const std::string& sha, apply_files& f, std::ostream& err) {
     diagnostics diag;
     journal_replay replay;
     if (o.dry_run) {
@@ -114,7 +119,10 @@ std::optional<int> resume_checkpoint(const apply_options& o, const detail::apply
         }
         f.journal = std::move(*jw);
     }
-    auto diffs = compare_headers(replay.header, header);
+    // The run asked for, hashed with the recorded salt, against the recorded one.
+    auto salt = replay.header.options.count("salt") ? replay.header.options.at("salt") : "";
+    auto header = detail::apply_header(o, sha, salt, p.report);
+    auto diffs = detail::resume_differences(replay.header, header);
     bool by_key = false;
     if (!diffs.empty()) {
         bool only_manifest =
@@ -166,7 +174,6 @@ std::optional<int> new_checkpoint(const detail::apply_paths& p, const journal_he
 /// The checkpoint (resumed or new) and the report.
 std::optional<int> open_files(const apply_options& o, const detail::apply_paths& p,
                               const std::string& sha, apply_files& f, std::ostream& err) {
-    auto header = make_header(o, sha);
     bool resume = o.resume;
     if (resume && !std::filesystem::exists(p.checkpoint)) {
         // The checkpoint is created before the first request, so without one nothing was sent.
@@ -175,9 +182,10 @@ std::optional<int> open_files(const apply_options& o, const detail::apply_paths&
         resume = false;
     }
     if (resume) {
-        if (auto code = resume_checkpoint(o, p, header, f, err)) return code;
+        if (auto code = resume_checkpoint(o, p, sha, f, err)) return code;
     } else if (!o.no_checkpoint && !o.dry_run) {
-        if (auto code = new_checkpoint(p, header, f, err)) return code;
+        if (auto code = new_checkpoint(p, detail::apply_header(o, sha, "", p.report), f, err))
+            return code;
     }
     if (o.dry_run) return std::nullopt;
     std::string message;
@@ -221,6 +229,10 @@ int run_apply(const apply_options& opts, std::ostream& out, std::ostream& err) {
     }
     auto paths = paths_of(opts);
     if (!opts.dry_run && !check_outputs(opts, paths, err)) return exit_usage;
+    std::error_code ec;
+    paths.report_existed = std::filesystem::exists(paths.report, ec);
+    paths.html_existed =
+        !opts.html_report_path.empty() && std::filesystem::exists(opts.html_report_path, ec);
     auto reader = manifest_reader::open(opts.manifest, opts.manifest_opts);
     if (reader->failed()) {
         for (auto& e : reader->errors()) err << to_string(e) << "\n";

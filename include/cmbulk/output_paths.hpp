@@ -33,6 +33,10 @@ std::optional<diagnostics> find_path_clash(std::span<const run_path> paths);
 /// same device and inode).
 bool same_file(const std::filesystem::path& a, const std::filesystem::path& b);
 
+/// The file standard error writes to when it is a regular file (the run's log, e.g.
+/// `2>>events.jsonl`), so it takes part in the check; empty when it is a terminal or a pipe.
+std::filesystem::path stderr_log_file();
+
 /// The row report that goes beside an HTML report (`--report run.html` -> run.csv), never on one
 /// of `inputs` (then run.report.csv, run.report-2.csv, ...).
 std::filesystem::path companion_report_path(const std::filesystem::path& html,

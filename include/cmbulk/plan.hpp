@@ -46,6 +46,9 @@ struct plan_options {
     bool integrations_only = false;
     bool link_alerts = false;
     std::string from_last4;
+    /// --report: also write one row per manifest row (line, projectId, type, plan, detail) as
+    /// .csv, .json or .jsonl, atomically; never on the manifest (empty: none).
+    std::filesystem::path report_path;
 };
 
 /// Runs `cmbulk plan`: one line per row on `out` in manifest order, the counts at the end.

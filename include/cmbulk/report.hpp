@@ -152,6 +152,8 @@ struct run_summary {
     latency_histogram queued;      ///< per call: time waiting in cmbulk's gate before sending
     request_tally calls;           ///< the calls recorded with on_request
     std::uint64_t total_rows = 0;  ///< manifest rows
+    /// exists-differs rows per integration type (for the summary's "what did not happen").
+    std::map<std::string, std::uint64_t> exists_differs_types;
     /// Counts one finished row.
     void add(outcome o) { ++counts[o]; }
     /// Counts one call (its latencies, retry, and how it ended).
@@ -165,6 +167,8 @@ struct run_summary {
 ///   verify read-backs 998                                                 (when there are any)
 ///   server latency p50 12 ms, p95 40 ms, max 80 ms
 ///   queued in cmbulk p50 0 us, p95 3.1 ms, max 1.2 s
+/// and, per type with exists-differs rows, "3 rows already had SLACK configured with other
+/// values: nothing changed; use --action update or upsert".
 std::string format_summary(const run_summary& s);
 
 }  // namespace cmbulk

@@ -52,6 +52,10 @@ struct plan_checks {
     /// Read first (update, upsert) so the write's caller sees what was there before it (the old
     /// secret an alert rotation looks for, issue 14); changes nothing else.
     bool read_first = false;
+    /// A create that finds the integration there (409, or a resolving read) compares it: with
+    /// our secret (and no other field differing) `exists`, else `exists-differs` (nothing
+    /// changed: not a success). A 409 is read once to know. Issue 15.
+    bool compare_existing = false;
 };
 
 /// The answer to one request, reduced to what the plan needs.
@@ -109,6 +113,7 @@ private:
     plan_step after_read(const plan_response& r, verdict v, retry_policy& policy);
     std::optional<plan_step> after_known_write_answer(const plan_response& r);
     plan_step write_request();
+    plan_step after_create_read(const plan_response& r);
 
     plan_action action_;
     std::string sent_last4_;
@@ -124,6 +129,7 @@ private:
     std::string error_code_;
     std::string detail_;
     bool upsert_creating_ = false;
+    bool conflict_read_ = false;  ///< a create's 409 was read to compare what is there
     plan_checks checks_;
     bool verifying_ = false;              ///< the write succeeded; reading it back
     outcome written_ = outcome::not_run;  ///< what the write did, while verifying

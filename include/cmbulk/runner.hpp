@@ -52,11 +52,18 @@ struct apply_options {
     bool resume_failed = true;   ///< on resume, run failed rows again
     bool force = false;  ///< on resume, accept a changed manifest (rows matched by project+type)
     std::filesystem::path html_report_path;  ///< also write the HTML run report here (empty: none)
+    /// `--report run.html`: the row report is the companion beside it (companion_report_path),
+    /// and the HTML report is what --report named (for the messages of a path clash).
+    bool report_beside_html = false;
     bool log_json = false;     ///< --log-format json: JSON Lines events on stderr (run_log.hpp)
     std::string command_line;  ///< shown in the HTML report (literal --set values masked)
     /// The command as typed (literal --set values masked), for the resume command printed when
     /// the run is interrupted.
     std::vector<std::string> command_args;
+    /// The options given that the checkpoint does not record (server, pacing, progress), as
+    /// typed: the printed resume command is `cmbulk apply MANIFEST --resume --checkpoint FILE`
+    /// and these.
+    std::vector<std::string> unrecorded_args;
 };
 
 /// Runs `cmbulk apply`; returns the exit status (exit_status.hpp). Writes human messages to `err`

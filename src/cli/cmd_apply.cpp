@@ -3,8 +3,10 @@
 
 #include "cli_common.hpp"
 #include "cmbulk/exit_status.hpp"
+#include "cmbulk/output_paths.hpp"
 #include "cmbulk/runner.hpp"
 #include "commands.hpp"
+#include "resume_options.hpp"
 #include "run_options.hpp"
 
 namespace cmbulk::cli {
@@ -25,7 +27,7 @@ int cmd_apply(int argc, char** argv) {
         ("log-format", po::value<std::string>()->default_value("text"), "text, or json: JSON Lines on stderr, one event per request and per row")
         ("checkpoint", po::value<std::string>(), "checkpoint journal (default: next to the report, .checkpoint.jsonl)")
         ("no-checkpoint", "write no checkpoint journal (an interrupted run cannot be resumed)")
-        ("resume", "continue the run recorded in the checkpoint")
+        ("resume", "continue the run recorded in the checkpoint (MANIFEST may be the checkpoint: its options are used)")
         ("resume-failed", po::value<bool>()->default_value(true), "on --resume, run failed rows again")
         ("force", "on --resume with a changed manifest: match rows by (projectId, type)")
         ("help,h", "show this help");
@@ -51,10 +53,12 @@ int cmd_apply(int argc, char** argv) {
                "      --set 'apiToken=${env:NEW_SLACK_TOKEN}' --report run.csv\n"
                "  cmbulk apply samples/slack-migration.csv --type SLACK --action update \\\n"
                "      --set 'apiToken=${env:NEW_SLACK_TOKEN}' --report run.csv --resume\n"
+               "  cmbulk apply --resume run.checkpoint.jsonl\n"
                "  cmbulk apply samples/slack-migration.csv --skip-unchanged --verify\n"
                "  cmbulk apply samples/slack-migration.csv --report run.html   # + run.csv\n"
                "  cmbulk apply samples/slack-migration.csv --log-format json 2>events.jsonl\n"
-               "(the second finishes an interrupted first; the base URLs are under --base-url)\n\n"
+               "(the second and third finish an interrupted first: the third with the options\n"
+               "the checkpoint recorded; the base URLs are under --base-url)\n\n"
             << visible << "\n"
             << credentials_help << "\n"
             << exit_codes_help;
@@ -66,6 +70,9 @@ int cmd_apply(int argc, char** argv) {
         std::cerr << "cmbulk apply: " << m << "\n";
         return exit_usage;
     };
+    // --resume: what the checkpoint recorded fills what is not given.
+    if (!fill_from_checkpoint(vm, msg)) return usage(msg);
+    o.unrecorded_args = unrecorded_args(argc, argv, visible);
     o.manifest = vm["manifest"].as<std::string>();
     if (!fill_manifest_options(vm, o.manifest_opts, msg)) return usage(msg);
     o.api.api_flavor = o.manifest_opts.target_flavor;
@@ -86,9 +93,12 @@ int cmd_apply(int argc, char** argv) {
     if (vm.count("report")) o.report_path = vm["report"].as<std::string>();
     if (vm.count("html-report")) o.html_report_path = vm["html-report"].as<std::string>();
     // --report run.html: the HTML page there, and the row report beside it as run.csv.
+    // It never lands on the manifest's name (`apply rotation.csv --report rotation.html`).
     if (o.report_path.extension() == ".html" || o.report_path.extension() == ".htm") {
         if (o.html_report_path.empty()) o.html_report_path = o.report_path;
-        o.report_path.replace_extension(".csv");
+        std::filesystem::path inputs[] = {o.manifest};
+        o.report_path = companion_report_path(o.report_path, inputs);
+        o.report_beside_html = true;
     }
     auto log_format = vm["log-format"].as<std::string>();
     if (log_format != "text" && log_format != "json")

@@ -17,6 +17,7 @@ int cmd_plan(int argc, char** argv) {
         ("integrations-only", "do not list the alert configurations a rotation would rewrite")
         ("link-alerts", "as apply: the alert notifications would be linked (Atlas v2)")
         ("from-last4", po::value<std::string>(), "as apply: the old secret's last four characters")
+        ("report", po::value<std::string>(), "also write the plan as a file: one row per manifest row (.csv, .json or .jsonl)")
         ("help,h", "show this help");
     // clang-format on
     auto visible = manifest_command_desc(run);
@@ -41,7 +42,8 @@ int cmd_plan(int argc, char** argv) {
                "Examples:\n"
                "  NEW_SLACK_TOKEN=xoxb-... cmbulk plan samples/slack-migration.csv \\\n"
                "      --set 'apiToken=${env:NEW_SLACK_TOKEN}'\n"
-               "  cmbulk plan samples/slack-migration.csv --detailed-exitcode || echo changes\n\n"
+               "  cmbulk plan samples/slack-migration.csv --detailed-exitcode || echo changes\n"
+               "  cmbulk plan samples/slack-migration.csv --report plan.csv\n\n"
             << visible << "\n"
             << credentials_help << "\n"
             << "Exit codes: 0 no changes (or changes without --detailed-exitcode); 1 some\n"
@@ -65,6 +67,7 @@ int cmd_plan(int argc, char** argv) {
     o.integrations_only = vm.count("integrations-only") > 0;
     o.link_alerts = vm.count("link-alerts") > 0;
     if (vm.count("from-last4")) o.from_last4 = vm["from-last4"].as<std::string>();
+    if (vm.count("report")) o.report_path = vm["report"].as<std::string>();
     if (!fill_fleet(vm, o.fleet, msg) || !fill_api_config(vm, o.api, msg)) {
         std::cerr << "cmbulk plan: " << msg << "\n";
         return exit_usage;

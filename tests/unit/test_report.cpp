@@ -97,8 +97,8 @@ std::vector<report_row> write_and_read(const std::filesystem::path& p, report_fo
 BOOST_AUTO_TEST_SUITE(report_suite)
 
 BOOST_AUTO_TEST_CASE(outcome_names_round_trip) {
-    // Ten, issue 13's no-access and forbidden-role, and issue 14's partial.
-    BOOST_TEST(all_outcomes().size() == 13u);
+    // Ten, issue 13's no-access and forbidden-role, and issue 14's partial, issue 15's exists-differs.
+    BOOST_TEST(all_outcomes().size() == 14u);
     BOOST_TEST(to_string(outcome::partial) == "partial");
     BOOST_TEST(!is_success(outcome::partial));
     BOOST_TEST(to_string(outcome::no_access) == "no-access");
@@ -381,6 +381,22 @@ BOOST_AUTO_TEST_CASE(summary_text) {
     BOOST_TEST(text.find("updated") == std::string::npos);
     run_summary empty;
     BOOST_TEST(format_summary(empty).find("rows 0") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(summary_says_what_did_not_happen) {
+    run_summary s;
+    s.counts[outcome::exists_differs] = 3;
+    s.counts[outcome::exists] = 1;
+    s.exists_differs_types["SLACK"] = 3;
+    auto text = format_summary(s);
+    BOOST_TEST(text.find("exists 1, exists-differs 3") != std::string::npos);
+    BOOST_TEST(text.find("3 rows already had SLACK configured with other values: nothing "
+                         "changed; use --action update or upsert\n") != std::string::npos);
+    BOOST_TEST(!is_success(outcome::exists_differs));
+    BOOST_TEST(is_success(outcome::exists));
+    BOOST_TEST((parse_outcome("exists-differs") == outcome::exists_differs));
+    s.exists_differs_types = {{"WEBHOOK", 1}};
+    BOOST_TEST(format_summary(s).find("1 row already had WEBHOOK configured") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -111,6 +111,86 @@ BOOST_AUTO_TEST_CASE(someone_elses_integration_is_exists) {
     BOOST_TEST((p.result() == outcome::exists));
 }
 
+BOOST_AUTO_TEST_CASE(conflict_read_tells_exists_from_exists_differs) {
+    auto pol = make_policy();
+    plan_checks checks;
+    checks.compare_existing = true;
+    // Our secret there: exists (a success).
+    row_plan same(plan_action::create, "abcd", false, checks);
+    same.start(pol);
+    auto s = same.next(api_error(409, "INTEGRATION_ALREADY_CONFIGURED"), pol);
+    BOOST_TEST((s.request == plan_request::get));
+    BOOST_TEST(!s.changes_state);
+    s = same.next(found("abcd"), pol);
+    BOOST_TEST((s.kind == plan_step::done));
+    BOOST_TEST((same.result() == outcome::exists));
+    BOOST_TEST(is_success(same.result()));
+    // Another secret there: exists-differs, not a success, and it says what to do.
+    row_plan other(plan_action::create, "abcd", false, checks);
+    other.start(pol);
+    other.next(api_error(409, "INTEGRATION_ALREADY_CONFIGURED"), pol);
+    s = other.next(found("zzzz"), pol);
+    BOOST_TEST((s.kind == plan_step::done));
+    BOOST_TEST((other.result() == outcome::exists_differs));
+    BOOST_TEST(!is_success(other.result()));
+    BOOST_TEST(other.detail().find("--action update or upsert") != std::string::npos);
+    BOOST_TEST(other.attempts() == 2);
+    // The same secret but another non-secret field: exists-differs too.
+    row_plan field(plan_action::create, "abcd", false, checks);
+    field.start(pol);
+    field.next(api_error(409, "INTEGRATION_ALREADY_CONFIGURED"), pol);
+    auto differs = found("abcd");
+    differs.found = found_state::differs;
+    field.next(differs, pol);
+    BOOST_TEST((field.result() == outcome::exists_differs));
+}
+
+BOOST_AUTO_TEST_CASE(conflict_read_is_made_once) {
+    auto pol = make_policy();
+    plan_checks checks;
+    checks.compare_existing = true;
+    row_plan p(plan_action::create, "abcd", false, checks);
+    p.start(pol);
+    p.next(api_error(409, "INTEGRATION_ALREADY_CONFIGURED"), pol);  // -> GET
+    // Deleted in between: create again; a second 409 ends without another read.
+    auto s = p.next(api_error(404, "INTEGRATION_NOT_CONFIGURED"), pol);
+    BOOST_TEST((s.request == plan_request::post));
+    s = p.next(api_error(409, "INTEGRATION_ALREADY_CONFIGURED"), pol);
+    BOOST_TEST((s.kind == plan_step::done));
+    BOOST_TEST((p.result() == outcome::exists));
+}
+
+BOOST_AUTO_TEST_CASE(someone_elses_integration_after_ambiguous_create_is_exists_differs) {
+    auto pol = make_policy();
+    plan_checks checks;
+    checks.compare_existing = true;
+    row_plan p(plan_action::create, "abcd", false, checks);
+    p.start(pol);
+    p.next(transport(attempt_failure::reset_after_send), pol);
+    p.next(found("zzzz"), pol);
+    BOOST_TEST((p.result() == outcome::exists_differs));
+}
+
+BOOST_AUTO_TEST_CASE(an_interrupted_update_that_landed_is_not_sent_again) {
+    auto pol = make_policy();
+    // resolve_first: the checkpoint holds an open PUT intent; the read finds the row's values.
+    row_plan p(plan_action::update, "abcd", true);
+    auto s = p.start(pol);
+    BOOST_TEST((s.request == plan_request::get));
+    auto same = found("abcd");
+    same.found = found_state::same;
+    s = p.next(same, pol);
+    BOOST_TEST((s.kind == plan_step::done));
+    BOOST_TEST((p.result() == outcome::updated));
+    // Another value there: the PUT is sent.
+    row_plan q(plan_action::update, "abcd", true);
+    q.start(pol);
+    auto other = found("zzzz");
+    other.found = found_state::differs;
+    s = q.next(other, pol);
+    BOOST_TEST((s.request == plan_request::put));
+}
+
 BOOST_AUTO_TEST_CASE(reset_before_send_posts_again_without_read) {
     auto pol = make_policy();
     row_plan p(plan_action::create, "abcd");

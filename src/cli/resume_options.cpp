@@ -1,0 +1,152 @@
+// The options of a resumed apply filled from its checkpoint, and the arguments the printed resume
+// command repeats; see resume_options.hpp.
+#include "resume_options.hpp"
+
+#include <fstream>
+#include <set>
+
+#include "cmbulk/journal.hpp"
+
+namespace cmbulk::cli {
+
+namespace {
+
+/// The options the apply checkpoint records (apply_header.hpp), plus those the printed command
+/// writes itself (--resume, --checkpoint).
+const std::set<std::string, std::less<>> recorded{"action",
+                                                  "type",
+                                                  "flavor",
+                                                  "base-url",
+                                                  "set",
+                                                  "verify",
+                                                  "skip-unchanged",
+                                                  "skip-invalid",
+                                                  "report",
+                                                  "html-report",
+                                                  "checkpoint",
+                                                  "resume",
+                                                  "integrations-only",
+                                                  "link-alerts",
+                                                  "from-last4"};
+
+bool starts_as_journal(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    char buf[17] = {};
+    in.read(buf, 16);
+    return std::string_view(buf, static_cast<std::size_t>(in.gcount())) == "{\"cmbulkJournal\"";
+}
+
+bool given(const po::variables_map& vm, const std::string& k) {
+    return vm.count(k) && !vm[k].defaulted();
+}
+
+void put(po::variables_map& vm, const std::string& k, boost::any v) {
+    vm.erase(k);
+    vm.emplace(k, po::variable_value(std::move(v), false));
+}
+
+/// The checkpoint --resume continues: the positional one, --checkpoint, or next to the report.
+std::string checkpoint_of(const po::variables_map& vm, bool positional_is_checkpoint) {
+    if (positional_is_checkpoint) return vm["manifest"].as<std::string>();
+    if (vm.count("checkpoint")) return vm["checkpoint"].as<std::string>();
+    std::filesystem::path report =
+        vm.count("report")
+            ? vm["report"].as<std::string>()
+            : std::filesystem::path(vm["manifest"].as<std::string>()).stem().string() +
+                  ".report.csv";
+    if (report.extension() == ".html" || report.extension() == ".htm")
+        report.replace_extension(".csv");
+    return report.replace_extension(".checkpoint.jsonl").string();
+}
+
+bool fill_set(po::variables_map& vm, const std::map<std::string, std::string>& opts,
+              std::string& msg) {
+    auto names = opts.find("set");
+    if (given(vm, "set") || names == opts.end()) return true;
+    std::vector<std::string> sets;
+    std::string_view rest = names->second;
+    while (!rest.empty()) {
+        auto comma = rest.find(',');
+        std::string name(rest.substr(0, comma));
+        rest = comma == std::string_view::npos ? "" : rest.substr(comma + 1);
+        auto v = opts.find("set." + name);
+        if (v == opts.end()) {
+            msg = "--resume: the checkpoint holds no value for --set " + name +
+                  " (a literal secret is never recorded): give --set " + name + "=... again";
+            return false;
+        }
+        sets.push_back(name + "=" + v->second);
+    }
+    put(vm, "set", sets);
+    return true;
+}
+
+}  // namespace
+
+bool fill_from_checkpoint(po::variables_map& vm, std::string& msg) {
+    if (!vm.count("resume") || !vm.count("manifest")) return true;
+    bool positional = starts_as_journal(vm["manifest"].as<std::string>());
+    auto path = checkpoint_of(vm, positional);
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) return true;  // the runner says so and starts
+    diagnostics diag;
+    auto replay = replay_journal(path, diag);
+    if (!replay) {
+        msg = "--resume: " + to_string(diag);
+        return false;
+    }
+    const auto& h = replay->header;
+    const auto& opts = h.options;
+    if (h.command != "apply") {
+        msg = "--resume " + path + ": a checkpoint of `cmbulk " + h.command + "`";
+        return false;
+    }
+    if (positional) {
+        auto m = opts.find("manifest");
+        if (m == opts.end()) {
+            msg = "--resume " + path + ": the checkpoint does not name its manifest; give it";
+            return false;
+        }
+        put(vm, "manifest", m->second);
+        if (!vm.count("checkpoint")) put(vm, "checkpoint", path);
+    }
+    if (!given(vm, "action") && !h.action.empty()) put(vm, "action", h.action);
+    if (!given(vm, "flavor") && !h.flavor.empty()) put(vm, "flavor", h.flavor);
+    if (!given(vm, "base-url") && !h.base_url.empty()) put(vm, "base-url", h.base_url);
+    for (const char* k : {"type", "report", "html-report", "from-last4"})
+        if (auto it = opts.find(k); it != opts.end() && !given(vm, k)) put(vm, k, it->second);
+    for (const char* k :
+         {"verify", "skip-unchanged", "skip-invalid", "integrations-only", "link-alerts"})
+        if (opts.count(k) && !vm.count(k)) put(vm, k, std::string());
+    return fill_set(vm, opts, msg);
+}
+
+std::vector<std::string> unrecorded_args(int argc, char** argv,
+                                         const po::options_description& desc) {
+    std::vector<std::string> out;
+    for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        if (a == "-c" && i + 1 < argc) {  // the one short option with a value
+            out.push_back(a);
+            out.push_back(argv[++i]);
+            continue;
+        }
+        if (!a.starts_with("--")) {
+            if (a.starts_with("-")) out.push_back(a);  // -q, -h
+            continue;                                  // the manifest: printed by the caller
+        }
+        auto name = a.substr(2, a.find('=') - 2);
+        auto* d = desc.find_nothrow(name, false);
+        bool inline_value = a.find('=') != std::string::npos;
+        bool takes_value = d && d->semantic()->max_tokens() > 0 && !inline_value;
+        bool keep = !recorded.count(name);
+        if (keep) out.push_back(a);
+        if (takes_value && i + 1 < argc) {
+            ++i;
+            if (keep) out.push_back(argv[i]);
+        }
+    }
+    return out;
+}
+
+}  // namespace cmbulk::cli
