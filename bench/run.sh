@@ -3,7 +3,8 @@
 # and cmbulk-sim in Release (build-release/), then bench/bench.py starts cmbulk-sim on
 # 127.0.0.1:0, runs every scenario against cmbulk and the peers in bench/peers/ on the same
 # manifest and server, prints a table and writes JSON. Nothing here runs in CI.
-# Usage: bench/run.sh [--quick] [--only s1,s2,s3,s4,resume,journal] [--out FILE]
+# Usage: bench/run.sh [--quick] [--only s1,s2,s3,s4,s5,resume,journal] [--out FILE]
+# (s5: 1,000 creates against --nonce-reuse refuse; requests per change against the ideal 2.0)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${CMBULK_BENCH_BUILD:-$root/build-release}

@@ -3,11 +3,13 @@
 // row's end is recorded once. See apply_job.hpp.
 #include "apply_job.hpp"
 
+#include <optional>
 #include <ostream>
 
 #include "cmbulk/catalogue.hpp"
 #include "cmbulk/compare.hpp"
 #include "cmbulk/run_log.hpp"
+#include "cmbulk/update_body.hpp"
 
 namespace cmbulk::detail {
 
@@ -52,7 +54,7 @@ public:
     apply_item(dispatched d, plan_checks checks, std::string label)
         : row(std::move(d)),
           last4(sent_last4(row.row)),
-          plan(to_plan_action(row.action), last4, row.resolve_first, checks),
+          plan(to_plan_action(row.action), last4, row.resolve_first, checks, row.row.project_id),
           checks_(checks),
           label_(std::move(label)) {}
 
@@ -83,6 +85,11 @@ private:
             case plan_request::post:
                 return create_integration_request(m.project_id, m.type, m.fields);
             case plan_request::put:
+                // Read, merge, PUT (update_body.hpp); without a read (not configured), the
+                // row's fields alone.
+                if (found_)
+                    return update_integration_request(
+                        m.project_id, m.type, merge_for_update(m.type, *found_, m.fields).fields);
                 return update_integration_request(m.project_id, m.type, m.fields);
             case plan_request::del:
                 break;
@@ -108,7 +115,7 @@ private:
         return out;
     }
 
-    plan_response response_for(const api_call_result& r) const {
+    plan_response response_for(const api_call_result& r) {
         plan_response pr;
         pr.failure = r.failure;
         pr.status = r.status;
@@ -121,6 +128,10 @@ private:
         if (reading_ && r.status == 200) {
             const auto& m = row.row;
             pr.found_secret_last4 = found_last4(m.type, r.body);
+            if (!plan.verifying() && r.body.is_object()) {
+                found_ = r.body.get_object();
+                pr.update_blocked = merge_for_update(m.type, *found_, m.fields).problem;
+            }
             if ((checks_.skip_unchanged || checks_.verify) && r.body.is_object()) {
                 auto diff = compare_integration(m.type, m.fields, r.body.get_object());
                 pr.found = diff.unchanged()    ? found_state::same
@@ -135,6 +146,8 @@ private:
     plan_checks checks_;
     std::string label_;     ///< "m.csv:12" in a dry run
     bool reading_ = false;  ///< the request in flight is a GET
+    /// The integration as the last read (not --verify's) found it: the base of a PUT.
+    std::optional<boost::json::object> found_;
     std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };
 
@@ -183,6 +196,7 @@ apply_job::apply_job(const apply_options& opts, std::ostream& err, run_control& 
     checks_.skip_unchanged = opts.skip_unchanged;
     // A dry run reads nothing back: there would be nothing to compare.
     checks_.verify = opts.verify && !opts.dry_run;
+    checks_.merge_updates = !opts.dry_run;
 }
 
 std::unique_ptr<work_item> apply_job::next_item() {

@@ -29,6 +29,8 @@ struct credential_set::state {
     int prover = -1;        ///< the worker that alone may send until `answered`
     bool probed = false;    ///< the key-level probe was sent (see prove_key)
     std::unique_ptr<run_control::event> changed;  ///< wakes the workers waiting for their turn
+    std::string source;                           ///< where it came from (messages)
+    no_access_streak no_access;  ///< no-access items in a row (the revoked-key rule)
     void notify() {
         if (changed) changed->notify_all();
     }
@@ -37,9 +39,10 @@ struct credential_set::state {
 credential_set::credential_set() = default;
 credential_set::~credential_set() = default;
 
-void credential_set::add(std::string key, api_sender_factory& factory) {
+void credential_set::add(std::string key, api_sender_factory& factory, std::string source) {
     auto s = std::make_unique<state>();
     s->factory = &factory;
+    s->source = std::move(source);
     creds_[std::move(key)] = std::move(s);
 }
 
@@ -141,6 +144,24 @@ awaitable<void> prove_key(credential_set::state& c, api_sender& sender, bool sco
     r.credential_answered = true;
 }
 
+/// What an item's answers said about its project, for the revoked-key rule (no_access_streak).
+struct project_reach {
+    std::string project;
+    bool reached = false;  ///< answered there with something other than a definitive 401
+    bool refused = false;  ///< a definitive 401 there after the credential had been answered
+    void on_answer(const api_call_result& r) {
+        reached = reached || (r.status != 0 && !r.auth_failed);
+        refused = refused || (r.auth_failed && r.credential_answered);
+    }
+};
+
+/// A fatal step's message; a refused key is named by its source (never its secret).
+std::string fatal_message(const credential_set::state& c, const std::string& reason,
+                          bool key_refused) {
+    if (!key_refused || c.source.empty()) return reason;
+    return reason + " (" + credential_phrase(c.source) + ")";
+}
+
 /// Runs one item's machine to its end.
 awaitable<item_end> run_item(engine& e, int worker, worker_senders& senders, work_item& item) {
     auto& ctl = e.ctx.control;
@@ -151,6 +172,8 @@ awaitable<item_end> run_item(engine& e, int worker, worker_senders& senders, wor
     std::uint32_t sent = 0, answered = 0;
     auto stopped = [&] { return sent == 0 ? item_end::not_started : item_end::abandoned; };
     std::string last_detail;
+    project_reach reach;
+    bool last_auth_failed = false;
     auto step = item.start(e.ctx.policy);
     while (step.kind == item_step::send) {
         // (No co_await inside a condition: GCC 12 miscompiles some of those.)
@@ -163,11 +186,15 @@ awaitable<item_end> run_item(engine& e, int worker, worker_senders& senders, wor
         if (!e.job.before_send(item, step)) co_return stopped();
         const bool was_answered = cred->answered;
         const bool scoped = !step.request.scope.empty() || !step.request.org.empty();
+        if (scoped)
+            reach.project = step.request.scope.empty() ? step.request.org : step.request.scope;
         auto r = co_await sender.perform(std::move(step.request));
         r.credential_answered = was_answered;
         co_await prove_key(*cred, sender, scoped, r);
         ++sent;
         if (r.status != 0) ++answered;
+        last_auth_failed = r.auth_failed;
+        if (scoped) reach.on_answer(r);
         if (r.status != 0 && !r.auth_failed && !cred->answered) {
             cred->answered = true;
             cred->notify();
@@ -182,11 +209,16 @@ awaitable<item_end> run_item(engine& e, int worker, worker_senders& senders, wor
         // with one credential per organization, only that credential's items stop.
         cred->failed = true;
         cred->notify();
-        ctl.fail(step.reason);
+        ctl.fail(fatal_message(*cred, step.reason, last_auth_failed));
         co_return item_end::fatal;
     }
     if (unreachable_stops_run(cred->answered, sent, answered)) {
         ctl.fail("server unreachable: " + last_detail);
+        co_return item_end::fatal;
+    }
+    if (cred->no_access.on_item(reach.project, reach.reached, reach.refused,
+                                e.params.max_no_access)) {
+        ctl.fail(revoked_key_message(cred->no_access.projects(), cred->source));
         co_return item_end::fatal;
     }
     co_return item_end::done;
@@ -291,6 +323,7 @@ boost::system::result<void> validate(const run_params& p, diagnostics& diag) {
     if (!(p.pacing.rate >= 0) || !(p.pacing.burst >= 0))
         return invalid(p.pacing.rate >= 0 ? "--burst" : "--rate", "must not be negative");
     if (p.max_attempts < 1) return invalid("--max-attempts", "at least 1");
+    if (p.max_no_access > 1000000) return invalid("--max-no-access", "expected 0 to 1000000");
     if (!(p.retry_budget_ratio >= 0)) return invalid("--retry-budget", "must not be negative");
     if (p.grace.count() < 0 || p.grace > std::chrono::hours(24))
         return invalid("--grace", "expected 0 to 86400 seconds");

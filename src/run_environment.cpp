@@ -40,7 +40,7 @@ boost::system::result<std::unique_ptr<run_environment>> run_environment::create(
         env->credentials_.add("", *env->dry_);
     } else {
         env->client_ = std::make_unique<api_client>(ex, api, *env->gate_);
-        env->credentials_.add("", *env->client_);
+        env->credentials_.add("", *env->client_, api.credential_source);
     }
     auto& p = env->policy_;
     p.max_attempts = params.max_attempts;

@@ -49,6 +49,10 @@ struct plan_checks {
     /// After a successful write, read back: `verified` when the integration is `same` or
     /// `uncertain` (a delete: when it is gone), `mismatch` otherwise.
     bool verify = false;
+    /// An update reads first, so that its PUT is the integration as read with the row's fields
+    /// over it (update_body.hpp: read, merge, PUT) and fields the row does not name survive.
+    /// The apply job sets it (a dry run reads nothing back, so it does not).
+    bool merge_updates = false;
 };
 
 /// The answer to one request, reduced to what the plan needs.
@@ -71,6 +75,10 @@ struct plan_response {
     found_state found = found_state::not_compared;
     /// With `found`: which fields differ (names only, never values), for a mismatch's detail.
     std::string found_differences;
+    /// For a GET that found the integration before an update: why its PUT cannot be built
+    /// (update_body.hpp: a secret the server holds that the row does not give); the row fails
+    /// without sending.
+    std::string update_blocked;
 };
 
 /// One row's state machine.
@@ -79,9 +87,10 @@ public:
     /// `sent_secret_last4`: the last four characters of the secret this row sends (empty if none);
     /// used to recognise our own create after an ambiguous failure.
     /// `resolve_first`: a previous run left an intent without outcome: read before writing.
-    /// `checks`: --skip-unchanged / --verify reads.
+    /// `checks`: --skip-unchanged / --verify reads. `project`: the row's project id, for the
+    /// no-access message.
     row_plan(plan_action action, std::string sent_secret_last4, bool resolve_first = false,
-             plan_checks checks = {});
+             plan_checks checks = {}, std::string project = {});
 
     /// The first step.
     plan_step start(retry_policy& policy);
@@ -122,6 +131,7 @@ private:
     std::string detail_;
     bool upsert_creating_ = false;
     plan_checks checks_;
+    std::string project_;
     bool verifying_ = false;              ///< the write succeeded; reading it back
     outcome written_ = outcome::not_run;  ///< what the write did, while verifying
     plan_step after_verify_read(const plan_response& r, verdict v, retry_policy& policy);
