@@ -25,8 +25,8 @@ process_result run_cmbulk(const temp_dir& dir, std::vector<std::string> args) {
 
 std::vector<std::string> request_paths(sim_process& sim) {
     std::vector<std::string> out;
-    for (auto& e : json::parse(http_request(sim.port(), "GET", "/__sim/requests").body).as_array())
-        out.emplace_back(e.at("path").as_string());
+    auto log = json::parse(http_request(sim.port(), "GET", "/__sim/requests").body);
+    for (auto& e : log.as_array()) out.emplace_back(e.at("path").as_string());
     return out;
 }
 
