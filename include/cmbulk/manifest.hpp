@@ -94,6 +94,7 @@ struct parsed_row {
 namespace detail {
 class manifest_source;
 struct source_notes;
+class row_checker;
 }  // namespace detail
 
 /// Streams the rows of one manifest; never holds the whole file. Usage:
@@ -139,6 +140,7 @@ private:
     void take_notes(detail::source_notes& notes);
 
     struct state;
+    friend class detail::row_checker;  // one row's checks (manifest_row.cpp)
     std::unique_ptr<state> st_;
     std::unique_ptr<detail::manifest_source> src_;
     std::vector<manifest_error> file_errors_;

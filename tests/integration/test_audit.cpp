@@ -49,7 +49,7 @@ json::object integration(std::string_view type, std::size_t k) {
     json::object o;
     o["type"] = type;
     char hex32[40];
-    std::snprintf(hex32, sizeof hex32, "%032zx", 0xa11ce00000ull + k);
+    std::snprintf(hex32, sizeof hex32, "%032llx", 0xa11ce00000ull + k);
     if (type == "PAGER_DUTY") {
         o["serviceKey"] = hex32;  // the server's check: 32 hexadecimal digits
         if (k % 2) o["region"] = "EU";
