@@ -376,6 +376,29 @@ def s4(bindir, work, n, results):
         sim.stop()
 
 
+def nonce_refused(bindir, work, n, results):
+    """Issue 13: a server that refuses every reused Digest nonce (cmbulk-sim --nonce-reuse
+    refuse, as MongoDB's own Digest client assumes). No row may be lost, and each change costs at
+    most two requests (the challenge and the answer): the ideal is 2.0."""
+    sim = Sim(bindir, work, n, ["--nonce-reuse", "refuse"])
+    try:
+        ids = project_ids(sim.state())[:n]
+        csv_path, rows_path = write_inputs(work, "nonce", sim.base, ids)
+        sim.reset()
+        r = run_tool("cmbulk", sim, bindir, work, csv_path, rows_path, conc=16, tag="-nonce")
+        v = server_view(sim, ids)
+        per_change = v["requests"] / n
+        results["nonce_refused"] = {
+            "rows": n, "concurrency": 16, "exit": r["exit"], "wall_s": round(r["wall_s"], 3),
+            "requests": v["requests"], "rows_created": v["rows_created"],
+            "rows_failed": n - v["rows_created"],
+            "requests_per_change": round(per_change, 4),
+            "ratio_to_ideal_2": round(per_change / 2.0, 4), "statuses": v["statuses"]}
+        print(f"  nonce: {results['nonce_refused']}", flush=True)
+    finally:
+        sim.stop()
+
+
 def table(results):
     lines = []
     if "s1_unlimited" in results:
@@ -436,6 +459,12 @@ def table(results):
             lines.append(f"| {tool} | {t['wall_s']} | {t['wall_over_n_div_r']} | {t['wall_over_ideal']} | "
                          f"{t['429s']} | {t['rows_created']} | {t['rows_lost']} |")
         lines.append("")
+    if "nonce_refused" in results:
+        t = results["nonce_refused"]
+        lines += [f"Scenario nonce: {t['rows']} creates, every reused nonce refused (--nonce-reuse refuse), "
+                  f"concurrency {t['concurrency']}: {t['rows_created']} created, {t['rows_failed']} failed, "
+                  f"{t['requests_per_change']} requests/change (ideal 2.0; ratio {t['ratio_to_ideal_2']}), "
+                  f"exit {t['exit']}", ""]
     if "resume_all_done" in results:
         t = results["resume_all_done"]
         lines.append(f"Resume of a {t['rows']}-row run whose rows are all done: {t['wall_s']} s, "
@@ -455,7 +484,7 @@ def main():
     ap.add_argument("--work", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
-    ap.add_argument("--only", default="s1,s2,s3,s4,resume,journal,s5,s6")
+    ap.add_argument("--only", default="s1,s2,s3,s4,resume,journal,s5,s6,nonce")
     a = ap.parse_args()
     only = set(a.only.split(","))
     os.makedirs(a.work, exist_ok=True)
@@ -488,6 +517,9 @@ def main():
     if "s6" in only:
         print("scenario 6 ...", flush=True)
         s6(a.bin, a.work, 50 if q else 200, 10, 0.08, results)
+    if "nonce" in only:
+        print("scenario nonce ...", flush=True)
+        nonce_refused(a.bin, a.work, 1000, results)
     results["loadavg_at_end"] = os.getloadavg()
     with open(a.out, "w") as f:
         json.dump(results, f, indent=2)

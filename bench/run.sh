@@ -5,7 +5,8 @@
 # manifest and server, prints a table and writes JSON; then bench/rotation.py (issue 14) and
 # bench/s7_fleet.py (issue 16: a fleet of 20 orgs x 100 projects, one credential each, run after
 # bench.py when --only is not given or names s7). Nothing here runs in CI.
-# Usage: bench/run.sh [--quick] [--only s1,s2,s3,s4,resume,journal,s5,s6,s7] [--out FILE]
+# Usage: bench/run.sh [--quick] [--only s1,s2,s3,s4,resume,journal,s5,s6,s7,nonce] [--out FILE]
+# (nonce: 1,000 creates against --nonce-reuse refuse; requests per change against the ideal 2.0)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${CMBULK_BENCH_BUILD:-$root/build-release}

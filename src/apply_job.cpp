@@ -3,11 +3,13 @@
 // row's end is recorded once. See apply_job.hpp.
 #include "apply_job.hpp"
 
+#include <optional>
 #include <ostream>
 
 #include "cmbulk/catalogue.hpp"
 #include "cmbulk/compare.hpp"
 #include "cmbulk/run_log.hpp"
+#include "cmbulk/update_body.hpp"
 
 namespace cmbulk::detail {
 
@@ -53,7 +55,8 @@ public:
         : row(std::move(d)),
           last4(sent_last4(row.row)),
           rotation(ro, row.row, row.action, row.journal),
-          plan(to_plan_action(row.action), last4, row.resolve_first, with_read(checks)),
+          plan(to_plan_action(row.action), last4, row.resolve_first, with_read(checks),
+               row.row.project_id),
           checks_(checks),
           label_(std::move(label)) {}
 
@@ -102,6 +105,11 @@ private:
             case plan_request::post:
                 return create_integration_request(m.project_id, m.type, m.fields);
             case plan_request::put:
+                // Read, merge, PUT (update_body.hpp); without a read (not configured), the
+                // row's fields alone.
+                if (found_)
+                    return update_integration_request(
+                        m.project_id, m.type, merge_for_update(m.type, *found_, m.fields).fields);
                 return update_integration_request(m.project_id, m.type, m.fields);
             case plan_request::del:
                 break;
@@ -147,6 +155,10 @@ private:
             if (r.body.is_object())
                 rotation.on_integration_read(r.body.get_object(), !plan.verifying());
             pr.found_secret_last4 = found_last4(m.type, r.body);
+            if (!plan.verifying() && r.body.is_object()) {
+                found_ = r.body.get_object();
+                pr.update_blocked = merge_for_update(m.type, *found_, m.fields).problem;
+            }
             if ((checks_.skip_unchanged || checks_.verify || checks_.compare_existing) &&
                 r.body.is_object()) {
                 auto diff = compare_integration(m.type, m.fields, r.body.get_object());
@@ -162,6 +174,8 @@ private:
     plan_checks checks_;
     std::string label_;     ///< "m.csv:12" in a dry run
     bool reading_ = false;  ///< the request in flight is a GET
+    /// The integration as the last read (not --verify's) found it: the base of a PUT.
+    std::optional<boost::json::object> found_;
     std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };
 
@@ -216,6 +230,7 @@ apply_job::apply_job(const apply_options& opts, std::ostream& err, run_control& 
     rotation_.from_last4 = opts.from_last4;
     rotation_.verify = checks_.verify;
     checks_.compare_existing = true;
+    checks_.merge_updates = !opts.dry_run;
 }
 
 std::unique_ptr<work_item> apply_job::next_item() {

@@ -33,6 +33,8 @@ struct credential_set::state {
     bool probed = false;    ///< the key-level probe was sent (see prove_key)
     std::string refusal;    ///< with failed: why (the fatal reason, no secret)
     std::unique_ptr<run_control::event> changed;  ///< wakes the workers waiting for their turn
+    std::string source;                           ///< where it came from (messages)
+    no_access_streak no_access;  ///< no-access items in a row (the revoked-key rule)
     void notify() {
         if (changed) changed->notify_all();
     }
@@ -41,9 +43,10 @@ struct credential_set::state {
 credential_set::credential_set() = default;
 credential_set::~credential_set() = default;
 
-void credential_set::add(std::string key, api_sender_factory& factory) {
+void credential_set::add(std::string key, api_sender_factory& factory, std::string source) {
     auto s = std::make_unique<state>();
     s->factory = &factory;
+    s->source = std::move(source);
     creds_[std::move(key)] = std::move(s);
 }
 
@@ -90,6 +93,17 @@ awaitable<bool> take_turn(credential_set::state& c, int worker, run_control& ctl
     }
 }
 
+/// What an item's answers said about its project, for the revoked-key rule (no_access_streak).
+struct project_reach {
+    std::string project;
+    bool reached = false;  ///< answered there with something other than a definitive 401
+    bool refused = false;  ///< a definitive 401 there after the credential had been answered
+    void on_answer(const api_call_result& r) {
+        reached = reached || (r.status != 0 && !r.auth_failed);
+        refused = refused || (r.auth_failed && r.credential_answered);
+    }
+};
+
 /// An item between two of its requests: its machine's next step and what it has sent so far.
 /// An item whose next request must wait (its project deferred by the gate, or a backoff) is
 /// parked here, and the worker takes another item meanwhile (issue 16).
@@ -99,6 +113,8 @@ struct item_run {
     bool started = false;
     std::uint32_t sent = 0, answered = 0;
     std::string last_detail;
+    project_reach reach;            ///< for the revoked-key rule (no_access_streak)
+    bool last_auth_failed = false;  ///< its last answer was a 401 (names the key's source)
     std::chrono::steady_clock::time_point ready{};
 };
 
@@ -176,6 +192,13 @@ awaitable<void> prove_key(credential_set::state& c, api_sender& sender, bool sco
     r.credential_answered = true;
 }
 
+/// A fatal step's message; a refused key is named by its source (never its secret).
+std::string fatal_message(const credential_set::state& c, const std::string& reason,
+                          bool key_refused) {
+    if (!key_refused || c.source.empty()) return reason;
+    return reason + " (" + credential_phrase(c.source) + ")";
+}
+
 /// When `run`'s next request may go: after its backoff, and once the gate lets its project go.
 std::chrono::steady_clock::time_point ready_time(const engine& e, const item_run& run) {
     auto now = std::chrono::steady_clock::now();
@@ -224,12 +247,16 @@ awaitable<std::optional<item_end>> run_item(engine& e, int worker, worker_sender
         if (!e.job.before_send(item, step)) co_return stopped();
         const bool was_answered = cred->answered;
         const bool scoped = !step.request.scope.empty() || !step.request.org.empty();
+        if (scoped)
+            run.reach.project = step.request.scope.empty() ? step.request.org : step.request.scope;
         auto r = co_await sender.perform(std::move(step.request));
         r.credential_answered = was_answered;
         co_await prove_key(*cred, sender, scoped, r);
         ++run.sent;
         if (run.step.retry) ++e.retries;
         if (r.status != 0) ++run.answered;
+        run.last_auth_failed = r.auth_failed;
+        if (scoped) run.reach.on_answer(r);
         if (r.status != 0 && !r.auth_failed && !cred->answered) {
             cred->answered = true;
             cred->notify();
@@ -245,11 +272,22 @@ awaitable<std::optional<item_end>> run_item(engine& e, int worker, worker_sender
         cred->failed = true;
         if (cred->refusal.empty()) cred->refusal = run.step.reason;
         cred->notify();
-        if (credential_failure_stops_run(e.ctx.credentials.size())) ctl.fail(run.step.reason);
+        if (credential_failure_stops_run(e.ctx.credentials.size()))
+            ctl.fail(fatal_message(*cred, run.step.reason, run.last_auth_failed));
         co_return item_end::fatal;
     }
     if (unreachable_stops_run(cred->answered, run.sent, run.answered)) {
         ctl.fail("server unreachable: " + run.last_detail);
+        co_return item_end::fatal;
+    }
+    if (cred->no_access.on_item(run.reach.project, run.reach.reached, run.reach.refused,
+                                e.params.max_no_access)) {
+        // The key has likely been revoked: the run stops, or in a fleet only that credential.
+        auto why = revoked_key_message(cred->no_access.projects(), cred->source);
+        cred->failed = true;
+        if (cred->refusal.empty()) cred->refusal = why;
+        cred->notify();
+        if (credential_failure_stops_run(e.ctx.credentials.size())) ctl.fail(why);
         co_return item_end::fatal;
     }
     co_return item_end::done;
@@ -410,6 +448,7 @@ boost::system::result<void> validate(const run_params& p, diagnostics& diag) {
     if (!(p.pacing.rate >= 0) || !(p.pacing.burst >= 0))
         return invalid(p.pacing.rate >= 0 ? "--burst" : "--rate", "must not be negative");
     if (p.max_attempts < 1) return invalid("--max-attempts", "at least 1");
+    if (p.max_no_access > 1000000) return invalid("--max-no-access", "expected 0 to 1000000");
     if (!(p.retry_budget_ratio >= 0)) return invalid("--retry-budget", "must not be negative");
     if (p.grace.count() < 0 || p.grace > std::chrono::hours(24))
         return invalid("--grace", "expected 0 to 86400 seconds");

@@ -28,11 +28,12 @@ std::string_view to_string(plan_request r) {
 }
 
 row_plan::row_plan(plan_action action, std::string sent_secret_last4, bool resolve_first,
-                   plan_checks checks)
+                   plan_checks checks, std::string project)
     : action_(action),
       sent_last4_(std::move(sent_secret_last4)),
       ambiguous_(resolve_first),
-      checks_(checks) {}
+      checks_(checks),
+      project_(std::move(project)) {}
 
 plan_step row_plan::send(plan_request r, std::chrono::milliseconds delay) {
     current_ = r;
@@ -65,7 +66,10 @@ plan_step row_plan::start(retry_policy& policy) {
     // A read comes first when a previous run may have landed the change already, and for upsert
     // (which must know whether to create or update).
     // --skip-unchanged reads first too (a delete needs no read: a missing one is `unchanged`).
+    // An update reads too: its PUT is the integration as read with the row's fields over it
+    // (update_body.hpp), so fields the row does not name survive.
     if (ambiguous_ || action_ == plan_action::upsert ||
+        (checks_.merge_updates && action_ == plan_action::update) ||
         ((checks_.skip_unchanged || checks_.read_first) && action_ != plan_action::del))
         return send(plan_request::get);
     return write_request();
@@ -107,7 +111,9 @@ plan_step row_plan::fail(const plan_response& r, std::string detail) {
     auto o = detail.empty() ? refusal_outcome(facts(r)) : outcome::failed;
     auto s = finish(o, r);
     if (o == outcome::no_access)
-        detail = "the key cannot reach this project: check its organization and role" +
+        detail = "the key cannot reach " +
+                 (project_.empty() ? std::string("this project") : "project " + project_) +
+                 ": check its organization and role" +
                  (r.detail.empty() ? std::string() : " (" + r.detail + ")");
     if (!detail.empty()) detail_ = std::move(detail);
     if (detail_.empty())
@@ -185,9 +191,9 @@ plan_step row_plan::after_read(const plan_response& r, verdict v, retry_policy& 
             case plan_action::del:
                 return send(plan_request::del);
             case plan_action::update:
-                return send(plan_request::put);
             case plan_action::upsert:
                 upsert_creating_ = false;
+                if (!r.update_blocked.empty()) return fail(r, r.update_blocked);
                 return send(plan_request::put);
         }
     }
@@ -228,8 +234,9 @@ std::optional<plan_step> row_plan::after_known_write_answer(const plan_response&
             // Our earlier attempt may have landed: then this 409 is our own create.
             if (ambiguous_) return finish(outcome::created, r);
             if (action_ == plan_action::upsert) {
+                // Someone created it meanwhile: read it, so the PUT keeps what it holds.
                 upsert_creating_ = false;
-                return send(plan_request::put);
+                return send(plan_request::get);
             }
             // Is what is there what we would have sent? Read once to tell.
             if (checks_.compare_existing && !conflict_read_) {

@@ -43,7 +43,7 @@ boost::system::result<std::unique_ptr<run_environment>> run_environment::create(
         for (auto& [org, creds] : fleet) env->credentials_.add(org, *env->dry_);
     } else if (fleet.empty()) {
         env->client_ = std::make_unique<api_client>(ex, api, *env->gate_);
-        env->credentials_.add("", *env->client_);
+        env->credentials_.add("", *env->client_, api.credential_source);
         env->reads_rate_limits_ = api_prefix(api).ends_with("/api/atlas/v2");
     } else {
         // One client per organization: its own Digest sessions and token cache.

@@ -24,6 +24,7 @@
 
 #include "cmbulk/api.hpp"
 #include "cmbulk/diagnostics.hpp"
+#include "cmbulk/no_access_streak.hpp"
 #include "cmbulk/pacing.hpp"
 #include "cmbulk/progress.hpp"
 #include "cmbulk/retry.hpp"
@@ -41,6 +42,9 @@ struct run_params {
     backoff_params backoff;           ///< full-jitter backoff between attempts
     double retry_budget_ratio = 0.5;  ///< retries allowed per first attempt, run-wide
     std::uint64_t max_failures = 0;   ///< stop starting items after this many failed (0: off)
+    /// Stop the run (fatal) after this many no-access items in a row across distinct projects,
+    /// the key having authenticated before: it has likely been revoked (0: off).
+    std::uint64_t max_no_access = default_max_no_access;
     std::chrono::milliseconds grace{10000};  ///< first signal: items in flight get this long
     std::uint64_t seed = 0;                  ///< seed of the backoff jitter (0: random)
     progress_mode progress = progress_mode::automatic;
@@ -142,8 +146,8 @@ class credential_set {
 public:
     credential_set();
     /// `factory` makes the senders (an api_client, or the dry run's printer); it must outlive
-    /// the set.
-    void add(std::string key, api_sender_factory& factory);
+    /// the set. `source`: where the credential came from, for messages (never a secret).
+    void add(std::string key, api_sender_factory& factory, std::string source = {});
     struct state;
     /// The credential `key`; nullptr when there is no such credential.
     state* find(std::string_view key);

@@ -56,6 +56,10 @@ struct plan_checks {
     /// our secret (and no other field differing) `exists`, else `exists-differs` (nothing
     /// changed: not a success). A 409 is read once to know. Issue 15.
     bool compare_existing = false;
+    /// An update reads first, so that its PUT is the integration as read with the row's fields
+    /// over it (update_body.hpp: read, merge, PUT) and fields the row does not name survive.
+    /// The apply job sets it (a dry run reads nothing back, so it does not).
+    bool merge_updates = false;
 };
 
 /// The answer to one request, reduced to what the plan needs.
@@ -78,6 +82,10 @@ struct plan_response {
     found_state found = found_state::not_compared;
     /// With `found`: which fields differ (names only, never values), for a mismatch's detail.
     std::string found_differences;
+    /// For a GET that found the integration before an update: why its PUT cannot be built
+    /// (update_body.hpp: a secret the server holds that the row does not give); the row fails
+    /// without sending.
+    std::string update_blocked;
 };
 
 /// One row's state machine.
@@ -86,9 +94,10 @@ public:
     /// `sent_secret_last4`: the last four characters of the secret this row sends (empty if none);
     /// used to recognise our own create after an ambiguous failure.
     /// `resolve_first`: a previous run left an intent without outcome: read before writing.
-    /// `checks`: --skip-unchanged / --verify reads.
+    /// `checks`: --skip-unchanged / --verify reads. `project`: the row's project id, for the
+    /// no-access message.
     row_plan(plan_action action, std::string sent_secret_last4, bool resolve_first = false,
-             plan_checks checks = {});
+             plan_checks checks = {}, std::string project = {});
 
     /// The first step.
     plan_step start(retry_policy& policy);
@@ -131,6 +140,7 @@ private:
     bool upsert_creating_ = false;
     bool conflict_read_ = false;  ///< a create's 409 was read to compare what is there
     plan_checks checks_;
+    std::string project_;
     bool verifying_ = false;              ///< the write succeeded; reading it back
     outcome written_ = outcome::not_run;  ///< what the write did, while verifying
     plan_step after_verify_read(const plan_response& r, verdict v, retry_policy& policy);

@@ -126,9 +126,9 @@ po::options_description manifest_options_desc() {
          "FIELD=VALUE for every row (repeatable); secrets as ${env:NAME} or ${file:PATH}")
         ("allow-literal-secret", "accept a literal secret in --set (it is never logged or reported)")
         ("action", po::value<std::string>()->default_value("create"),
-         "create (POST), update (PUT), upsert (read, then POST or PUT) or delete (DELETE)")
+         "create (POST), update (read, then PUT the integration as read with the row's fields over it), upsert (read, then POST or PUT) or delete (DELETE)")
         ("flavor", po::value<std::string>()->default_value("cloud-manager"),
-         "cloud-manager, ops-manager or atlas (default: from --base-url's path, else cloud-manager)");
+         "cloud-manager, ops-manager, atlas (v2) or atlas-v1 (the deprecated /api/atlas/v1.0; default: from --base-url's path, else cloud-manager)");
     // clang-format on
     return d;
 }

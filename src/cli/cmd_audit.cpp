@@ -20,7 +20,7 @@ int cmd_audit(int argc, char** argv) {
         "only this integration type (repeatable)")(
         "page-size", po::value<int>()->default_value(100), "itemsPerPage of every list (1..500)")(
         "flavor", po::value<std::string>()->default_value("cloud-manager"),
-        "cloud-manager, ops-manager or atlas");
+        "cloud-manager, ops-manager, atlas (v2) or atlas-v1 (/api/atlas/v1.0)");
     po::options_description run("Audit");
     // clang-format off
     run.add_options()

@@ -12,6 +12,7 @@ po::options_description run_options_desc() {
         ("burst", po::value<double>()->default_value(0), "token bucket capacity (0: rate/10)")
         ("max-attempts", po::value<int>()->default_value(5), "attempts per request (first included)")
         ("max-failures", po::value<std::uint64_t>()->default_value(0), "stop starting items after N failed ones (0: off)")
+        ("max-no-access", po::value<std::uint64_t>()->default_value(default_max_no_access), "stop the run (exit 3) after N rows in a row refused with 401 on as many projects once the key had authenticated: it has likely been revoked (0: off)")
         ("grace", po::value<double>()->default_value(10), "seconds requests in flight get after a first SIGINT/SIGTERM (a second one stops at once)")
         ("quiet,q", "no progress and no summary (errors only)")
         ("progress", po::value<std::string>()->default_value("auto"), "auto, live or plain: live rewrites one line no wider than the terminal (COLUMNS overrides its width): %, done/total, elapsed, ETA, req/s, failed, 429s, retries, or the Retry-After pause; plain prints a line every 5 s")
@@ -32,6 +33,7 @@ bool fill_run_params(const po::variables_map& vm, run_params& p, std::string& ms
     p.pacing.burst = vm["burst"].as<double>();
     p.max_attempts = vm["max-attempts"].as<int>();
     p.max_failures = vm["max-failures"].as<std::uint64_t>();
+    p.max_no_access = vm["max-no-access"].as<std::uint64_t>();
     double grace = vm["grace"].as<double>();
     if (!(grace >= 0 && grace <= 86400)) {
         msg = "--grace: expected 0 to 86400 seconds";

@@ -13,8 +13,8 @@
 namespace cmbulk::cli {
 namespace po = boost::program_options;
 
-/// -c/--concurrency, --rate, --burst, --max-attempts, --max-failures, --grace, -q/--quiet,
-/// --progress, --jitter-seed.
+/// -c/--concurrency, --rate, --burst, --max-attempts, --max-failures, --max-no-access, --grace,
+/// -q/--quiet, --progress, --jitter-seed.
 po::options_description run_options_desc();
 /// Every option of a command that runs a manifest (apply, plan): the manifest, server and run
 /// groups, then the command's `own`.

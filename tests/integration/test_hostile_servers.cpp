@@ -505,8 +505,9 @@ BOOST_AUTO_TEST_CASE(a_project_the_key_cannot_reach_fails_only_its_row) {
     for (auto& row : r.rows) {
         if (row.project_id == refused) {
             BOOST_TEST(cmbulk::to_string(row.result) == "no-access");
-            BOOST_TEST(row.detail.find("cannot reach this project") != std::string::npos,
-                       row.detail);
+            BOOST_TEST(
+                row.detail.find("cannot reach project " + refused + ": check") != std::string::npos,
+                row.detail);
         } else {
             created += cmbulk::to_string(row.result) == "created";
         }

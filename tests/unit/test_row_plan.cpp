@@ -543,6 +543,14 @@ BOOST_AUTO_TEST_CASE(a_401_once_the_key_was_answered_is_no_access_for_that_row) 
     r.credential_answered = false;
     BOOST_TEST((q.next(r, pol).kind == plan_step::fatal));
     BOOST_TEST(to_string(q.result()) == "failed");
+    // With the row's project, the message names it.
+    row_plan named(plan_action::create, "abcd", false, {}, "6f0000020000000000000001");
+    named.start(pol);
+    r.credential_answered = true;
+    named.next(r, pol);
+    BOOST_TEST(named.detail().find("the key cannot reach project 6f0000020000000000000001: check "
+                                   "its organization and role") == 0u,
+               named.detail());
 }
 
 BOOST_AUTO_TEST_CASE(user_unauthorized_is_forbidden_role_and_the_access_list_is_fatal) {
@@ -558,6 +566,52 @@ BOOST_AUTO_TEST_CASE(user_unauthorized_is_forbidden_role_and_the_access_list_is_
     s = q.next(api_error(403, "IP_ADDRESS_NOT_ON_ACCESS_LIST"), pol);
     BOOST_TEST((s.kind == plan_step::fatal));
     BOOST_TEST(q.detail().find("access list") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(row_plan_merge_updates)
+
+BOOST_AUTO_TEST_CASE(an_update_reads_then_puts_or_fails_when_the_put_cannot_be_built) {
+    auto pol = make_policy();
+    plan_checks merge;
+    merge.merge_updates = true;
+    row_plan p(plan_action::update, "", false, merge);
+    BOOST_TEST((p.start(pol).request == plan_request::get));
+    auto s = p.next(found(""), pol);
+    BOOST_TEST((s.request == plan_request::put));
+    p.next(ok(), pol);
+    BOOST_TEST((p.result() == outcome::updated));
+    BOOST_TEST(p.attempts() == 2);
+    // Not configured: the row's fields alone (Cloud/Ops Manager's PUT creates it).
+    row_plan q(plan_action::update, "", false, merge);
+    q.start(pol);
+    BOOST_TEST(
+        (q.next(api_error(404, "INTEGRATION_NOT_CONFIGURED"), pol).request == plan_request::put));
+    // A secret the server holds that the row does not give: nothing is sent.
+    row_plan b(plan_action::update, "", false, merge);
+    b.start(pol);
+    auto r = found("");
+    r.update_blocked = "WEBHOOK secret is set on the server";
+    s = b.next(r, pol);
+    BOOST_TEST((s.kind == plan_step::done));
+    BOOST_TEST((b.result() == outcome::failed));
+    BOOST_TEST(b.detail() == "WEBHOOK secret is set on the server");
+    BOOST_TEST(b.attempts() == 1);
+}
+
+BOOST_AUTO_TEST_CASE(an_upsert_whose_create_conflicts_reads_before_its_put) {
+    auto pol = make_policy();
+    row_plan p(plan_action::upsert, "");
+    p.start(pol);
+    auto s = p.next(api_error(404, "INTEGRATION_NOT_CONFIGURED"), pol);
+    BOOST_TEST((s.request == plan_request::post));
+    s = p.next(api_error(409, "INTEGRATION_ALREADY_CONFIGURED"), pol);
+    BOOST_TEST((s.request == plan_request::get));
+    s = p.next(found(""), pol);
+    BOOST_TEST((s.request == plan_request::put));
+    p.next(ok(), pol);
+    BOOST_TEST((p.result() == outcome::updated));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
