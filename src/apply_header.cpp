@@ -27,16 +27,6 @@ std::string random_salt() {
     return out;
 }
 
-bool is_reference(std::string_view v) {
-    return (v.starts_with("${env:") || v.starts_with("${file:")) && v.ends_with("}");
-}
-
-bool is_secret_field(std::string_view field) {
-    for (auto& t : all_types())
-        if (auto* f = t.find_field(field); f && f->secret != secrecy::none) return true;
-    return false;
-}
-
 std::string absolute_text(const std::filesystem::path& p) {
     if (p.empty()) return {};
     std::error_code ec;
@@ -53,6 +43,16 @@ std::string option_name(const std::string& key) {
 }
 
 }  // namespace
+
+bool is_reference(std::string_view v) {
+    return (v.starts_with("${env:") || v.starts_with("${file:")) && v.ends_with("}");
+}
+
+bool is_secret_field(std::string_view field) {
+    for (auto& t : all_types())
+        if (auto* f = t.find_field(field); f && f->secret != secrecy::none) return true;
+    return false;
+}
 
 journal_header apply_header(const apply_options& o, const std::string& manifest_sha256,
                             std::string salt, const std::filesystem::path& report) {

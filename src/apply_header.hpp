@@ -16,6 +16,11 @@ namespace cmbulk::detail {
 /// non-secret value, never a secret) and "sethash.NAME" (SHA-256 of salt + the resolved value);
 /// "salt"; "verify", "skip-unchanged", "skip-invalid"; "report", "html-report", "manifest"
 /// (absolute paths). `salt` empty: a new random one. Room for alert options ("alert.*").
+/// A --set value that is a ${env:..} / ${file:..} reference (recorded as given).
+bool is_reference(std::string_view v);
+/// A field that holds a secret in some type (its literal --set value is never recorded).
+bool is_secret_field(std::string_view field);
+
 journal_header apply_header(const apply_options& o, const std::string& manifest_sha256,
                             std::string salt, const std::filesystem::path& report);
 

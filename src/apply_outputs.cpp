@@ -5,6 +5,7 @@
 
 #include <ostream>
 
+#include "apply_header.hpp"
 #include "cmbulk/exit_status.hpp"
 #include "cmbulk/html_report.hpp"
 #include "cmbulk/run_log.hpp"
@@ -78,6 +79,10 @@ std::string finish_command(const apply_options& opts, const apply_paths& paths, 
     std::vector<std::string> args{"cmbulk",   "apply",        opts.manifest.string(),
                                   "--resume", "--checkpoint", paths.checkpoint.string()};
     args.insert(args.end(), opts.unrecorded_args.begin(), opts.unrecorded_args.end());
+    // A literal secret is never recorded: the command names it masked, to be given again.
+    for (auto& [name, value] : opts.manifest_opts.set_fields)
+        if (!detail::is_reference(value) && detail::is_secret_field(name))
+            args.insert(args.end(), {"--set", name + "=****"});
     return resume_command(args);
 }
 

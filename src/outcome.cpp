@@ -5,7 +5,7 @@
 
 namespace cmbulk {
 namespace {
-constexpr std::array<outcome, 13> outcomes{
+constexpr std::array<outcome, 14> outcomes{
     outcome::created,        outcome::updated,        outcome::deleted,  outcome::unchanged,
     outcome::exists,         outcome::exists_differs, outcome::failed,   outcome::invalid,
     outcome::not_run,        outcome::verified,       outcome::mismatch, outcome::no_access,

@@ -71,7 +71,11 @@ double run_gate::current_rate() const { return pacer_.total_rate(); }
 
 std::chrono::milliseconds run_gate::pause_left() const {
     auto now = clock_type::now();
-    auto until = ctl_.paused_until();
+    // A credential's pause, else the longest Retry-After a deferred project is waiting out.
+    auto until = pacer_.latest_pause();
+    if (until <= now)
+        for (auto& [project, credential] : deferred_)
+            until = std::max(until, pacer_.project_ready_at(pace_scope{credential, project}, now));
     if (until <= now) return std::chrono::milliseconds(0);
     return std::chrono::ceil<std::chrono::milliseconds>(until - now);
 }

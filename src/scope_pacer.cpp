@@ -240,4 +240,10 @@ time_point scope_pacer::paused_until(std::string_view credential) const {
     return it == credentials_.end() ? time_point{} : it->second.paused_until();
 }
 
+time_point scope_pacer::latest_pause() const {
+    time_point latest{};
+    for (auto& [key, c] : credentials_) latest = std::max(latest, c.paused_until());
+    return latest;
+}
+
 }  // namespace cmbulk

@@ -90,6 +90,8 @@ public:
     /// Whether a limit table was learned (rateLimits).
     bool knows_limits() const { return !table_.empty(); }
     time_point paused_until(std::string_view credential) const;
+    /// The end of the latest pause of any credential (the progress line's "waiting" text).
+    time_point latest_pause() const;
     /// 429 answers seen, per reach.
     std::uint64_t project_throttles() const { return project_throttles_; }
     std::uint64_t credential_throttles() const { return credential_throttles_; }

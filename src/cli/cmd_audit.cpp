@@ -96,6 +96,9 @@ int cmd_audit(int argc, char** argv) {
         std::cerr << "cmbulk audit: " << msg << "\n";
         return exit_usage;
     }
+    // An audit only reads, and a --projects file often spans organizations the key cannot see
+    // (their projects in a row): the revoked-key streak is off unless asked for.
+    if (vm["max-no-access"].defaulted()) o.run.max_no_access = 0;
     if (vm.count("checkpoint")) o.checkpoint_path = vm["checkpoint"].as<std::string>();
     o.resume = vm.count("resume") > 0;
     o.command_args = command_args(argc, argv);

@@ -104,7 +104,7 @@ po::options_description describe_options() {
             "NAME=SCOPE:CAPACITY:REFILL/PERIOD_SECONDS, repeatable: a bucket per endpoint set "
             "(integrations, projects, all) and scope (project, org, user, ip), e.g. "
             "integrations=project:2:1/10; replaces that set's default (defaults: "
-            "integrations=project:1200:1200/60, projects=user:100:100/60)")
+            "integrations=project:1200:1200/60; listings have none unless given)")
         ("no-limits", "no default buckets per endpoint set (only those of --limit)")
         ("no-ratelimit-headers", "do not send RateLimit-Limit / RateLimit-Remaining")
         ("max-items-per-page", po::value<int>()->default_value(500),

@@ -51,9 +51,9 @@ std::optional<response> core::take_rate_token(const principal& who, std::string_
 }
 
 std::vector<limit_set> live_like_limits() {
-    auto sets = default_limit_sets();
-    sets.push_back(limit_set{"projects", limit_scope::user, 100, 100, std::chrono::seconds(60)});
-    return sets;
+    // Only the published one (1200 per project for the integrations set): the listings' capacity
+    // is not published, so it is modelled only when asked (--limit projects=user:...). Issue 16.
+    return default_limit_sets();
 }
 
 std::optional<response> core::take_scope_token(const principal& who, const request& req,

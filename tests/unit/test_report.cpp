@@ -97,7 +97,8 @@ std::vector<report_row> write_and_read(const std::filesystem::path& p, report_fo
 BOOST_AUTO_TEST_SUITE(report_suite)
 
 BOOST_AUTO_TEST_CASE(outcome_names_round_trip) {
-    // Ten, issue 13's no-access and forbidden-role, and issue 14's partial, issue 15's exists-differs.
+    // Ten, issue 13's no-access and forbidden-role, and issue 14's partial, issue 15's
+    // exists-differs.
     BOOST_TEST(all_outcomes().size() == 14u);
     BOOST_TEST(to_string(outcome::partial) == "partial");
     BOOST_TEST(!is_success(outcome::partial));
@@ -159,13 +160,14 @@ BOOST_AUTO_TEST_CASE(csv_record_quoting) {
     r.type = "SLACK";
     r.action = "create";
     r.detail = "plain";
-    BOOST_TEST(to_csv_record(r) == "p,SLACK,create,not-run,0,,plain,0,0,,0");
+    BOOST_TEST(to_csv_record(r) == "p,SLACK,create,not-run,0,,plain,0,0,,0,integration");
     r.detail = "a,b";
-    BOOST_TEST(to_csv_record(r) == "p,SLACK,create,not-run,0,,\"a,b\",0,0,,0");
+    BOOST_TEST(to_csv_record(r) == "p,SLACK,create,not-run,0,,\"a,b\",0,0,,0,integration");
     r.detail = "say \"hi\"";
-    BOOST_TEST(to_csv_record(r) == "p,SLACK,create,not-run,0,,\"say \"\"hi\"\"\",0,0,,0");
+    BOOST_TEST(to_csv_record(r) ==
+               "p,SLACK,create,not-run,0,,\"say \"\"hi\"\"\",0,0,,0,integration");
     r.detail = "two\nlines";
-    BOOST_TEST(to_csv_record(r) == "p,SLACK,create,not-run,0,,\"two\nlines\",0,0,,0");
+    BOOST_TEST(to_csv_record(r) == "p,SLACK,create,not-run,0,,\"two\nlines\",0,0,,0,integration");
 }
 
 BOOST_AUTO_TEST_CASE(json_round_trip_is_one_array) {

@@ -108,11 +108,19 @@ BOOST_AUTO_TEST_CASE(live_like_defaults) {
     BOOST_TEST(a.status == 200);
     BOOST_TEST(a.header("RateLimit-Limit") == "1200");
     BOOST_TEST(a.header("RateLimit-Remaining") == "1199");
-    // Project listings count per user, apart from the project's set.
+    // Project listings: their capacity is not published, so no bucket (and no header) unless
+    // one is asked for; then they count per user, apart from the project's set.
     auto l = cl.send("GET", "/api/public/v1.0/groups");
     BOOST_TEST(l.status == 200);
-    BOOST_TEST(l.header("RateLimit-Limit") == "100");
-    BOOST_TEST(l.header("RateLimit-Remaining") == "99");
+    BOOST_TEST(l.header("RateLimit-Limit") == "");
+    core_options listed;
+    std::string error;
+    listed.limits.push_back(*limit_set::parse("projects=user:100:100/60", error));
+    core lc(listed, world::generate(1, 1), t0);
+    core_client cll{lc, t0};
+    auto l2 = cll.send("GET", "/api/public/v1.0/groups");
+    BOOST_TEST(l2.header("RateLimit-Limit") == "100");
+    BOOST_TEST(l2.header("RateLimit-Remaining") == "99");
     // --no-limits: no buckets, no headers.
     core_options none;
     none.limits.clear();

@@ -30,8 +30,8 @@ namespace cmbulk::sim {
 
 /// The simulator's default limits, as live as api-facts.md lets them be: the integrations set
 /// (integrations, alertConfigs, GET /groups/{id}) 1200 per project refilled 1200 a minute
-/// (default_limit_sets()), and project listings 100 per user refilled 100 a minute (they count
-/// across projects, per user or org; their capacity is not published: an assumption).
+/// (default_limit_sets()). Project listings get a bucket only from --limit: their capacity is
+/// not published.
 std::vector<limit_set> live_like_limits();
 
 /// What the core needs to know (the network options live in sim_options).
