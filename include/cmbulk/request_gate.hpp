@@ -35,8 +35,8 @@ struct gate_feedback {
     /// the per-scope pacer tells a project's limit from the credential's with them.
     std::string_view path = {};
     std::string_view credential = {};
-    std::string error_code;
-    std::string refused_set;
+    std::string error_code = {};
+    std::string refused_set = {};
 };
 
 /// One request about to be sent, as the gate sees it (the fields as in gate_feedback).
