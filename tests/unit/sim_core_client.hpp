@@ -68,4 +68,18 @@ inline std::string str_at(const boost::json::value& v, std::string_view key) {
     return p->is_string() ? std::string(p->get_string()) : boost::json::serialize(*p);
 }
 
+/// The ids and bases of the three-org worlds the simulator's fact tests build (test_sim_facts,
+/// test_sim_alert_routes): two Cloud Manager orgs and an Atlas one, a project in each.
+namespace three_orgs {
+inline const std::string acme = "5a0000000000000000000001";     // Cloud Manager org
+inline const std::string globex = "5a0000000000000000000002";   // Cloud Manager org
+inline const std::string initech = "5a0000000000000000000003";  // Atlas org
+inline const std::string cm_project = "6a0000000000000000000001";
+inline const std::string other_project = "6a0000000000000000000002";
+inline const std::string atlas_project = "6a0000000000000000000003";
+inline const std::string v1 = "/api/public/v1.0";
+inline const std::string v2 = "/api/atlas/v2";
+inline const std::string atlas_v1 = "/api/atlas/v1.0";
+}  // namespace three_orgs
+
 }  // namespace cmbulk::test

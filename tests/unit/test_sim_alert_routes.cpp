@@ -18,19 +18,11 @@ using cmbulk::test::body_of;
 using cmbulk::test::core_client;
 using cmbulk::test::str_at;
 namespace json = boost::json;
+using namespace cmbulk::test::three_orgs;
 
 namespace {
 
-const std::string acme = "5a0000000000000000000001";     // Cloud Manager org
-const std::string globex = "5a0000000000000000000002";   // Cloud Manager org
-const std::string initech = "5a0000000000000000000003";  // Atlas org
-const std::string cm_project = "6a0000000000000000000001";
-const std::string other_project = "6a0000000000000000000002";
-const std::string atlas_project = "6a0000000000000000000003";
 const std::string slack_id = "6b0000000000000000000001";  // the Atlas project's SLACK integration
-const std::string v1 = "/api/public/v1.0";
-const std::string v2 = "/api/atlas/v2";
-const std::string atlas_v1 = "/api/atlas/v1.0";
 const std::string pd_key = "00000000000000000000000000000022";
 const std::string pd_key2 = "0000000000000000000000000000beef";
 const std::string slack_token = "xoxb-0000000000-0000000000-fidelity0001";

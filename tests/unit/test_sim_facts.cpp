@@ -18,18 +18,10 @@ using cmbulk::test::body_of;
 using cmbulk::test::core_client;
 using cmbulk::test::str_at;
 namespace json = boost::json;
+using namespace cmbulk::test::three_orgs;
 
 namespace {
 
-const std::string acme = "5a0000000000000000000001";     // Cloud Manager org
-const std::string globex = "5a0000000000000000000002";   // Cloud Manager org
-const std::string initech = "5a0000000000000000000003";  // Atlas org
-const std::string cm_project = "6a0000000000000000000001";
-const std::string other_project = "6a0000000000000000000002";
-const std::string atlas_project = "6a0000000000000000000003";
-const std::string v1 = "/api/public/v1.0";
-const std::string v2 = "/api/atlas/v2";
-const std::string atlas_v1 = "/api/atlas/v1.0";
 const std::string v2_accept = "application/vnd.atlas.2023-01-01+json";
 const std::string unauthorized_401 =
     R"({"error":401,"reason":"Unauthorized","detail":"You are not authorized for this )"
