@@ -2,6 +2,8 @@
 // project's orgId learned. See org_lookup.hpp.
 #include "org_lookup.hpp"
 
+#include <functional>
+
 #include "cmbulk/audit_pager.hpp"
 
 namespace cmbulk::detail {
@@ -72,6 +74,24 @@ void org_lookup_job::finish(std::unique_ptr<work_item> item, item_end how) {
     if (how != item_end::done || it.pager.failed()) return;
     for (auto& x : it.pager.results())
         router_.learn(it.org, string_of(x, "id"), string_of(x, "orgId"));
+}
+
+void run_routed(run_environment& env, const run_params& params, fleet_routing& fleet, bool look_up,
+                run_job& job, run_context& ctx) {
+    org_lookup_job lookup(fleet.router);
+    // A named std::function: GCC 12 destroys lambda temporaries inside co_await twice.
+    std::function<boost::asio::awaitable<void>()> work = [&]() -> boost::asio::awaitable<void> {
+        if (look_up) {
+            // Rows without orgId: each credential's project list, read once.
+            auto lookup_ctx = env.context(0);
+            lookup_ctx.progress = nullptr;
+            co_await run_workers(lookup_ctx, params, lookup);
+        }
+        fleet.router.lookups_done();
+        if (env.control().stopping()) co_return;
+        co_await run_workers(ctx, params, job);
+    };
+    env.run(work);
 }
 
 }  // namespace cmbulk::detail

@@ -37,4 +37,9 @@ private:
     std::size_t next_ = 0;
 };
 
+/// Runs a fleet-aware run's work on `env`: first, when `look_up`, each credential's project list
+/// (no progress line), then `job` with `ctx` unless the run is stopping (apply, plan).
+void run_routed(run_environment& env, const run_params& params, fleet_routing& fleet, bool look_up,
+                run_job& job, run_context& ctx);
+
 }  // namespace cmbulk::detail

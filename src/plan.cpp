@@ -342,23 +342,10 @@ int run_plan(const plan_options& opts, std::ostream& out, std::ostream& err) {
     ro.link = opts.link_alerts;
     ro.from_last4 = opts.from_last4;
     plan_job job(rows, ro, opts.fleet.empty() ? nullptr : &fleet.router);
-    detail::org_lookup_job lookup(fleet.router);
     const bool look_up = !opts.fleet.empty() && v.rows_without_org > 0;
     (*env)->progress().start(v.rows);
     auto ctx = (*env)->context(v.rows);
-    // A named std::function: GCC 12 destroys lambda temporaries inside co_await twice.
-    std::function<asio::awaitable<void>()> work = [&]() -> asio::awaitable<void> {
-        if (look_up) {
-            // Rows without orgId: each credential's project list, read once.
-            auto lookup_ctx = (*env)->context(0);
-            lookup_ctx.progress = nullptr;
-            co_await run_workers(lookup_ctx, opts.run, lookup);
-        }
-        fleet.router.lookups_done();
-        if ((*env)->control().stopping()) co_return;
-        co_await run_workers(ctx, opts.run, job);
-    };
-    (*env)->run(work);
+    detail::run_routed(**env, opts.run, fleet, look_up, job, ctx);
     if (!opts.fleet.empty()) fleet.print_summary((*env)->credentials(), look_up, err);
     (*env)->progress().finish();
     job.finish_lines();

@@ -251,25 +251,12 @@ int run_apply(const apply_options& opts, std::ostream& out, std::ostream& err) {
     rec.summary.total_rows = v.rows;
     detail::apply_job job(opts, err, (*env)->control(), rows, rec);
     if (!opts.fleet.empty()) job.route_by(fleet.router, (*env)->credentials(), fleet.names);
-    detail::org_lookup_job lookup(fleet.router);
     const bool look_up = !opts.fleet.empty() && v.rows_without_org > 0 && !opts.dry_run;
     auto started = std::chrono::steady_clock::now();
     rec.timeline = run_timeline(started);
     (*env)->progress().start(v.rows);
     auto ctx = (*env)->context(v.rows);
-    // A named std::function: GCC 12 destroys lambda temporaries inside co_await twice.
-    std::function<asio::awaitable<void>()> work = [&]() -> asio::awaitable<void> {
-        if (look_up) {
-            // Rows without orgId: each credential's project list, read once.
-            auto lookup_ctx = (*env)->context(0);
-            lookup_ctx.progress = nullptr;
-            co_await run_workers(lookup_ctx, opts.run, lookup);
-        }
-        fleet.router.lookups_done();
-        if ((*env)->control().stopping()) co_return;
-        co_await run_workers(ctx, opts.run, job);
-    };
-    (*env)->run(work);
+    detail::run_routed(**env, opts.run, fleet, look_up, job, ctx);
     if (!opts.fleet.empty()) fleet.print_summary((*env)->credentials(), look_up, err);
     // 4. Rows never started (stop, fatal, circuit breaker) are reported as not-run.
     job.record_the_rest();
