@@ -9,15 +9,17 @@ namespace json = boost::json;
 
 namespace {
 
-std::vector<std::string_view> segments(std::string_view p) {
-    std::vector<std::string_view> out;
-    for (std::size_t i = 0; i < p.size();) {
+/// The first `n` segments of a path ("/groups/ID/integrations/SLACK"), fewer when it has
+/// fewer; how many it found.
+std::size_t first_segments(std::string_view p, std::string_view (&out)[3]) {
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < p.size() && n < 3;) {
         auto j = p.find('/', i);
         if (j == std::string_view::npos) j = p.size();
-        if (j > i) out.push_back(p.substr(i, j - i));
+        if (j > i) out[n++] = p.substr(i, j - i);
         i = j + 1;
     }
-    return out;
+    return n;
 }
 
 bool hex24_at(std::string_view s, std::size_t pos) {
@@ -54,14 +56,23 @@ pacing_feedback to_pacing(const scope_feedback& fb) {
 
 }  // namespace
 
+void endpoint_family_into(std::string_view api_path, std::string& out) {
+    std::string_view s[3];
+    auto n = first_segments(api_path, s);
+    out.clear();
+    if (n == 0) return;
+    if ((s[0] == "groups" || s[0] == "orgs") && n >= 2) {
+        out.append(s[0] == "groups" ? "groups/{groupId}" : "orgs/{orgId}");
+        if (n == 3) out.append("/").append(s[2]);
+        return;
+    }
+    out.assign(s[0]);
+}
+
 std::string endpoint_family(std::string_view api_path) {
-    auto s = segments(api_path);
-    if (s.empty()) return "";
-    if (s[0] == "groups" && s.size() >= 3) return "groups/{groupId}/" + std::string(s[2]);
-    if (s[0] == "groups" && s.size() == 2) return "groups/{groupId}";
-    if (s[0] == "orgs" && s.size() >= 3) return "orgs/{orgId}/" + std::string(s[2]);
-    if (s[0] == "orgs" && s.size() == 2) return "orgs/{orgId}";
-    return std::string(s[0]);
+    std::string out;
+    endpoint_family_into(api_path, out);
+    return out;
 }
 
 std::vector<known_limit> parse_rate_limits(const json::value& body) {
@@ -91,9 +102,9 @@ std::vector<known_limit> parse_rate_limits(const json::value& body) {
     return out;
 }
 
-limit_reach reach_of(std::string_view api_path, const scope_feedback& fb,
-                     const std::vector<known_limit>& table, bool project_request) {
-    auto family = endpoint_family(api_path);
+namespace {
+limit_reach reach_of_family(std::string_view family, const scope_feedback& fb,
+                            const std::vector<known_limit>& table, bool project_request) {
     const known_limit* any = nullptr;
     for (auto& k : table)
         for (auto& e : k.endpoints) {
@@ -105,11 +116,23 @@ limit_reach reach_of(std::string_view api_path, const scope_feedback& fb,
     if (any) return any->reach;
     return project_request ? limit_reach::project : limit_reach::credential;
 }
+}  // namespace
+
+limit_reach reach_of(std::string_view api_path, const scope_feedback& fb,
+                     const std::vector<known_limit>& table, bool project_request) {
+    return reach_of_family(endpoint_family(api_path), fb, table, project_request);
+}
 
 scope_pacer::scope_pacer(pacing_params params, time_point) : params_(params) {}
 
-std::string scope_pacer::set_of_(std::string_view api_path) const {
-    auto family = endpoint_family(api_path);
+const std::string& scope_pacer::set_of_(std::string_view family) const {
+    // Few families exist (a path's first segments): each one's set is decided once, again
+    // after learn() or a refusal that names a set.
+    if (auto it = set_cache_.find(family); it != set_cache_.end()) return it->second;
+    return set_cache_.emplace(std::string(family), decide_set_(family)).first->second;
+}
+
+std::string scope_pacer::decide_set_(std::string_view family) const {
     const known_limit *everything = nullptr, *any = nullptr;
     for (auto& k : table_)
         for (auto& e : k.endpoints) {
@@ -122,15 +145,17 @@ std::string scope_pacer::set_of_(std::string_view api_path) const {
     if (auto it = refused_sets_.find(family); it != refused_sets_.end()) return it->second;
     // Unsaid: a project's resources share one set (the integrations set covers about 34 resource
     // families, alertConfigs among them); every other family is a set of its own.
-    return family.starts_with("groups/{groupId}") ? "family:project resources" : "family:" + family;
+    return family.starts_with("groups/{groupId}") ? std::string("family:project resources")
+                                                  : "family:" + std::string(family);
 }
 
-rate_controller& scope_pacer::credential_(const std::string& id, std::string_view api_path,
+rate_controller& scope_pacer::credential_(const std::string& id, std::string_view family,
                                           time_point now) {
-    auto set = set_of_(api_path);
-    auto key = id + '\n' + set;
-    auto it = credentials_.find(key);
+    const auto& set = set_of_(family);
+    key_buf_.assign(id).append(1, '\n').append(set);
+    auto it = credentials_.find(key_buf_);
     if (it != credentials_.end()) return it->second;
+    const std::string key = key_buf_;
     // The user's --rate is a cap on the whole credential (cap_), not on each set.
     auto per_set = params_;
     per_set.rate = per_set.burst = 0;
@@ -152,8 +177,7 @@ duration scope_pacer::reserve_cap_(const std::string& id, time_point now) {
     return it->second.reserve(now);
 }
 
-const known_limit* scope_pacer::table_entry_(std::string_view api_path) const {
-    auto family = endpoint_family(api_path);
+const known_limit* scope_pacer::table_entry_(std::string_view family) const {
     for (auto& k : table_)
         if (std::find(k.endpoints.begin(), k.endpoints.end(), family) != k.endpoints.end())
             return &k;
@@ -162,13 +186,19 @@ const known_limit* scope_pacer::table_entry_(std::string_view api_path) const {
 
 void scope_pacer::learn(std::vector<known_limit> table, time_point) {
     table_ = std::move(table);
+    set_cache_.clear();
     for (auto& k : table_)
         if (k.reach == limit_reach::credential) credential_capacities_.push_back(k.capacity);
 }
 
+const std::string& scope_pacer::project_key_(const pace_scope& s) const {
+    project_key_buf_.assign(s.credential).append(1, '/').append(s.project);
+    return project_key_buf_;
+}
+
 time_point scope_pacer::project_ready_at(const pace_scope& s, time_point now) const {
     if (s.project.empty()) return now;
-    auto it = projects_.find(s.credential + "/" + s.project);
+    auto it = projects_.find(project_key_(s));
     if (it == projects_.end()) return now;
     auto ready = std::max(now, it->second.not_before);
     if (it->second.bucket) ready = std::max(ready, now + it->second.bucket->time_until(now));
@@ -176,16 +206,17 @@ time_point scope_pacer::project_ready_at(const pace_scope& s, time_point now) co
 }
 
 duration scope_pacer::reserve(const pace_scope& s, std::string_view api_path, time_point now) {
-    auto wait = credential_(s.credential, api_path, now).reserve(now);
+    endpoint_family_into(api_path, family_buf_);
+    std::string_view family = family_buf_;
+    auto wait = credential_(s.credential, family, now).reserve(now);
     wait = std::max(wait, reserve_cap_(s.credential, now));
     if (s.project.empty()) return wait;
-    auto key = s.credential + "/" + s.project;
-    auto it = projects_.find(key);
+    auto it = projects_.find(project_key_(s));
     if (it == projects_.end()) {
         // A per-project limit described beforehand: the project's bucket from its first request.
-        const known_limit* k = table_entry_(api_path);
+        const known_limit* k = table_entry_(family);
         if (!k || k->reach != limit_reach::project) return wait;
-        it = projects_.emplace(key, project_pace{}).first;
+        it = projects_.emplace(project_key_(s), project_pace{}).first;
         it->second.bucket.emplace(k->refill_per_second, k->capacity, now);
     }
     auto& p = it->second;
@@ -215,24 +246,28 @@ void scope_pacer::defer_project_(project_pace& p, time_point now, const scope_fe
 void scope_pacer::on_response(const pace_scope& s, std::string_view api_path, time_point now,
                               const scope_feedback& fb) {
     bool project_request = !s.project.empty();
-    const known_limit* known = table_entry_(api_path);
+    endpoint_family_into(api_path, family_buf_);
+    std::string_view family = family_buf_;
+    const known_limit* known = table_entry_(family);
     if (fb.status == 429) {
-        if (reach_of(api_path, fb, table_, project_request) == limit_reach::project &&
+        if (reach_of_family(family, fb, table_, project_request) == limit_reach::project &&
             project_request) {
             ++project_throttles_;
-            defer_project_(projects_[s.credential + "/" + s.project], now, fb, known);
+            defer_project_(projects_[project_key_(s)], now, fb, known);
             return;  // nothing else slows down
         }
         ++credential_throttles_;
         if (fb.hint) credential_capacities_.push_back(fb.hint->capacity);
         // The set the refusal names is shared by every family refused under that name.
         if (fb.error_code == "RATE_LIMITED_TOKEN_BUCKET" && !fb.refused_set.empty() &&
-            set_of_(api_path).starts_with("family:"))
-            refused_sets_[endpoint_family(api_path)] = "refused:" + fb.refused_set;
-        credential_(s.credential, api_path, now).on_response(now, to_pacing(fb));
+            set_of_(family).starts_with("family:")) {
+            refused_sets_[std::string(family)] = "refused:" + fb.refused_set;
+            set_cache_.clear();
+        }
+        credential_(s.credential, family, now).on_response(now, to_pacing(fb));
         return;
     }
-    auto& cred = credential_(s.credential, api_path, now);
+    auto& cred = credential_(s.credential, family, now);
     // A RateLimit header: whose counter is it?
     bool credential_counter =
         !project_request || (known && known->reach == limit_reach::credential) ||
@@ -248,11 +283,11 @@ void scope_pacer::on_response(const pace_scope& s, std::string_view api_path, ti
     if (fb.remaining >= 0 && fb.remaining < 1) {
         // The project's bucket is empty: its next request waits for one token, when the refill
         // is known (else the server's 429 will tell it).
-        auto it = projects_.find(s.credential + "/" + s.project);
+        auto it = projects_.find(project_key_(s));
         double refill = known ? known->refill_per_second : 0;
         if (it != projects_.end() && it->second.bucket) refill = it->second.bucket->rate();
         if (refill > 0) {
-            auto& p = projects_[s.credential + "/" + s.project];
+            auto& p = projects_[project_key_(s)];
             auto one =
                 std::chrono::duration_cast<duration>(std::chrono::duration<double>(1.0 / refill));
             p.not_before = std::max(p.not_before, now + one);
@@ -296,7 +331,9 @@ time_point scope_pacer::paused_until(std::string_view credential) const {
 }
 
 time_point scope_pacer::paused_until(std::string_view credential, std::string_view api_path) const {
-    auto it = credentials_.find(std::string(credential) + '\n' + set_of_(api_path));
+    endpoint_family_into(api_path, family_buf_);
+    key_buf_.assign(credential).append(1, '\n').append(set_of_(family_buf_));
+    auto it = credentials_.find(key_buf_);
     return it == credentials_.end() ? time_point{} : it->second.paused_until();
 }
 

@@ -51,6 +51,8 @@ std::vector<known_limit> parse_rate_limits(const boost::json::value& body);
 /// "groups/{groupId}/integrations"; "/groups/ID" -> "groups/{groupId}"; "/orgs/ID/groups" ->
 /// "orgs/{orgId}/groups"; "/groups" -> "groups".
 std::string endpoint_family(std::string_view api_path);
+/// The same into `out` (its capacity reused).
+void endpoint_family_into(std::string_view api_path, std::string& out);
 
 /// What one response tells the pacer.
 struct scope_feedback {
@@ -111,10 +113,14 @@ private:
     };
     /// The endpoint set `api_path` counts against, as a pace key: "limit:NAME" (rateLimits),
     /// "refused:SET" (a 429 named it), "family:..." (unsaid).
-    std::string set_of_(std::string_view api_path) const;
-    rate_controller& credential_(const std::string& id, std::string_view api_path, time_point now);
+    /// `family` is the path's endpoint_family (computed once per call, into family_buf_).
+    const std::string& set_of_(std::string_view family) const;
+    std::string decide_set_(std::string_view family) const;
+    rate_controller& credential_(const std::string& id, std::string_view family, time_point now);
     duration reserve_cap_(const std::string& id, time_point now);
-    const known_limit* table_entry_(std::string_view api_path) const;
+    const known_limit* table_entry_(std::string_view family) const;
+    /// credential + "/" + project, in a buffer reused from request to request.
+    const std::string& project_key_(const pace_scope& s) const;
     void defer_project_(project_pace& p, time_point now, const scope_feedback& fb,
                         const known_limit* known);
 
@@ -126,12 +132,17 @@ private:
     /// The user's --rate, a cap on everything a credential sends (when set).
     std::map<std::string, token_bucket> caps_;
     /// Families whose credential-wide 429 named a set: they pace under that name.
-    std::map<std::string, std::string> refused_sets_;
+    std::map<std::string, std::string, std::less<>> refused_sets_;
     std::map<std::string, project_pace> projects_;  ///< by credential + "/" + project
     /// Capacities of limits found to reach the whole credential: a RateLimit-Limit header with
     /// one of these values is the credential's, not a project's.
     std::vector<double> credential_capacities_;
     std::uint64_t project_throttles_ = 0, credential_throttles_ = 0;
+    /// Every request asks for its family's set: decided once per family (few exist).
+    mutable std::map<std::string, std::string, std::less<>> set_cache_;
+    /// Buffers reused from request to request (one thread), so pacing a request allocates
+    /// nothing once every family and key has been seen.
+    mutable std::string family_buf_, key_buf_, project_key_buf_;
 };
 
 }  // namespace cmbulk

@@ -221,7 +221,9 @@ BOOST_AUTO_TEST_CASE(a_projects_429_defers_that_project_only) {
     BOOST_TEST(sent_q);
     BOOST_TEST(sent_list);
     BOOST_TEST(gate.requests() == 2u);
-    // A credential's limit (a listing's bucket) pauses every project of that credential...
+    // A credential's limit on one endpoint set (the listings' bucket) pauses that credential's
+    // requests of that set, not its project resources (the integrations set, counted per
+    // project) nor another credential's (issue 16: paced per credential and endpoint set).
     gate_feedback all;
     all.status = 429;
     all.retry_after = 60s;
@@ -231,17 +233,18 @@ BOOST_AUTO_TEST_CASE(a_projects_429_defers_that_project_only) {
     all.refused_set = "api/atlas/v2/groups";
     gate.after_response(all);
     ioc.restart();
-    bool sent_other = false, sent_q_again = true;
+    bool sent_other = false, sent_q_again = false, sent_list_again = true;
     time_until_done(
         ioc,
         [&]() -> asio::awaitable<void> {
-            // ...but not another credential's.
-            sent_other = co_await gate.before_send({"q", "/groups/q/integrations/SLACK", "j"});
+            sent_other = co_await gate.before_send({"", "/groups", "j"});
             sent_q_again = co_await gate.before_send({"q", "/groups/q/integrations/SLACK", "k"});
+            sent_list_again = co_await gate.before_send({"", "/groups", "k"});
         },
         [&] { ctl.hard_stop(); });
     BOOST_TEST(sent_other);
-    BOOST_TEST(!sent_q_again);
+    BOOST_TEST(sent_q_again);
+    BOOST_TEST(!sent_list_again);
 }
 
 BOOST_AUTO_TEST_CASE(the_limits_read_first_pace_each_project) {
