@@ -251,6 +251,7 @@ private:
             row.type = "ALERT:" + n.type_name;
             row.fields["alertConfigId"] = n.config_id;
             row.fields["eventTypeName"] = n.event_type;
+            row.fields["secretField"] = n.secret_field;
             row.fields[n.secret_field] = n.visible;
             row.fields["matchesIntegration"] =
                 n.has_integration ? to_string(n.match) : std::string_view("no-integration");

@@ -114,7 +114,8 @@ std::unique_ptr<manifest_reader> manifest_reader::open(const std::filesystem::pa
             r->file_errors_.push_back({"--set", 0, detail::printable(name), std::move(message),
                                        manifest_errc::bad_option});
         };
-        if (name == "projectId" || name == "orgId" || name == "type" || name == "action") {
+        if (name == "projectId" || name == "orgId" || name == "type" || name == "action" ||
+            name == "fromLast4") {
             fail("cannot be set with --set (use a column, --type or --action)");
         } else if (std::find(st.all_names.begin(), st.all_names.end(), name) ==
                    st.all_names.end()) {

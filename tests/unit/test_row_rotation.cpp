@@ -160,6 +160,30 @@ BOOST_AUTO_TEST_CASE(an_integration_that_already_shows_the_new_secret_needs_no_a
     BOOST_TEST((rot.row_outcome(outcome::updated, detail) == outcome::updated));
 }
 
+// audit --emit-manifest --stale-only: the integration already shows the row's secret, the row's
+// fromLast4 names the notifications left behind; they are due, those in step are not, also when
+// --skip-unchanged sent nothing for the integration.
+BOOST_AUTO_TEST_CASE(from_last4_of_the_row_rotates_the_notifications_left_behind) {
+    rotation_options ro;
+    auto row = pd_row(new_key);
+    row.stale_last4 = {"0022"};
+    for (auto integration : {outcome::updated, outcome::unchanged}) {
+        BOOST_TEST_CONTEXT(to_string(integration)) {
+            row_rotation rot(ro, row, row_action::update, nullptr);
+            rot.on_integration_read(integration_as_read(new_key), true);
+            auto planned = rot.planned(integration);
+            BOOST_REQUIRE(planned.has_value());
+            BOOST_TEST(planned->old_visible.empty());  // in step: they show the new secret
+            BOOST_TEST(planned->stale_last4 == std::vector<std::string>{"0022"});
+            BOOST_TEST(!rot.planned(outcome::failed).has_value());
+        }
+    }
+    // Without fromLast4, --skip-unchanged's unchanged integration starts nothing.
+    row_rotation plain(ro, pd_row(new_key), row_action::update, nullptr);
+    plain.on_integration_read(integration_as_read(old_key), true);
+    BOOST_TEST(!plain.planned(outcome::unchanged).has_value());
+}
+
 BOOST_AUTO_TEST_CASE(resume_takes_the_old_secret_and_open_steps_from_the_checkpoint) {
     rotation_options ro;
     auto pol = make_policy();
