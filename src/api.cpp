@@ -481,6 +481,11 @@ std::unique_ptr<api_session> api_client::make_session() {
     return std::make_unique<api_session>(shared_);
 }
 
+boost::asio::awaitable<std::uint64_t> api_client::revoke_tokens() {
+    if (!shared_->tokens) co_return 0;
+    co_return co_await shared_->tokens->revoke_all();
+}
+
 std::uint64_t api_client::token_requests() const {
     return shared_->tokens ? shared_->tokens->requests() : 0;
 }

@@ -1,6 +1,7 @@
 // Client authentication: the sans-io Digest session (RFC 7616 §3.4, nonce reuse with increasing
 // nc, stale handling) and the OAuth 2.0 client-credentials token provider (RFC 6749 §4.4) with its
-// cache, single-flight refresh and the token endpoint's request limit.
+// cache, single-flight refresh and the token endpoint's request limit; every token it got is
+// revoked at the end of the run (revoke_all).
 #include "cmbulk/auth.hpp"
 
 #include <algorithm>
@@ -8,6 +9,9 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/json/parse.hpp>
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
+#include <utility>
 
 namespace cmbulk {
 
@@ -278,6 +282,7 @@ asio::awaitable<token_result> token_provider::refresh_() {
                 if (!nec && v > 0) life = std::chrono::seconds(v);
             }
         cache_.store(token, life, std::chrono::steady_clock::now());
+        granted_.push_back(token);
         r.token = std::move(token);
         co_return r;
     }
@@ -295,6 +300,31 @@ asio::awaitable<token_result> token_provider::refresh_() {
                     r.error_code == "unauthorized_client";
     last_failure_ = r;
     co_return r;
+}
+
+asio::awaitable<std::uint64_t> token_provider::revoke_all() {
+    std::uint64_t revoked = 0;
+    constexpr std::string_view tail = "/token";
+    if (!target_.ends_with(tail)) co_return revoked;
+    const auto target = target_.substr(0, target_.size() - tail.size()) + "/revoke";
+    auto tokens = std::exchange(granted_, {});
+    for (auto& token : tokens) {
+        if (cancelled_) break;
+        cache_.invalidate(token);
+        http::request<http::string_body> req{http::verb::post, target, 11};
+        req.set(http::field::user_agent, user_agent_);
+        req.set(http::field::accept, "application/json");
+        req.set(http::field::content_type, "application/x-www-form-urlencoded");
+        req.set(http::field::authorization,
+                "Basic " + base64_encode(client_id_ + ":" + client_secret_));
+        req.body() = "token=" + boost::urls::encode(token, boost::urls::unreserved_chars) +
+                     "&token_type_hint=access_token";
+        auto ex = co_await conn_.send(std::move(req));
+        // RFC 7009: 200 whether the token was still valid or not. A failure is not retried:
+        // the token expires on its own (expires_in).
+        if (ex.failure == attempt_failure::none && ex.response.result_int() == 200) ++revoked;
+    }
+    co_return revoked;
 }
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop

@@ -1,6 +1,7 @@
 // A command's run on its io_context: the stop controller, the request gate, the api client (or
 // the dry run's printer), the credentials, the retry policy and the progress line, built after
-// the checks that make a setup mistake exit 2 before anything is created or sent.
+// the checks that make a setup mistake exit 2 before anything is created or sent; the OAuth
+// tokens the run got are revoked when its work ends.
 #include <random>
 
 #include "cmbulk/base_url.hpp"
@@ -78,13 +79,28 @@ boost::asio::awaitable<void> run_environment::learn_limits() {
     if (answer.status == 200) gate_->learn(answer.body);
 }
 
+boost::asio::awaitable<void> run_environment::revoke_tokens() {
+    std::vector<api_client*> clients;
+    if (client_) clients.push_back(client_.get());
+    for (auto& c : fleet_clients_) clients.push_back(c.get());
+    // A second signal during the revocations ends them at once.
+    auto hook = control_->on_hard_stop([clients] {
+        for (auto* c : clients) c->cancel();
+    });
+    for (auto* c : clients) {
+        if (control_->hard_stopped()) co_return;
+        co_await c->revoke_tokens();
+    }
+}
+
 namespace {
 // Where the service describes its limits (Atlas v2), the gate paces by them from the first
-// request of the work.
+// request of the work; the tokens the work got are revoked after it.
 boost::asio::awaitable<void> limits_then(run_environment* env,
                                          std::function<boost::asio::awaitable<void>()> work) {
     co_await env->learn_limits();
     co_await work();
+    co_await env->revoke_tokens();
 }
 }  // namespace
 

@@ -28,7 +28,7 @@ boost::asio::awaitable<bool> run_gate::before_send(gate_request r) {
         if (!slept) co_return false;
         // A credential-wide pause (Retry-After) may have begun while we waited: honour it too.
         auto now = clock_type::now();
-        auto until = pacer_.paused_until(s.credential);
+        auto until = pacer_.paused_until(s.credential, r.path);
         wait = now < until ? until - now : duration::zero();
     }
     ++requests_;

@@ -108,17 +108,48 @@ limit_reach reach_of(std::string_view api_path, const scope_feedback& fb,
 
 scope_pacer::scope_pacer(pacing_params params, time_point) : params_(params) {}
 
-rate_controller& scope_pacer::credential_(const std::string& id, time_point now) {
-    auto it = credentials_.find(id);
-    if (it != credentials_.end()) return it->second;
-    it = credentials_.emplace(id, rate_controller(params_, now)).first;
-    // A limit on everything the credential sends, known beforehand: pace at it from the start.
+std::string scope_pacer::set_of_(std::string_view api_path) const {
+    auto family = endpoint_family(api_path);
+    const known_limit *everything = nullptr, *any = nullptr;
     for (auto& k : table_)
-        if (k.reach == limit_reach::credential &&
-            std::find(k.endpoints.begin(), k.endpoints.end(), "*") != k.endpoints.end()) {
-            it->second.apply_hint(now, server_rate_hint{k.capacity, k.refill_per_second});
+        for (auto& e : k.endpoints) {
+            if (e == family && k.reach == limit_reach::credential) return "limit:" + k.name;
+            if (e == family && !any) any = &k;
+            if (e == "*" && k.reach == limit_reach::credential && !everything) everything = &k;
         }
+    if (everything) return "limit:" + everything->name;
+    if (any) return "limit:" + any->name;
+    if (auto it = refused_sets_.find(family); it != refused_sets_.end()) return it->second;
+    // Unsaid: a project's resources share one set (the integrations set covers about 34 resource
+    // families, alertConfigs among them); every other family is a set of its own.
+    return family.starts_with("groups/{groupId}") ? "family:project resources" : "family:" + family;
+}
+
+rate_controller& scope_pacer::credential_(const std::string& id, std::string_view api_path,
+                                          time_point now) {
+    auto set = set_of_(api_path);
+    auto key = id + '\n' + set;
+    auto it = credentials_.find(key);
+    if (it != credentials_.end()) return it->second;
+    // The user's --rate is a cap on the whole credential (cap_), not on each set.
+    auto per_set = params_;
+    per_set.rate = per_set.burst = 0;
+    it = credentials_.emplace(key, rate_controller(per_set, now)).first;
+    // A credential-wide limit known beforehand: pace its set at it from the start.
+    for (auto& k : table_)
+        if (k.reach == limit_reach::credential && set == "limit:" + k.name)
+            it->second.apply_hint(now, server_rate_hint{k.capacity, k.refill_per_second});
     return it->second;
+}
+
+duration scope_pacer::reserve_cap_(const std::string& id, time_point now) {
+    if (params_.rate <= 0) return duration::zero();
+    auto it = caps_.find(id);
+    if (it == caps_.end()) {
+        double burst = params_.burst > 0 ? params_.burst : std::max(1.0, params_.rate / 10.0);
+        it = caps_.emplace(id, token_bucket(params_.rate, burst, now)).first;
+    }
+    return it->second.reserve(now);
 }
 
 const known_limit* scope_pacer::table_entry_(std::string_view api_path) const {
@@ -145,7 +176,8 @@ time_point scope_pacer::project_ready_at(const pace_scope& s, time_point now) co
 }
 
 duration scope_pacer::reserve(const pace_scope& s, std::string_view api_path, time_point now) {
-    auto wait = credential_(s.credential, now).reserve(now);
+    auto wait = credential_(s.credential, api_path, now).reserve(now);
+    wait = std::max(wait, reserve_cap_(s.credential, now));
     if (s.project.empty()) return wait;
     auto key = s.credential + "/" + s.project;
     auto it = projects_.find(key);
@@ -182,7 +214,6 @@ void scope_pacer::defer_project_(project_pace& p, time_point now, const scope_fe
 
 void scope_pacer::on_response(const pace_scope& s, std::string_view api_path, time_point now,
                               const scope_feedback& fb) {
-    auto& cred = credential_(s.credential, now);
     bool project_request = !s.project.empty();
     const known_limit* known = table_entry_(api_path);
     if (fb.status == 429) {
@@ -194,9 +225,14 @@ void scope_pacer::on_response(const pace_scope& s, std::string_view api_path, ti
         }
         ++credential_throttles_;
         if (fb.hint) credential_capacities_.push_back(fb.hint->capacity);
-        cred.on_response(now, to_pacing(fb));
+        // The set the refusal names is shared by every family refused under that name.
+        if (fb.error_code == "RATE_LIMITED_TOKEN_BUCKET" && !fb.refused_set.empty() &&
+            set_of_(api_path).starts_with("family:"))
+            refused_sets_[endpoint_family(api_path)] = "refused:" + fb.refused_set;
+        credential_(s.credential, api_path, now).on_response(now, to_pacing(fb));
         return;
     }
+    auto& cred = credential_(s.credential, api_path, now);
     // A RateLimit header: whose counter is it?
     bool credential_counter =
         !project_request || (known && known->reach == limit_reach::credential) ||
@@ -224,19 +260,43 @@ void scope_pacer::on_response(const pace_scope& s, std::string_view api_path, ti
     }
 }
 
+namespace {
+/// Whether a pace key (credential, newline, set) is one of `credential`'s.
+bool of_credential(const std::string& key, std::string_view credential) {
+    return key.size() > credential.size() && key.starts_with(credential) &&
+           key[credential.size()] == '\n';
+}
+}  // namespace
+
 double scope_pacer::current_rate(std::string_view credential) const {
-    auto it = credentials_.find(std::string(credential));
-    return it == credentials_.end() ? 0.0 : it->second.current_rate();
+    double sum = 0;
+    for (auto& [key, c] : credentials_)
+        if (of_credential(key, credential)) sum += c.current_rate();
+    if (params_.rate > 0 && caps_.contains(std::string(credential)))
+        sum = sum > 0 ? std::min(sum, params_.rate) : params_.rate;
+    return sum;
 }
 
 double scope_pacer::total_rate() const {
     double sum = 0;
-    for (auto& [id, c] : credentials_) sum += c.current_rate();
+    std::string last;
+    for (auto& [key, c] : credentials_) {
+        auto id = key.substr(0, key.find('\n'));
+        if (id != last) sum += current_rate(id);
+        last = id;
+    }
     return sum;
 }
 
 time_point scope_pacer::paused_until(std::string_view credential) const {
-    auto it = credentials_.find(std::string(credential));
+    time_point latest{};
+    for (auto& [key, c] : credentials_)
+        if (of_credential(key, credential)) latest = std::max(latest, c.paused_until());
+    return latest;
+}
+
+time_point scope_pacer::paused_until(std::string_view credential, std::string_view api_path) const {
+    auto it = credentials_.find(std::string(credential) + '\n' + set_of_(api_path));
     return it == credentials_.end() ? time_point{} : it->second.paused_until();
 }
 

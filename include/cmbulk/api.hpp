@@ -249,6 +249,9 @@ public:
     void cancel() override;
     /// Token requests made so far (0 with API keys).
     std::uint64_t token_requests() const;
+    /// Revokes every OAuth token this client got, once each (token_provider::revoke_all);
+    /// answers how many were revoked (0 with API keys).
+    boost::asio::awaitable<std::uint64_t> revoke_tokens();
 
 private:
     std::shared_ptr<detail::client_shared> shared_;

@@ -12,6 +12,7 @@
 #include <random>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "cmbulk/base64.hpp"
 #include "cmbulk/digest.hpp"
@@ -160,6 +161,11 @@ public:
     void cancel();
     /// Token requests made so far.
     std::uint64_t requests() const { return requests_; }
+    /// Revokes every token this provider got (api-facts.md: POST /api/oauth/revoke, form
+    /// token=...&token_type_hint=access_token, Basic auth), once each, at the end of a run;
+    /// answers how many revocations the server accepted. Nothing after cancel() (the hard
+    /// stop), nor when the token URL does not end in /token (no revoke endpoint known).
+    boost::asio::awaitable<std::uint64_t> revoke_all();
 
 private:
     boost::asio::awaitable<token_result> refresh_();
@@ -180,6 +186,7 @@ private:
     boost::asio::steady_timer wait_;  ///< the wait before a token request (limit, Retry-After)
     std::uint64_t requests_ = 0;
     bool cancelled_ = false;
+    std::vector<std::string> granted_;  ///< tokens got and not revoked yet
 };
 
 }  // namespace cmbulk

@@ -228,6 +228,10 @@ public:
     /// GET /api/atlas/v2/rateLimits into the gate (Atlas v2 only; failures ignored). run()
     /// does it before `work`.
     boost::asio::awaitable<void> learn_limits();
+    /// Revokes the OAuth tokens every client got (api-facts.md: tokens are revoked at the end
+    /// of a run), also after a first SIGINT; skipped after the hard stop (a second signal).
+    /// run() does it after `work`.
+    boost::asio::awaitable<void> revoke_tokens();
     /// Runs `work` to completion, with SIGINT/SIGTERM handled by control(). Rethrows.
     void run(std::function<boost::asio::awaitable<void>()> work);
 

@@ -1,10 +1,14 @@
 // Pacing by the scope a limit really has (api-facts.md, "Rate limits"): the service keeps token
 // buckets per endpoint set and per scope, and a project's integrations are counted per project.
 // So a 429 or a low RateLimit-Remaining that concerns one project defers that project's next
-// request only; feedback that concerns the credential (user, org or IP scope) paces everything
-// sent with that credential; a spurious 429 with Retry-After: 1 pauses only what it applies to.
+// request only; feedback that concerns the credential (user, org or IP scope) paces what that
+// credential sends to the same endpoint set (a 429 on project listings never slows its
+// integration writes); a spurious 429 with Retry-After: 1 pauses only what it applies to.
 // Where the scope is not said (no rateLimits answer), a project's resources are taken to be
-// counted per project (as live answers show) and everything else per credential. Pure: every
+// counted per project (as live answers show) and everything else per credential; the set is the
+// rateLimits entry covering the path, else the one a 429 named, else a project's resources are
+// one set and every other endpoint family one of its own. The user's --rate caps a credential's
+// requests of every set together. Pure: every
 // call takes `now`; the run engine's gate sleeps for what it answers and parks items whose
 // project is not ready.
 #pragma once
@@ -89,7 +93,10 @@ public:
     double total_rate() const;
     /// Whether a limit table was learned (rateLimits).
     bool knows_limits() const { return !table_.empty(); }
+    /// The latest pause of any of the credential's endpoint sets.
     time_point paused_until(std::string_view credential) const;
+    /// The pause of the credential's set that `api_path` counts against.
+    time_point paused_until(std::string_view credential, std::string_view api_path) const;
     /// The end of the latest pause of any credential (the progress line's "waiting" text).
     time_point latest_pause() const;
     /// 429 answers seen, per reach.
@@ -102,14 +109,24 @@ private:
         /// The project's bucket, once its refill is known (mutable: reading it refills it).
         mutable std::optional<token_bucket> bucket;
     };
-    rate_controller& credential_(const std::string& id, time_point now);
+    /// The endpoint set `api_path` counts against, as a pace key: "limit:NAME" (rateLimits),
+    /// "refused:SET" (a 429 named it), "family:..." (unsaid).
+    std::string set_of_(std::string_view api_path) const;
+    rate_controller& credential_(const std::string& id, std::string_view api_path, time_point now);
+    duration reserve_cap_(const std::string& id, time_point now);
     const known_limit* table_entry_(std::string_view api_path) const;
     void defer_project_(project_pace& p, time_point now, const scope_feedback& fb,
                         const known_limit* known);
 
     pacing_params params_;
     std::vector<known_limit> table_;
+    /// The pace of each (credential, endpoint set), by credential + "\n" + set: a 429 on one
+    /// set (listings) never slows the credential's other sets (integrations).
     std::map<std::string, rate_controller> credentials_;
+    /// The user's --rate, a cap on everything a credential sends (when set).
+    std::map<std::string, token_bucket> caps_;
+    /// Families whose credential-wide 429 named a set: they pace under that name.
+    std::map<std::string, std::string> refused_sets_;
     std::map<std::string, project_pace> projects_;  ///< by credential + "/" + project
     /// Capacities of limits found to reach the whole credential: a RateLimit-Limit header with
     /// one of these values is the credential's, not a project's.

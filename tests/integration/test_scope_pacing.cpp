@@ -2,7 +2,9 @@
 // integrations set is a small bucket per project. One project needs more requests than its
 // bucket holds; the simulator's request log is replayed to check that its 429 deferred only that
 // project: the other projects' requests went on meanwhile, none of them was refused, and all of
-// them were sent before that project's last request (which had to wait for two refills).
+// them were sent before that project's last request (which had to wait for two refills). And a
+// credential-scoped 429 on one endpoint set (listings) does not pace its other sets.
+#include <algorithm>
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 #include <map>
@@ -110,6 +112,49 @@ BOOST_AUTO_TEST_CASE(a_projects_429_never_delays_another_project) {
     for (auto& p : state.at("orgs").at(0).at("projects").as_array())
         if (auto* x = p.as_object().if_contains("integrations")) configured += x->as_array().size();
     BOOST_TEST(configured == ids.size() + 3);
+}
+
+// Issue 16: a credential's pace is kept per endpoint set. An audit lists the projects in pages
+// (the `projects` set, a tight user bucket here: 2, one back every 2 s), and its third page is
+// refused; then it reads every project's integrations (the generous `integrations` set). Before
+// the fix the listings' 429 paced every request of the key at the listings' refill, one every
+// 2 s; now the integration reads leave at once.
+BOOST_AUTO_TEST_CASE(a_listings_429_never_paces_the_integrations) {
+    sim_process sim({"--generate", "1:20", "--with", "SLACK", "--limit", "projects=user:2:1/2"});
+    temp_dir dir;
+    run_options o;
+    o.cwd = dir.path();
+    o.env["CMBULK_PUBLIC_KEY"] = std::string(cmbulk::sim::generated_public_key);
+    o.env["CMBULK_PRIVATE_KEY"] = std::string(cmbulk::sim::generated_private_key);
+    o.timeout = std::chrono::seconds(180);
+    auto r =
+        run_process({cmbulk_bin(), "audit", "--all", "--base-url", sim.base_url(), "--page-size",
+                     "4", "--concurrency", "1", "--report", "audit.jsonl", "--quiet"},
+                    o);
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    int listings_refused = 0, reads_refused = 0;
+    std::vector<std::int64_t> reads;  // when each integrations read was sent
+    for (auto& v : sim_requests(sim)) {
+        auto& e = v.as_object();
+        std::string_view path = e.at("path").as_string();
+        bool refused = e.at("status").as_int64() == 429;
+        if (path.find("/integrations") != std::string_view::npos) {
+            if (e.at("status").as_int64() == 200) reads.push_back(e.at("tUs").as_int64());
+            if (refused) ++reads_refused;
+        } else if (refused) {
+            BOOST_TEST(e.at("limit").as_string() == "projects");
+            ++listings_refused;
+        }
+    }
+    BOOST_TEST(listings_refused >= 1);
+    BOOST_TEST(reads_refused == 0);
+    BOOST_TEST_REQUIRE(reads.size() == 20u);
+    // At the listings' pace (one every 2 s, burst 1) at most two reads fit in 2 s; unpaced,
+    // the 20 reads go one after another.
+    std::sort(reads.begin(), reads.end());
+    auto in_two_seconds = std::count_if(reads.begin(), reads.end(),
+                                        [&](std::int64_t t) { return t - reads[0] < 2'000'000; });
+    BOOST_TEST(in_two_seconds >= 5);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -103,6 +103,43 @@ BOOST_AUTO_TEST_CASE(a_credential_wide_limit_paces_everything) {
     BOOST_TEST(secs(p.reserve(other, integ(pb), t0)) == 0.0);  // another credential is not slowed
 }
 
+// Issue 16: a credential's pace is kept per endpoint set. A 429 on the project listings (a
+// user-scoped bucket) paced every request of the credential at the listings' refill, the
+// integration writes included.
+BOOST_AUTO_TEST_CASE(a_listings_429_never_slows_the_integrations) {
+    auto t0 = clock_type::now();
+    scope_pacer p({}, t0);
+    pace_scope listing{"key", ""}, a{"key", pa};
+    p.on_response(listing, "/groups", t0,
+                  throttled("RATE_LIMITED_TOKEN_BUCKET", "api/atlas/v2/groups",
+                            server_rate_hint{2, 0.1}, 10s));
+    BOOST_TEST(p.credential_throttles() == 1u);
+    BOOST_TEST(secs(p.reserve(listing, "/groups", t0)) >= 10.0);  // the listings wait
+    BOOST_TEST(secs(p.reserve(listing, "/orgs/5f0000000000000000000001/groups", t0)) == 0.0);
+    for (int i = 0; i < 20; ++i) BOOST_TEST(secs(p.reserve(a, integ(pa), t0)) == 0.0);
+    BOOST_TEST((p.paused_until("key", integ(pa)) <= t0));
+    BOOST_TEST((p.paused_until("key", "/groups") > t0));
+    // Another listing family refused under the same set's name paces with it from then on.
+    p.on_response(listing, "/orgs/5f0000000000000000000001/groups", t0,
+                  throttled("RATE_LIMITED_TOKEN_BUCKET", "api/atlas/v2/groups",
+                            server_rate_hint{2, 0.1}, 10s));
+    BOOST_TEST(secs(p.reserve(listing, "/orgs/5f0000000000000000000001/groups", t0)) >= 10.0);
+    BOOST_TEST(secs(p.reserve(a, integ(pa), t0)) == 0.0);
+}
+
+BOOST_AUTO_TEST_CASE(the_users_rate_caps_every_set_together) {
+    auto t0 = clock_type::now();
+    pacing_params params;
+    params.rate = 1;
+    params.burst = 1;
+    scope_pacer p(params, t0);
+    pace_scope listing{"key", ""}, a{"key", pa}, other{"key2", pa};
+    BOOST_TEST(secs(p.reserve(listing, "/groups", t0)) == 0.0);
+    BOOST_TEST(secs(p.reserve(a, integ(pa), t0)) == 1.0, boost::test_tools::tolerance(0.01));
+    BOOST_TEST(secs(p.reserve(other, integ(pa), t0)) == 0.0);  // per credential
+    BOOST_TEST(p.current_rate("key") == 1.0, boost::test_tools::tolerance(1e-9));
+}
+
 BOOST_AUTO_TEST_CASE(limits_from_rate_limits_are_kept_without_a_429) {
     auto body = json::parse(R"({"results":[
         {"endpointSetName":"integrations","scope":"PROJECT","capacity":2,"refillRate":1,
