@@ -26,6 +26,19 @@ std::string last4_of(std::string_view v) {
 /// with the old value of the integration field it copies.
 bool carries_old_secret(const json::object& n, const notification_type& t,
                         const secret_rotation& rot, notification_change& change) {
+    if (!rot.stale_last4.empty()) {
+        for (auto& f : t.fields) {
+            if (!f.secret() || f.integration_field.empty()) continue;
+            auto shown = last4_of(str_at(n, f.name));
+            if (shown.empty()) break;
+            if (std::find(rot.stale_last4.begin(), rot.stale_last4.end(), shown) ==
+                rot.stale_last4.end())
+                break;
+            change.field = std::string(f.name);
+            change.old_last4 = shown;
+            return true;
+        }
+    }
     if (!rot.from_last4.empty()) {
         for (auto& f : t.fields) {
             if (!f.secret() || f.integration_field.empty()) continue;

@@ -4,7 +4,9 @@
 #include <cctype>
 
 #include "audit_detail.hpp"
+#include "cmbulk/alert_catalogue.hpp"
 #include "cmbulk/audit.hpp"
+#include "cmbulk/audit_alerts.hpp"
 #include "cmbulk/catalogue.hpp"
 
 namespace cmbulk {
@@ -54,6 +56,41 @@ std::optional<json::object> manifest_row_for(const audit_row& row,
     return o;
 }
 
+std::string alert_row_secret_field(const audit_row& row) {
+    auto named = str_of(row.fields, "secretField");
+    if (!named.empty()) return named;
+    // A report written before the field existed: the type's first secret field.
+    std::string_view type = row.type;
+    if (type.substr(0, 6) != "ALERT:") return {};
+    if (const notification_type* t = find_notification_type(type.substr(6)))
+        for (auto& f : t->fields)
+            if (f.secret()) return std::string(f.name);
+    return {};
+}
+
+std::string alert_row_secret_shown(const audit_row& row) {
+    auto field = alert_row_secret_field(row);
+    return field.empty() ? std::string() : str_of(row.fields, field);
+}
+
+std::map<std::pair<std::string, std::string>, std::vector<std::string>> stale_alert_last4(
+    const std::vector<audit_row>& rows) {
+    std::map<std::pair<std::string, std::string>, std::vector<std::string>> out;
+    for (auto& r : rows) {
+        if (std::find(r.findings.begin(), r.findings.end(), stale_alert_secret) == r.findings.end())
+            continue;
+        const notification_type* t = find_notification_type(std::string_view(r.type).substr(6));
+        auto last4 = last_four(alert_row_secret_shown(r));
+        // Nothing visible to match by (a fully masked value): apply could not tell it apart.
+        if (!t || t->integration_type.empty() || last4.empty() ||
+            last4.find('*') != std::string::npos)
+            continue;
+        auto& v = out[{r.project_id, std::string(t->integration_type)}];
+        if (std::find(v.begin(), v.end(), last4) == v.end()) v.push_back(last4);
+    }
+    return out;
+}
+
 std::string format_manifest(const std::vector<json::object>& rows, manifest_format format) {
     std::string out;
     if (format == manifest_format::jsonl) {
@@ -74,13 +111,17 @@ std::string format_manifest(const std::vector<json::object>& rows, manifest_form
             }
     bool with_org = std::any_of(rows.begin(), rows.end(),
                                 [](const json::object& r) { return r.contains("orgId"); });
+    bool with_stale = std::any_of(rows.begin(), rows.end(),
+                                  [](const json::object& r) { return r.contains("fromLast4"); });
     out = with_org ? "projectId,orgId,type" : "projectId,type";
+    if (with_stale) out += ",fromLast4";
     for (auto& c : cols) out += "," + c;
     out += "\n";
     for (auto& r : rows) {
         out += csv_cell(str_of(r, "projectId")) + ",";
         if (with_org) out += csv_cell(str_of(r, "orgId")) + ",";
         out += csv_cell(str_of(r, "type"));
+        if (with_stale) out += "," + csv_cell(str_of(r, "fromLast4"));
         for (auto& c : cols) {
             out += ",";
             if (auto* v = r.if_contains(c)) out += csv_cell(cell_text(*v));

@@ -6,6 +6,7 @@
 #include <map>
 #include <ostream>
 
+#include "audit_detail.hpp"
 #include "audit_run.hpp"
 #include "cmbulk/exit_status.hpp"
 #include "cmbulk/fs_atomic.hpp"
@@ -56,12 +57,26 @@ bool emit_manifest(const audit_state& st, const std::vector<audit_row>& rows) {
     auto& err = st.err;
     std::vector<boost::json::object> mrows;
     std::vector<std::string> refs;
-    std::uint64_t skipped = 0;
+    std::uint64_t skipped = 0, with_stale = 0;
+    auto stale = stale_alert_last4(rows);
     for (auto& r : rows) {
-        if (auto m = manifest_row_for(r, st.opts.secret_refs, refs))
-            mrows.push_back(std::move(*m));
-        else if (!r.type.empty() && r.error.empty())
-            ++skipped;
+        if (r.type.rfind("ALERT:", 0) == 0) continue;  // notifications: fromLast4 of their row
+        auto it = stale.find({r.project_id, r.type});
+        if (st.opts.emit_stale_only && it == stale.end()) continue;
+        std::vector<std::string> row_refs;
+        auto m = manifest_row_for(r, st.opts.secret_refs, row_refs);
+        if (!m) {
+            if (!r.type.empty() && r.error.empty()) ++skipped;
+            continue;
+        }
+        if (it != stale.end()) {
+            // apply rewrites the notifications that show these last four too.
+            (*m)["fromLast4"] = detail::join(it->second, ";");
+            ++with_stale;
+        }
+        for (auto& x : row_refs)
+            if (std::find(refs.begin(), refs.end(), x) == refs.end()) refs.push_back(x);
+        mrows.push_back(std::move(*m));
     }
     std::string msg;
     if (!write_file_atomically(st.opts.emit_manifest, format_manifest(mrows, *st.emit_fmt), msg)) {
@@ -69,6 +84,9 @@ bool emit_manifest(const audit_state& st, const std::vector<audit_row>& rows) {
         return false;
     }
     err << "manifest: " << st.opts.emit_manifest.string() << " (" << mrows.size() << " rows";
+    if (with_stale)
+        err << "; " << with_stale << " with fromLast4: their stale alert notifications are "
+            << "rewritten by `cmbulk apply --action update`";
     if (skipped) err << "; " << skipped << " integrations of unknown types left out";
     err << ")\n";
     if (!refs.empty()) {

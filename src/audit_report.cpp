@@ -75,25 +75,56 @@ audit_row audit_row_from_json(const json::object& o) {
     return r;
 }
 
+std::vector<std::string> audit_alert_columns() {
+    return {"alertConfigId", "eventTypeName",      "notificationType", "secretField",
+            "secretShown",   "matchesIntegration", "integrationId"};
+}
+
+namespace {
+
+/// An ALERT:<typeName> row's cells under audit_alert_columns().
+std::string alert_cells(const audit_row& r) {
+    std::string_view type = r.type;
+    std::string out;
+    out += "," + csv_cell(str_of(r.fields, "alertConfigId"));
+    out += "," + csv_cell(str_of(r.fields, "eventTypeName"));
+    out += "," + csv_cell(type.substr(6));
+    out += "," + csv_cell(alert_row_secret_field(r));
+    out += "," + csv_cell(alert_row_secret_shown(r));
+    out += "," + csv_cell(str_of(r.fields, "matchesIntegration"));
+    out += "," + csv_cell(str_of(r.fields, "integrationId"));
+    return out;
+}
+
+std::string format_audit_csv(const std::vector<audit_row>& rows) {
+    auto cols = audit_field_columns();
+    auto alert_cols = audit_alert_columns();
+    std::string out = "projectId,projectName,orgId,type,findings,error";
+    for (auto& c : cols) out += "," + c;
+    for (auto& c : alert_cols) out += "," + c;
+    out += "\n";
+    for (auto& r : rows) {
+        out += csv_cell(r.project_id) + "," + csv_cell(r.project_name) + "," + csv_cell(r.org_id) +
+               "," + csv_cell(r.type) + "," + csv_cell(join(r.findings, ";")) + "," +
+               csv_cell(r.error);
+        bool alert = r.type.rfind("ALERT:", 0) == 0;
+        // A notification's values go under the alert columns only: its secret field may share
+        // a name with an integration field (serviceKey) but is another thing.
+        for (auto& c : cols) {
+            out += ",";
+            if (auto* v = r.fields.if_contains(c); v && !alert) out += csv_cell(cell_text(*v));
+        }
+        out += alert ? alert_cells(r) : std::string(alert_cols.size(), ',');
+        out += "\n";
+    }
+    return out;
+}
+
+}  // namespace
+
 std::string format_audit_report(const std::vector<audit_row>& rows, report_format format) {
     std::string out;
-    if (format == report_format::csv) {
-        auto cols = audit_field_columns();
-        out = "projectId,projectName,orgId,type,findings,error";
-        for (auto& c : cols) out += "," + c;
-        out += "\n";
-        for (auto& r : rows) {
-            out += csv_cell(r.project_id) + "," + csv_cell(r.project_name) + "," +
-                   csv_cell(r.org_id) + "," + csv_cell(r.type) + "," +
-                   csv_cell(join(r.findings, ";")) + "," + csv_cell(r.error);
-            for (auto& c : cols) {
-                out += ",";
-                if (auto* v = r.fields.if_contains(c)) out += csv_cell(cell_text(*v));
-            }
-            out += "\n";
-        }
-        return out;
-    }
+    if (format == report_format::csv) return format_audit_csv(rows);
     if (format == report_format::json) {
         out = "[";
         bool first = true;

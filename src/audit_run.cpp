@@ -251,6 +251,7 @@ private:
             row.type = "ALERT:" + n.type_name;
             row.fields["alertConfigId"] = n.config_id;
             row.fields["eventTypeName"] = n.event_type;
+            row.fields["secretField"] = n.secret_field;
             row.fields[n.secret_field] = n.visible;
             row.fields["matchesIntegration"] =
                 n.has_integration ? to_string(n.match) : std::string_view("no-integration");
@@ -350,6 +351,7 @@ journal_header audit_header(const audit_options& o) {
     h.options["report"] = absolute(o.report_path.empty() ? "audit.csv" : o.report_path);
     if (!o.emit_manifest.empty()) h.options["emit-manifest"] = absolute(o.emit_manifest);
     if (!o.emit_sim_seed.empty()) h.options["emit-sim-seed"] = absolute(o.emit_sim_seed);
+    if (o.emit_stale_only) h.options["stale-only"] = "true";
     std::vector<std::string> refs;
     for (auto& [field, name] : o.secret_refs) refs.push_back(field + "=" + name);
     if (!refs.empty()) h.options["secret-ref"] = joined(refs);

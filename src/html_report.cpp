@@ -37,7 +37,39 @@ void run_timeline::on_request(clock::time_point at, int status, bool retry,
     on_request(at, r);
 }
 
+std::optional<alert_tally> alert_tally_of(const report_row& row) {
+    alert_tally t;
+    t.project_id = row.project_id;
+    t.type = row.type;
+    t.result = row.result;
+    std::string_view d = row.detail;
+    if (auto at = d.find("alerts: "); at != std::string_view::npos) {
+        unsigned long long good = 0, needed = 0, listed = 0;
+        std::string part(d.substr(at));
+        if (std::sscanf(part.c_str(), "alerts: %llu of %llu configs rewritten (%llu listed)", &good,
+                        &needed, &listed) != 3)
+            return std::nullopt;
+        t.rewritten = good;
+        t.failed = needed >= good ? needed - good : 0;
+        t.left = listed >= needed ? listed - needed : 0;
+        return t;
+    }
+    t.not_read = d.find("alert configurations not read: ") != std::string_view::npos;
+    t.not_changed = d.find("alerts not changed: ") != std::string_view::npos;
+    if (!t.not_read && !t.not_changed) return std::nullopt;
+    return t;
+}
+
 void run_timeline::on_row(const report_row& row) {
+    if (auto a = alert_tally_of(row)) {
+        ++alerts_total_;
+        alert_sums_.rewritten += a->rewritten;
+        alert_sums_.failed += a->failed;
+        alert_sums_.left += a->left;
+        alerts_not_read_ += a->not_read;
+        alerts_not_changed_ += a->not_changed;
+        if (alerts_.size() < max_alert_rows) alerts_.push_back(std::move(*a));
+    }
     if (is_success(row.result)) return;
     ++problems_total_;
     if (problems_.size() < max_problem_rows) problems_.push_back(row);
@@ -92,7 +124,7 @@ body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2em;color:
 h1{font-size:1.4em}h2{font-size:1.15em;margin-top:2em;border-bottom:1px solid #ddd}
 table{border-collapse:collapse}td,th{padding:.25em .6em;border-bottom:1px solid #eee;text-align:left;vertical-align:top}
 th{background:#f6f6f6}.num{text-align:right;font-variant-numeric:tabular-nums}
-.ok{color:#1a7f37}.bad{color:#b42318}.bar{display:inline-block;height:.8em}
+.ok{color:#1a7f37}.bad{color:#b42318}.partial{color:#b45309;background:#fef3c7}.bar{display:inline-block;height:.8em}
 svg text{font-size:11px;fill:#444}svg text.axis{font-size:12px;fill:#222}
 .legend span{margin-right:1.2em}.sw{display:inline-block;width:.8em;height:.8em;margin-right:.3em}
 #filter{padding:.3em;width:30em;margin-bottom:.6em}code{background:#f6f6f6;padding:0 .2em}
@@ -202,7 +234,8 @@ std::string spread(const latency_histogram& h) {
            ms_text(h.percentile(99)) + ", max " + ms_text(h.max());
 }
 
-void summary_section(std::ostringstream& o, const html_report_info& info, const run_summary& s) {
+void summary_section(std::ostringstream& o, const html_report_info& info, const run_summary& s,
+                     const run_timeline& t) {
     std::uint64_t done = 0, good = 0;
     for (auto& [k, n] : s.counts) {
         done += n;
@@ -218,7 +251,10 @@ void summary_section(std::ostringstream& o, const html_report_info& info, const 
     row("server", html_escape(info.base_url) + " (" + html_escape(info.flavor) + ")");
     row("finished", html_escape(info.finished_at));
     // Only what the counts say: "every row succeeded" when every row did.
-    std::string verdict = info.exit_status == 0 && good == rows
+    // An alert configuration left behind is never "succeeded", whatever the row says.
+    bool alerts_ok =
+        t.alert_sums().failed == 0 && t.alerts_not_read() == 0 && t.alerts_not_changed() == 0;
+    std::string verdict = info.exit_status == 0 && good == rows && alerts_ok
                               ? " <span class=\"ok\">every row succeeded</span>"
                               : " <span class=\"bad\">" + std::to_string(rows - good) + " of " +
                                     std::to_string(rows) + " rows did not succeed</span>";
@@ -260,6 +296,44 @@ void outcomes_section(std::ostringstream& o, const run_summary& s) {
     o << "</tbody></table></section>\n";
 }
 
+/// Rotation runs: per row how many alert configurations were rewritten, left alone (they did
+/// not carry the old secret) and failed; `partial` rows amber.
+void alerts_section(std::ostringstream& o, const run_timeline& t) {
+    if (t.alert_rows_total() == 0) return;
+    auto& sum = t.alert_sums();
+    o << "<h2>Alert configurations</h2>\n<section id=\"alerts\">\n<p data-summary=\"alerts\">"
+      << t.alert_rows_total() << " rotation rows: " << sum.rewritten << " configs rewritten, "
+      << sum.left << " left alone (no old secret), ";
+    o << "<span class=\"" << (sum.failed ? "partial" : "ok") << "\">" << sum.failed
+      << " failed</span>";
+    if (t.alerts_not_read())
+        o << ", <span class=\"partial\">" << t.alerts_not_read()
+          << " rows whose alert configurations could not be read</span>";
+    if (t.alerts_not_changed())
+        o << ", <span class=\"partial\">" << t.alerts_not_changed()
+          << " rows whose alerts were not changed</span>";
+    o << "</p>\n";
+    if (t.alert_rows_total() > t.alert_rows().size())
+        o << "<p>The first " << t.alert_rows().size() << "; the row report has all of them.</p>\n";
+    o << "<table><thead><tr><th>projectId</th><th>type</th><th>result</th>"
+         "<th class=\"num\">rewritten</th><th class=\"num\">left</th>"
+         "<th class=\"num\">failed</th><th>note</th></tr></thead><tbody>\n";
+    for (auto& a : t.alert_rows()) {
+        bool bad = a.result == outcome::partial || a.failed || a.not_read || a.not_changed;
+        o << "<tr" << (bad ? " class=\"partial\"" : "") << " data-project=\""
+          << html_escape(a.project_id) << "\" data-rewritten=\"" << a.rewritten << "\" data-left=\""
+          << a.left << "\" data-failed=\"" << a.failed << "\"><td>" << html_escape(a.project_id)
+          << "</td><td>" << html_escape(a.type) << "</td><td>" << to_string(a.result)
+          << "</td><td class=\"num\">" << a.rewritten << "</td><td class=\"num\">" << a.left
+          << "</td><td class=\"num\">" << a.failed << "</td><td>"
+          << (a.not_read      ? "alert configurations not read"
+              : a.not_changed ? "alerts not changed"
+                              : "")
+          << "</td></tr>\n";
+    }
+    o << "</tbody></table></section>\n";
+}
+
 }  // namespace
 
 std::string_view outcome_colour(outcome o) {
@@ -290,8 +364,9 @@ std::string render_html_report(const html_report_info& info, const run_summary& 
          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
          "<title>cmbulk run report</title>\n<style>"
       << style << "</style></head><body>\n";
-    summary_section(o, info, s);
+    summary_section(o, info, s, t);
     outcomes_section(o, s);
+    alerts_section(o, t);
 
     o << "<h2>Requests over time</h2>\n<section id=\"timeline\">\n";
     timeline_svg(o, t);
@@ -312,7 +387,8 @@ std::string render_html_report(const html_report_info& info, const run_summary& 
     for (auto& r : t.problem_rows()) {
         o << "<tr><td class=\"num\">" << r.line << "</td><td>" << html_escape(r.project_id)
           << "</td><td>" << html_escape(r.type) << "</td><td>" << html_escape(r.action)
-          << "</td><td class=\"bad\">" << to_string(r.result) << "</td><td class=\"num\">"
+          << "</td><td class=\"" << (r.result == outcome::partial ? "partial" : "bad") << "\">"
+          << to_string(r.result) << "</td><td class=\"num\">"
           << (r.http_status ? std::to_string(r.http_status) : "") << "</td><td>"
           << html_escape(r.error_code) << "</td><td>" << html_escape(r.detail)
           << "</td><td class=\"num\">" << r.attempts << "</td></tr>\n";

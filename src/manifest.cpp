@@ -107,7 +107,8 @@ detail::set_option_value check_set_option(const std::string& name, const std::st
             {"--set", 0, detail::printable(name), std::move(message), manifest_errc::bad_option});
         return sv;
     };
-    if (name == "projectId" || name == "orgId" || name == "type" || name == "action")
+    if (name == "projectId" || name == "orgId" || name == "type" || name == "action" ||
+        name == "fromLast4")
         return fail("cannot be set with --set (use a column, --type or --action)");
     if (std::find(all_names.begin(), all_names.end(), name) == all_names.end())
         return fail("unknown field" + did_you_mean(name, all_names));

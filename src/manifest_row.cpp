@@ -121,6 +121,7 @@ public:
         auto type = take(raw, "type");
         auto action = take(raw, "action");
         check_org(take(raw, "orgId"));
+        check_stale_last4(take(raw, "fromLast4"));
         check_project(pid);
         check_type(type);
         check_action(action);
@@ -160,6 +161,25 @@ private:
         if (!is_object_id(*org))
             err("orgId", "invalid organization id " + in_quotes(*org) +
                              ": expected 24 lowercase hexadecimal characters");
+    }
+
+    /// fromLast4: "0022" or "0022;beef", each exactly four characters, none of them '*'.
+    void check_stale_last4(std::optional<std::string_view> v) {
+        if (!v) return;
+        std::string_view rest = *v;
+        for (bool more = true; more;) {
+            auto semi = rest.find(';');
+            auto one = rest.substr(0, semi);
+            more = semi != std::string_view::npos;
+            if (more) rest = rest.substr(semi + 1);
+            if (one.size() != 4 || one.find('*') != std::string_view::npos) {
+                err("fromLast4", "invalid value " + in_quotes(one) +
+                                     ": expected the last four characters of an old secret "
+                                     "(several separated by ';')");
+                return;
+            }
+            out_.row.stale_last4.emplace_back(one);
+        }
     }
 
     void check_project(std::optional<std::string_view> pid) {
@@ -284,7 +304,9 @@ private:
 
     /// One column of the row (the row keys are checked apart).
     void check_field(std::string_view name, const boost::json::value& v) {
-        if (name == "projectId" || name == "orgId" || name == "type" || name == "action") return;
+        if (name == "projectId" || name == "orgId" || name == "type" || name == "action" ||
+            name == "fromLast4")
+            return;
         if (!ts_) return;  // the type is already an error; its fields cannot be judged
         const field_spec* fs = ts_->find_field(name);
         if (fs && !type_spec::has_field(*fs, fl_)) {

@@ -117,7 +117,7 @@ std::string printable(std::string_view s, std::size_t max) {
 }
 
 std::vector<std::string_view> known_names() {
-    std::vector<std::string_view> names{"projectId", "orgId", "type", "action"};
+    std::vector<std::string_view> names{"projectId", "orgId", "type", "action", "fromLast4"};
     for (auto& t : all_types())
         for (auto& f : t.fields)
             if (std::find(names.begin(), names.end(), f.name) == names.end())

@@ -38,6 +38,7 @@ row_rotation::row_rotation(const rotation_options& opts, const manifest_row& row
     : opts_(opts), previous_(previous), project_id_(row.project_id) {
     rotation_.integration_type = row.type;
     rotation_.from_last4 = opts.from_last4;
+    rotation_.stale_last4 = row.stale_last4;
     const notification_type* t = notification_type_for(row.type);
     if (!opts.enabled || !t || (action != row_action::update && action != row_action::upsert))
         return;
@@ -85,28 +86,41 @@ std::optional<journal_outcome> row_rotation::old_secret_record() {
 
 std::optional<secret_rotation> row_rotation::planned(outcome integration) {
     if (!wanted_) return std::nullopt;
+    bool stale = !rotation_.stale_last4.empty();
     bool written = integration == outcome::updated || integration == outcome::verified ||
                    integration == outcome::created;
-    if (!written) return std::nullopt;
-    if (rotation_.from_last4.empty()) {
-        if (rotation_.old_visible.empty()) return std::nullopt;  // created: nothing copied it
-        // The integration showed the new secret already: nothing was rotated.
+    // A row's fromLast4 names notifications left behind: they are due even when the integration
+    // already was what the row says (--skip-unchanged).
+    if (!written && !(stale && integration == outcome::unchanged)) return std::nullopt;
+    secret_rotation r = rotation_;
+    if (stale && opts_.from_last4.empty() && !r.from_last4.empty()) {
+        // A resume's recorded old last four that is the new secret's: those notifications
+        // already carry the new secret; only the ones left behind are old.
+        for (auto& [field, value] : r.new_values)
+            if (last_four(value) == r.from_last4) r.from_last4.clear();
+    }
+    if (r.from_last4.empty()) {
+        // created: nothing copied it, unless the row names notifications left behind.
+        if (r.old_visible.empty() && !stale) return std::nullopt;
+        // The integration showed the new secret already: only the notifications left behind
+        // (fromLast4) are old; those showing what it showed carry the new secret.
         bool same = true;
-        for (auto& [field, value] : rotation_.new_values) {
-            auto it = rotation_.old_visible.find(field);
-            same = same && it != rotation_.old_visible.end() &&
+        for (auto& [field, value] : r.new_values) {
+            auto it = r.old_visible.find(field);
+            same = same && it != r.old_visible.end() &&
                    compare_visible(it->second, value) == visible_match::same;
         }
-        if (same) return std::nullopt;
+        if (same && !stale) return std::nullopt;
+        if (same) r.old_visible.clear();
     }
     if (opts_.link) {
         if (integration_id_.empty()) {
             skipped_ = "--link-alerts: the integration's id is unknown (Atlas v2 only)";
             return std::nullopt;
         }
-        rotation_.link_integration_id = integration_id_;
+        r.link_integration_id = integration_id_;
     }
-    return rotation_;
+    return r;
 }
 
 std::optional<item_step> row_rotation::start(outcome integration, retry_policy& policy) {

@@ -29,6 +29,10 @@ struct secret_rotation {
     /// `--from-last4 XXXX`: instead of old_visible, a notification is the old one when its first
     /// secret copy shows these last four characters.
     std::string from_last4;
+    /// A manifest row's `fromLast4`: besides the above, a notification is an old one when its
+    /// first secret copy shows one of these last four characters (left behind by an earlier
+    /// rotation; `audit --emit-manifest` finds them).
+    std::vector<std::string> stale_last4;
     /// The new values, in clear, of the integration fields the rotation changed.
     std::map<std::string, std::string> new_values;
     /// `--link-alerts` (Atlas v2): link matching notifications to this integration id instead of

@@ -47,8 +47,13 @@ std::vector<std::string> findings_for(std::string_view type, const boost::json::
 
 /// The CSV report's field columns: every field name of the catalogue, once, in catalogue order.
 std::vector<std::string> audit_field_columns();
+/// The CSV report's columns for the rows of third-party alert notifications (type
+/// ALERT:<typeName>), after the field columns: alertConfigId, eventTypeName, notificationType,
+/// secretField, secretShown (the visible part), matchesIntegration, integrationId.
+std::vector<std::string> audit_alert_columns();
 /// The whole report text in `format` (CSV: projectId, projectName, orgId, type, findings, error,
-/// then one column per catalogue field; JSON / JSONL: objects with a "fields" object).
+/// then one column per catalogue field, then audit_alert_columns(); an ALERT row fills only the
+/// latter; JSON / JSONL: objects with a "fields" object).
 std::string format_audit_report(const std::vector<audit_row>& rows, report_format format);
 /// Reads an audit report back (JSON / JSONL only: CSV loses JSON types). For tests and tools.
 boost::system::result<std::vector<audit_row>> parse_audit_rows(std::string_view text,
@@ -75,7 +80,17 @@ std::string default_secret_ref(std::string_view type, std::string_view field);
 std::optional<boost::json::object> manifest_row_for(
     const audit_row& row, const std::map<std::string, std::string>& secret_refs,
     std::vector<std::string>& refs_used);
-/// The manifest text: CSV (projectId, type, then every field any row has, in catalogue order) or
+/// The name of the field that holds an ALERT:<typeName> row's secret as the API shows it
+/// ("serviceKey"), and that value ("****...0022"; "" when none).
+std::string alert_row_secret_field(const audit_row& row);
+std::string alert_row_secret_shown(const audit_row& row);
+/// For --emit-manifest: the last four characters that the notifications with the finding
+/// `stale-alert-secret` show, by (project id, integration type), each once, in report order.
+/// A manifest row's `fromLast4`, so that `apply` rewrites them with the row's secret.
+std::map<std::pair<std::string, std::string>, std::vector<std::string>> stale_alert_last4(
+    const std::vector<audit_row>& rows);
+/// The manifest text: CSV (projectId, [orgId,] type, [fromLast4,] then every field any row has,
+/// in catalogue order) or
 /// JSON Lines (one object per line), by `format` (json is written as an array).
 std::string format_manifest(const std::vector<boost::json::object>& rows, manifest_format format);
 
@@ -97,6 +112,8 @@ struct audit_options {
     std::filesystem::path emit_manifest;    ///< --emit-manifest (.csv, .json or .jsonl)
     std::filesystem::path emit_sim_seed;    ///< --emit-sim-seed (a cmbulk-sim seed, JSON)
     std::map<std::string, std::string> secret_refs;  ///< --secret-ref FIELD=NAME
+    /// --stale-only: the manifest has only the integrations whose alert notifications are stale.
+    bool emit_stale_only = false;
     /// The command as typed, for the resume command printed when the audit is interrupted.
     std::vector<std::string> command_args;
 };

@@ -51,6 +51,11 @@ struct manifest_row {
     std::string org_id;
     std::string type;
     row_action action = row_action::none;  ///< from an `action` column/key, else none
+    /// From a `fromLast4` column/key (`audit --emit-manifest` writes it): the last four
+    /// characters of older secrets that the project's alert notifications of this type may still
+    /// carry (`;`-separated, e.g. "0022;beef"). A rotation rewrites those notifications too,
+    /// besides the ones that show what the integration showed before its write.
+    std::vector<std::string> stale_last4;
     /// The integration's fields with typed values (booleans as bool), secret references
     /// RESOLVED, `--set` applied; `type`, `projectId` and `action` are not included.
     boost::json::object fields;

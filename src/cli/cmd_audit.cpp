@@ -28,6 +28,7 @@ int cmd_audit(int argc, char** argv) {
         ("report", po::value<std::string>()->default_value("audit.csv"), "audit report: .csv, .json or .jsonl")
         ("emit-manifest", po::value<std::string>(), "also write a manifest for `cmbulk apply` (.csv, .json or .jsonl)")
         ("emit-sim-seed", po::value<std::string>(), "also write what was read as a cmbulk-sim seed (JSON) to rehearse on (docs/simulator.md)")
+        ("stale-only", "with --emit-manifest: only the integrations whose alert notifications are stale (stale-alert-secret)")
         ("secret-ref", po::value<std::vector<std::string>>()->composing(),
          "FIELD=NAME: in the emitted manifest, secret FIELD becomes ${env:NAME} (default TYPE_FIELD, e.g. SLACK_API_TOKEN)")
         ("checkpoint", po::value<std::string>(), "checkpoint of finished projects (default <report>.checkpoint.jsonl)")
@@ -58,7 +59,9 @@ int cmd_audit(int argc, char** argv) {
                "when it carries another secret than the integration (docs/rotation.md).\n"
                "Counts per type and finding go to stderr.\n"
                "--emit-manifest turns the audit into a manifest: current non-secret fields,\n"
-               "each secret as ${env:NAME} (never a masked value).\n\n"
+               "each secret as ${env:NAME} (never a masked value); an integration whose\n"
+               "alert notifications are stale gets fromLast4 (the last four they show), so\n"
+               "apply rewrites them too; --stale-only keeps only those rows.\n\n"
                "Examples:\n"
                "  cmbulk audit --org 5e2211c17a3e5a48f5497de3 --report audit.csv\n"
                "  cmbulk audit --all --type SLACK --report slack.jsonl \\\n"
@@ -87,6 +90,11 @@ int cmd_audit(int argc, char** argv) {
     o.api.api_flavor = *fl;
     o.report_path = vm["report"].as<std::string>();
     if (vm.count("emit-manifest")) o.emit_manifest = vm["emit-manifest"].as<std::string>();
+    o.emit_stale_only = vm.count("stale-only") > 0;
+    if (o.emit_stale_only && !vm.count("emit-manifest")) {
+        std::cerr << "cmbulk audit: --stale-only needs --emit-manifest FILE\n";
+        return exit_usage;
+    }
     if (vm.count("emit-sim-seed")) o.emit_sim_seed = vm["emit-sim-seed"].as<std::string>();
     if (vm.count("secret-ref")) {
         for (auto& kv : vm["secret-ref"].as<std::vector<std::string>>()) {

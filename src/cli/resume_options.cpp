@@ -181,6 +181,7 @@ bool fill_audit_from_checkpoint(po::variables_map& vm, std::string& msg) {
             put(vm, k, split(it->second));
     for (const char* k : {"report", "emit-manifest", "emit-sim-seed"})
         if (auto it = opts.find(k); it != opts.end() && !given(vm, k)) put(vm, k, it->second);
+    if (opts.count("stale-only") && !given(vm, "stale-only")) put(vm, "stale-only", std::string());
     return true;
 }
 

@@ -285,4 +285,57 @@ BOOST_FIXTURE_TEST_CASE(chromium_renders_chart_table_and_filter, fixture) {
     BOOST_TEST(dom.find("querySelectorAll('#failed tbody tr')") != std::string::npos);
 }
 
+// Issue 14: a PagerDuty rotation whose alert PUTs (and lists) sometimes get a 500 with no
+// retry: the page's alert section counts, per rotation row, the configs rewritten and failed as
+// the row report says, draws each `partial` row amber, and never says "every row succeeded".
+BOOST_AUTO_TEST_CASE(rotation_page_shows_alert_configs_and_partial_rows) {
+    temp_dir dir;
+    sim_process sim{{"--generate", "1:20", "--with", "PAGER_DUTY", "--with-alerts", "3", "--fault",
+                     "500=0.2", "--fault-seed", "3"}};
+    auto state = json::parse(http_request(sim.port(), "GET", "/__sim/state").body);
+    std::string csv = "projectId,type,serviceKey\n";
+    for (auto& org : state.at("orgs").as_array())
+        for (auto& p : org.at("projects").as_array())
+            csv += std::string(p.at("id").as_string()) +
+                   ",PAGER_DUTY,0123456789abcdef0123456789abbeef\n";
+    write_file(dir / "pd.csv", csv);
+    run_options o;
+    o.env["CMBULK_PUBLIC_KEY"] = cmbulk::sim::generated_public_key;
+    o.env["CMBULK_PRIVATE_KEY"] = cmbulk::sim::generated_private_key;
+    o.unset_env = {"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY"};
+    o.timeout = std::chrono::seconds(120);
+    auto r = run_process(
+        {cmbulk_bin(), "apply", (dir / "pd.csv").string(), "--action", "update", "--base-url",
+         sim.base_url(), "-c", "1", "--max-attempts", "1", "--report", (dir / "run.csv").string(),
+         "--html-report", (dir / "run.html").string(), "-q"},
+        o);
+    BOOST_TEST(r.exit_code == 1, r.err);
+    // The row report: partial integration rows, rewritten and failed config rows.
+    auto report = read_file(dir / "run.csv");
+    std::size_t partial = count_of(report, ",partial,"), rewritten = 0, failed = 0;
+    for (std::size_t at = report.find("\n"); at != std::string::npos;
+         at = report.find("\n", at + 1)) {
+        auto line = report.substr(at + 1, report.find("\n", at + 1) - at - 1);
+        if (line.find(",alertConfig:") == std::string::npos) continue;
+        (line.find(",updated,") != std::string::npos ? rewritten : failed)++;
+    }
+    BOOST_TEST_REQUIRE(partial > 0u, report);  // the faults hit some alert steps
+    BOOST_TEST(rewritten > 0u);
+    auto html = read_file(dir / "run.html");
+    BOOST_TEST(html.find("every row succeeded") == std::string::npos);
+    auto dom = rendered_dom(dir, "file://" + (dir / "run.html").string());
+    auto from = dom.find("<section id=\"alerts\">");
+    BOOST_TEST_REQUIRE(from != std::string::npos);
+    auto section = dom.substr(from, dom.find("</section>", from) - from);
+    BOOST_TEST(count_of(section, "<tr class=\"partial\"") == partial);
+    std::regex tally(R"re(data-rewritten="(\d+)" data-left="(\d+)" data-failed="(\d+)")re");
+    std::size_t drawn_rewritten = 0, drawn_failed = 0;
+    for (std::sregex_iterator it(section.begin(), section.end(), tally), end; it != end; ++it) {
+        drawn_rewritten += std::stoull((*it)[1]);
+        drawn_failed += std::stoull((*it)[3]);
+    }
+    BOOST_TEST(drawn_rewritten == rewritten);
+    BOOST_TEST(drawn_failed == failed);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -22,13 +22,15 @@ json::object sim_state(sim_process& sim) {
     return json::parse(http_request(sim.port(), "GET", "/__sim/state").body).as_object();
 }
 
-process_result run(sim_process& sim, std::vector<std::string> args) {
+process_result run(sim_process& sim, std::vector<std::string> args,
+                   std::map<std::string, std::string> env = {}) {
     std::vector<std::string> argv{cmbulk_bin()};
     argv.insert(argv.end(), args.begin(), args.end());
     argv.insert(argv.end(), {"--base-url", sim.base_url(), "-q"});
     run_options o;
-    o.env["CMBULK_PUBLIC_KEY"] = pub;
-    o.env["CMBULK_PRIVATE_KEY"] = priv;
+    o.env = std::move(env);
+    o.env.emplace("CMBULK_PUBLIC_KEY", pub);
+    o.env.emplace("CMBULK_PRIVATE_KEY", priv);
     o.timeout = std::chrono::seconds(180);
     return run_process(argv, o);
 }
@@ -139,6 +141,75 @@ BOOST_AUTO_TEST_CASE(integrations_only_leaves_stale_copies_that_audit_finds) {
     BOOST_TEST(apply.exit_code == 0, apply.err);
     auto audit = run(sim, {"audit", "--all", "--report", (dir / "audit.jsonl").string()});
     BOOST_TEST(audit.err.find("stale-alert-secret") != std::string::npos, audit.err);
+}
+
+// The other way to leave notifications behind, fixed from the audit: --emit-manifest --stale-only
+// writes a row per integration whose notifications are stale, with their last four as fromLast4;
+// applied with a new key it rotates the integration and every one of them (one PUT per config),
+// and the audit afterwards finds nothing stale.
+BOOST_AUTO_TEST_CASE(audit_emits_the_manifest_that_rotates_stale_notifications) {
+    sim_process sim({"--generate", "1:4", "--with", "PAGER_DUTY,SLACK", "--with-alerts", "3"});
+    temp_dir dir;
+    auto original = sim_state(sim);
+    auto old = pd_keys(original);
+    auto first = run(sim, {"apply", pd_manifest(dir, original, "beef"), "--action", "update",
+                           "--integrations-only", "--report", (dir / "r1.csv").string()});
+    BOOST_REQUIRE(first.exit_code == 0);
+    auto stale = sim_state(sim);
+    auto emitted = (dir / "stale.csv").string();
+    auto audit =
+        run(sim, {"audit", "--all", "--report", (dir / "a1.jsonl").string(), "--emit-manifest",
+                  emitted, "--stale-only", "--secret-ref", "serviceKey=NEW_PD_KEY"});
+    BOOST_TEST(audit.exit_code == 0, audit.err);
+    auto text = read_file(emitted);
+    BOOST_TEST(text.find("projectId,orgId,type,fromLast4,") == 0u, text);
+    BOOST_TEST(text.find('*') == std::string::npos, text);  // never a masked value
+    BOOST_TEST(count_lines(text, "") == 5u, text);          // the header and one row a project
+    for (auto& [id, key] : old)
+        BOOST_TEST(text.find(",PAGER_DUTY," + key.substr(key.size() - 4) + ",",
+                             text.find("\n" + id + ",")) == text.find("\n" + id + ",") + 50,
+                   text);  // its row: the id, the org (24 + 1), then type and the last four
+    BOOST_TEST(text.find("${env:NEW_PD_KEY}") != std::string::npos, text);
+
+    std::string fresh = "0123456789abcdef0123456789abf00d";
+    auto plan = run(sim, {"plan", emitted, "--action", "update"}, {{"NEW_PD_KEY", fresh}});
+    auto planned = count_lines(plan.out, "  alert config ");
+    auto apply = run(
+        sim,
+        {"apply", emitted, "--action", "update", "--verify", "--report", (dir / "r2.csv").string()},
+        {{"NEW_PD_KEY", fresh}});
+    BOOST_TEST(apply.exit_code == 0, apply.err);
+    auto after = sim_state(sim);
+    BOOST_TEST(pd_keys(after).begin()->second == fresh);
+    std::size_t rewritten = 0;
+    auto& orgs_s = stale.at("orgs").as_array();
+    auto& orgs_a = after.at("orgs").as_array();
+    for (std::size_t o = 0; o < orgs_s.size(); ++o)
+        for (std::size_t p = 0; p < orgs_s[o].at("projects").as_array().size(); ++p) {
+            auto& cs = orgs_s[o].at("projects").as_array()[p].at("alertConfigs").as_array();
+            auto& ca = orgs_a[o].at("projects").as_array()[p].at("alertConfigs").as_array();
+            for (std::size_t c = 0; c < cs.size(); ++c) {
+                bool carried = false;
+                auto& ns = cs[c].at("notifications").as_array();
+                auto& na = ca[c].at("notifications").as_array();
+                for (std::size_t n = 0; n < ns.size(); ++n) {
+                    if (ns[n].at("typeName").as_string() != "PAGER_DUTY") {
+                        BOOST_TEST((ns[n] == na[n]));  // Slack, email: not one byte changed
+                        continue;
+                    }
+                    carried = true;
+                    BOOST_TEST(na[n].at("serviceKey").as_string() == fresh);
+                }
+                rewritten += carried;
+                BOOST_TEST(ca[c].at("puts").as_int64() == (carried ? 1 : 0));
+            }
+        }
+    BOOST_TEST(rewritten > 0u);
+    BOOST_TEST(planned == rewritten, plan.out);
+    auto again = run(sim, {"audit", "--all", "--report", (dir / "a2.jsonl").string()});
+    BOOST_TEST(again.exit_code == 0, again.err);
+    BOOST_TEST(read_file(dir / "a2.jsonl").find("stale-alert-secret") == std::string::npos);
+    BOOST_TEST(read_file(dir / "a2.jsonl").find("ALERT:PAGER_DUTY") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(linked_alerts_need_no_change_on_the_next_rotation) {

@@ -211,6 +211,24 @@ BOOST_AUTO_TEST_CASE(from_last4_identifies_the_old_copies) {
     BOOST_TEST(rw.body.at("notifications").at(1).at("serviceKey").as_string() == new_key);
 }
 
+// A manifest row's fromLast4: copies left behind by an earlier rotation are old too, beside
+// those that show what the integration showed.
+BOOST_AUTO_TEST_CASE(stale_last4_adds_the_copies_left_behind) {
+    auto rot = pager_duty_rotation();
+    rot.stale_last4 = {"9999"};
+    auto rw = rewrite_alert_config(answered_config(), rot);
+    BOOST_TEST_REQUIRE(rw.changes.size() == 2u);
+    BOOST_TEST(rw.changes[0].old_last4 == "0022");
+    BOOST_TEST(rw.changes[1].old_last4 == "9999");
+    BOOST_TEST(rw.body.at("notifications").at(1).at("serviceKey").as_string() == new_key);
+    rot.old_visible.clear();  // only the ones left behind
+    auto only = rewrite_alert_config(answered_config(), rot);
+    BOOST_TEST_REQUIRE(only.changes.size() == 1u);
+    BOOST_TEST(only.changes[0].index == 1u);
+    rot.stale_last4 = {"7777"};  // no notification shows it
+    BOOST_TEST(!rewrite_alert_config(answered_config(), rot).needs_put);
+}
+
 BOOST_AUTO_TEST_CASE(linked_notifications_need_nothing_and_link_alerts_links) {
     auto read = answered_config();
     auto& n0 = read["notifications"].as_array()[0].as_object();

@@ -63,6 +63,71 @@ BOOST_AUTO_TEST_CASE(csv_report_has_a_column_per_catalogue_field) {
     BOOST_TEST(text.find("***************************Prod,acme,#alerts") != std::string::npos);
 }
 
+/// A PagerDuty notification's row, as the audit writes it.
+audit_row pd_alert_row(std::string config, std::string shown, bool stale) {
+    audit_row r;
+    r.project_id = "5e2211c17a3e5a48f5497de4";
+    r.org_id = "5e2211c17a3e5a48f5497de3";
+    r.type = "ALERT:PAGER_DUTY";
+    r.fields = obj(R"({"alertConfigId":"","eventTypeName":"HOST_DOWN","secretField":"serviceKey",
+                       "matchesIntegration":"differs","integrationId":""})");
+    r.fields["alertConfigId"] = config;
+    r.fields["serviceKey"] = shown;
+    if (!stale) r.fields["matchesIntegration"] = "match";
+    if (stale) r.findings.emplace_back("stale-alert-secret");
+    return r;
+}
+
+BOOST_AUTO_TEST_CASE(csv_report_has_the_alert_columns) {
+    auto row = pd_alert_row("64b6c0f2a1b2c3d4e5f60718", "****************************0022", true);
+    auto text = format_audit_report({slack_row(), row}, report_format::csv);
+    auto header = text.substr(0, text.find('\n'));
+    std::string alert_cols =
+        ",alertConfigId,eventTypeName,notificationType,secretField,secretShown,"
+        "matchesIntegration,integrationId";
+    BOOST_TEST(header.substr(header.size() - alert_cols.size()) == alert_cols, header);
+    // The notification's cells: under the alert columns only, never under the integration's
+    // serviceKey column.
+    auto line = text.substr(text.rfind("5e2211c17a3e5a48f5497de4"));
+    BOOST_TEST(
+        line.find(",stale-alert-secret,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,64b6c0f2a1b2c3d4e5f60718,"
+                  "HOST_DOWN,PAGER_DUTY,serviceKey,****************************0022,"
+                  "differs,\n") != std::string::npos,
+        line);
+    BOOST_TEST(std::count(line.begin(), line.end(), ',') ==
+               std::count(header.begin(), header.end(), ','));
+    // An integration's row leaves the alert columns empty.
+    auto slack = text.substr(header.size() + 1, text.find('\n', header.size() + 1) - header.size());
+    BOOST_TEST(slack.substr(slack.size() - 8) == ",,,,,,,\n", slack);
+}
+
+BOOST_AUTO_TEST_CASE(stale_notifications_become_from_last4) {
+    audit_row pd;
+    pd.project_id = "5e2211c17a3e5a48f5497de4";
+    pd.org_id = "5e2211c17a3e5a48f5497de3";
+    pd.type = "PAGER_DUTY";
+    pd.fields = obj(R"({"serviceKey":"****************************beef","region":"US"})");
+    std::vector<audit_row> rows{
+        pd,
+        pd_alert_row("c1", "****************************0022", true),
+        pd_alert_row("c2", "****************************0022", true),
+        pd_alert_row("c3", "****************************beef", false),
+        pd_alert_row("c4", "****************************7777", true),
+        pd_alert_row("c5", "********************************", true)};  // nothing to match by
+    auto stale = stale_alert_last4(rows);
+    BOOST_TEST(stale.size() == 1u);
+    auto it = stale.find({pd.project_id, "PAGER_DUTY"});
+    BOOST_REQUIRE(it != stale.end());
+    BOOST_TEST(it->second == (std::vector<std::string>{"0022", "7777"}));
+    std::vector<std::string> refs;
+    auto m = *manifest_row_for(pd, {{"serviceKey", "NEW_PD_KEY"}}, refs);
+    m["fromLast4"] = "0022;7777";
+    BOOST_TEST(format_manifest({m}, manifest_format::csv) ==
+               "projectId,orgId,type,fromLast4,serviceKey,region\n"
+               "5e2211c17a3e5a48f5497de4,5e2211c17a3e5a48f5497de3,PAGER_DUTY,0022;7777,"
+               "${env:NEW_PD_KEY},US\n");
+}
+
 BOOST_AUTO_TEST_CASE(json_reports_round_trip) {
     auto a = slack_row();
     a.findings = {"slack-no-channel"};

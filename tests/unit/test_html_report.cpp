@@ -82,6 +82,57 @@ BOOST_AUTO_TEST_CASE(only_unsuccessful_rows_are_kept_and_bounded) {
     BOOST_TEST(t.problem_rows_total() == run_timeline::max_problem_rows + 10);
 }
 
+// Rotation runs: the alert section counts per row, `partial` rows amber, and the verdict is
+// never "every row succeeded" when an alert configuration was not rewritten.
+BOOST_AUTO_TEST_CASE(alert_section_for_rotation_runs) {
+    run_timeline t;
+    report_row ok;
+    ok.project_id = "6f0000010000000000000001";
+    ok.type = "PAGER_DUTY";
+    ok.result = outcome::updated;
+    ok.detail = "alerts: 2 of 2 configs rewritten (3 listed)";
+    t.on_row(ok);
+    html_report_info info;
+    run_summary s;
+    s.counts[outcome::updated] = 1;
+    s.total_rows = 1;
+    auto page = render_html_report(info, s, t);
+    BOOST_TEST(page.find("<section id=\"alerts\">") != std::string::npos);
+    BOOST_TEST(page.find("data-rewritten=\"2\" data-left=\"1\" data-failed=\"0\"") !=
+               std::string::npos);
+    BOOST_TEST(page.find("every row succeeded") != std::string::npos);
+    BOOST_TEST(page.find("class=\"partial\" data-project") == std::string::npos);
+
+    report_row part = ok;
+    part.project_id = "6f0000010000000000000002";
+    part.result = outcome::partial;
+    part.detail = "updated; alerts: 1 of 2 configs rewritten (2 listed); not rewritten: c2 failed";
+    t.on_row(part);
+    s.counts[outcome::partial] = 1;
+    s.total_rows = 2;
+    page = render_html_report(info, s, t);
+    BOOST_TEST(page.find("every row succeeded") == std::string::npos);
+    BOOST_TEST(count_of(page, "<tr class=\"partial\" data-project=\"6f0000010000000000000002\"") ==
+               1u);
+    BOOST_TEST(page.find("3 configs rewritten, 1 left alone (no old secret), <span "
+                         "class=\"partial\">1 failed</span>") != std::string::npos);
+    BOOST_TEST(page.find("<td class=\"partial\">partial</td>") !=
+               std::string::npos);  // failed table
+
+    // A run without rotations has no alert section.
+    run_timeline plain;
+    BOOST_TEST(render_html_report(info, s, plain).find("id=\"alerts\"") == std::string::npos);
+    // Even with exit 0 and every row counted a success, an alert row not read is no success.
+    run_timeline odd;
+    report_row nr = ok;
+    nr.detail = "updated; alert configurations not read: HTTP 500";
+    odd.on_row(nr);
+    run_summary one;
+    one.counts[outcome::updated] = 1;
+    one.total_rows = 1;
+    BOOST_TEST(render_html_report(info, one, odd).find("every row succeeded") == std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(page_has_every_section_escaped_and_self_contained) {
     auto t0 = run_timeline::clock::now();
     run_timeline t(t0);

@@ -170,6 +170,36 @@ BOOST_AUTO_TEST_CASE(row_errors_with_exact_text) {
     }
 }
 
+// audit --emit-manifest's fromLast4 (issue 14): a row key, not a field; each value four
+// characters, several separated by ';'; never a masked tail; not settable with --set.
+BOOST_AUTO_TEST_CASE(from_last4_is_a_row_key) {
+    test::temp_dir dir;
+    auto p = dir / "m.csv";
+    test::write_file(p, "projectId,type,fromLast4,serviceKey\n" + id1 +
+                            ",PAGER_DUTY,0022;beef,k1\n" + id2 + ",PAGER_DUTY,,k2\n");
+    auto rows = read_all(p, opts_with_env());
+    BOOST_REQUIRE(rows.size() == 2u);
+    BOOST_TEST(rows[0].errors.empty());
+    BOOST_TEST(rows[0].row.stale_last4 == (std::vector<std::string>{"0022", "beef"}));
+    BOOST_TEST(!rows[0].row.fields.contains("fromLast4"));
+    BOOST_TEST(rows[1].row.stale_last4.empty());
+    for (std::string bad : {"022", "0022;", "**22", "00222"}) {
+        BOOST_TEST_CONTEXT(bad) {
+            auto c = validate_text(
+                dir, "b.csv",
+                "projectId,type,fromLast4,serviceKey\n" + id1 + ",PAGER_DUTY," + bad + ",k\n",
+                opts_with_env());
+            BOOST_TEST(joined(c).find("b.csv:2: fromLast4: invalid value") != std::string::npos,
+                       joined(c));
+        }
+    }
+    auto o = opts_with_env();
+    o.set_fields = {{"fromLast4", "0022"}};
+    auto c =
+        validate_text(dir, "s.csv", "projectId,type,serviceKey\n" + id1 + ",PAGER_DUTY,k\n", o);
+    BOOST_TEST(joined(c).find("cannot be set with --set") != std::string::npos, joined(c));
+}
+
 BOOST_AUTO_TEST_CASE(same_project_different_types_is_not_a_duplicate) {
     test::temp_dir dir;
     auto c = validate_text(dir, "m.csv",

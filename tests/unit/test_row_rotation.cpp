@@ -4,6 +4,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "cmbulk/alert_catalogue.hpp"
+#include "cmbulk/html_report.hpp"
 #include "cmbulk/row_rotation.hpp"
 
 using namespace cmbulk;
@@ -137,6 +138,35 @@ BOOST_AUTO_TEST_CASE(a_rotation_runs_after_the_write_and_a_failed_put_is_partial
     BOOST_TEST(rows[1].http_status == 400);
 }
 
+// The HTML report's alert section reads the row's detail back (alert_tally_of): the two
+// formats are tied here, so a change of one fails this test.
+BOOST_AUTO_TEST_CASE(the_html_report_reads_the_row_detail_back) {
+    rotation_options ro;
+    auto pol = make_policy();
+    row_rotation rot(ro, pd_row(new_key), row_action::update, nullptr);
+    rot.on_integration_read(integration_as_read(old_key), true);
+    rot.start(outcome::updated, pol);
+    // Three configs listed, two carried the old key: one PUT lands, one is refused.
+    rot.next(page_of({config("c1", old_key), config("c2", old_key), config("c3", new_key)}), pol);
+    rot.next(answered(200), pol);
+    rot.next(answered(400, "INVALID_JSON"), pol);
+    report_row row;
+    row.project_id = group;
+    row.type = "PAGER_DUTY";
+    row.result = rot.row_outcome(outcome::updated, row.detail);
+    auto t = alert_tally_of(row);
+    BOOST_REQUIRE(t.has_value());
+    BOOST_TEST((t->result == outcome::partial));
+    BOOST_TEST(t->rewritten == 1u);
+    BOOST_TEST(t->failed == 1u);
+    BOOST_TEST(t->left == 1u);
+    // Alerts not listed, and a row without alerts.
+    row.detail = "updated; alert configurations not read: HTTP 500";
+    BOOST_TEST(alert_tally_of(row)->not_read);
+    row.detail = "";
+    BOOST_TEST(!alert_tally_of(row).has_value());
+}
+
 BOOST_AUTO_TEST_CASE(all_rewritten_keeps_the_integration_outcome) {
     rotation_options ro;
     auto pol = make_policy();
@@ -158,6 +188,30 @@ BOOST_AUTO_TEST_CASE(an_integration_that_already_shows_the_new_secret_needs_no_a
     BOOST_TEST(!rot.start(outcome::updated, pol).has_value());
     std::string detail;
     BOOST_TEST((rot.row_outcome(outcome::updated, detail) == outcome::updated));
+}
+
+// audit --emit-manifest --stale-only: the integration already shows the row's secret, the row's
+// fromLast4 names the notifications left behind; they are due, those in step are not, also when
+// --skip-unchanged sent nothing for the integration.
+BOOST_AUTO_TEST_CASE(from_last4_of_the_row_rotates_the_notifications_left_behind) {
+    rotation_options ro;
+    auto row = pd_row(new_key);
+    row.stale_last4 = {"0022"};
+    for (auto integration : {outcome::updated, outcome::unchanged}) {
+        BOOST_TEST_CONTEXT(to_string(integration)) {
+            row_rotation rot(ro, row, row_action::update, nullptr);
+            rot.on_integration_read(integration_as_read(new_key), true);
+            auto planned = rot.planned(integration);
+            BOOST_REQUIRE(planned.has_value());
+            BOOST_TEST(planned->old_visible.empty());  // in step: they show the new secret
+            BOOST_TEST(planned->stale_last4 == std::vector<std::string>{"0022"});
+            BOOST_TEST(!rot.planned(outcome::failed).has_value());
+        }
+    }
+    // Without fromLast4, --skip-unchanged's unchanged integration starts nothing.
+    row_rotation plain(ro, pd_row(new_key), row_action::update, nullptr);
+    plain.on_integration_read(integration_as_read(old_key), true);
+    BOOST_TEST(!plain.planned(outcome::unchanged).has_value());
 }
 
 BOOST_AUTO_TEST_CASE(resume_takes_the_old_secret_and_open_steps_from_the_checkpoint) {
