@@ -60,7 +60,7 @@ std::vector<std::string> apply_argv(sim_process& sim, const temp_dir& dir,
                                     std::vector<std::string> extra) {
     std::vector<std::string> argv{cmbulk_bin(), "apply",        manifest.string(), "--base-url",
                                   sim.base_url(), "--report",   (dir / "run.csv").string(),
-                                  "--progress",  "quiet"};
+                                  "--progress", "plain"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     return argv;
 }
@@ -73,7 +73,7 @@ std::vector<std::string> revert_argv(sim_process& sim, const temp_dir& dir,
                                   "--base-url",
                                   sim.base_url(),
                                   "--progress",
-                                  "quiet"};
+                                  "plain"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     return argv;
 }
