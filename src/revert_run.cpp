@@ -338,7 +338,8 @@ int run_revert(const revert_options& o, std::ostream& out, std::ostream& err) {
     }
     auto report_path = report_path_of(o);
     auto checkpoint = o.checkpoint_path;
-    if (checkpoint.empty()) checkpoint = std::filesystem::path(report_path).replace_extension(".checkpoint.jsonl");
+    if (checkpoint.empty())
+        checkpoint = std::filesystem::path(report_path).replace_extension(".checkpoint.jsonl");
     std::unique_ptr<journal_writer> journal;
     std::unique_ptr<report_writer> report;
     if (!o.plan_only) {

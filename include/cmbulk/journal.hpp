@@ -1,9 +1,10 @@
 // The checkpoint journal: an append-only JSON Lines file with a versioned header, an `intent`
 // record before each state-changing request (after a `before` record holding the before-image
-// of what it changes, issue 17), an `outcome` record when a row (or one of its steps) ends, and `item` records holding what a finished item produced (audit's projects).
-// Replay drops a torn last line (and open_append cuts it off before appending) but refuses a bad
-// header or garbage in the middle with "file:line: ...". Never holds a secret (four last
-// characters at most). Errors are values: journal_errc with a diagnostics object.
+// of what it changes, issue 17), an `outcome` record when a row (or one of its steps) ends, and
+// `item` records holding what a finished item produced (audit's projects). Replay drops a torn last
+// line (and open_append cuts it off before appending) but refuses a bad header or garbage in the
+// middle with "file:line: ...". Never holds a secret (four last characters at most). Errors are
+// values: journal_errc with a diagnostics object.
 #pragma once
 
 #include <boost/json/value.hpp>

@@ -59,7 +59,7 @@ private:
     bool plan_only_;
     read_machine read_;
     std::optional<row_plan> write_;
-    boost::json::object body_;  ///< what the write sends (put-back, recreate)
+    boost::json::object body_;   ///< what the write sends (put-back, recreate)
     bool writing_read_ = false;  ///< the write's row_plan asked for a (resolving) GET
     std::string kind_, detail_, error_code_, sent_last4_;
     outcome result_ = outcome::not_run;

@@ -36,9 +36,8 @@ json::value comparable_state(sim_process& sim) {
                 copy.erase("id");
                 integrations.push_back(copy);
             }
-            std::sort(integrations.begin(), integrations.end(), [](auto& a, auto& b) {
-                return json::serialize(a) < json::serialize(b);
-            });
+            std::sort(integrations.begin(), integrations.end(),
+                      [](auto& a, auto& b) { return json::serialize(a) < json::serialize(b); });
             proj["integrations"] = std::move(integrations);
             if (auto* a = p.as_object().if_contains("alertConfigs")) proj["alertConfigs"] = *a;
             projects.push_back(std::move(proj));
@@ -58,22 +57,20 @@ run_options creds(std::map<std::string, std::string> more = {}) {
 std::vector<std::string> apply_argv(sim_process& sim, const temp_dir& dir,
                                     const std::filesystem::path& manifest,
                                     std::vector<std::string> extra) {
-    std::vector<std::string> argv{cmbulk_bin(), "apply",        manifest.string(), "--base-url",
-                                  sim.base_url(), "--report",   (dir / "run.csv").string(),
-                                  "--progress", "plain"};
+    std::vector<std::string> argv{
+        cmbulk_bin(),   "apply",    manifest.string(),          "--base-url",
+        sim.base_url(), "--report", (dir / "run.csv").string(), "--progress",
+        "plain"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     return argv;
 }
 
 std::vector<std::string> revert_argv(sim_process& sim, const temp_dir& dir,
                                      std::vector<std::string> extra) {
-    std::vector<std::string> argv{cmbulk_bin(),
-                                  "revert",
-                                  (dir / "run.checkpoint.jsonl").string(),
-                                  "--base-url",
-                                  sim.base_url(),
-                                  "--progress",
-                                  "plain"};
+    std::vector<std::string> argv{
+        cmbulk_bin(), "revert",       (dir / "run.checkpoint.jsonl").string(),
+        "--base-url", sim.base_url(), "--progress",
+        "plain"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     return argv;
 }
@@ -116,13 +113,15 @@ std::map<std::string, int> count_errors(const std::filesystem::path& report) {
     auto rows = cmbulk::read_report(report, std::nullopt, msg);
     BOOST_REQUIRE_MESSAGE(rows.has_value(), msg);
     std::map<std::string, int> m;
-    for (auto& r : *rows) m[r.error_code.empty() ? std::string(to_string(r.result)) : r.error_code]++;
+    for (auto& r : *rows)
+        m[r.error_code.empty() ? std::string(to_string(r.result)) : r.error_code]++;
     return m;
 }
 
 void check_absent(const std::filesystem::path& file, const std::vector<std::string>& secrets) {
     auto text = read_file(file);
-    for (auto& s : secrets) BOOST_TEST(text.find(s) == std::string::npos, file << " holds " << s.substr(0, 10));
+    for (auto& s : secrets)
+        BOOST_TEST(text.find(s) == std::string::npos, file << " holds " << s.substr(0, 10));
 }
 
 }  // namespace
@@ -166,8 +165,8 @@ BOOST_AUTO_TEST_CASE(update_then_revert_with_the_old_secrets_equals_the_seed) {
     BOOST_REQUIRE_EQUAL(applied.exit_code, 0);
     auto changed = comparable_state(sim);
     // Without the old secrets: needs-secret, nothing sent.
-    auto bare = run_process(
-        revert_argv(sim, dir, {"--report", (dir / "bare.csv").string()}), creds());
+    auto bare =
+        run_process(revert_argv(sim, dir, {"--report", (dir / "bare.csv").string()}), creds());
     BOOST_TEST(bare.exit_code == 1);
     BOOST_TEST(count_errors(dir / "bare.csv")["NEEDS_SECRET"] == 300);
     BOOST_TEST(comparable_state(sim) == changed);
@@ -211,7 +210,8 @@ BOOST_AUTO_TEST_CASE(rows_changed_since_the_run_are_left_alone) {
     int theirs_left = 0;
     for (auto& p : state.at("orgs").as_array()[0].at("projects").as_array())
         for (auto& i : p.at("integrations").as_array())
-            if (i.at("type") == "SLACK") theirs_left += i.at("apiToken").as_string().starts_with("xoxb-theirs");
+            if (i.at("type") == "SLACK")
+                theirs_left += i.at("apiToken").as_string().starts_with("xoxb-theirs");
     BOOST_TEST(theirs_left == 2);
 }
 
@@ -229,8 +229,8 @@ BOOST_AUTO_TEST_CASE(sigkill_during_a_revert_then_resume) {
         // Killed once its checkpoint holds some outcomes (not after a fixed time).
         for (int i = 0; i < 3000 && child.running(); ++i) {
             std::error_code ec;
-            if (std::filesystem::exists(ckpt, ec) && read_file(ckpt).find("\"outcome\"") !=
-                                                         std::string::npos &&
+            if (std::filesystem::exists(ckpt, ec) &&
+                read_file(ckpt).find("\"outcome\"") != std::string::npos &&
                 std::count(read_file(ckpt).begin(), read_file(ckpt).end(), '\n') > 40)
                 break;
             std::this_thread::sleep_for(10ms);

@@ -89,8 +89,8 @@ BOOST_AUTO_TEST_CASE(created_then_changed_by_someone_else_is_left_alone) {
 
 BOOST_AUTO_TEST_CASE(updated_is_put_back_with_the_old_secret) {
     retry_policy policy;
-    revert_machine m(row_of("updated", slack_as_read(old_token, "#old")),
-                     {{"apiToken", old_token}}, false);
+    revert_machine m(row_of("updated", slack_as_read(old_token, "#old")), {{"apiToken", old_token}},
+                     false);
     m.start(policy);
     auto s = m.next(found(slack_as_read(new_token, "#new")), policy);
     BOOST_REQUIRE(s.kind == item_step::send);
@@ -118,8 +118,8 @@ BOOST_AUTO_TEST_CASE(updated_without_the_old_secret_sends_nothing) {
 
 BOOST_AUTO_TEST_CASE(a_put_back_that_landed_before_a_kill_is_done) {
     retry_policy policy;
-    revert_machine m(row_of("updated", slack_as_read(old_token, "#old")),
-                     {{"apiToken", old_token}}, false);
+    revert_machine m(row_of("updated", slack_as_read(old_token, "#old")), {{"apiToken", old_token}},
+                     false);
     m.start(policy);
     auto s = m.next(found(slack_as_read(old_token, "#old")), policy);
     BOOST_TEST(s.kind == item_step::done);
@@ -141,8 +141,7 @@ BOOST_AUTO_TEST_CASE(old_checkpoint_without_a_before_image) {
 
 BOOST_AUTO_TEST_CASE(plan_only_stops_after_the_decision) {
     retry_policy policy;
-    revert_machine m(row_of("deleted", slack_as_read(old_token)), {{"apiToken", old_token}},
-                     true);
+    revert_machine m(row_of("deleted", slack_as_read(old_token)), {{"apiToken", old_token}}, true);
     m.start(policy);
     auto s = m.next(absent(), policy);
     BOOST_TEST(s.kind == item_step::done);
