@@ -336,10 +336,23 @@ journal_header audit_header(const audit_options& o) {
         for (auto& x : v) s += (s.empty() ? "" : ",") + x;
         return s;
     };
+    auto absolute = [](const std::filesystem::path& p) {
+        std::error_code ec;
+        auto abs = std::filesystem::weakly_canonical(std::filesystem::absolute(p, ec), ec);
+        return ec ? p.string() : abs.string();
+    };
     if (!o.org_ids.empty()) h.options["org"] = joined(o.org_ids);
     if (o.all) h.options["all"] = "true";
-    if (!o.projects_file.empty()) h.options["projects"] = o.projects_file.string();
+    if (!o.projects_file.empty()) h.options["projects"] = absolute(o.projects_file);
     if (!o.types.empty()) h.options["type"] = joined(o.types);
+    // What is written: a resume writes the same files (and the same references in the emitted
+    // manifest), or is refused naming the difference.
+    h.options["report"] = absolute(o.report_path.empty() ? "audit.csv" : o.report_path);
+    if (!o.emit_manifest.empty()) h.options["emit-manifest"] = absolute(o.emit_manifest);
+    if (!o.emit_sim_seed.empty()) h.options["emit-sim-seed"] = absolute(o.emit_sim_seed);
+    std::vector<std::string> refs;
+    for (auto& [field, name] : o.secret_refs) refs.push_back(field + "=" + name);
+    if (!refs.empty()) h.options["secret-ref"] = joined(refs);
     return h;
 }
 

@@ -84,6 +84,48 @@ void manifest_reader::take_notes(detail::source_notes& notes) {
         warnings_.push_back({st_->file, w.line, std::move(w.field), std::move(w.message)});
 }
 
+namespace {
+
+/// --type names a known type, or the error saying so.
+std::optional<manifest_error> check_type_option(const std::string& type) {
+    if (type.empty() || find_type(type)) return std::nullopt;
+    std::vector<std::string_view> types;
+    for (auto& t : all_types()) types.push_back(t.name);
+    return manifest_error{"--type", 0, "",
+                          "unknown type " + in_quotes(type) + did_you_mean(type, types),
+                          manifest_errc::bad_option};
+}
+
+/// One --set NAME=VALUE, resolved once for every row; a problem is a file error.
+detail::set_option_value check_set_option(const std::string& name, const std::string& raw,
+                                          const std::vector<std::string_view>& all_names,
+                                          const manifest_options& opts,
+                                          std::vector<manifest_error>& errors) {
+    detail::set_option_value sv{name, {}, false, false};
+    auto fail = [&](std::string message) {
+        errors.push_back(
+            {"--set", 0, detail::printable(name), std::move(message), manifest_errc::bad_option});
+        return sv;
+    };
+    if (name == "projectId" || name == "orgId" || name == "type" || name == "action")
+        return fail("cannot be set with --set (use a column, --type or --action)");
+    if (std::find(all_names.begin(), all_names.end(), name) == all_names.end())
+        return fail("unknown field" + did_you_mean(name, all_names));
+    std::string error;
+    // --set comes from the command line: relative ${file:..} paths are relative to the current
+    // directory.
+    auto v = resolve_value(raw, {}, opts.getenv, error);
+    if (!v) return fail(error);
+    if (v->value.empty())
+        return fail(v->from_reference ? "the reference resolved to an empty value" : "empty value");
+    sv.value = std::move(v->value);
+    sv.from_reference = v->from_reference;
+    sv.ok = true;
+    return sv;
+}
+
+}  // namespace
+
 std::unique_ptr<manifest_reader> manifest_reader::open(const std::filesystem::path& path,
                                                        const manifest_options& opts) {
     std::unique_ptr<manifest_reader> r(new manifest_reader());
@@ -97,46 +139,9 @@ std::unique_ptr<manifest_reader> manifest_reader::open(const std::filesystem::pa
     st.all_names = detail::known_names();
 
     // Options that apply to every row are checked once.
-    if (!opts.type.empty() && !find_type(opts.type)) {
-        std::vector<std::string_view> types;
-        for (auto& t : all_types()) types.push_back(t.name);
-        r->file_errors_.push_back(
-            {"--type", 0, "",
-             "unknown type " + in_quotes(opts.type) + did_you_mean(opts.type, types),
-             manifest_errc::bad_option});
-    }
-    for (auto& set_field : opts.set_fields) {
-        // Plain references, not a structured binding: clang 14 cannot capture those in a lambda.
-        auto& name = set_field.first;
-        auto& raw = set_field.second;
-        state::set_value sv{name, {}, false, false};
-        auto fail = [&](std::string message) {
-            r->file_errors_.push_back({"--set", 0, detail::printable(name), std::move(message),
-                                       manifest_errc::bad_option});
-        };
-        if (name == "projectId" || name == "orgId" || name == "type" || name == "action") {
-            fail("cannot be set with --set (use a column, --type or --action)");
-        } else if (std::find(st.all_names.begin(), st.all_names.end(), name) ==
-                   st.all_names.end()) {
-            fail("unknown field" + did_you_mean(name, st.all_names));
-        } else {
-            std::string error;
-            // --set comes from the command line: relative ${file:..} paths are relative to the
-            // current directory.
-            auto v = resolve_value(raw, {}, st.opts.getenv, error);
-            if (!v)
-                fail(error);
-            else if (v->value.empty())
-                fail(v->from_reference ? "the reference resolved to an empty value"
-                                       : "empty value");
-            else {
-                sv.value = std::move(v->value);
-                sv.from_reference = v->from_reference;
-                sv.ok = true;
-            }
-        }
-        st.sets.push_back(std::move(sv));
-    }
+    if (auto e = check_type_option(opts.type)) r->file_errors_.push_back(std::move(*e));
+    for (auto& [name, raw] : opts.set_fields)
+        st.sets.push_back(check_set_option(name, raw, st.all_names, st.opts, r->file_errors_));
 
     auto fmt = opts.format ? opts.format : format_from_path(path);
     if (!fmt) {

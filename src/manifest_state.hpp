@@ -39,17 +39,22 @@ struct dup_hash {
 
 }  // namespace detail
 
+namespace detail {
+/// One --set NAME=VALUE resolved once for every row.
+struct set_option_value {
+    std::string name;
+    std::string value;
+    bool from_reference = false;
+    bool ok = false;
+};
+}  // namespace detail
+
 struct manifest_reader::state {
     manifest_options opts;
     std::string file;
     std::filesystem::path base_dir;
     std::vector<std::string_view> all_names;
-    struct set_value {
-        std::string name;
-        std::string value;
-        bool from_reference = false;
-        bool ok = false;
-    };
+    using set_value = detail::set_option_value;
     std::vector<set_value> sets;
     std::unordered_map<detail::dup_key, std::uint64_t, detail::dup_hash> seen;
     // References repeat on every row (one token for all projects): resolve each once.

@@ -5,6 +5,7 @@
 #include "cmbulk/audit.hpp"
 #include "cmbulk/exit_status.hpp"
 #include "commands.hpp"
+#include "resume_options.hpp"
 #include "run_options.hpp"
 
 namespace cmbulk::cli {
@@ -30,13 +31,18 @@ int cmd_audit(int argc, char** argv) {
         ("secret-ref", po::value<std::vector<std::string>>()->composing(),
          "FIELD=NAME: in the emitted manifest, secret FIELD becomes ${env:NAME} (default TYPE_FIELD, e.g. SLACK_API_TOKEN)")
         ("checkpoint", po::value<std::string>(), "checkpoint of finished projects (default <report>.checkpoint.jsonl)")
-        ("resume", "skip the projects the checkpoint records as read")
+        ("resume", "continue the audit the checkpoint records: skip the projects it has read (`--resume CHECKPOINT` alone: its options are used)")
         ("help,h", "show this help");
     // clang-format on
     po::options_description visible;
     visible.add(src).add(server_options_desc()).add(run_options_desc()).add(run);
     po::variables_map vm;
-    if (!parse_command_line(argc, argv, visible, nullptr, vm, "audit")) return exit_usage;
+    if (!parse_command_line(argc, argv, visible, "resume-checkpoint", vm, "audit"))
+        return exit_usage;
+    if (std::string msg; !fill_audit_from_checkpoint(vm, msg)) {
+        std::cerr << "cmbulk audit: " << msg << "\n";
+        return exit_usage;
+    }
     bool has_source = vm.count("projects") || vm.count("org") || vm.count("all");
     if (vm.count("help") || !has_source) {
         std::cout

@@ -5,6 +5,7 @@
 #include "cmbulk/exit_status.hpp"
 #include "cmbulk/plan.hpp"
 #include "commands.hpp"
+#include "rotation_options.hpp"
 #include "run_options.hpp"
 
 namespace cmbulk::cli {
@@ -14,12 +15,10 @@ int cmd_plan(int argc, char** argv) {
     // clang-format off
     run.add_options()
         ("detailed-exitcode", "exit 4 when there are changes, alert configs included (0 none, 1 read errors, 2 usage)")
-        ("integrations-only", "do not list the alert configurations a rotation would rewrite")
-        ("link-alerts", "as apply: the alert notifications would be linked (Atlas v2)")
-        ("from-last4", po::value<std::string>(), "as apply: the old secret's last four characters")
         ("report", po::value<std::string>(), "also write the plan as a file: one row per manifest row (.csv, .json or .jsonl)")
         ("help,h", "show this help");
     // clang-format on
+    run.add(rotation_options_desc());
     auto visible = manifest_command_desc(run);
     po::variables_map vm;
     if (!parse_command_line(argc, argv, visible, "manifest", vm, "plan")) return exit_usage;
@@ -64,9 +63,14 @@ int cmd_plan(int argc, char** argv) {
         return exit_usage;
     }
     o.detailed_exitcode = vm.count("detailed-exitcode") > 0;
-    o.integrations_only = vm.count("integrations-only") > 0;
-    o.link_alerts = vm.count("link-alerts") > 0;
-    if (vm.count("from-last4")) o.from_last4 = vm["from-last4"].as<std::string>();
+    rotation_choice rotation;
+    if (!fill_rotation_choice(vm, o.manifest_opts.target_flavor, rotation, msg)) {
+        std::cerr << "cmbulk plan: " << msg << "\n";
+        return exit_usage;
+    }
+    o.integrations_only = rotation.integrations_only;
+    o.link_alerts = rotation.link_alerts;
+    o.from_last4 = rotation.from_last4;
     if (vm.count("report")) o.report_path = vm["report"].as<std::string>();
     if (!fill_fleet(vm, o.fleet, msg) || !fill_api_config(vm, o.api, msg)) {
         std::cerr << "cmbulk plan: " << msg << "\n";

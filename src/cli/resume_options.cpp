@@ -121,6 +121,69 @@ bool fill_from_checkpoint(po::variables_map& vm, std::string& msg) {
     return fill_set(vm, opts, msg);
 }
 
+bool fill_audit_from_checkpoint(po::variables_map& vm, std::string& msg) {
+    bool positional = vm.count("resume-checkpoint") > 0;
+    if (positional && !vm.count("resume")) {
+        msg = vm["resume-checkpoint"].as<std::string>() +
+              ": audit takes no argument but the checkpoint of `--resume CHECKPOINT`";
+        return false;
+    }
+    if (!vm.count("resume")) return true;
+    std::string path;
+    if (positional) {
+        path = vm["resume-checkpoint"].as<std::string>();
+        if (vm.count("checkpoint") && vm["checkpoint"].as<std::string>() != path) {
+            msg = "--resume " + path + " and --checkpoint " + vm["checkpoint"].as<std::string>() +
+                  " name two checkpoints";
+            return false;
+        }
+        put(vm, "checkpoint", path);
+    } else if (vm.count("checkpoint")) {
+        path = vm["checkpoint"].as<std::string>();
+    } else {
+        path = std::filesystem::path(vm["report"].as<std::string>())
+                   .replace_extension(".checkpoint.jsonl")
+                   .string();
+    }
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) return true;  // the audit says so
+    diagnostics diag;
+    auto replay = replay_journal(path, diag);
+    if (!replay) {
+        msg = "--resume: " + to_string(diag);
+        return false;
+    }
+    const auto& h = replay->header;
+    if (h.command != "audit") {
+        msg = "--resume " + path + ": a checkpoint of `cmbulk " + h.command + "`, not of audit";
+        return false;
+    }
+    const auto& opts = h.options;
+    bool has_source = vm.count("projects") || vm.count("org") || vm.count("all");
+    if (!given(vm, "flavor") && !h.flavor.empty()) put(vm, "flavor", h.flavor);
+    if (!given(vm, "base-url") && !h.base_url.empty()) put(vm, "base-url", h.base_url);
+    auto split = [](std::string_view v) {
+        std::vector<std::string> out;
+        while (!v.empty()) {
+            auto comma = v.find(',');
+            out.emplace_back(v.substr(0, comma));
+            v = comma == std::string_view::npos ? "" : v.substr(comma + 1);
+        }
+        return out;
+    };
+    if (!has_source) {  // the sources are one choice: all of them from the checkpoint, or none
+        if (auto it = opts.find("org"); it != opts.end()) put(vm, "org", split(it->second));
+        if (auto it = opts.find("projects"); it != opts.end()) put(vm, "projects", it->second);
+        if (opts.count("all")) put(vm, "all", std::string());
+    }
+    for (const char* k : {"type", "secret-ref"})
+        if (auto it = opts.find(k); it != opts.end() && !given(vm, k))
+            put(vm, k, split(it->second));
+    for (const char* k : {"report", "emit-manifest", "emit-sim-seed"})
+        if (auto it = opts.find(k); it != opts.end() && !given(vm, k)) put(vm, k, it->second);
+    return true;
+}
+
 std::vector<std::string> unrecorded_args(int argc, char** argv,
                                          const po::options_description& desc) {
     std::vector<std::string> out;

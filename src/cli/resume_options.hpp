@@ -19,6 +19,14 @@ namespace po = boost::program_options;
 /// checkpoint cannot be read or holds no usable value for a --set field (a literal secret).
 bool fill_from_checkpoint(po::variables_map& vm, std::string& msg);
 
+/// `cmbulk audit --resume [CHECKPOINT]`: with --resume, the checkpoint (the positional
+/// `resume-checkpoint`, --checkpoint, or next to --report) fills every option it records that is
+/// not given: --org, --all, --projects, --type, --flavor, --base-url, --report, --emit-manifest,
+/// --emit-sim-seed, --secret-ref. An option given with another value is left for the audit to
+/// refuse. False (with a message) for a positional checkpoint without --resume, an unreadable
+/// checkpoint, or a checkpoint of another command.
+bool fill_audit_from_checkpoint(po::variables_map& vm, std::string& msg);
+
 /// The arguments of `argv` (argv[0] the subcommand) a checkpoint does not record, as typed:
 /// what the printed resume command must repeat. `desc` tells which options take a value.
 std::vector<std::string> unrecorded_args(int argc, char** argv,

@@ -92,6 +92,83 @@ asio::awaitable<void> send_and_close(Stream& stream, response r) {
     co_await http::async_write(stream, res, tuple_awaitable);
 }
 
+/// The answer to a request that could not be read because it is too large, if that is why.
+std::optional<response> limit_reply(const beast::error_code& ec, const simulator::impl& s) {
+    if (ec == http::error::body_limit)
+        return error_response(
+            413, "PAYLOAD_TOO_LARGE",
+            "The request body is larger than " + std::to_string(s.opts.body_limit) + " bytes.");
+    if (ec == http::error::header_limit)
+        return error_response(
+            431, "HEADERS_TOO_LARGE",
+            "The request header is larger than " + std::to_string(s.opts.header_limit) + " bytes.");
+    return std::nullopt;
+}
+
+/// The core's view of one parsed request.
+request to_request(http::request<http::string_body>& msg, const simulator::impl& s, bool loopback,
+                   const std::string& remote, const std::string& scheme) {
+    request req;
+    req.method = std::string(msg.method_string());
+    req.target = std::string(msg.target());
+    for (auto& f : msg) req.headers[lower(f.name_string())] = std::string(f.value());
+    req.body = std::move(msg.body());
+    req.loopback = loopback;
+    req.remote_address = remote;
+    auto host = msg[http::field::host];
+    req.origin =
+        scheme + "://" +
+        (host.empty() ? s.opts.listen_host + ":" + std::to_string(s.port) : std::string(host));
+    return req;
+}
+
+/// --verbose: one line per request, never a secret (no headers, no bodies, no query strings).
+void log_request(const request& req, const response& r) {
+    auto q = req.target.find('?');
+    std::fprintf(
+        stderr, "cmbulk-sim: %s %s -> %d%s%s\n", req.method.c_str(),
+        req.target.substr(0, q).c_str(), r.status,
+        r.fault == fault_kind::none ? "" : " fault=", std::string(to_string(r.fault)).c_str());
+}
+
+/// Plays a connection-level fault (reset, stall, truncated answer); true when it ended the
+/// connection, false for an answer to send as usual.
+template <class Stream>
+asio::awaitable<bool> play_fault(simulator::impl& s, Stream& stream, const response& r,
+                                 unsigned version) {
+    switch (r.fault) {
+        case fault_kind::reset_before:
+        case fault_kind::reset_after:
+            reset_connection(stream);
+            co_return true;
+        case fault_kind::stall: {
+            // Hold the connection, reading and discarding, until the client closes or the cap.
+            beast::get_lowest_layer(stream).expires_after(s.opts.stall_cap);
+            char sink[1024];
+            for (;;) {
+                auto [rec, rn] = co_await raw_socket(stream).async_read_some(asio::buffer(sink),
+                                                                             tuple_awaitable);
+                (void)rn;
+                if (rec) break;
+            }
+            reset_connection(stream);
+            co_return true;
+        }
+        case fault_kind::truncate: {
+            auto res = to_beast(r, version, false);
+            std::ostringstream head;
+            head << res.base();
+            std::string wire = head.str() + r.body.substr(0, r.body.size() / 2);
+            beast::get_lowest_layer(stream).expires_after(s.opts.idle_timeout);
+            co_await asio::async_write(stream, asio::buffer(wire), tuple_awaitable);
+            reset_connection(stream);
+            co_return true;
+        }
+        default:
+            co_return false;
+    }
+}
+
 template <class Stream>
 asio::awaitable<void> serve(simulator::impl& s, Stream stream, bool loopback, std::string remote,
                             std::string scheme) {
@@ -103,83 +180,25 @@ asio::awaitable<void> serve(simulator::impl& s, Stream stream, bool loopback, st
         beast::get_lowest_layer(stream).expires_after(s.opts.idle_timeout);
         auto [ec, n] = co_await http::async_read(stream, buffer, parser, tuple_awaitable);
         (void)n;
-        if (ec == http::error::body_limit) {
-            co_await send_and_close(
-                stream, error_response(413, "PAYLOAD_TOO_LARGE",
-                                       "The request body is larger than " +
-                                           std::to_string(s.opts.body_limit) + " bytes."));
-            break;
-        }
-        if (ec == http::error::header_limit) {
-            co_await send_and_close(
-                stream, error_response(431, "HEADERS_TOO_LARGE",
-                                       "The request header is larger than " +
-                                           std::to_string(s.opts.header_limit) + " bytes."));
+        if (auto too_large = limit_reply(ec, s)) {
+            co_await send_and_close(stream, std::move(*too_large));
             break;
         }
         if (ec) break;  // end of stream, idle timeout, or garbage: close.
         auto& msg = parser.get();
-
-        request req;
-        req.method = std::string(msg.method_string());
-        req.target = std::string(msg.target());
-        for (auto& f : msg) req.headers[lower(f.name_string())] = std::string(f.value());
-        req.body = std::move(msg.body());
-        req.loopback = loopback;
-        req.remote_address = remote;
-        auto host = msg[http::field::host];
-        req.origin =
-            scheme + "://" +
-            (host.empty() ? s.opts.listen_host + ":" + std::to_string(s.port) : std::string(host));
         bool keep_alive = msg.keep_alive();
         unsigned version = msg.version();
-
+        request req = to_request(msg, s, loopback, remote, scheme);
         response r = s.handle(req);
-        if (s.opts.verbose) {
-            // The log line never holds a secret: no headers, no bodies, no query strings.
-            auto q = req.target.find('?');
-            std::fprintf(stderr, "cmbulk-sim: %s %s -> %d%s%s\n", req.method.c_str(),
-                         req.target.substr(0, q).c_str(), r.status,
-                         r.fault == fault_kind::none ? "" : " fault=",
-                         std::string(to_string(r.fault)).c_str());
-        }
+        if (s.opts.verbose) log_request(req, r);
         beast::get_lowest_layer(stream).expires_never();
         if (r.delay.count() > 0) {
             asio::steady_timer timer(co_await asio::this_coro::executor);
             timer.expires_after(r.delay);
             co_await timer.async_wait(tuple_awaitable);
         }
-        switch (r.fault) {
-            case fault_kind::reset_before:
-            case fault_kind::reset_after:
-                reset_connection(stream);
-                co_return;
-            case fault_kind::stall: {
-                // Hold the connection, reading and discarding, until the client closes or the cap.
-                beast::get_lowest_layer(stream).expires_after(s.opts.stall_cap);
-                char sink[1024];
-                for (;;) {
-                    auto [rec, rn] = co_await raw_socket(stream).async_read_some(asio::buffer(sink),
-                                                                                 tuple_awaitable);
-                    (void)rn;
-                    if (rec) break;
-                }
-                reset_connection(stream);
-                co_return;
-            }
-            case fault_kind::truncate: {
-                auto res = to_beast(r, version, false);
-                std::ostringstream head;
-                head << res.base();
-                std::string wire = head.str() + r.body.substr(0, r.body.size() / 2);
-                beast::get_lowest_layer(stream).expires_after(s.opts.idle_timeout);
-                co_await asio::async_write(stream, asio::buffer(wire), tuple_awaitable);
-                reset_connection(stream);
-                co_return;
-            }
-            default:
-                break;
-        }
+        bool ended = co_await play_fault(s, stream, r, version);
+        if (ended) co_return;
         auto res = to_beast(r, version, keep_alive);
         beast::get_lowest_layer(stream).expires_after(s.opts.idle_timeout);
         auto [wec, wn] = co_await http::async_write(stream, res, tuple_awaitable);

@@ -182,4 +182,25 @@ BOOST_AUTO_TEST_CASE(plan_usage_and_invalid_manifest_exit_2) {
     BOOST_TEST(p.exit_code == 2);
 }
 
+// plan checks the rotation options as apply does (it once took any --from-last4 and
+// --link-alerts on Cloud Manager, and planned what apply would then refuse).
+BOOST_AUTO_TEST_CASE(plan_refuses_the_rotation_options_apply_refuses) {
+    fixture f;
+    const std::vector<std::vector<std::string>> refused = {
+        {"--from-last4", "abc"},
+        {"--link-alerts"},  // the sim world is Cloud Manager
+        {"--integrations-only", "--from-last4", "abcd"},
+    };
+    for (const auto& extra : refused) {
+        for (std::string command : {"plan", "apply"}) {
+            std::vector<std::string> args = {command, "m.csv", "--action", "update"};
+            args.insert(args.end(), extra.begin(), extra.end());
+            auto p = f.cmbulk(args);
+            BOOST_TEST(p.exit_code == 2, command << " " << extra.front());
+            BOOST_TEST(p.err.find(extra.front()) != std::string::npos, p.err);
+        }
+    }
+    BOOST_TEST(f.count_method("PUT") == 0u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -116,31 +116,86 @@ std::set<std::string> listed_commands() {
     return out;
 }
 
-}  // namespace
+/// One command run with secrets about.
+struct step {
+    std::string name;
+    std::vector<std::string> argv;
+    run_options opts;
+    std::set<int> exits;           ///< the exit statuses it may end with
+    bool argv_has_secret = false;  ///< the user put it there (--allow-literal-secret)
+};
 
-BOOST_AUTO_TEST_SUITE(secrets)
+/// Runs each step with its cmdline sampled: the exit is one of the step's, and no secret is in
+/// its stdout, stderr or (unless the user put it there) its cmdline; with `require_samples`, the
+/// cmdline was sampled at least once. Returns how many ran.
+int run_steps(const std::vector<step>& steps, bool require_samples) {
+    int checked = 0;
+    for (auto& s : steps) {
+        BOOST_TEST_CONTEXT(s.name) {
+            auto r = run_sampled(s.argv, s.opts);
+            BOOST_TEST_MESSAGE(s.name << ": exit " << r.proc.exit_code << ", " << r.samples
+                                      << " cmdline samples; stderr: " << r.proc.err);
+            BOOST_TEST(!r.proc.timed_out);
+            BOOST_TEST(s.exits.count(r.proc.exit_code) == 1u,
+                       "exit " << r.proc.exit_code << ": " << r.proc.err);
+            if (require_samples) BOOST_TEST(r.samples > 0);
+            check_clean("stdout", r.proc.out);
+            check_clean("stderr", r.proc.err);
+            if (!s.argv_has_secret) check_clean("cmdline", r.cmdlines);
+            ++checked;
+        }
+    }
+    return checked;
+}
 
-BOOST_AUTO_TEST_CASE(no_command_leaks_a_secret) {
-    temp_dir sim_dir;
-    write_file(sim_dir / "seed.json", seed_json());
-    sim_process sim({"--seed", (sim_dir / "seed.json").string()});
-    temp_dir dir;
-    // Inputs (these hold secrets on purpose and are not scanned).
-    write_file(dir / "m.csv", "projectId,type,apiToken,teamName,channelName\n" + projects[0] +
-                                  ",SLACK," + tok_literal + ",team,#a\n" + projects[1] +
-                                  ",SLACK,${env:TOK_ENV},team,#b\n" + projects[2] +
-                                  ",SLACK,${file:tok.txt},team,#c\n");
-    write_file(dir / "tok.txt", tok_file + "\n");
-    write_file(dir / "key.txt", priv + "\n");
-    fs::permissions(dir / "key.txt", fs::perms::owner_read | fs::perms::owner_write);
-    const std::set<std::string> inputs{"m.csv", "tok.txt", "key.txt"};
+/// Checks every file below `dir` but the `inputs` (reports, checkpoints, temporaries, whatever
+/// their names); returns how many it checked.
+int check_written_files(const fs::path& dir, const std::set<std::string>& inputs = {}) {
+    int files = 0;
+    for (auto& e : fs::recursive_directory_iterator(dir)) {
+        if (!e.is_regular_file() || inputs.count(e.path().filename().string())) continue;
+        ++files;
+        check_clean(e.path().filename().string(), read_file(e.path()));
+    }
+    return files;
+}
 
+/// The environments of the first case: the key from the environment, from a key file, a
+/// service account, a wrong key.
+struct key_environments {
+    run_options env_key, file_key, oauth, wrong;
+    explicit key_environments(const fs::path& cwd) {
+        env_key.env = {
+            {"CMBULK_PUBLIC_KEY", pub}, {"CMBULK_PRIVATE_KEY", priv}, {"TOK_ENV", tok_env}};
+        env_key.unset_env = {"MONGODB_ATLAS_PUBLIC_API_KEY", "MONGODB_ATLAS_PRIVATE_API_KEY",
+                             "CMBULK_CLIENT_ID", "CMBULK_CLIENT_SECRET"};
+        env_key.cwd = cwd;
+        file_key = env_key;
+        file_key.env.erase("CMBULK_PRIVATE_KEY");
+        file_key.env.erase("CMBULK_PUBLIC_KEY");
+        file_key.unset_env.insert(file_key.unset_env.end(),
+                                  {"CMBULK_PUBLIC_KEY", "CMBULK_PRIVATE_KEY"});
+        oauth = file_key;
+        oauth.env["CMBULK_CLIENT_ID"] = client_id;
+        oauth.env["CMBULK_CLIENT_SECRET"] = client_secret;
+        oauth.unset_env = {"CMBULK_PUBLIC_KEY", "CMBULK_PRIVATE_KEY",
+                           "MONGODB_ATLAS_PUBLIC_API_KEY", "MONGODB_ATLAS_PRIVATE_API_KEY"};
+        wrong = env_key;
+        wrong.env["CMBULK_PRIVATE_KEY"] = wrong_priv;
+    }
+};
+
+std::vector<std::string> with(std::vector<std::string> a, std::vector<std::string> b) {
+    a.insert(a.end(), b.begin(), b.end());
+    return a;
+}
+
+/// validate, apply --dry-run and apply with each kind of key, then report, plan and audit when
+/// `cmbulk --help` lists them.
+std::vector<step> command_steps(const fs::path& dir, const sim_process& sim,
+                                const key_environments& k) {
     auto base = [&](std::string cmd) {
         return std::vector<std::string>{cmbulk_bin(), std::move(cmd)};
-    };
-    auto with = [](std::vector<std::string> a, std::vector<std::string> b) {
-        a.insert(a.end(), b.begin(), b.end());
-        return a;
     };
     auto m = (dir / "m.csv").string();
     auto server = std::vector<std::string>{"--base-url", sim.base_url(), "--progress", "plain"};
@@ -149,53 +204,29 @@ BOOST_AUTO_TEST_CASE(no_command_leaks_a_secret) {
                                         "--checkpoint",
                                         (dir / (name + ".checkpoint.jsonl")).string()};
     };
-    run_options env_key;
-    env_key.env = {{"CMBULK_PUBLIC_KEY", pub}, {"CMBULK_PRIVATE_KEY", priv}, {"TOK_ENV", tok_env}};
-    env_key.unset_env = {"MONGODB_ATLAS_PUBLIC_API_KEY", "MONGODB_ATLAS_PRIVATE_API_KEY",
-                         "CMBULK_CLIENT_ID", "CMBULK_CLIENT_SECRET"};
-    env_key.cwd = dir.path();
-    run_options file_key = env_key;
-    file_key.env.erase("CMBULK_PRIVATE_KEY");
-    file_key.env.erase("CMBULK_PUBLIC_KEY");
-    file_key.unset_env.insert(file_key.unset_env.end(),
-                              {"CMBULK_PUBLIC_KEY", "CMBULK_PRIVATE_KEY"});
-    run_options oauth = file_key;
-    oauth.env["CMBULK_CLIENT_ID"] = client_id;
-    oauth.env["CMBULK_CLIENT_SECRET"] = client_secret;
-    oauth.unset_env = {"CMBULK_PUBLIC_KEY", "CMBULK_PRIVATE_KEY", "MONGODB_ATLAS_PUBLIC_API_KEY",
-                       "MONGODB_ATLAS_PRIVATE_API_KEY"};
-    run_options wrong = env_key;
-    wrong.env["CMBULK_PRIVATE_KEY"] = wrong_priv;
-
-    struct step {
-        std::string name;
-        std::vector<std::string> argv;
-        run_options opts;
-        std::set<int> exits;
-    };
     std::vector<step> steps{
-        {"validate", with(base("validate"), {m}), env_key, {0}},
+        {"validate", with(base("validate"), {m}), k.env_key, {0}},
         {"apply --dry-run",
          with(with(base("apply"), {m, "--dry-run"}), with(server, report("dry"))),
-         env_key,
+         k.env_key,
          {0}},
         {"apply (env key)",
          with(with(base("apply"), {m}), with(server, report("env"))),
-         env_key,
+         k.env_key,
          {0}},
         {"apply --private-key-file",
          with(with(base("apply"), {m, "--action", "update", "--public-key", pub,
                                    "--private-key-file", (dir / "key.txt").string()}),
               with(server, report("file"))),
-         file_key,
+         k.file_key,
          {0}},
         {"apply (service account)",
          with(with(base("apply"), {m, "--action", "upsert"}), with(server, report("sa"))),
-         oauth,
+         k.oauth,
          {0}},
         {"apply (wrong key)",
          with(with(base("apply"), {m, "--action", "update"}), with(server, report("wrong"))),
-         wrong,
+         k.wrong,
          {3}},
     };
     auto commands = listed_commands();
@@ -206,99 +237,28 @@ BOOST_AUTO_TEST_CASE(no_command_leaks_a_secret) {
             {"report",
              with(base("report"), {(dir / "env.checkpoint.jsonl").string(), "--report",
                                    (dir / "from-checkpoint.csv").string(), "--manifest", m}),
-             env_key,
+             k.env_key,
              {0, 1}});
     if (commands.count("plan"))
         steps.push_back(
-            {"plan", with(base("plan"), {m, "--base-url", sim.base_url()}), env_key, {0, 1, 4}});
+            {"plan", with(base("plan"), {m, "--base-url", sim.base_url()}), k.env_key, {0, 1, 4}});
     if (commands.count("audit"))
         steps.push_back({"audit",
                          with(base("audit"), {"--projects", m, "--base-url", sim.base_url(),
                                               "--report", (dir / "audit.csv").string(),
                                               "--emit-manifest", (dir / "emitted.csv").string()}),
-                         env_key,
+                         k.env_key,
                          {0, 1}});
     for (auto& c : commands)
         BOOST_WARN_MESSAGE(
             c == "validate" || c == "apply" || c == "report" || c == "plan" || c == "audit",
             "test_secrets does not know how to run the command '" << c << "': add it");
-
-    int checked = 0;
-    for (auto& s : steps) {
-        BOOST_TEST_CONTEXT(s.name) {
-            auto r = run_sampled(s.argv, s.opts);
-            BOOST_TEST_MESSAGE(s.name << ": exit " << r.proc.exit_code << ", " << r.samples
-                                      << " cmdline samples; stderr: " << r.proc.err);
-            BOOST_TEST(!r.proc.timed_out);
-            if (!s.exits.empty())
-                BOOST_TEST(s.exits.count(r.proc.exit_code) == 1u,
-                           "exit " << r.proc.exit_code << ": " << r.proc.err);
-            BOOST_TEST(r.samples > 0);
-            check_clean("stdout", r.proc.out);
-            check_clean("stderr", r.proc.err);
-            check_clean("cmdline", r.cmdlines);
-            ++checked;
-        }
-    }
-    // The apply with the environment key really sent the three tokens (so there was something
-    // to leak): the server holds them.
-    auto state = boost::json::parse(http_request(sim.port(), "GET", "/__sim/state").body);
-    std::set<std::string> stored;
-    for (auto& p : state.at("orgs").at(0).at("projects").as_array())
-        for (auto& i : p.at("integrations").as_array())
-            stored.insert(std::string(i.at("apiToken").as_string()));
-    BOOST_TEST(stored.count(tok_literal) == 1u);
-    BOOST_TEST(stored.count(tok_env) == 1u);
-    BOOST_TEST(stored.count(tok_file) == 1u);
-
-    // Every file the runs wrote, whatever its name (reports, checkpoints, temporaries).
-    int files = 0;
-    for (auto& e : fs::recursive_directory_iterator(dir.path())) {
-        if (!e.is_regular_file() || inputs.count(e.path().filename().string())) continue;
-        ++files;
-        check_clean(e.path().filename().string(), read_file(e.path()));
-    }
-    BOOST_TEST(files >= 5);  // reports and checkpoints of the runs
-    BOOST_TEST_MESSAGE("secrets checked: " << all_secrets().size() << " strings in " << checked
-                                           << " runs and " << files << " files");
+    return steps;
 }
 
-BOOST_AUTO_TEST_CASE(the_resume_command_of_an_interrupted_run_masks_literal_values) {
-    // A literal --set value is the user's choice on their own command line; the command cmbulk
-    // prints to finish an interrupted run (stderr, logs) shows it as ****.
-    sim_process sim({"--generate", "1:3", "--latency", "3000"});
-    temp_dir dir;
-    std::string csv = "projectId,type,teamName\n";
-    for (auto& id : project_ids(sim)) csv += id + ",SLACK,team\n";
-    write_file(dir / "m.csv", csv);
-    run_options o;
-    o.env = {{"CMBULK_PUBLIC_KEY", "simpublic"},
-             {"CMBULK_PRIVATE_KEY", "simprivate-0123456789abcdef"}};
-    child_process child(
-        {cmbulk_bin(), "apply", (dir / "m.csv").string(), "--base-url", sim.base_url(), "--set",
-         "apiToken=" + tok_literal, "--allow-literal-secret", "--grace", "0", "--report",
-         (dir / "r.csv").string(), "--progress", "plain"},
-        o);
-    std::this_thread::sleep_for(800ms);
-    child.signal(SIGINT);
-    auto r = child.wait(30s);
-    BOOST_TEST_REQUIRE(!r.timed_out);
-    BOOST_TEST(r.exit_code == 130, r.err);
-    BOOST_TEST(r.err.find("--set 'apiToken=****'") != std::string::npos, r.err);
-    BOOST_TEST(r.err.find("--resume") != std::string::npos, r.err);
-    check_clean("stderr", r.err);
-    check_clean("stdout", r.out);
-    for (auto& e : fs::recursive_directory_iterator(dir.path()))
-        if (e.is_regular_file() && e.path().filename() != "m.csv")
-            check_clean(e.path().filename().string(), read_file(e.path()));
-}
-
-BOOST_AUTO_TEST_CASE(no_secret_from_profiles_credentials_files_or_literal_sets_leaks) {
-    temp_dir sim_dir;
-    write_file(sim_dir / "seed.json", seed_json());
-    sim_process sim({"--seed", (sim_dir / "seed.json").string()});
-    // Inputs outside the scanned directory: an Atlas CLI profile, a credentials file, a key file.
-    temp_dir in;
+/// The second case's inputs, outside the scanned directory: an Atlas CLI profile, a credentials
+/// file, a service account's secret file, a credentials file with a literal secret, a manifest.
+void write_fleet_inputs(const fs::path& in, const sim_process& sim) {
     fs::create_directories(in / "atlascli");
     write_file(in / "atlascli" / "config.toml",
                "[rehearsal]\norg_id = \"" + org + "\"\npublic_api_key = \"" + pub +
@@ -321,36 +281,39 @@ BOOST_AUTO_TEST_CASE(no_secret_from_profiles_credentials_files_or_literal_sets_l
                    other_priv + "\"\n");
     write_file(in / "m.csv", "projectId,type,apiToken,teamName,channelName\n" + projects[0] +
                                  ",SLACK,${env:TOK_ENV},team,#a\n");
-    temp_dir dir;  // every file in it was written by a run, and is scanned
+}
+
+/// No key in the environment (the profile's), and the same with the environment's key.
+struct profile_environments {
+    run_options profile, env_key;
+    profile_environments(const fs::path& in, const fs::path& cwd, const sim_process& sim) {
+        profile.env = {
+            {"XDG_CONFIG_HOME", in.string()}, {"TOK_ENV", tok_env}, {"OTHER_PRIV", other_priv}};
+        profile.unset_env = {"CMBULK_PUBLIC_KEY",
+                             "CMBULK_PRIVATE_KEY",
+                             "MONGODB_ATLAS_PUBLIC_API_KEY",
+                             "MONGODB_ATLAS_PRIVATE_API_KEY",
+                             "CMBULK_CLIENT_ID",
+                             "CMBULK_CLIENT_SECRET",
+                             "CMBULK_BASE_URL",
+                             "CMBULK_CONFIG",
+                             "MCLI_PUBLIC_API_KEY",
+                             "MCLI_PRIVATE_API_KEY"};
+        profile.cwd = cwd;
+        env_key = profile;
+        env_key.env["CMBULK_PUBLIC_KEY"] = pub;
+        env_key.env["CMBULK_PRIVATE_KEY"] = priv;
+        env_key.env["CMBULK_BASE_URL"] = sim.base_url();
+    }
+};
+
+/// --profile and --credentials on every command, literal --set secrets allowed and refused.
+std::vector<step> fleet_steps(const fs::path& in, const fs::path& dir, const sim_process& sim,
+                              const profile_environments& e) {
     auto m = (in / "m.csv").string();
-
-    run_options profile;  // no key in the environment: the profile's
-    profile.env = {
-        {"XDG_CONFIG_HOME", in.path().string()}, {"TOK_ENV", tok_env}, {"OTHER_PRIV", other_priv}};
-    profile.unset_env = {"CMBULK_PUBLIC_KEY",
-                         "CMBULK_PRIVATE_KEY",
-                         "MONGODB_ATLAS_PUBLIC_API_KEY",
-                         "MONGODB_ATLAS_PRIVATE_API_KEY",
-                         "CMBULK_CLIENT_ID",
-                         "CMBULK_CLIENT_SECRET",
-                         "CMBULK_BASE_URL",
-                         "CMBULK_CONFIG",
-                         "MCLI_PUBLIC_API_KEY",
-                         "MCLI_PRIVATE_API_KEY"};
-    profile.cwd = dir.path();
-    run_options env_key = profile;
-    env_key.env["CMBULK_PUBLIC_KEY"] = pub;
-    env_key.env["CMBULK_PRIVATE_KEY"] = priv;
-    env_key.env["CMBULK_BASE_URL"] = sim.base_url();
+    const auto& profile = e.profile;
+    const auto& env_key = e.env_key;
     auto out = [&](const std::string& name) { return (dir / name).string(); };
-
-    struct step {
-        std::string name;
-        std::vector<std::string> argv;
-        run_options opts;
-        std::set<int> exits;
-        bool argv_has_secret = false;  ///< the user put it there (--allow-literal-secret)
-    };
     std::vector<step> steps{
         {"apply --profile",
          {cmbulk_bin(), "apply", m, "--profile", "rehearsal", "--action", "upsert", "--verify",
@@ -401,17 +364,86 @@ BOOST_AUTO_TEST_CASE(no_secret_from_profiles_credentials_files_or_literal_sets_l
          {2},
          true},
     };
-    for (auto& s : steps) {
-        BOOST_TEST_CONTEXT(s.name) {
-            auto r = run_sampled(s.argv, s.opts);
-            BOOST_TEST(!r.proc.timed_out);
-            BOOST_TEST(s.exits.count(r.proc.exit_code) == 1u,
-                       "exit " << r.proc.exit_code << ": " << r.proc.err);
-            check_clean("stdout", r.proc.out);
-            check_clean("stderr", r.proc.err);
-            if (!s.argv_has_secret) check_clean("cmdline", r.cmdlines);
-        }
-    }
+    return steps;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(secrets)
+
+BOOST_AUTO_TEST_CASE(no_command_leaks_a_secret) {
+    temp_dir sim_dir;
+    write_file(sim_dir / "seed.json", seed_json());
+    sim_process sim({"--seed", (sim_dir / "seed.json").string()});
+    temp_dir dir;
+    // Inputs (these hold secrets on purpose and are not scanned).
+    write_file(dir / "m.csv", "projectId,type,apiToken,teamName,channelName\n" + projects[0] +
+                                  ",SLACK," + tok_literal + ",team,#a\n" + projects[1] +
+                                  ",SLACK,${env:TOK_ENV},team,#b\n" + projects[2] +
+                                  ",SLACK,${file:tok.txt},team,#c\n");
+    write_file(dir / "tok.txt", tok_file + "\n");
+    write_file(dir / "key.txt", priv + "\n");
+    fs::permissions(dir / "key.txt", fs::perms::owner_read | fs::perms::owner_write);
+    const std::set<std::string> inputs{"m.csv", "tok.txt", "key.txt"};
+    key_environments keys(dir.path());
+    int checked = run_steps(command_steps(dir.path(), sim, keys), true);
+    // The apply with the environment key really sent the three tokens (so there was something
+    // to leak): the server holds them.
+    auto state = boost::json::parse(http_request(sim.port(), "GET", "/__sim/state").body);
+    std::set<std::string> stored;
+    for (auto& p : state.at("orgs").at(0).at("projects").as_array())
+        for (auto& i : p.at("integrations").as_array())
+            stored.insert(std::string(i.at("apiToken").as_string()));
+    BOOST_TEST(stored.count(tok_literal) == 1u);
+    BOOST_TEST(stored.count(tok_env) == 1u);
+    BOOST_TEST(stored.count(tok_file) == 1u);
+
+    // Every file the runs wrote, whatever its name (reports, checkpoints, temporaries).
+    int files = check_written_files(dir.path(), inputs);
+    BOOST_TEST(files >= 5);  // reports and checkpoints of the runs
+    BOOST_TEST_MESSAGE("secrets checked: " << all_secrets().size() << " strings in " << checked
+                                           << " runs and " << files << " files");
+}
+
+BOOST_AUTO_TEST_CASE(the_resume_command_of_an_interrupted_run_masks_literal_values) {
+    // A literal --set value is the user's choice on their own command line; the command cmbulk
+    // prints to finish an interrupted run (stderr, logs) shows it as ****.
+    sim_process sim({"--generate", "1:3", "--latency", "3000"});
+    temp_dir dir;
+    std::string csv = "projectId,type,teamName\n";
+    for (auto& id : project_ids(sim)) csv += id + ",SLACK,team\n";
+    write_file(dir / "m.csv", csv);
+    run_options o;
+    o.env = {{"CMBULK_PUBLIC_KEY", "simpublic"},
+             {"CMBULK_PRIVATE_KEY", "simprivate-0123456789abcdef"}};
+    child_process child(
+        {cmbulk_bin(), "apply", (dir / "m.csv").string(), "--base-url", sim.base_url(), "--set",
+         "apiToken=" + tok_literal, "--allow-literal-secret", "--grace", "0", "--report",
+         (dir / "r.csv").string(), "--progress", "plain"},
+        o);
+    std::this_thread::sleep_for(800ms);
+    child.signal(SIGINT);
+    auto r = child.wait(30s);
+    BOOST_TEST_REQUIRE(!r.timed_out);
+    BOOST_TEST(r.exit_code == 130, r.err);
+    BOOST_TEST(r.err.find("--set 'apiToken=****'") != std::string::npos, r.err);
+    BOOST_TEST(r.err.find("--resume") != std::string::npos, r.err);
+    check_clean("stderr", r.err);
+    check_clean("stdout", r.out);
+    for (auto& e : fs::recursive_directory_iterator(dir.path()))
+        if (e.is_regular_file() && e.path().filename() != "m.csv")
+            check_clean(e.path().filename().string(), read_file(e.path()));
+}
+
+BOOST_AUTO_TEST_CASE(no_secret_from_profiles_credentials_files_or_literal_sets_leaks) {
+    temp_dir sim_dir;
+    write_file(sim_dir / "seed.json", seed_json());
+    sim_process sim({"--seed", (sim_dir / "seed.json").string()});
+    temp_dir in;
+    write_fleet_inputs(in.path(), sim);
+    temp_dir dir;  // every file in it was written by a run, and is scanned
+    profile_environments envs(in.path(), dir.path(), sim);
+    run_steps(fleet_steps(in.path(), dir.path(), sim, envs), false);
     // There was something to leak: the profile's key authenticated, the literal token was sent.
     auto log = boost::json::parse(http_request(sim.port(), "GET", "/__sim/requests").body);
     bool profile_key_used = false;
@@ -419,12 +451,7 @@ BOOST_AUTO_TEST_CASE(no_secret_from_profiles_credentials_files_or_literal_sets_l
     BOOST_TEST(profile_key_used);
     auto state = http_request(sim.port(), "GET", "/__sim/state").body;
     BOOST_TEST(state.find(tok_set) != std::string::npos);
-    int files = 0;
-    for (auto& e : fs::recursive_directory_iterator(dir.path())) {
-        if (!e.is_regular_file()) continue;
-        ++files;
-        check_clean(e.path().filename().string(), read_file(e.path()));
-    }
+    int files = check_written_files(dir.path());
     BOOST_TEST(files >= 6);  // reports, checkpoints, HTML pages, the emitted manifest
 }
 

@@ -4,58 +4,25 @@
 // read-only fields refused; --set judged per flavor too.
 #include <boost/test/unit_test.hpp>
 
-#include "cmbulk/manifest.hpp"
-#include "common/test_support.hpp"
+#include "manifest_support.hpp"
 
 using namespace cmbulk;
+using namespace manifest_test;
 
 namespace {
 
-const std::string id1 = "5f0000000000000000000001";
-const std::string id2 = "5f0000000000000000000002";
-
-manifest_options opts_with_env() {
-    manifest_options o;
-    o.getenv = [](std::string_view) -> std::optional<std::string> { return std::nullopt; };
-    return o;
-}
-
-struct checked {
-    validation_summary summary;
-    std::vector<std::string> errors;
+struct tcase {
+    std::string name;
+    flavor fl;
+    std::string content;
+    std::vector<std::string> expected;
 };
 
-/// Writes `content` to dir/name and validates it; errors as strings, the file by its name.
-checked validate_text(const test::temp_dir& dir, const std::string& name,
-                      const std::string& content, const manifest_options& o) {
-    auto p = dir / name;
-    test::write_file(p, content);
-    checked c;
-    c.summary = validate_manifest(p, o);
-    for (auto e : c.summary.errors) {
-        if (e.file == p.string()) e.file = name;
-        c.errors.push_back(to_string(e));
-    }
-    return c;
-}
-
-}  // namespace
-
-BOOST_AUTO_TEST_SUITE(manifest_flavors)
-
-// Per-flavor rules offline (api-facts.md's type and field tables): the types a flavor offers,
-// the fields it has, what it requires, v2's length limit, and read-only fields.
-BOOST_AUTO_TEST_CASE(per_flavor_rules_with_exact_text) {
-    test::temp_dir dir;
-    struct tcase {
-        std::string name;
-        flavor fl;
-        std::string content;
-        std::vector<std::string> expected;
-    };
+/// Per-flavor rules with the exact error texts expected (api-facts.md's type and field tables).
+std::vector<tcase> flavor_rule_cases() {
     const std::string wh = "projectId,type,url,bodyTemplate\n" + id1 + ",WEBHOOK,https://h/x,";
     const std::string prom = "projectId,type,username,serviceDiscovery,enabled";
-    std::vector<tcase> cases{
+    return {
         {"DATADOG on Cloud Manager",
          flavor::cloud_manager,
          "projectId,type,apiKey\n" + id1 + ",DATADOG,abcd\n",
@@ -131,7 +98,17 @@ BOOST_AUTO_TEST_CASE(per_flavor_rules_with_exact_text) {
              "\"}]",
          {"m.json:1: id: read-only: the API sets it; remove it from the manifest"}},
     };
-    for (auto& tc : cases) {
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(manifest_flavors)
+
+// Per-flavor rules offline (api-facts.md's type and field tables): the types a flavor offers,
+// the fields it has, what it requires, v2's length limit, and read-only fields.
+BOOST_AUTO_TEST_CASE(per_flavor_rules_with_exact_text) {
+    test::temp_dir dir;
+    for (auto& tc : flavor_rule_cases()) {
         BOOST_TEST_CONTEXT(tc.name) {
             auto o = opts_with_env();
             o.target_flavor = tc.fl;
@@ -141,7 +118,11 @@ BOOST_AUTO_TEST_CASE(per_flavor_rules_with_exact_text) {
             BOOST_TEST(c.summary.error_count == tc.expected.size());
         }
     }
-    // --set is checked per flavor too.
+}
+
+// --set is checked per flavor too.
+BOOST_AUTO_TEST_CASE(set_fields_are_checked_per_flavor) {
+    test::temp_dir dir;
     auto o = opts_with_env();
     o.set_fields = {{"bodyTemplate", "{}"}};
     auto c =
