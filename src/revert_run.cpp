@@ -140,7 +140,10 @@ private:
             ++counts.unsuccessful;
         } else {
             ++counts.kinds[m.kind()];
-            if (o.result == outcome::failed || !o.error_code.empty()) ++counts.unsuccessful;
+            // --plan: only a read that failed is unsuccessful (the decisions are its answer).
+            bool failed = o_.plan_only ? m.kind() == "failed"
+                                       : o.result == outcome::failed || !o.error_code.empty();
+            if (failed) ++counts.unsuccessful;
         }
         if (o_.plan_only) {
             out_ << ref.project_id << " " << ref.type << " (was " << m.row().change.done

@@ -25,14 +25,17 @@ const char* revert_help =
     "  needs-secret   the before-image shows a secret masked: supply the old value with\n"
     "                 --set FIELD=${env:NAME} or --old-secrets FILE; nothing is sent\n"
     "  no-before-image  the checkpoint (an older cmbulk) holds no before-image: nothing sent\n"
-    "--plan prints the decision per row and the counts, and sends nothing. Old secrets are\n"
+    "--plan prints the decision per row and the counts, and sends nothing (exit 0 unless
+a read failed). Old secrets are\n"
     "never written to the checkpoint, the report or the log. See docs/revert.md.\n\n"
     "Examples:\n"
+    "  export NEW_SLACK_TOKEN=...\n"
+    "  cmbulk apply samples/slack-migration.csv --type SLACK --action update \\\n"
+    "      --set 'apiToken=${env:NEW_SLACK_TOKEN}' --report run.csv --integrations-only\n"
     "  cmbulk revert run.checkpoint.jsonl --plan\n"
+    "  cmbulk revert run.checkpoint.jsonl --old-secrets old.csv   # needs your old secrets\n"
     "  OLD_SLACK_TOKEN=xoxb-... cmbulk revert run.checkpoint.jsonl \\\n"
-    "      --set 'apiToken=${env:OLD_SLACK_TOKEN}'\n"
-    "  cmbulk revert run.checkpoint.jsonl --old-secrets old-secrets.csv\n"
-    "  cmbulk revert run.checkpoint.jsonl --old-secrets old-secrets.csv --resume\n"
+    "      --set 'apiToken=${env:OLD_SLACK_TOKEN}' --resume   # needs the old token\n"
     "(the report goes to run.revert.csv, the revert's checkpoint to\n"
     "run.revert.checkpoint.jsonl; the base URLs are under --base-url)\n\n";
 
