@@ -83,6 +83,9 @@ public:
     int last_status = 0;
     std::size_t steps_journaled = 0;  ///< alert steps whose outcome is in the journal
     std::string credential_key;       ///< its organization's credential ("": the run's only one)
+    bool before_written = false;      ///< the before-image of its integration write is journaled
+    /// The integration as the last read before the write found it (nullptr: none read).
+    const boost::json::object* found() const { return found_ ? &*found_ : nullptr; }
 
 private:
     plan_checks with_read(plan_checks c) const {
@@ -231,6 +234,7 @@ apply_job::apply_job(const apply_options& opts, std::ostream& err, run_control& 
     rotation_.verify = checks_.verify;
     checks_.compare_existing = true;
     checks_.merge_updates = !opts.dry_run;
+    checks_.before_image = !opts.dry_run && !opts.no_checkpoint;
 }
 
 std::unique_ptr<work_item> apply_job::next_item() {
@@ -279,6 +283,18 @@ boost::system::result<void> apply_job::note_journal(const boost::system::result<
     return r;
 }
 
+boost::system::result<void> apply_job::journal_before(work_item& item, const journal_row_ref& ref,
+                                                      const item_step& step) {
+    // Issue 17: what the integration write changes, as the server answered the read before it
+    // (masked); a POST without a read goes out only where nothing is configured (absent).
+    auto& a = static_cast<apply_item&>(item);
+    if (a.before_written) return {};
+    const boost::json::object* before = a.found();
+    if (!before && step.request.method != api_method::post) return {};
+    a.before_written = true;
+    return note_journal(rec_.journal->write_before(ref, before));
+}
+
 boost::system::result<void> apply_job::before_send(work_item& item, const item_step& step) {
     if (!step.changes_state || !rec_.journal) return {};
     auto& a = static_cast<apply_item&>(item);
@@ -288,12 +304,16 @@ boost::system::result<void> apply_job::before_send(work_item& item, const item_s
         auto done = journal_alert_steps(a);
         if (!done) return done;
         ref.step = a.rotation.current_step();
-    } else if (auto old = a.rotation.old_secret_record()) {
-        // Before the integration's write: a resume must know the old secret's last four, as the
-        // integration may show the new one by then.
-        auto step_ref = ref;
-        step_ref.step = std::string(old_secret_step);
-        auto r = note_journal(rec_.journal->write_outcome(step_ref, *old));
+    } else {
+        if (auto old = a.rotation.old_secret_record()) {
+            // Before the integration's write: a resume must know the old secret's last four, as
+            // the integration may show the new one by then.
+            auto step_ref = ref;
+            step_ref.step = std::string(old_secret_step);
+            auto r = note_journal(rec_.journal->write_outcome(step_ref, *old));
+            if (!r) return r;
+        }
+        auto r = journal_before(a, ref, step);
         if (!r) return r;
     }
     return note_journal(rec_.journal->write_intent(ref, to_string(step.request.method)));

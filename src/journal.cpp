@@ -181,6 +181,14 @@ std::string journal_item_line(std::string_view key, const boost::json::value& va
         .done();
 }
 
+std::string journal_before_line(const journal_row_ref& row, const boost::json::object* before) {
+    return record_builder()
+        .text("k", "before")
+        .row(row)
+        .raw("b", before ? boost::json::serialize(*before) : std::string("null"))
+        .done();
+}
+
 // ---- writer ------------------------------------------------------------------------------------
 
 journal_writer::journal_writer(std::filesystem::path path, int fd,
@@ -259,6 +267,13 @@ boost::system::result<void> journal_writer::write_intent(const journal_row_ref& 
 boost::system::result<void> journal_writer::write_outcome(const journal_row_ref& row,
                                                           const journal_outcome& o) {
     auto line = journal_outcome_line(row, o);
+    line += '\n';
+    return append(line);
+}
+
+boost::system::result<void> journal_writer::write_before(const journal_row_ref& row,
+                                                         const boost::json::object* before) {
+    auto line = journal_before_line(row, before);
     line += '\n';
     return append(line);
 }

@@ -98,7 +98,7 @@ struct replay_state {
         auto kind = f.sv("k", true);
         if (!f.err.empty()) return f.err;
         if (kind == "item") return apply_item(v.as_object(), f);
-        if (kind != "intent" && kind != "outcome")
+        if (kind != "intent" && kind != "outcome" && kind != "before")
             return "unknown record kind \"" + std::string(kind) + "\"";
         auto row = static_cast<std::uint64_t>(f.num("row", true));
         auto line = static_cast<std::uint64_t>(f.num("line", false));
@@ -126,7 +126,9 @@ struct replay_state {
         }
         if (!a.empty() && s.action != a) s.action = a;
         journal_step_state& st = step.empty() ? s : s.steps[std::string(step)];
-        auto err = kind == "intent" ? apply_intent(st, f) : apply_outcome(st, f);
+        auto err = kind == "intent"   ? apply_intent(st, f)
+                   : kind == "before" ? apply_before(st, v.as_object())
+                                      : apply_outcome(st, f);
         if (err.empty()) ++out.records;
         return err;
     }
@@ -156,6 +158,15 @@ struct replay_state {
         if (!f.err.empty()) return f.err;
         s.intent_open = false;
         s.last_outcome = std::move(o);
+        return {};
+    }
+
+    static std::string apply_before(journal_step_state& s, const boost::json::object& o) {
+        auto* b = o.if_contains("b");
+        if (!b || !(b->is_null() || b->is_object())) return "\"b\" must be an object or null";
+        if (s.has_before) return {};  // the first one is the state before the run
+        s.has_before = true;
+        if (b->is_object()) s.before = boost::json::object(b->get_object(), {});
         return {};
     }
 

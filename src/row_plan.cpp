@@ -70,6 +70,7 @@ plan_step row_plan::start(retry_policy& policy) {
     // (update_body.hpp), so fields the row does not name survive.
     if (ambiguous_ || action_ == plan_action::upsert ||
         (checks_.merge_updates && action_ == plan_action::update) ||
+        (checks_.before_image && action_ == plan_action::del) ||
         ((checks_.skip_unchanged || checks_.read_first) && action_ != plan_action::del))
         return send(plan_request::get);
     return write_request();

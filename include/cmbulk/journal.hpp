@@ -1,9 +1,10 @@
 // The checkpoint journal: an append-only JSON Lines file with a versioned header, an `intent`
-// record before each state-changing request, an `outcome` record when a row (or one of its
-// steps) ends, and `item` records holding what a finished item produced (audit's projects).
-// Replay drops a torn last line (and open_append cuts it off before appending) but refuses a bad
-// header or garbage in the middle with "file:line: ...". Never holds a secret (four last
-// characters at most). Errors are values: journal_errc with a diagnostics object.
+// record before each state-changing request (after a `before` record holding the before-image
+// of what it changes, issue 17), an `outcome` record when a row (or one of its steps) ends, and
+// `item` records holding what a finished item produced (audit's projects). Replay drops a torn last
+// line (and open_append cuts it off before appending) but refuses a bad header or garbage in the
+// middle with "file:line: ...". Never holds a secret (four last characters at most). Errors are
+// values: journal_errc with a diagnostics object.
 #pragma once
 
 #include <boost/json/value.hpp>
@@ -90,6 +91,11 @@ struct journal_step_state {
     std::string intent_method;  ///< HTTP method of the last intent ("POST", "PUT", "DELETE")
     std::uint32_t intents = 0;  ///< intent records seen (over all runs)
     std::optional<journal_outcome> last_outcome;  ///< the last outcome record (last one wins)
+    /// Issue 17: a `before` record was read (the first one wins: the state before the run).
+    bool has_before = false;
+    /// With has_before: the object as the server answered before the change (masked); nullopt:
+    /// absent.
+    std::optional<boost::json::object> before;
 };
 
 /// What the journal says about one manifest row after replay: the row's own state (its
@@ -151,6 +157,11 @@ public:
     /// Records what a finished item produced (`value`, compact JSON on one line; never a
     /// secret), under `key`. Same guarantees as write_intent.
     boost::system::result<void> write_item(std::string_view key, const boost::json::value& value);
+    /// Issue 17: records the before-image of the change about to be sent for the row (or step):
+    /// the object as the server answered it, masked (nullptr: absent). Written before the
+    /// intent; replay keeps the first one. Never pass what is about to be sent.
+    boost::system::result<void> write_before(const journal_row_ref& row,
+                                             const boost::json::object* before);
     /// fsync now. Records written and then left idle are only fsynced by the next write past the
     /// interval, so the caller also calls sync() from a timer (about once a second) while dirty().
     boost::system::result<void> sync();
@@ -178,6 +189,8 @@ std::string journal_header_line(const journal_header& h);
 std::string journal_intent_line(const journal_row_ref& row, std::string_view method);
 std::string journal_outcome_line(const journal_row_ref& row, const journal_outcome& o);
 std::string journal_item_line(std::string_view key, const boost::json::value& value);
+/// {"k":"before","row":..,"line":..,"p":..,"t":..,"a":..,"b":{...}} ("b":null: absent).
+std::string journal_before_line(const journal_row_ref& row, const boost::json::object* before);
 
 /// What differs between the saved header and the run about to resume ("manifest changed
 /// (sha256 0123456789ab... vs ba9876543210...)", "action differs: create vs update",

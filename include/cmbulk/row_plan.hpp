@@ -60,6 +60,9 @@ struct plan_checks {
     /// over it (update_body.hpp: read, merge, PUT) and fields the row does not name survive.
     /// The apply job sets it (a dry run reads nothing back, so it does not).
     bool merge_updates = false;
+    /// A delete reads first, so the checkpoint holds what it deletes (the before-image that
+    /// `cmbulk revert` recreates, issue 17). The apply job sets it when it keeps a checkpoint.
+    bool before_image = false;
 };
 
 /// The answer to one request, reduced to what the plan needs.

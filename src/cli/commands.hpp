@@ -8,4 +8,5 @@ int cmd_apply(int argc, char** argv);
 int cmd_report(int argc, char** argv);
 int cmd_audit(int argc, char** argv);
 int cmd_plan(int argc, char** argv);
+int cmd_revert(int argc, char** argv);
 }  // namespace cmbulk::cli

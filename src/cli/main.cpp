@@ -20,7 +20,8 @@ void print_main_help(std::ostream& o) {
          "  apply MANIFEST      create, update, upsert or delete integrations row by row\n"
          "  audit               list every project's integrations, findings, --emit-manifest\n"
          "  plan MANIFEST       what apply would change: create / update / unchanged / delete\n"
-         "  report CHECKPOINT   write the report a checkpoint records (also mid-run)\n\n"
+         "  report CHECKPOINT   write the report a checkpoint records (also mid-run)\n"
+         "  revert CHECKPOINT   undo the apply run a checkpoint records (--plan first)\n\n"
          "Run `cmbulk <command> --help` for a command's options.\n\n"
       << cli::exit_codes_help;
 }
@@ -46,6 +47,7 @@ int main(int argc, char** argv) {
         if (cmd == "audit") return cli::cmd_audit(argc - 1, argv + 1);
         if (cmd == "plan") return cli::cmd_plan(argc - 1, argv + 1);
         if (cmd == "report") return cli::cmd_report(argc - 1, argv + 1);
+        if (cmd == "revert") return cli::cmd_revert(argc - 1, argv + 1);
     } catch (const std::exception& e) {
         std::cerr << "cmbulk: internal error: " << e.what() << "\n";
         return exit_fatal;
