@@ -13,7 +13,7 @@ _cmbulk_options() {
 
 _cmbulk() {
     local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
-    local commands="validate apply audit plan report help"
+    local commands="validate apply audit plan report revert help"
     COMPREPLY=()
     if ((COMP_CWORD == 1)); then
         COMPREPLY=($(compgen -W "$commands --help --version" -- "$cur"))

@@ -256,6 +256,27 @@ void take_token_failure(api_call_result& r, const token_result& t) {
     r.detail = t.detail;
     r.retry_after = t.retry_after;
 }
+
+/// The request without its authorization: user agent, media types, body.
+http::request<http::string_body> base_request(http::verb method, const std::string& target,
+                                              const api_request& req, const api_config& cfg) {
+    http::request<http::string_body> hr{method, target, 11};
+    hr.set(http::field::user_agent, user_agent());
+    hr.set(http::field::accept, req.accept.empty() ? media_type(cfg) : req.accept);
+    if (req.body) {
+        hr.set(http::field::content_type, media_type(cfg));
+        hr.body() = *req.body;
+    }
+    return hr;
+}
+
+/// A 429 reaches the gate once its body is read: the bucket it describes and the set it names.
+void report_429(request_gate& gate, gate_feedback& fb, const api_call_result& r) {
+    fb.hint = parse_rate_hint(r.body);
+    fb.error_code = r.error_code;
+    fb.refused_set = refused_set_of(r.body);
+    gate.after_response(fb);
+}
 }  // namespace
 
 asio::awaitable<api_call_result> api_session::perform(api_request req) {
@@ -278,13 +299,7 @@ asio::awaitable<api_call_result> api_session::perform(api_request req) {
 
     // Bounded: a challenge, a stale nonce or two, a refreshed bearer token.
     for (int round = 0; round < 6; ++round) {
-        http::request<http::string_body> hr{method, target, 11};
-        hr.set(http::field::user_agent, user_agent());
-        hr.set(http::field::accept, req.accept.empty() ? media_type(sh.cfg) : req.accept);
-        if (req.body) {
-            hr.set(http::field::content_type, media_type(sh.cfg));
-            hr.body() = *req.body;
-        }
+        auto hr = base_request(method, target, req, sh.cfg);
         std::string bearer;
         if (digest_) {
             if (auto a = digest_->authorization(http::to_string(method), target))
@@ -346,12 +361,7 @@ asio::awaitable<api_call_result> api_session::perform(api_request req) {
             }
         }
         fill_from_response(r, res, method);
-        if (fb.status == 429) {
-            fb.hint = parse_rate_hint(r.body);
-            fb.error_code = r.error_code;
-            fb.refused_set = refused_set_of(r.body);
-            sh.gate->after_response(fb);
-        }
+        if (fb.status == 429) report_429(*sh.gate, fb, r);
         if (r.status == 401 && r.detail.empty()) r.detail = "authentication failed";
         co_return r;
     }

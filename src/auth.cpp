@@ -226,14 +226,7 @@ asio::awaitable<token_result> token_provider::refresh_() {
     window_.record(std::chrono::steady_clock::now());
     ++requests_;
 
-    http::request<http::string_body> req{http::verb::post, target_, 11};
-    req.set(http::field::user_agent, user_agent_);
-    req.set(http::field::accept, "application/json");
-    req.set(http::field::content_type, "application/x-www-form-urlencoded");
-    req.set(http::field::authorization,
-            "Basic " + base64_encode(client_id_ + ":" + client_secret_));
-    req.body() = "grant_type=client_credentials";
-    auto ex = co_await conn_.send(std::move(req));
+    auto ex = co_await conn_.send(token_request_());
 
     token_result r;
     r.requests_sent = 1;
@@ -257,6 +250,22 @@ asio::awaitable<token_result> token_provider::refresh_() {
     fb.path = "oauth/token";
     gate_.after_response(fb);
 
+    co_return read_token_answer_(res, std::move(r));
+}
+
+http::request<http::string_body> token_provider::token_request_() const {
+    http::request<http::string_body> req{http::verb::post, target_, 11};
+    req.set(http::field::user_agent, user_agent_);
+    req.set(http::field::accept, "application/json");
+    req.set(http::field::content_type, "application/x-www-form-urlencoded");
+    req.set(http::field::authorization,
+            "Basic " + base64_encode(client_id_ + ":" + client_secret_));
+    req.body() = "grant_type=client_credentials";
+    return req;
+}
+
+token_result token_provider::read_token_answer_(const http::response<http::string_body>& res,
+                                                token_result r) {
     boost::system::error_code jec;
     auto body = boost::json::parse(res.body(), jec);
     const boost::json::object* obj = (!jec && body.is_object()) ? &body.as_object() : nullptr;
@@ -272,7 +281,7 @@ asio::awaitable<token_result> token_provider::refresh_() {
             r.failure = attempt_failure::bad_response;
             r.detail = "token response without access_token";
             last_failure_ = r;
-            co_return r;
+            return r;
         }
         std::chrono::seconds life(3600);
         if (obj)
@@ -284,7 +293,7 @@ asio::awaitable<token_result> token_provider::refresh_() {
         cache_.store(token, life, std::chrono::steady_clock::now());
         granted_.push_back(token);
         r.token = std::move(token);
-        co_return r;
+        return r;
     }
     if (r.status == 429) {
         // The token endpoint's own limit: nobody asks again before Retry-After (or a minute).
@@ -299,7 +308,7 @@ asio::awaitable<token_result> token_provider::refresh_() {
     r.auth_failed = r.status == 401 || r.status == 403 || r.error_code == "invalid_client" ||
                     r.error_code == "unauthorized_client";
     last_failure_ = r;
-    co_return r;
+    return r;
 }
 
 asio::awaitable<std::uint64_t> token_provider::revoke_all() {

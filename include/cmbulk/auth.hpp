@@ -169,6 +169,12 @@ public:
 
 private:
     boost::asio::awaitable<token_result> refresh_();
+    /// The token request (client credentials in a Basic header, never logged).
+    boost::beast::http::request<boost::beast::http::string_body> token_request_() const;
+    /// What the token endpoint answered: the token cached, or the failure (a 429 sets
+    /// not_before_) remembered as last_failure_.
+    token_result read_token_answer_(
+        const boost::beast::http::response<boost::beast::http::string_body>& res, token_result r);
 
     boost::asio::any_io_executor ex_;
     http_connection conn_;

@@ -10,7 +10,9 @@
 
 namespace cmbulk::cli {
 
-int cmd_audit(int argc, char** argv) {
+namespace {
+
+po::options_description audit_options_desc() {
     po::options_description src("Projects and types");
     src.add_options()("projects", po::value<std::string>(),
                       "FILE (.csv, .json, .jsonl) with a projectId column/key")(
@@ -37,6 +39,65 @@ int cmd_audit(int argc, char** argv) {
     // clang-format on
     po::options_description visible;
     visible.add(src).add(server_options_desc()).add(run_options_desc()).add(run);
+    return visible;
+}
+
+void print_audit_help(const po::options_description& visible) {
+    std::cout << "Usage: cmbulk audit (--projects FILE | --org ID... | --all) [options]\n\n"
+                 "Reads every page of every project's integrations (bounded workers, one rate\n"
+                 "limit, retried reads) and writes one report row per (project, integration),\n"
+                 "one per project without any, and one per project or organization that could\n"
+                 "not be read, with the values as the API shows them (secrets masked) and\n"
+                 "findings: webhook-http, slack-no-channel, prometheus-disabled, legacy-type,\n"
+                 "unknown-type, unreadable. Each project's alert configurations are read too:\n"
+                 "a row per third-party notification (type ALERT:<typeName>; config id, event,\n"
+                 "visible secret, matchesIntegration, integrationId) and stale-alert-secret\n"
+                 "when it carries another secret than the integration (docs/rotation.md).\n"
+                 "Counts per type and finding go to stderr.\n"
+                 "--emit-manifest turns the audit into a manifest: current non-secret fields,\n"
+                 "each secret as ${env:NAME} (never a masked value); an integration whose\n"
+                 "alert notifications are stale gets fromLast4 (the last four they show), so\n"
+                 "apply rewrites them too; --stale-only keeps only those rows.\n\n"
+                 "Examples:\n"
+                 "  cmbulk audit --org 5e2211c17a3e5a48f5497de3 --report audit.csv\n"
+                 "  cmbulk audit --all --type SLACK --report slack.jsonl \\\n"
+                 "      --emit-manifest slack-update.csv --secret-ref apiToken=NEW_SLACK_TOKEN\n"
+                 "  NEW_SLACK_TOKEN=xoxb-... cmbulk apply slack-update.csv --action update "
+                 "--verify\n\n"
+              << visible << "\n"
+              << credentials_help << "\n"
+              << "Exit codes: 0 all read; 1 some projects or organizations could not be read\n"
+                 "(reported with the error); 2 usage; 3 authentication failed or server\n"
+                 "unreachable; 130 interrupted (finish with --resume).\n";
+}
+
+/// --report, --emit-manifest, --stale-only, --emit-sim-seed, --secret-ref.
+bool fill_audit_outputs(const po::variables_map& vm, audit_options& o, std::string& msg) {
+    o.report_path = vm["report"].as<std::string>();
+    if (vm.count("emit-manifest")) o.emit_manifest = vm["emit-manifest"].as<std::string>();
+    o.emit_stale_only = vm.count("stale-only") > 0;
+    if (o.emit_stale_only && !vm.count("emit-manifest")) {
+        msg = "--stale-only needs --emit-manifest FILE";
+        return false;
+    }
+    if (vm.count("emit-sim-seed")) o.emit_sim_seed = vm["emit-sim-seed"].as<std::string>();
+    if (vm.count("secret-ref")) {
+        for (auto& kv : vm["secret-ref"].as<std::vector<std::string>>()) {
+            auto eq = kv.find('=');
+            if (eq == std::string::npos || eq == 0 || eq + 1 == kv.size()) {
+                msg = "--secret-ref: expected FIELD=NAME";
+                return false;
+            }
+            o.secret_refs[kv.substr(0, eq)] = kv.substr(eq + 1);
+        }
+    }
+    return true;
+}
+
+}  // namespace
+
+int cmd_audit(int argc, char** argv) {
+    auto visible = audit_options_desc();
     po::variables_map vm;
     if (!parse_command_line(argc, argv, visible, "resume-checkpoint", vm, "audit"))
         return exit_usage;
@@ -46,33 +107,7 @@ int cmd_audit(int argc, char** argv) {
     }
     bool has_source = vm.count("projects") || vm.count("org") || vm.count("all");
     if (vm.count("help") || !has_source) {
-        std::cout
-            << "Usage: cmbulk audit (--projects FILE | --org ID... | --all) [options]\n\n"
-               "Reads every page of every project's integrations (bounded workers, one rate\n"
-               "limit, retried reads) and writes one report row per (project, integration),\n"
-               "one per project without any, and one per project or organization that could\n"
-               "not be read, with the values as the API shows them (secrets masked) and\n"
-               "findings: webhook-http, slack-no-channel, prometheus-disabled, legacy-type,\n"
-               "unknown-type, unreadable. Each project's alert configurations are read too:\n"
-               "a row per third-party notification (type ALERT:<typeName>; config id, event,\n"
-               "visible secret, matchesIntegration, integrationId) and stale-alert-secret\n"
-               "when it carries another secret than the integration (docs/rotation.md).\n"
-               "Counts per type and finding go to stderr.\n"
-               "--emit-manifest turns the audit into a manifest: current non-secret fields,\n"
-               "each secret as ${env:NAME} (never a masked value); an integration whose\n"
-               "alert notifications are stale gets fromLast4 (the last four they show), so\n"
-               "apply rewrites them too; --stale-only keeps only those rows.\n\n"
-               "Examples:\n"
-               "  cmbulk audit --org 5e2211c17a3e5a48f5497de3 --report audit.csv\n"
-               "  cmbulk audit --all --type SLACK --report slack.jsonl \\\n"
-               "      --emit-manifest slack-update.csv --secret-ref apiToken=NEW_SLACK_TOKEN\n"
-               "  NEW_SLACK_TOKEN=xoxb-... cmbulk apply slack-update.csv --action update "
-               "--verify\n\n"
-            << visible << "\n"
-            << credentials_help << "\n"
-            << "Exit codes: 0 all read; 1 some projects or organizations could not be read\n"
-               "(reported with the error); 2 usage; 3 authentication failed or server\n"
-               "unreachable; 130 interrupted (finish with --resume).\n";
+        print_audit_help(visible);
         return vm.count("help") ? exit_success : exit_usage;
     }
     audit_options o;
@@ -88,23 +123,9 @@ int cmd_audit(int argc, char** argv) {
         return exit_usage;
     }
     o.api.api_flavor = *fl;
-    o.report_path = vm["report"].as<std::string>();
-    if (vm.count("emit-manifest")) o.emit_manifest = vm["emit-manifest"].as<std::string>();
-    o.emit_stale_only = vm.count("stale-only") > 0;
-    if (o.emit_stale_only && !vm.count("emit-manifest")) {
-        std::cerr << "cmbulk audit: --stale-only needs --emit-manifest FILE\n";
+    if (!fill_audit_outputs(vm, o, msg)) {
+        std::cerr << "cmbulk audit: " << msg << "\n";
         return exit_usage;
-    }
-    if (vm.count("emit-sim-seed")) o.emit_sim_seed = vm["emit-sim-seed"].as<std::string>();
-    if (vm.count("secret-ref")) {
-        for (auto& kv : vm["secret-ref"].as<std::vector<std::string>>()) {
-            auto eq = kv.find('=');
-            if (eq == std::string::npos || eq == 0 || eq + 1 == kv.size()) {
-                std::cerr << "cmbulk audit: --secret-ref: expected FIELD=NAME\n";
-                return exit_usage;
-            }
-            o.secret_refs[kv.substr(0, eq)] = kv.substr(eq + 1);
-        }
     }
     if (!fill_run_params(vm, o.run, msg)) {
         std::cerr << "cmbulk audit: " << msg << "\n";

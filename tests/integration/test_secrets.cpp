@@ -251,9 +251,27 @@ std::vector<step> command_steps(const fs::path& dir, const sim_process& sim,
                          {0, 1}});
     for (auto& c : commands)
         BOOST_WARN_MESSAGE(
-            c == "validate" || c == "apply" || c == "report" || c == "plan" || c == "audit",
+            c == "validate" || c == "apply" || c == "report" || c == "plan" || c == "audit" ||
+                c == "revert",
             "test_secrets does not know how to run the command '" << c << "': add it");
     return steps;
+}
+
+/// `cmbulk revert` of the environment-key apply: first the plan, then the revert with the old
+/// token by reference, so it really sends (run after the sent tokens were checked).
+std::vector<step> revert_steps(const fs::path& dir, const sim_process& sim,
+                               const key_environments& k) {
+    if (!listed_commands().count("revert")) return {};
+    auto ck = (dir / "env.checkpoint.jsonl").string();
+    return {{"revert --plan",
+             {cmbulk_bin(), "revert", ck, "--plan", "--base-url", sim.base_url()},
+             k.env_key,
+             {0, 1}},
+            {"revert",
+             {cmbulk_bin(), "revert", ck, "--base-url", sim.base_url(), "--set",
+              "apiToken=${env:TOK_ENV}", "--progress", "plain"},
+             k.env_key,
+             {0, 1}}};
 }
 
 /// The second case's inputs, outside the scanned directory: an Atlas CLI profile, a credentials
@@ -397,6 +415,12 @@ BOOST_AUTO_TEST_CASE(no_command_leaks_a_secret) {
     BOOST_TEST(stored.count(tok_literal) == 1u);
     BOOST_TEST(stored.count(tok_env) == 1u);
     BOOST_TEST(stored.count(tok_file) == 1u);
+    if (listed_commands().count("revert")) {
+        checked += run_steps(revert_steps(dir.path(), sim, keys), true);
+        // The revert really sent: the environment-key run's integrations are gone.
+        auto after = http_request(sim.port(), "GET", "/__sim/state").body;
+        BOOST_TEST(after.find(tok_env) == std::string::npos);
+    }
 
     // Every file the runs wrote, whatever its name (reports, checkpoints, temporaries).
     int files = check_written_files(dir.path(), inputs);
