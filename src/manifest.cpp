@@ -74,7 +74,7 @@ manifest_reader::~manifest_reader() = default;
 
 void manifest_reader::add_file_error(std::uint64_t line, std::string field, std::string message,
                                      manifest_errc code) {
-    file_errors_.push_back({st_->file, line, std::move(field), std::move(message), code});
+    file_errors_.push_back({{st_->file, line, std::move(field), std::move(message)}, code});
 }
 
 void manifest_reader::take_notes(detail::source_notes& notes) {
@@ -91,9 +91,9 @@ std::optional<manifest_error> check_type_option(const std::string& type) {
     if (type.empty() || find_type(type)) return std::nullopt;
     std::vector<std::string_view> types;
     for (auto& t : all_types()) types.push_back(t.name);
-    return manifest_error{"--type", 0, "",
-                          "unknown type " + in_quotes(type) + did_you_mean(type, types),
-                          manifest_errc::bad_option};
+    return manifest_error{
+        {"--type", 0, "", "unknown type " + in_quotes(type) + did_you_mean(type, types)},
+        manifest_errc::bad_option};
 }
 
 /// One --set NAME=VALUE, resolved once for every row; a problem is a file error.
@@ -104,7 +104,7 @@ detail::set_option_value check_set_option(const std::string& name, const std::st
     detail::set_option_value sv{name, {}, false, false};
     auto fail = [&](std::string message) {
         errors.push_back(
-            {"--set", 0, detail::printable(name), std::move(message), manifest_errc::bad_option});
+            {{"--set", 0, detail::printable(name), std::move(message)}, manifest_errc::bad_option});
         return sv;
     };
     if (name == "projectId" || name == "orgId" || name == "type" || name == "action" ||
@@ -194,7 +194,7 @@ std::optional<parsed_row> manifest_reader::next() {
     }
     std::vector<manifest_error> pre;
     for (auto& e : raw.errors)
-        pre.push_back({st_->file, e.line, std::move(e.field), std::move(e.message), e.code});
+        pre.push_back({{st_->file, e.line, std::move(e.field), std::move(e.message)}, e.code});
     if (raw.unusable) {
         parsed_row out;
         out.row.line = raw.line;
