@@ -15,22 +15,8 @@ namespace cmbulk::detail {
 
 namespace {
 
-/// The field whose masked last four characters identify what we sent (the type's first masked
-/// secret), or nullptr when the type has none.
-const field_spec* identifying_secret(const type_spec& t) {
-    for (auto& f : t.fields)
-        if (f.secret == secrecy::masked || f.secret == secrecy::masked_partly) return &f;
-    return nullptr;
-}
-
 std::string found_last4(const std::string& type, const boost::json::value& body) {
-    auto* t = find_type(type);
-    if (!t || !body.is_object()) return {};
-    auto* f = identifying_secret(*t);
-    if (!f) return {};
-    auto* v = body.get_object().if_contains(f->name);
-    if (!v || !v->is_string()) return {};
-    return last_four(std::string_view(v->get_string()));
+    return body.is_object() ? identifying_last4(type, body.get_object()) : std::string();
 }
 
 plan_action to_plan_action(row_action a) {
@@ -144,15 +130,7 @@ private:
     }
 
     plan_response response_for(const api_call_result& r) {
-        plan_response pr;
-        pr.failure = r.failure;
-        pr.status = r.status;
-        pr.error_code = r.error_code;
-        pr.error = r.api_error;
-        pr.detail = r.detail;
-        pr.auth_failed = r.auth_failed;
-        pr.credential_answered = r.credential_answered;
-        pr.retry_after = r.retry_after;
+        plan_response pr = plan_response_of(r);
         if (reading_ && r.status == 200) {
             const auto& m = row.row;
             if (r.body.is_object())
@@ -211,15 +189,7 @@ report_row report_row_of(const journal_row_ref& ref, const journal_outcome& o) {
     return r;
 }
 
-std::string sent_last4(const manifest_row& row) {
-    auto* t = find_type(row.type);
-    if (!t) return {};
-    auto* f = identifying_secret(*t);
-    if (!f) return {};
-    auto it = row.fields.find(f->name);
-    if (it == row.fields.end() || !it->value().is_string()) return {};
-    return last_four(std::string_view(it->value().get_string()));
-}
+std::string sent_last4(const manifest_row& row) { return identifying_last4(row.type, row.fields); }
 
 apply_job::apply_job(const apply_options& opts, std::ostream& err, run_control& control,
                      row_dispatcher& rows, apply_records& records)

@@ -226,7 +226,7 @@ asio::awaitable<token_result> token_provider::refresh_() {
     window_.record(std::chrono::steady_clock::now());
     ++requests_;
 
-    auto ex = co_await conn_.send(token_request_());
+    auto ex = co_await conn_.send(token_request_(target_, "grant_type=client_credentials"));
 
     token_result r;
     r.requests_sent = 1;
@@ -253,14 +253,15 @@ asio::awaitable<token_result> token_provider::refresh_() {
     co_return read_token_answer_(res, std::move(r));
 }
 
-http::request<http::string_body> token_provider::token_request_() const {
-    http::request<http::string_body> req{http::verb::post, target_, 11};
+http::request<http::string_body> token_provider::token_request_(const std::string& target,
+                                                                std::string body) const {
+    http::request<http::string_body> req{http::verb::post, target, 11};
     req.set(http::field::user_agent, user_agent_);
     req.set(http::field::accept, "application/json");
     req.set(http::field::content_type, "application/x-www-form-urlencoded");
     req.set(http::field::authorization,
             "Basic " + base64_encode(client_id_ + ":" + client_secret_));
-    req.body() = "grant_type=client_credentials";
+    req.body() = std::move(body);
     return req;
 }
 
@@ -320,14 +321,9 @@ asio::awaitable<std::uint64_t> token_provider::revoke_all() {
     for (auto& token : tokens) {
         if (cancelled_) break;
         cache_.invalidate(token);
-        http::request<http::string_body> req{http::verb::post, target, 11};
-        req.set(http::field::user_agent, user_agent_);
-        req.set(http::field::accept, "application/json");
-        req.set(http::field::content_type, "application/x-www-form-urlencoded");
-        req.set(http::field::authorization,
-                "Basic " + base64_encode(client_id_ + ":" + client_secret_));
-        req.body() = "token=" + boost::urls::encode(token, boost::urls::unreserved_chars) +
-                     "&token_type_hint=access_token";
+        auto req = token_request_(
+            target, "token=" + boost::urls::encode(token, boost::urls::unreserved_chars) +
+                        "&token_type_hint=access_token");
         auto ex = co_await conn_.send(std::move(req));
         // RFC 7009: 200 whether the token was still valid or not. A failure is not retried:
         // the token expires on its own (expires_in).

@@ -284,6 +284,21 @@ std::string last_four(std::string_view value) {
     return std::string(value.substr(value.size() - 4));
 }
 
+const field_spec* identifying_secret(const type_spec& t) {
+    for (auto& f : t.fields)
+        if (f.secret == secrecy::masked || f.secret == secrecy::masked_partly) return &f;
+    return nullptr;
+}
+
+std::string identifying_last4(std::string_view type, const boost::json::object& fields) {
+    const type_spec* t = find_type(type);
+    const field_spec* f = t ? identifying_secret(*t) : nullptr;
+    if (!f) return {};
+    auto* v = fields.if_contains(f->name);
+    if (!v || !v->is_string()) return {};
+    return last_four(std::string_view(v->get_string()));
+}
+
 bool looks_masked(std::string_view value) {
     if (value.find("****") != std::string_view::npos) return true;
     // Short values: the API's mask of a 5-8 character value is a few '*' then at most four

@@ -9,19 +9,6 @@ namespace json = boost::json;
 
 namespace {
 
-/// The last four characters the server shows of the type's first masked secret in `body`.
-std::string shown_last4(std::string_view type, const json::object& body) {
-    const type_spec* t = find_type(type);
-    if (!t) return {};
-    for (auto& f : t->fields) {
-        if (f.secret != secrecy::masked && f.secret != secrecy::masked_partly) continue;
-        auto* v = body.if_contains(f.name);
-        if (!v || !v->is_string()) return {};
-        return last_four(std::string_view(v->get_string()));
-    }
-    return {};
-}
-
 bool is_secret_field(std::string_view type, std::string_view name) {
     const type_spec* t = find_type(type);
     const field_spec* f = t ? t->find_field(name) : nullptr;
@@ -80,17 +67,9 @@ item_step revert_machine::next(api_call_result r, retry_policy& policy) {
         if (s.kind != item_step::done) return s;
         return decide(read_.result(), policy);
     }
-    plan_response pr;
-    pr.failure = r.failure;
-    pr.status = r.status;
-    pr.error_code = r.error_code;
-    pr.error = r.api_error;
-    pr.detail = r.detail;
-    pr.auth_failed = r.auth_failed;
-    pr.credential_answered = r.credential_answered;
-    pr.retry_after = r.retry_after;
+    plan_response pr = plan_response_of(r);
     if (writing_read_ && r.status == 200 && r.body.is_object())
-        pr.found_secret_last4 = shown_last4(row_.ref.type, r.body.get_object());
+        pr.found_secret_last4 = identifying_last4(row_.ref.type, r.body.get_object());
     auto s = to_step(write_->next(pr, policy));
     if (s.kind == item_step::done) {
         result_ = write_->result();
@@ -133,7 +112,7 @@ item_step revert_machine::decide(const api_call_result& r, retry_policy& policy)
     }
     body_ = std::move(d.body);
     body_.erase("type");
-    sent_last4_ = shown_last4(c.type, body_);
+    sent_last4_ = identifying_last4(c.type, body_);
     detail_ = d.detail;
     if (plan_only_) return end(outcome::not_run, "", d.detail);
     write_.emplace(action_for(d.kind), sent_last4_, false, plan_checks{}, row_.ref.project_id);

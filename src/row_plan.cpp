@@ -1,6 +1,8 @@
 // One row's request sequence as a state machine; see row_plan.hpp for the rules.
 #include "cmbulk/row_plan.hpp"
 
+#include "cmbulk/api.hpp"
+
 namespace cmbulk {
 namespace {
 bool is_2xx(int s) { return s >= 200 && s <= 299; }
@@ -276,6 +278,19 @@ plan_step row_plan::next(const plan_response& r, retry_policy& policy) {
         default:
             return fail(r);
     }
+}
+
+plan_response plan_response_of(const api_call_result& r) {
+    plan_response pr;
+    pr.failure = r.failure;
+    pr.status = r.status;
+    pr.error_code = r.error_code;
+    pr.error = r.api_error;
+    pr.detail = r.detail;
+    pr.auth_failed = r.auth_failed;
+    pr.credential_answered = r.credential_answered;
+    pr.retry_after = r.retry_after;
+    return pr;
 }
 
 }  // namespace cmbulk

@@ -169,8 +169,10 @@ public:
 
 private:
     boost::asio::awaitable<token_result> refresh_();
-    /// The token request (client credentials in a Basic header, never logged).
-    boost::beast::http::request<boost::beast::http::string_body> token_request_() const;
+    /// A POST of `body` (a form) to the token endpoint `target`, the client credentials in a
+    /// Basic header (never logged): the token request and each revocation.
+    boost::beast::http::request<boost::beast::http::string_body> token_request_(
+        const std::string& target, std::string body) const;
     /// What the token endpoint answered: the token cached, or the failure (a 429 sets
     /// not_before_) remembered as last_failure_.
     token_result read_token_answer_(

@@ -4,6 +4,7 @@
 // manifest validator, the client's comparison and the simulator all read the same table.
 #pragma once
 
+#include <boost/json/object.hpp>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -155,6 +156,12 @@ std::string mask_url(std::string_view value);
 std::string mask_as(secrecy how, std::string_view value);
 /// The last four characters as the masked forms show them ("7890"), empty for short values.
 std::string last_four(std::string_view value);
+/// The field whose masked last four characters identify an integration (the type's first
+/// masked secret), or nullptr when the type has none.
+const field_spec* identifying_secret(const type_spec& t);
+/// That field's last four in `fields` (an integration as answered, or the fields a row sends);
+/// empty when the type has no such field or `fields` lacks it.
+std::string identifying_last4(std::string_view type, const boost::json::object& fields);
 /// Whether a value looks like one the API masked (a run of '*'): never send it back.
 bool looks_masked(std::string_view value);
 /// The characters of a masked answer the API left visible: what precedes the first '*' and

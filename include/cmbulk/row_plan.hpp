@@ -91,6 +91,11 @@ struct plan_response {
     std::string update_blocked;
 };
 
+struct api_call_result;
+/// The plan's view of an API answer (status, failure, error, Retry-After, whether the
+/// credential was answered); the caller adds what only it can read (found_secret_last4...).
+plan_response plan_response_of(const api_call_result& r);
+
 /// One row's state machine.
 class row_plan {
 public:
