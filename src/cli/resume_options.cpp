@@ -81,26 +81,38 @@ bool fill_set(po::variables_map& vm, const std::map<std::string, std::string>& o
     return true;
 }
 
-}  // namespace
-
-bool fill_from_checkpoint(po::variables_map& vm, std::string& msg) {
-    if (!vm.count("resume") || !vm.count("manifest")) return true;
-    bool positional = starts_as_journal(vm["manifest"].as<std::string>());
-    auto path = checkpoint_of(vm, positional);
+/// The checkpoint at `path` replayed into `out` when it exists (left empty when it does not);
+/// false (with a message) when it cannot be read or is not a checkpoint of `command`.
+bool recorded_run(const std::string& path, std::string_view command,
+                  std::optional<journal_replay>& out, std::string& msg) {
     std::error_code ec;
-    if (!std::filesystem::exists(path, ec)) return true;  // the runner says so and starts
+    if (!std::filesystem::exists(path, ec)) return true;
     diagnostics diag;
     auto replay = replay_journal(path, diag);
     if (!replay) {
         msg = "--resume: " + to_string(diag);
         return false;
     }
-    const auto& h = replay->header;
-    const auto& opts = h.options;
-    if (h.command != "apply") {
-        msg = "--resume " + path + ": a checkpoint of `cmbulk " + h.command + "`";
+    if (replay->header.command != command) {
+        msg = "--resume " + path + ": a checkpoint of `cmbulk " + replay->header.command +
+              "`, not of " + std::string(command);
         return false;
     }
+    out = std::move(*replay);
+    return true;
+}
+
+}  // namespace
+
+bool fill_from_checkpoint(po::variables_map& vm, std::string& msg) {
+    if (!vm.count("resume") || !vm.count("manifest")) return true;
+    bool positional = starts_as_journal(vm["manifest"].as<std::string>());
+    auto path = checkpoint_of(vm, positional);
+    std::optional<journal_replay> replay;
+    if (!recorded_run(path, "apply", replay, msg)) return false;
+    if (!replay) return true;  // no checkpoint there: the runner says so and starts
+    const auto& h = replay->header;
+    const auto& opts = h.options;
     if (positional) {
         auto m = opts.find("manifest");
         if (m == opts.end()) {
@@ -145,19 +157,10 @@ bool fill_audit_from_checkpoint(po::variables_map& vm, std::string& msg) {
                    .replace_extension(".checkpoint.jsonl")
                    .string();
     }
-    std::error_code ec;
-    if (!std::filesystem::exists(path, ec)) return true;  // the audit says so
-    diagnostics diag;
-    auto replay = replay_journal(path, diag);
-    if (!replay) {
-        msg = "--resume: " + to_string(diag);
-        return false;
-    }
+    std::optional<journal_replay> replay;
+    if (!recorded_run(path, "audit", replay, msg)) return false;
+    if (!replay) return true;  // no checkpoint there: the audit says so
     const auto& h = replay->header;
-    if (h.command != "audit") {
-        msg = "--resume " + path + ": a checkpoint of `cmbulk " + h.command + "`, not of audit";
-        return false;
-    }
     const auto& opts = h.options;
     bool has_source = vm.count("projects") || vm.count("org") || vm.count("all");
     if (!given(vm, "flavor") && !h.flavor.empty()) put(vm, "flavor", h.flavor);
