@@ -4,9 +4,11 @@
 instructions executed per request that reached the server (user space only, and the same from
 run to run, unlike timings on a shared machine) with the functions that cost the most.
 Nothing here runs in CI.
-Usage: bench/profile.py [--rows N] [--top K] [--sim-dir DIR] CMBULK [CMBULK...]
+Usage: bench/profile.py [--rows N] [--top K] [--sim-dir DIR] [--keep DIR] CMBULK [CMBULK...]
   e.g. bench/profile.py build-release/cmbulk /tmp/cmbulk-of-an-older-commit
-cmbulk-sim is taken from --sim-dir, by default the directory of the first CMBULK."""
+cmbulk-sim is taken from --sim-dir, by default the directory of the first CMBULK. --keep DIR
+keeps each callgrind output as DIR/callgrind.N.out (N: the binary's position) for
+callgrind_annotate --inclusive=yes or a diff of two runs."""
 import argparse
 import os
 import re
@@ -24,6 +26,7 @@ def main():
     ap.add_argument("--rows", type=int, default=2000)
     ap.add_argument("--top", type=int, default=15)
     ap.add_argument("--sim-dir", help="where cmbulk-sim is (default: beside the first CMBULK)")
+    ap.add_argument("--keep", help="keep the callgrind outputs in this directory")
     ap.add_argument("binaries", nargs="+")
     a = ap.parse_args()
     if not shutil.which("valgrind") or not shutil.which("callgrind_annotate"):
@@ -37,7 +40,7 @@ def main():
         ids = bench.project_ids(sim.state())[:a.rows]
         csv_path, _ = bench.write_inputs(work, "profile", sim.base, ids)
         env = dict(os.environ, CMBULK_PUBLIC_KEY=bench.PUB, CMBULK_PRIVATE_KEY=bench.PRIV)
-        for binary in a.binaries:
+        for n, binary in enumerate(a.binaries):
             sim.reset()
             out = os.path.join(work, "callgrind.out")
             for f in ("r.csv", "r.ck"):
@@ -56,6 +59,9 @@ def main():
                         .group(1).replace(",", ""))
             print(f"{binary}: exit {p.returncode}, {requests} requests, "
                   f"{total / requests / 1000:.1f}k instructions per request")
+            if a.keep:
+                os.makedirs(a.keep, exist_ok=True)
+                shutil.copy(out, os.path.join(a.keep, f"callgrind.{n}.out"))
             rows = re.findall(r"^\s*([\d,]+) \(\s*([\d.]+)%\)\s+(.*)$", ann, re.M)
             for ir, pct, name in rows[1:a.top + 1]:
                 name = name.split(" [")[0]

@@ -253,8 +253,7 @@ boost::system::result<void> apply_job::note_journal(const boost::system::result<
     return r;
 }
 
-boost::system::result<void> apply_job::journal_before(work_item& item, const journal_row_ref& ref,
-                                                      const item_step& step) {
+journal_before_image apply_job::before_image_of(work_item& item, const item_step& step) {
     // Issue 17: what the integration write changes, as the server answered the read before it
     // (masked); a POST without a read goes out only where nothing is configured (absent).
     auto& a = static_cast<apply_item&>(item);
@@ -262,7 +261,7 @@ boost::system::result<void> apply_job::journal_before(work_item& item, const jou
     const boost::json::object* before = a.found();
     if (!before && step.request.method != api_method::post) return {};
     a.before_written = true;
-    return note_journal(rec_.journal->write_before(ref, before));
+    return {true, before};
 }
 
 boost::system::result<void> apply_job::before_send(work_item& item, const item_step& step) {
@@ -283,8 +282,8 @@ boost::system::result<void> apply_job::before_send(work_item& item, const item_s
             auto r = note_journal(rec_.journal->write_outcome(step_ref, *old));
             if (!r) return r;
         }
-        auto r = journal_before(a, ref, step);
-        if (!r) return r;
+        return note_journal(rec_.journal->write_intent(ref, to_string(step.request.method),
+                                                       before_image_of(a, step)));
     }
     return note_journal(rec_.journal->write_intent(ref, to_string(step.request.method)));
 }

@@ -68,9 +68,8 @@ private:
     void record_dispatched(const dispatched& d);
     /// Writes the outcome of each alert configuration the item finished since the last call.
     boost::system::result<void> journal_alert_steps(work_item& item);
-    /// Before the integration's first write: its before-image (issue 17).
-    boost::system::result<void> journal_before(work_item& item, const journal_row_ref& ref,
-                                               const item_step& step);
+    /// The before-image the integration's first write records with its intent (issue 17).
+    static journal_before_image before_image_of(work_item& item, const item_step& step);
     /// A journal write failed: going on would break resume's promise.
     boost::system::result<void> note_journal(const boost::system::result<void>& r);
 

@@ -85,17 +85,29 @@ dispatched row_dispatcher::next() {
             ++waiting_count_;
             continue;
         }
-        busy_.insert(d.row.project_id);
+        mark_busy_(d.row.project_id);
         return d;
     }
     return {};
 }
 
+void row_dispatcher::mark_busy_(const std::string& project_id) {
+    if (spare_.empty()) {
+        busy_.insert(project_id);
+        return;
+    }
+    auto node = std::move(spare_.back());
+    spare_.pop_back();
+    node.value() = project_id;  // into the node's own buffer
+    busy_.insert(std::move(node));
+}
+
 void row_dispatcher::finished(const std::string& project_id) {
-    if (waiting_.count(project_id))
+    if (waiting_.count(project_id)) {
         ready_.push_back(project_id);  // still busy: reserved for its next row
-    else
-        busy_.erase(project_id);
+    } else if (auto node = busy_.extract(project_id)) {
+        spare_.push_back(std::move(node));
+    }
 }
 
 dispatched row_dispatcher::drain() {

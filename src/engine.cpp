@@ -8,10 +8,12 @@
 #include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <cctype>
+#include <csignal>
 #include <cstring>
 #include <exception>
 #include <filesystem>
@@ -116,6 +118,18 @@ struct item_run {
     project_reach reach;            ///< for the revoked-key rule (no_access_streak)
     bool last_auth_failed = false;  ///< its last answer was a 401 (names the key's source)
     std::chrono::steady_clock::time_point ready{};
+
+    /// Starts `next` in this run, the worker's own (its strings keep their buffers).
+    void begin(std::unique_ptr<work_item> next) {
+        item = std::move(next);
+        step = {};
+        started = last_auth_failed = false;
+        sent = answered = 0;
+        last_detail.clear();
+        reach.project.clear();
+        reach.reached = reach.refused = false;
+        ready = {};
+    }
 };
 
 /// The state one run_workers call shares between its workers and its ticker.
@@ -131,9 +145,10 @@ struct engine {
     std::exception_ptr failure;     ///< the first exception of a worker (a bug)
     asio::steady_timer ticks;
     asio::steady_timer done;
+    asio::signal_set resizes;  ///< SIGWINCH while a live progress line is shown
 
     engine(run_context& c, const run_params& p, run_job& j, asio::any_io_executor ex)
-        : ctx(c), params(p), job(j), ticks(ex), done(ex) {
+        : ctx(c), params(p), job(j), ticks(ex), done(ex), resizes(ex) {
         done.expires_at(asio::steady_timer::time_point::max());
     }
     /// Parking is bounded: a few items per worker.
@@ -293,16 +308,17 @@ awaitable<std::optional<item_end>> run_item(engine& e, int worker, worker_sender
     co_return item_end::done;
 }
 
-/// The parked item whose time has come first (its time passed), if any.
-std::optional<item_run> take_parked(engine& e) {
+/// Takes into `run` the parked item whose time has come first (its time passed), if any.
+bool take_parked(engine& e, item_run& run) {
+    if (e.parked.empty()) return false;
     auto now = std::chrono::steady_clock::now();
     auto best = e.parked.end();
     for (auto it = e.parked.begin(); it != e.parked.end(); ++it)
         if (it->ready <= now && (best == e.parked.end() || it->ready < best->ready)) best = it;
-    if (best == e.parked.end()) return std::nullopt;
-    item_run run = std::move(*best);
+    if (best == e.parked.end()) return false;
+    run = std::move(*best);
     e.parked.erase(best);
-    return run;
+    return true;
 }
 
 /// The hard stop: the parked items end unsent or abandoned.
@@ -312,21 +328,21 @@ void drop_parked(engine& e) {
     e.parked.clear();
 }
 
-/// The next item to work on: a parked one whose time has come, else a new one (none once the
-/// run is stopping); waits while only parked items are left. nullopt: nothing left.
-awaitable<std::optional<item_run>> next_run(engine& e) {
+/// The next item to work on, into `run` (the worker's, reused from item to item): a parked one
+/// whose time has come, else a new one (none once the run is stopping); waits while only parked
+/// items are left. false: nothing left.
+awaitable<bool> next_run(engine& e, item_run& run) {
     using namespace std::chrono;
     for (;;) {
         if (e.ctx.control.hard_stopped()) drop_parked(e);
-        if (auto run = take_parked(e)) co_return run;
+        if (take_parked(e, run)) co_return true;
         if (!e.ctx.control.stopping()) {
             if (auto item = e.job.next_item()) {
-                item_run run;
-                run.item = std::move(item);
-                co_return run;
+                run.begin(std::move(item));
+                co_return true;
             }
         }
-        if (e.parked.empty()) co_return std::nullopt;
+        if (e.parked.empty()) co_return false;
         auto first = e.parked.front().ready;
         for (auto& p : e.parked) first = std::min(first, p.ready);
         // Short naps: an item parked meanwhile may be due sooner.
@@ -339,11 +355,12 @@ awaitable<std::optional<item_run>> next_run(engine& e) {
 
 awaitable<void> worker(engine* e, int id) {
     worker_senders senders(*e);
+    item_run run;
     for (;;) {
-        auto run = co_await next_run(*e);
-        if (!run) break;
-        auto how = co_await run_item(*e, id, senders, *run);
-        if (how) e->job.finish(std::move(run->item), *how);
+        const bool more = co_await next_run(*e, run);
+        if (!more) break;
+        auto how = co_await run_item(*e, id, senders, run);
+        if (how) e->job.finish(std::move(run.item), *how);
     }
 }
 
@@ -359,6 +376,15 @@ progress_counts_now counts_now(const engine& e) {
         c.pause_left = g->pause_left();
     }
     return c;
+}
+
+/// A resized terminal (SIGWINCH): the live line takes the new width and is redrawn at once.
+void listen_for_resize(engine& e) {
+    e.resizes.async_wait([&e](boost::system::error_code ec, int) {
+        if (ec) return;  // cancelled: the workers are done (e may be gone)
+        e.ctx.progress->on_resize(progress_meter::terminal_width());
+        listen_for_resize(e);
+    });
 }
 
 /// The progress line at its interval and the job's tick once a second, while workers run.
@@ -394,6 +420,11 @@ awaitable<void> run_workers(run_context& ctx, const run_params& params, run_job&
         e.ctx.credentials.cancel_all();
     });
     const int n = std::max(1, params.concurrency);
+    if (ctx.progress && ctx.progress->live()) {
+        boost::system::error_code ignored;
+        e.resizes.add(SIGWINCH, ignored);
+        listen_for_resize(e);
+    }
     // co_spawn may run a coroutine inline up to its first wait (or its end): count first.
     e.workers = n;
     e.pending = n + 1;
@@ -402,7 +433,11 @@ awaitable<void> run_workers(run_context& ctx, const run_params& params, run_job&
             e.failure = p;
             e.ctx.control.hard_stop();
         }
-        if (is_worker && --e.workers == 0) e.ticks.cancel();
+        if (is_worker && --e.workers == 0) {
+            e.ticks.cancel();
+            boost::system::error_code ignored;
+            e.resizes.cancel(ignored);
+        }
         if (--e.pending == 0) e.done.cancel();
     };
     asio::co_spawn(ex, ticker(&e), [finished](std::exception_ptr p) { finished(p, false); });

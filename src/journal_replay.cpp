@@ -126,16 +126,20 @@ struct replay_state {
         }
         if (!a.empty() && s.action != a) s.action = a;
         journal_step_state& st = step.empty() ? s : s.steps[std::string(step)];
-        auto err = kind == "intent"   ? apply_intent(st, f)
+        auto err = kind == "intent"   ? apply_intent(st, f, v.as_object())
                    : kind == "before" ? apply_before(st, v.as_object())
                                       : apply_outcome(st, f);
         if (err.empty()) ++out.records;
         return err;
     }
 
-    static std::string apply_intent(journal_step_state& s, fields& f) {
+    static std::string apply_intent(journal_step_state& s, fields& f,
+                                    const boost::json::object& o) {
         auto m = f.sv("m", true);
         if (!f.err.empty()) return f.err;
+        // The row's first intent carries its before-image (older journals: a `before` record).
+        if (o.contains("b"))
+            if (auto err = apply_before(s, o); !err.empty()) return err;
         s.intent_open = true;
         s.intent_method = m;
         ++s.intents;

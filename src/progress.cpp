@@ -42,6 +42,7 @@ progress_meter::progress_meter(std::ostream& out, progress_mode mode)
     bool tty = isatty(STDERR_FILENO) && !(term && std::strcmp(term, "dumb") == 0);
     live_ = mode == progress_mode::live || (mode == progress_mode::automatic && tty);
     if (mode == progress_mode::plain) live_ = false;
+    if (live_) width_ = terminal_width();
 }
 
 void progress_meter::start(std::uint64_t total, std::string_view unit) {
@@ -55,17 +56,22 @@ std::chrono::milliseconds progress_meter::interval() const {
     return live_ ? std::chrono::milliseconds(500) : std::chrono::milliseconds(5000);
 }
 
-std::size_t progress_meter::width() const {
-    if (fixed_width_) return fixed_width_;
-    // Read at every tick: a resized terminal (SIGWINCH) is followed at the next line.
+std::size_t progress_meter::terminal_width() {
     int cols = 0;
     winsize ws{};
     if (::ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0) cols = ws.ws_col;
     return progress_width(std::getenv("COLUMNS"), cols);
 }
 
+void progress_meter::on_resize(std::size_t width, std::chrono::steady_clock::time_point now) {
+    width_ = width;
+    // Redrawn now, not at the next tick: a narrower terminal would wrap the line shown.
+    if (live_ && printed_live_ && !quiet_) tick(last_, now);
+}
+
 void progress_meter::tick(const progress_counts_now& c, std::chrono::steady_clock::time_point now) {
     if (quiet_) return;
+    last_ = c;
     progress_snapshot s;
     s.done = c.done;
     s.total = total_;

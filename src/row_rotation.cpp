@@ -35,7 +35,7 @@ std::string describe_alert_step(const alert_step_result& r) {
 
 row_rotation::row_rotation(const rotation_options& opts, const manifest_row& row, row_action action,
                            const journal_row_state* previous)
-    : opts_(opts), previous_(previous), project_id_(row.project_id) {
+    : opts_(opts), previous_(previous) {
     rotation_.integration_type = row.type;
     rotation_.from_last4 = opts.from_last4;
     rotation_.stale_last4 = row.stale_last4;
@@ -49,6 +49,7 @@ row_rotation::row_rotation(const rotation_options& opts, const manifest_row& row
             rotation_.new_values[std::string(f.integration_field)] = std::string(v->get_string());
     }
     wanted_ = !rotation_.new_values.empty();
+    if (wanted_) project_id_ = row.project_id;  // copied only for a rotation (most rows are not)
     if (!previous_) return;
     auto it = previous_->steps.find(std::string(old_secret_step));
     if (it != previous_->steps.end() && it->second.last_outcome) {

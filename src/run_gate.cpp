@@ -21,7 +21,7 @@ boost::asio::awaitable<bool> run_gate::before_send(gate_request r) {
         ++requests_;
         co_return true;
     }
-    const pace_scope s{std::string(r.credential), std::string(r.scope)};
+    const pace_scope s{r.credential, r.scope};
     auto wait = pacer_.reserve(s, r.path, clock_type::now());
     while (wait > duration::zero()) {
         const bool slept = co_await control_.sleep(wait);
@@ -46,12 +46,12 @@ void run_gate::after_response(const gate_feedback& fb) {
     f.error_code = fb.error_code;
     f.refused_set = fb.refused_set;
     f.hint = fb.hint;
-    const pace_scope s{std::string(fb.credential), std::string(fb.scope)};
+    const pace_scope s{fb.credential, fb.scope};
     auto now = clock_type::now();
     pacer_.on_response(s, fb.path, now, f);
     // Remember whose project a deferral is for, so the engine can ask by project alone.
     if (!s.project.empty() && pacer_.project_ready_at(s, now) > now)
-        deferred_.insert_or_assign(s.project, s.credential);
+        deferred_.insert_or_assign(std::string(s.project), std::string(s.credential));
 }
 
 bool run_gate::learn(const boost::json::value& rate_limits) {

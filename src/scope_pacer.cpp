@@ -149,8 +149,21 @@ std::string scope_pacer::decide_set_(std::string_view family) const {
                                                   : "family:" + std::string(family);
 }
 
-rate_controller& scope_pacer::credential_(const std::string& id, std::string_view family,
+rate_controller& scope_pacer::credential_(std::string_view id, std::string_view family,
                                           time_point now) {
+    // Nearly every request of a run is the same credential's to the same family: the last
+    // answer is kept (map nodes stay put; the sets are decided anew after learn or a refusal).
+    if (last_controller_ && id == last_credential_ && family == last_family_)
+        return *last_controller_;
+    auto& c = find_credential_(id, family, now);
+    last_credential_.assign(id);
+    last_family_.assign(family);
+    last_controller_ = &c;
+    return c;
+}
+
+rate_controller& scope_pacer::find_credential_(std::string_view id, std::string_view family,
+                                               time_point now) {
     const auto& set = set_of_(family);
     key_buf_.assign(id).append(1, '\n').append(set);
     auto it = credentials_.find(key_buf_);
@@ -167,12 +180,12 @@ rate_controller& scope_pacer::credential_(const std::string& id, std::string_vie
     return it->second;
 }
 
-duration scope_pacer::reserve_cap_(const std::string& id, time_point now) {
+duration scope_pacer::reserve_cap_(std::string_view id, time_point now) {
     if (params_.rate <= 0) return duration::zero();
     auto it = caps_.find(id);
     if (it == caps_.end()) {
         double burst = params_.burst > 0 ? params_.burst : std::max(1.0, params_.rate / 10.0);
-        it = caps_.emplace(id, token_bucket(params_.rate, burst, now)).first;
+        it = caps_.emplace(std::string(id), token_bucket(params_.rate, burst, now)).first;
     }
     return it->second.reserve(now);
 }
@@ -187,8 +200,19 @@ const known_limit* scope_pacer::table_entry_(std::string_view family) const {
 void scope_pacer::learn(std::vector<known_limit> table, time_point) {
     table_ = std::move(table);
     set_cache_.clear();
+    last_controller_ = nullptr;
     for (auto& k : table_)
         if (k.reach == limit_reach::credential) credential_capacities_.push_back(k.capacity);
+}
+
+const std::string& scope_pacer::family_of_(std::string_view api_path) const {
+    // A request asks twice (reserve, then on_response) and its neighbours for the same path
+    // shape: the last path's family is kept.
+    if (api_path != family_path_) {
+        family_path_.assign(api_path);
+        endpoint_family_into(api_path, family_buf_);
+    }
+    return family_buf_;
 }
 
 const std::string& scope_pacer::project_key_(const pace_scope& s) const {
@@ -197,7 +221,7 @@ const std::string& scope_pacer::project_key_(const pace_scope& s) const {
 }
 
 time_point scope_pacer::project_ready_at(const pace_scope& s, time_point now) const {
-    if (s.project.empty()) return now;
+    if (s.project.empty() || projects_.empty()) return now;
     auto it = projects_.find(project_key_(s));
     if (it == projects_.end()) return now;
     auto ready = std::max(now, it->second.not_before);
@@ -206,11 +230,11 @@ time_point scope_pacer::project_ready_at(const pace_scope& s, time_point now) co
 }
 
 duration scope_pacer::reserve(const pace_scope& s, std::string_view api_path, time_point now) {
-    endpoint_family_into(api_path, family_buf_);
-    std::string_view family = family_buf_;
+    std::string_view family = family_of_(api_path);
     auto wait = credential_(s.credential, family, now).reserve(now);
     wait = std::max(wait, reserve_cap_(s.credential, now));
     if (s.project.empty()) return wait;
+    if (projects_.empty() && table_.empty()) return wait;  // no project paced, none to be
     auto it = projects_.find(project_key_(s));
     if (it == projects_.end()) {
         // A per-project limit described beforehand: the project's bucket from its first request.
@@ -246,8 +270,7 @@ void scope_pacer::defer_project_(project_pace& p, time_point now, const scope_fe
 void scope_pacer::on_response(const pace_scope& s, std::string_view api_path, time_point now,
                               const scope_feedback& fb) {
     bool project_request = !s.project.empty();
-    endpoint_family_into(api_path, family_buf_);
-    std::string_view family = family_buf_;
+    std::string_view family = family_of_(api_path);
     const known_limit* known = table_entry_(family);
     if (fb.status == 429) {
         if (reach_of_family(family, fb, table_, project_request) == limit_reach::project &&
@@ -263,6 +286,7 @@ void scope_pacer::on_response(const pace_scope& s, std::string_view api_path, ti
             set_of_(family).starts_with("family:")) {
             refused_sets_[std::string(family)] = "refused:" + fb.refused_set;
             set_cache_.clear();
+            last_controller_ = nullptr;
         }
         credential_(s.credential, family, now).on_response(now, to_pacing(fb));
         return;
@@ -331,8 +355,7 @@ time_point scope_pacer::paused_until(std::string_view credential) const {
 }
 
 time_point scope_pacer::paused_until(std::string_view credential, std::string_view api_path) const {
-    endpoint_family_into(api_path, family_buf_);
-    key_buf_.assign(credential).append(1, '\n').append(set_of_(family_buf_));
+    key_buf_.assign(credential).append(1, '\n').append(set_of_(family_of_(api_path)));
     auto it = credentials_.find(key_buf_);
     return it == credentials_.end() ? time_point{} : it->second.paused_until();
 }

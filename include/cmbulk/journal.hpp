@@ -1,6 +1,7 @@
 // The checkpoint journal: an append-only JSON Lines file with a versioned header, an `intent`
-// record before each state-changing request (after a `before` record holding the before-image
-// of what it changes, issue 17), an `outcome` record when a row (or one of its steps) ends, and
+// record before each state-changing request (the first one of a row also holding the before-image
+// of what it changes, issue 17; or a `before` record before it), an `outcome` record when a row
+// (or one of its steps) ends, and
 // `item` records holding what a finished item produced (audit's projects). Replay drops a torn last
 // line (and open_append cuts it off before appending) but refuses a bad header or garbage in the
 // middle with "file:line: ...". Never holds a secret (four last characters at most). Errors are
@@ -127,6 +128,13 @@ struct journal_replay {
 boost::system::result<journal_replay> replay_journal(const std::filesystem::path& path,
                                                      diagnostics& diag);
 
+/// Issue 17: the before-image an intent record carries. Not `recorded`: the record has none
+/// (not the row's first change, or no image was read); `image` null: absent (nothing was there).
+struct journal_before_image {
+    bool recorded = false;
+    const boost::json::object* image = nullptr;
+};
+
 /// Appends records to a journal. Not thread-safe (the client has one thread).
 class journal_writer {
 public:
@@ -148,9 +156,12 @@ public:
     journal_writer& operator=(const journal_writer&) = delete;
 
     /// Records that a state-changing request (`method`: "POST", "PUT", "DELETE") is about to be
-    /// sent for the row. One write(2): the record has reached the OS when this returns; fsynced
-    /// when the last fsync is older than the interval. An error means "do not send".
-    boost::system::result<void> write_intent(const journal_row_ref& row, std::string_view method);
+    /// sent for the row, with the before-image of what it changes when `before.recorded` (the
+    /// same as a write_before first, in one record). One write(2): the record has reached the OS
+    /// when this returns; fsynced when the last fsync is older than the interval. An error means
+    /// "do not send".
+    boost::system::result<void> write_intent(const journal_row_ref& row, std::string_view method,
+                                             journal_before_image before = {});
     /// Records how the row ended. Same guarantees as write_intent. (Write errors are the
     /// system's errno codes.)
     boost::system::result<void> write_outcome(const journal_row_ref& row, const journal_outcome& o);
@@ -186,7 +197,9 @@ private:
 
 /// Serializes a header / records exactly as the writer does (one line, no newline); for tests.
 std::string journal_header_line(const journal_header& h);
-std::string journal_intent_line(const journal_row_ref& row, std::string_view method);
+/// {"k":"intent",...,"m":"PUT"} and, with before.recorded, "b" as journal_before_line's.
+std::string journal_intent_line(const journal_row_ref& row, std::string_view method,
+                                journal_before_image before = {});
 std::string journal_outcome_line(const journal_row_ref& row, const journal_outcome& o);
 std::string journal_item_line(std::string_view key, const boost::json::value& value);
 /// {"k":"before","row":..,"line":..,"p":..,"t":..,"a":..,"b":{...}} ("b":null: absent).

@@ -1,7 +1,8 @@
 // Progress on stderr: a live line on a terminal, rewritten in place ("\r", the text, clear to
-// the end of the line) and never wider than the terminal (its width is read again at each
-// tick, so a resized window is followed); a plain line every few seconds otherwise (logs, CI);
-// nothing with --quiet. TERM=dumb counts as "not a terminal". The text is progress_line.hpp's.
+// the end of the line) and never wider than the terminal (its width is read at the start and
+// again on SIGWINCH, when the line is redrawn at once: the run engine listens for it); a plain
+// line every few seconds otherwise (logs, CI); nothing with --quiet. TERM=dumb counts as "not a
+// terminal". The text is progress_line.hpp's.
 #pragma once
 
 #include <chrono>
@@ -59,11 +60,17 @@ public:
     void finish();
     std::chrono::milliseconds interval() const;
     bool live() const { return live_; }
-    /// Fixes the live line's width (tests); 0 goes back to reading the terminal at each tick.
+    /// Fixes the live line's width (tests); 0 goes back to the terminal's.
     void set_width(std::size_t w) { fixed_width_ = w; }
+    /// The terminal was resized (SIGWINCH): `width` is the line's new width (terminal_width()),
+    /// and a live line already shown is redrawn at once with the last counts.
+    void on_resize(std::size_t width,
+                   std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now());
+    /// progress_width() of stderr's terminal now (COLUMNS, else its size, else 80).
+    static std::size_t terminal_width();
 
 private:
-    std::size_t width() const;
+    std::size_t width() const { return fixed_width_ ? fixed_width_ : width_; }
     std::ostream& out_;
     bool quiet_;
     bool live_;
@@ -72,6 +79,8 @@ private:
     std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
     request_rate rate_;
     std::size_t fixed_width_ = 0;
+    std::size_t width_ = 79;    ///< the terminal's, read at the start and on SIGWINCH
+    progress_counts_now last_;  ///< of the last tick, for a redraw on resize
     bool printed_live_ = false;
 };
 

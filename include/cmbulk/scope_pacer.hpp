@@ -24,10 +24,11 @@
 
 namespace cmbulk {
 
-/// Whom a request counts against.
+/// Whom a request counts against: views of the caller's strings, for the call only (no copy per
+/// request).
 struct pace_scope {
-    std::string credential;  ///< the credential's id (public key or client id)
-    std::string project;     ///< the project whose resource it is; empty for listings etc.
+    std::string_view credential;  ///< the credential's id (public key or client id)
+    std::string_view project;     ///< the project whose resource it is; empty for listings etc.
 };
 
 /// How far a limit reaches.
@@ -116,9 +117,12 @@ private:
     /// `family` is the path's endpoint_family (computed once per call, into family_buf_).
     const std::string& set_of_(std::string_view family) const;
     std::string decide_set_(std::string_view family) const;
-    rate_controller& credential_(const std::string& id, std::string_view family, time_point now);
-    duration reserve_cap_(const std::string& id, time_point now);
+    rate_controller& credential_(std::string_view id, std::string_view family, time_point now);
+    rate_controller& find_credential_(std::string_view id, std::string_view family, time_point now);
+    duration reserve_cap_(std::string_view id, time_point now);
     const known_limit* table_entry_(std::string_view family) const;
+    /// endpoint_family(api_path), in a buffer reused from request to request.
+    const std::string& family_of_(std::string_view api_path) const;
     /// credential + "/" + project, in a buffer reused from request to request.
     const std::string& project_key_(const pace_scope& s) const;
     void defer_project_(project_pace& p, time_point now, const scope_feedback& fb,
@@ -130,7 +134,7 @@ private:
     /// set (listings) never slows the credential's other sets (integrations).
     std::map<std::string, rate_controller> credentials_;
     /// The user's --rate, a cap on everything a credential sends (when set).
-    std::map<std::string, token_bucket> caps_;
+    std::map<std::string, token_bucket, std::less<>> caps_;
     /// Families whose credential-wide 429 named a set: they pace under that name.
     std::map<std::string, std::string, std::less<>> refused_sets_;
     std::map<std::string, project_pace> projects_;  ///< by credential + "/" + project
@@ -142,7 +146,10 @@ private:
     mutable std::map<std::string, std::string, std::less<>> set_cache_;
     /// Buffers reused from request to request (one thread), so pacing a request allocates
     /// nothing once every family and key has been seen.
-    mutable std::string family_buf_, key_buf_, project_key_buf_;
+    mutable std::string family_path_, family_buf_, key_buf_, project_key_buf_;
+    /// credential_'s last answer and what it was asked (reset when the sets change).
+    rate_controller* last_controller_ = nullptr;
+    std::string last_credential_, last_family_;
 };
 
 }  // namespace cmbulk

@@ -259,7 +259,9 @@ BOOST_AUTO_TEST_CASE(delete_then_revert_recreates_from_the_before_image) {
         run_process(apply_argv(sim, dir, dir / "del.csv", {"--action", "delete"}), creds());
     BOOST_REQUIRE_EQUAL(applied.exit_code, 0);
     check_absent(dir / "run.checkpoint.jsonl", old_tokens);
-    BOOST_TEST(read_file(dir / "run.checkpoint.jsonl").find("\"before\"") != std::string::npos);
+    // The delete's intent carries the integration as read before it (the before-image).
+    BOOST_TEST(read_file(dir / "run.checkpoint.jsonl").find("\"m\":\"DELETE\",\"b\":{") !=
+               std::string::npos);
     auto r = run_process(revert_argv(sim, dir, {"--old-secrets", old_file.string()}), creds());
     BOOST_TEST_INFO("revert: " << r.err << r.out);
     BOOST_TEST(r.exit_code == 0);

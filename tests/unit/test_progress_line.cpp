@@ -129,6 +129,50 @@ BOOST_AUTO_TEST_CASE(live_line_is_rewritten_in_place_and_fits) {
     BOOST_TEST(text.find("waiting for the server") == std::string::npos);  // 40 columns: no room
 }
 
+BOOST_AUTO_TEST_CASE(a_resize_redraws_the_line_at_once_in_the_new_width) {
+    std::ostringstream out;
+    progress_meter m(out, progress_mode::live);
+    m.on_resize(100);  // the width read at the start
+    m.start(1000);
+    progress_counts_now c;
+    c.done = 420;
+    c.requests = 450;
+    m.on_resize(100);
+    BOOST_TEST(out.str().empty());  // nothing shown yet: nothing to redraw
+    auto t0 = std::chrono::steady_clock::now();
+    m.tick(c, t0);
+    auto first = out.str();
+    BOOST_TEST_REQUIRE(first.find("\033[K") != std::string::npos);
+    auto wide = first.find("\033[K") - first.find('\r') - 1;
+    BOOST_TEST(wide > 24u);  // the line uses the room it has
+    BOOST_TEST(wide <= 100u);
+    // SIGWINCH to 24 columns: redrawn now, before any tick, in the new width.
+    m.on_resize(24, t0 + 100ms);
+    auto text = out.str();
+    BOOST_TEST_REQUIRE(text.size() > first.size());
+    auto redraw = text.substr(first.size());
+    BOOST_TEST_REQUIRE(redraw.front() == '\r');
+    auto end = redraw.find("\033[K");
+    BOOST_TEST_REQUIRE(end != std::string::npos);
+    BOOST_TEST(end - 1 <= 24u);
+    BOOST_TEST(redraw.find("42%") != std::string::npos, redraw);  // the last counts, redrawn
+    // And the ticks after it keep the new width.
+    c.done = 500;
+    m.tick(c, t0 + 600ms);
+    auto after = out.str().substr(text.size());
+    BOOST_TEST(after.find("\033[K") - 1 <= 24u);
+}
+
+BOOST_AUTO_TEST_CASE(a_resize_prints_nothing_without_a_live_line) {
+    std::ostringstream out;
+    progress_meter m(out, progress_mode::plain);
+    m.start(10);
+    m.tick(progress_counts_now{});
+    auto before = out.str();
+    m.on_resize(30);
+    BOOST_TEST(out.str() == before);
+}
+
 BOOST_AUTO_TEST_CASE(plain_lines_for_logs_and_audit_counts_projects) {
     std::ostringstream out;
     progress_meter m(out, progress_mode::plain);
