@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 #include <map>
+#include <sstream>
 
 #include "cmbulk/sim/core.hpp"
 #include "common/test_support.hpp"
@@ -238,6 +239,29 @@ BOOST_AUTO_TEST_CASE(linked_alerts_need_no_change_on_the_next_rotation) {
     // Every notification is linked: the second rotation sends no alert PUT.
     BOOST_TEST(total_puts() == puts_after_first);
     BOOST_TEST(read_file(dir / "r2.csv").find("alertConfig:") == std::string::npos);
+    // And the service answers every PagerDuty notification with the new key's last four: what
+    // audit reads through the API (masked), one row per notification.
+    auto audit =
+        run(sim, {"audit", "--all", "--flavor", "atlas", "--report", (dir / "a.jsonl").string()});
+    BOOST_TEST_REQUIRE(audit.exit_code == 0, audit.err);
+    std::size_t notifications = 0, expected = 0;
+    auto after = sim_state(sim);  // (a temporary would die before the loop)
+    for (auto& o : after.at("orgs").as_array())
+        for (auto& p : o.at("projects").as_array())
+            for (auto& c : p.at("alertConfigs").as_array())
+                for (auto& n : c.at("notifications").as_array())
+                    expected += n.at("typeName").as_string() == "PAGER_DUTY";
+    std::istringstream lines(read_file(dir / "a.jsonl"));
+    for (std::string line; std::getline(lines, line);) {
+        if (line.find("\"ALERT:PAGER_DUTY\"") == std::string::npos) continue;
+        auto row = json::parse(line).as_object();
+        auto shown = std::string(row.at("fields").at("serviceKey").as_string());
+        BOOST_TEST(shown.ends_with("cafe"), line);
+        BOOST_TEST(shown.find("beef") == std::string::npos, line);
+        ++notifications;
+    }
+    BOOST_TEST(expected > 0u);
+    BOOST_TEST(notifications == expected);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
