@@ -184,4 +184,72 @@ visible_match compare_with_integration(const json::object& notification,
     return same > 0 ? visible_match::same : visible_match::unknown;
 }
 
+json::object masked_alert_config(const json::object& config) {
+    json::object out = config;
+    auto* list = out.if_contains("notifications");
+    if (!list || !list->is_array()) return out;
+    for (auto& v : list->get_array()) {
+        if (!v.is_object()) continue;
+        auto& n = v.get_object();
+        const notification_type* t = find_notification_type(str_at(n, "typeName"));
+        if (!t) {
+            // A type we do not know: any string that is not masked may be a secret.
+            for (auto& kv : n)
+                if (kv.value().is_string() && !looks_masked(kv.value().get_string()) &&
+                    kv.key() != "typeName" && kv.key() != "notifierId" &&
+                    kv.key() != "integrationId")
+                    kv.value() = mask_value(kv.value().get_string());
+            continue;
+        }
+        for (auto& f : t->fields) {
+            auto* fv = n.if_contains(f.name);
+            if (!f.secret() || !fv || !fv->is_string() || looks_masked(fv->get_string())) continue;
+            *fv = mask_notification_value(f.mask, fv->get_string());
+        }
+    }
+    return out;
+}
+
+json::value changes_to_json(const std::vector<notification_change>& changes) {
+    json::array out;
+    for (auto& c : changes) {
+        json::array set;
+        for (auto& f : c.fields_set) set.emplace_back(f);
+        out.push_back(json::object{{"i", c.index},
+                                   {"type", c.type_name},
+                                   {"f", c.field},
+                                   {"old", c.old_last4},
+                                   {"new", c.new_last4},
+                                   {"linked", c.linked},
+                                   {"set", std::move(set)}});
+    }
+    return out;
+}
+
+std::optional<std::vector<notification_change>> changes_from_json(const json::value& v) {
+    if (!v.is_array()) return std::nullopt;
+    std::vector<notification_change> out;
+    for (auto& e : v.get_array()) {
+        if (!e.is_object()) return std::nullopt;
+        auto& o = e.get_object();
+        auto* i = o.if_contains("i");
+        auto* set = o.if_contains("set");
+        if (!i || !(i->is_uint64() || (i->is_int64() && i->get_int64() >= 0)) || !set ||
+            !set->is_array())
+            return std::nullopt;
+        notification_change c;
+        c.index = i->is_uint64() ? i->get_uint64() : static_cast<std::uint64_t>(i->get_int64());
+        c.type_name = str_at(o, "type");
+        c.field = str_at(o, "f");
+        c.old_last4 = str_at(o, "old");
+        c.new_last4 = str_at(o, "new");
+        auto* l = o.if_contains("linked");
+        c.linked = l && l->is_bool() && l->get_bool();
+        for (auto& f : set->get_array())
+            if (f.is_string()) c.fields_set.emplace_back(f.get_string());
+        out.push_back(std::move(c));
+    }
+    return out;
+}
+
 }  // namespace cmbulk

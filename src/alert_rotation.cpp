@@ -99,6 +99,7 @@ item_step alert_rotation::begin_put(const json::object& config, retry_policy& po
     if (!rw.needs_put) return {};
     current_.changes = std::move(rw.changes);
     body_ = std::move(rw.body);
+    as_read_ = config;
     phase_ = phase::putting;
     policy.budget.on_first_attempt();
     item_step s;

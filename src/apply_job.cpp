@@ -70,6 +70,7 @@ public:
     std::size_t steps_journaled = 0;  ///< alert steps whose outcome is in the journal
     std::string credential_key;       ///< its organization's credential ("": the run's only one)
     bool before_written = false;      ///< the before-image of its integration write is journaled
+    std::string alert_before_step;    ///< the alert step whose before-image is journaled last
     /// The integration as the last read before the write found it (nullptr: none read).
     const boost::json::object* found() const { return found_ ? &*found_ : nullptr; }
 
@@ -273,6 +274,15 @@ boost::system::result<void> apply_job::before_send(work_item& item, const item_s
         auto done = journal_alert_steps(a);
         if (!done) return done;
         ref.step = a.rotation.current_step();
+        if (a.alert_before_step != ref.step) {
+            // Issue 17: the configuration as read (masked) and what the PUT changes, for revert.
+            a.alert_before_step = ref.step;
+            const alert_rotation* m = a.rotation.machine();
+            auto image = masked_alert_config(m->current_as_read());
+            auto wrote = changes_to_json(m->current_changes());
+            auto r = note_journal(rec_.journal->write_before(ref, &image, &wrote));
+            if (!r) return r;
+        }
     } else {
         if (auto old = a.rotation.old_secret_record()) {
             // Before the integration's write: a resume must know the old secret's last four, as

@@ -183,12 +183,14 @@ std::string journal_item_line(std::string_view key, const boost::json::value& va
         .done();
 }
 
-std::string journal_before_line(const journal_row_ref& row, const boost::json::object* before) {
-    return record_builder()
-        .text("k", "before")
+std::string journal_before_line(const journal_row_ref& row, const boost::json::object* before,
+                                const boost::json::value* wrote) {
+    record_builder b;
+    b.text("k", "before")
         .row(row)
-        .raw("b", before ? boost::json::serialize(*before) : std::string("null"))
-        .done();
+        .raw("b", before ? boost::json::serialize(*before) : std::string("null"));
+    if (wrote && !wrote->is_null()) b.raw("w", boost::json::serialize(*wrote));
+    return b.done();
 }
 
 // ---- writer ------------------------------------------------------------------------------------
@@ -275,8 +277,9 @@ boost::system::result<void> journal_writer::write_outcome(const journal_row_ref&
 }
 
 boost::system::result<void> journal_writer::write_before(const journal_row_ref& row,
-                                                         const boost::json::object* before) {
-    auto line = journal_before_line(row, before);
+                                                         const boost::json::object* before,
+                                                         const boost::json::value* wrote) {
+    auto line = journal_before_line(row, before, wrote);
     line += '\n';
     return append(line);
 }

@@ -171,6 +171,7 @@ struct replay_state {
         if (s.has_before) return {};  // the first one is the state before the run
         s.has_before = true;
         if (b->is_object()) s.before = boost::json::object(b->get_object(), {});
+        if (auto* w = o.if_contains("w")) s.wrote = boost::json::value(*w, {});
         return {};
     }
 

@@ -155,6 +155,38 @@ const json::object* same_notification(const json::object& now, const json::objec
     return notification_at(now, index);
 }
 
+/// `doc` as the comparison sees it: masked, read-only fields dropped, and in each notification
+/// the run changed, the fields it set (and its link) dropped: what the run itself changed.
+json::object comparable_alert(const json::object& doc, const std::vector<notification_change>& cs) {
+    json::object out = masked_alert_config(doc);
+    for (auto k : read_only_alert_config_fields()) out.erase(k);
+    auto* list = out.if_contains("notifications");
+    if (!list || !list->is_array()) return out;
+    for (auto& ch : cs) {
+        if (ch.index >= list->get_array().size()) continue;
+        auto& v = list->get_array()[ch.index];
+        if (!v.is_object()) continue;
+        for (auto& f : ch.fields_set) v.get_object().erase(f);
+        v.get_object().erase(ch.field);
+        if (ch.linked) v.get_object().erase("integrationId");
+    }
+    return out;
+}
+
+/// The first field (a name, never a value) in which `now` differs from what the run left, ""
+/// when none: a change by someone else since the run.
+std::string alert_difference(const recorded_alert_change& c, const json::object& now) {
+    auto was = comparable_alert(c.before, c.changes);
+    auto is = comparable_alert(now, c.changes);
+    for (auto& kv : was) {
+        auto* v = is.if_contains(kv.key());
+        if (!v || *v != kv.value()) return std::string(kv.key());
+    }
+    for (auto& kv : is)
+        if (!was.contains(kv.key())) return std::string(kv.key());
+    return {};
+}
+
 }  // namespace
 
 revert_decision decide_alert_revert(const recorded_alert_change& c, const json::object& now,
@@ -172,6 +204,8 @@ revert_decision decide_alert_revert(const recorded_alert_change& c, const json::
                            "notification " + std::to_string(ch.index + 1) + " (" + ch.type_name +
                                ") changed since the run");
     }
+    if (auto field = alert_difference(c, now); !field.empty())
+        return decided(revert_kind::changed_since, "its " + field + " changed since the run");
     revert_decision d;
     d.kind = revert_kind::put_back;
     d.body = c.before;
@@ -209,6 +243,17 @@ revert_decision decide_alert_revert(const recorded_alert_change& c, const json::
         d.body = {};
     }
     return d;
+}
+
+bool alert_shows_before(const recorded_alert_change& c, const json::object& now) {
+    if (!alert_difference(c, now).empty()) return false;
+    for (auto& ch : c.changes) {
+        auto* is = notification_at(now, ch.index);
+        if (!is || ch.old_last4.empty() || last4_shown(str_at(*is, ch.field)) != ch.old_last4)
+            return false;
+        if (ch.linked && is->contains("integrationId")) return false;
+    }
+    return true;
 }
 
 }  // namespace cmbulk

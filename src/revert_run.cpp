@@ -14,6 +14,7 @@
 #include "cmbulk/report.hpp"
 #include "cmbulk/revert.hpp"
 #include "cmbulk/revert_machine.hpp"
+#include "cmbulk/row_rotation.hpp"
 #include "cmbulk/secret_ref.hpp"
 #include "cmbulk/version.hpp"
 
@@ -51,7 +52,8 @@ std::string resolve_maybe(const journal_row_state& s) {
 }
 
 struct revert_counts {
-    std::map<std::string, std::uint64_t> kinds;  ///< by revert kind's name
+    std::map<std::string, std::uint64_t> kinds;        ///< by revert kind's name (integrations)
+    std::map<std::string, std::uint64_t> alert_kinds;  ///< the same, alert configurations
     std::uint64_t unsuccessful = 0, done = 0;
 };
 
@@ -139,20 +141,23 @@ private:
         if (o.result == outcome::not_run && !o_.plan_only) {
             ++counts.unsuccessful;
         } else {
-            ++counts.kinds[m.kind()];
+            ++(m.row().alert ? counts.alert_kinds : counts.kinds)[m.kind()];
             // --plan: only a read that failed is unsuccessful (the decisions are its answer).
             bool failed = o_.plan_only ? m.kind() == "failed"
                                        : o.result == outcome::failed || !o.error_code.empty();
             if (failed) ++counts.unsuccessful;
         }
         if (o_.plan_only) {
-            out_ << ref.project_id << " " << ref.type << " (was " << m.row().change.done
-                 << "): " << m.kind() << (o.detail.empty() ? "" : ": " + o.detail) << "\n";
+            out_ << ref.project_id << " " << ref.type;
+            if (m.row().alert) out_ << " alertConfig:" << m.row().alert->config_id;
+            out_ << " (was " << m.row().change.done << "): " << m.kind()
+                 << (o.detail.empty() ? "" : ": " + o.detail) << "\n";
             return;
         }
         if (journal_ && journaled) (void)note(journal_->write_outcome(ref, o));
         auto row = detail::report_row_of(ref, o);
         row.action = "revert " + m.row().change.done + ": " + m.kind();
+        if (m.row().alert) row.target = "alertConfig:" + m.row().alert->config_id;
         if (report_) report_->add(row);
     }
 
@@ -166,7 +171,38 @@ private:
     std::size_t next_ = 0;
 };
 
-/// The reverted run's rows that changed something, as revert rows (`nothing`: the others).
+/// Whether an alert step of the reverted run may have rewritten its configuration.
+bool alert_rewritten(const journal_step_state& st) {
+    if (st.intent_open) return true;
+    if (!st.last_outcome) return false;
+    auto o = st.last_outcome->result;
+    return o == outcome::updated || o == outcome::verified || o == outcome::mismatch;
+}
+
+/// The alert configurations the row's rotation rewrote, as revert rows.
+void add_alert_rows(const journal_row_state& s, std::vector<revert_row>& rows) {
+    for (auto& [step, st] : s.steps) {
+        if (!step.starts_with(alert_step_prefix) || !alert_rewritten(st)) continue;
+        revert_row r;
+        r.ref = journal_row_ref{s.row, s.line, s.project_id, s.type, s.action, step};
+        r.change.type = s.type;
+        r.change.done = "rewritten";
+        recorded_alert_change a;
+        a.config_id = step.substr(alert_step_prefix.size());
+        a.integration_type = s.type;
+        auto changes = changes_from_json(st.wrote);
+        r.has_before = st.has_before && st.before && changes;
+        if (r.has_before) {
+            a.before = *st.before;
+            a.changes = std::move(*changes);
+        }
+        r.alert = std::move(a);
+        rows.push_back(std::move(r));
+    }
+}
+
+/// The reverted run's rows that changed something, as revert rows (`nothing`: the others),
+/// each followed by the alert configurations its rotation rewrote.
 std::vector<revert_row> revert_rows_of(const journal_replay& src, std::uint64_t& nothing) {
     std::vector<revert_row> rows;
     for (auto& s : src.rows) {
@@ -174,16 +210,17 @@ std::vector<revert_row> revert_rows_of(const journal_replay& src, std::uint64_t&
         if (done == "maybe") done = resolve_maybe(s);
         if (done.empty()) {
             ++nothing;
-            continue;
+        } else {
+            revert_row r;
+            r.ref = journal_row_ref{s.row, s.line, s.project_id, s.type, s.action, {}};
+            r.change.type = s.type;
+            r.change.done = done;
+            r.change.before = s.before;
+            r.change.sent_last4 = s.last_outcome ? s.last_outcome->secret_last4 : "";
+            r.has_before = s.has_before;
+            rows.push_back(std::move(r));
         }
-        revert_row r;
-        r.ref = journal_row_ref{s.row, s.line, s.project_id, s.type, s.action, {}};
-        r.change.type = s.type;
-        r.change.done = done;
-        r.change.before = s.before;
-        r.change.sent_last4 = s.last_outcome ? s.last_outcome->secret_last4 : "";
-        r.has_before = s.has_before;
-        rows.push_back(std::move(r));
+        add_alert_rows(s, rows);
     }
     return rows;
 }
@@ -240,11 +277,18 @@ std::unique_ptr<journal_writer> open_checkpoint(const revert_options& o,
     }
     // Rows that ended (but failed ones, which run again) are done; an open intent is read
     // again by its machine, which finds what landed.
-    std::set<std::uint64_t> finished;
-    for (auto& s : replay.rows)
-        if (!s.intent_open && s.last_outcome && s.last_outcome->result != outcome::failed)
-            finished.insert(s.row);
-    std::erase_if(rows, [&](const revert_row& r) { return finished.count(r.ref.row) > 0; });
+    auto ended = [](const journal_step_state& st) {
+        return !st.intent_open && st.last_outcome && st.last_outcome->result != outcome::failed;
+    };
+    std::set<std::pair<std::uint64_t, std::string>> finished;
+    for (auto& s : replay.rows) {
+        if (ended(s)) finished.emplace(s.row, "");
+        for (auto& [step, st] : s.steps)
+            if (ended(st)) finished.emplace(s.row, step);
+    }
+    std::erase_if(rows, [&](const revert_row& r) {
+        return finished.count({r.ref.row, r.ref.step}) > 0;
+    });
     err << "cmbulk revert: --resume: " << finished.size() << " rows finished before\n";
     return std::move(*jw);
 }
@@ -256,6 +300,17 @@ void print_summary(const revert_counts& c, std::uint64_t nothing, std::ostream& 
     kinds["nothing"] += nothing;
     for (std::string_view k : {"delete", "put-back", "recreate", "nothing", "changed-since",
                                "needs-secret", "no-before-image", "failed"}) {
+        out << (first ? "" : ", ") << kinds[std::string(k)] << " " << k;
+        first = false;
+    }
+    out << "\n";
+    if (c.alert_kinds.empty()) return;
+    // The alert configurations the run's rotation rewrote, counted apart from the integrations.
+    out << "revert alert configs: ";
+    first = true;
+    kinds = c.alert_kinds;
+    for (std::string_view k :
+         {"put-back", "nothing", "changed-since", "needs-secret", "no-before-image", "failed"}) {
         out << (first ? "" : ", ") << kinds[std::string(k)] << " " << k;
         first = false;
     }

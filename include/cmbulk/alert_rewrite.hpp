@@ -13,6 +13,7 @@
 #include <boost/json/object.hpp>
 #include <cstddef>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -74,6 +75,15 @@ struct alert_rewrite {
 /// (compare_visible) and none shows a difference; it is then given the new values (or linked).
 alert_rewrite rewrite_alert_config(const boost::json::object& config_as_read,
                                    const secret_rotation& rotation);
+
+/// Issue 17: `config` as the checkpoint keeps it (its before-image): every notification's secret
+/// fields masked as the API masks them (a value already masked is kept), the rest as read.
+boost::json::object masked_alert_config(const boost::json::object& config);
+/// The rewrite's changes as the checkpoint keeps them beside the before-image (`before`
+/// record's "w"): positions, type and field names, last fours; never a secret.
+boost::json::value changes_to_json(const std::vector<notification_change>& changes);
+/// The changes back from changes_to_json's form; nullopt when `v` is not of that form.
+std::optional<std::vector<notification_change>> changes_from_json(const boost::json::value& v);
 
 /// One third-party notification of a configuration, as `audit` lists it.
 struct notification_view {

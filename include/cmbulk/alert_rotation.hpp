@@ -59,6 +59,10 @@ public:
     std::size_t already_linked() const { return linked_; }
     /// The config the step in flight is about ("" while listing): the journal's step name.
     const std::string& current_config() const { return current_id_; }
+    /// Issue 17: the config the PUT in flight rewrites, as it was read (its before-image), and
+    /// the notifications the PUT changes; valid while a PUT is in flight.
+    const boost::json::object& current_as_read() const { return as_read_; }
+    const std::vector<notification_change>& current_changes() const { return current_.changes; }
     /// Requests sent (list pages, PUTs, reads).
     int attempts() const { return attempts_; }
     /// Every step either succeeded or had nothing to do.
@@ -82,8 +86,9 @@ private:
     std::size_t next_ = 0;
     std::string current_id_;
     alert_step_result current_;
-    boost::json::object body_;  ///< the PUT's document
-    read_machine read_;         ///< re-read or verify read of the current config
+    boost::json::object body_;     ///< the PUT's document
+    boost::json::object as_read_;  ///< what body_ was made from
+    read_machine read_;            ///< re-read or verify read of the current config
     int failed_ = 0, overloaded_ = 0;
     std::vector<alert_step_result> results_;
     bool list_failed_ = false;

@@ -97,6 +97,10 @@ struct journal_step_state {
     /// With has_before: the object as the server answered before the change (masked); nullopt:
     /// absent.
     std::optional<boost::json::object> before;
+    /// With has_before: what the change wrote, as its `before` record described it ("w"; null
+    /// when it did not, as in older checkpoints): an alert configuration's rewritten
+    /// notifications (alert_rewrite.hpp), never a secret.
+    boost::json::value wrote;
 };
 
 /// What the journal says about one manifest row after replay: the row's own state (its
@@ -171,8 +175,10 @@ public:
     /// Issue 17: records the before-image of the change about to be sent for the row (or step):
     /// the object as the server answered it, masked (nullptr: absent). Written before the
     /// intent; replay keeps the first one. Never pass what is about to be sent.
+    /// `wrote` (optional, never a secret): what the change writes, kept beside the image.
     boost::system::result<void> write_before(const journal_row_ref& row,
-                                             const boost::json::object* before);
+                                             const boost::json::object* before,
+                                             const boost::json::value* wrote = nullptr);
     /// fsync now. Records written and then left idle are only fsynced by the next write past the
     /// interval, so the caller also calls sync() from a timer (about once a second) while dirty().
     boost::system::result<void> sync();
@@ -202,8 +208,10 @@ std::string journal_intent_line(const journal_row_ref& row, std::string_view met
                                 journal_before_image before = {});
 std::string journal_outcome_line(const journal_row_ref& row, const journal_outcome& o);
 std::string journal_item_line(std::string_view key, const boost::json::value& value);
-/// {"k":"before","row":..,"line":..,"p":..,"t":..,"a":..,"b":{...}} ("b":null: absent).
-std::string journal_before_line(const journal_row_ref& row, const boost::json::object* before);
+/// {"k":"before","row":..,"line":..,"p":..,"t":..,"a":..,"b":{...}} ("b":null: absent), and
+/// "w":.. when `wrote` is given.
+std::string journal_before_line(const journal_row_ref& row, const boost::json::object* before,
+                                const boost::json::value* wrote = nullptr);
 
 /// What differs between the saved header and the run about to resume ("manifest changed
 /// (sha256 0123456789ab... vs ba9876543210...)", "action differs: create vs update",

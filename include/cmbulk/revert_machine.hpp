@@ -1,7 +1,8 @@
 // The per-row machine of `cmbulk revert` (issue 17), sans-io like row_plan: read the
-// integration as it is now, decide the inverse of the recorded change (revert_plan.hpp), then
-// send it through a row_plan (DELETE, PUT of the before-image, or POST), whose rules keep a
-// write from being sent twice. In plan mode it stops after the decision.
+// integration (or the alert configuration a rotation rewrote) as it is now, decide the inverse of
+// the recorded change (revert_plan.hpp), then send it through a row_plan (DELETE, PUT of the
+// before-image, or POST), whose rules keep a write from being sent twice. In plan mode it stops
+// after the decision.
 #pragma once
 
 #include <optional>
@@ -21,6 +22,9 @@ struct revert_row {
     recorded_integration_change change;
     /// The run recorded a before-image (old checkpoints have none: created rows need none).
     bool has_before = false;
+    /// An alert configuration the run's rotation rewrote (ref.step "alert:<id>"): reverted
+    /// instead of the integration (`change` then only names the type).
+    std::optional<recorded_alert_change> alert;
 };
 
 /// "no-before-image": an update or delete the checkpoint holds no before-image of.
@@ -50,6 +54,8 @@ public:
 
 private:
     item_step decide(const api_call_result& r, retry_policy& policy);
+    item_step decide_alert(const api_call_result& r, retry_policy& policy);
+    item_step write(revert_decision d, retry_policy& policy);
     item_step end(outcome o, std::string code, std::string detail, int status = 0);
     item_step to_step(const plan_step& s);
     api_request request_for(plan_request p) const;

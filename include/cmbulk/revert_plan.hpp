@@ -70,10 +70,17 @@ struct recorded_alert_change {
     std::vector<notification_change> changes;  ///< what the run's rewrite changed
 };
 
+/// Whether `now` already is the alert configuration's before-image: nothing else differs and
+/// each notification the run changed shows its old last four again (a revert that landed
+/// before an interruption).
+bool alert_shows_before(const recorded_alert_change& change, const boost::json::object& now);
+
 /// Decides the revert of one alert configuration: the whole before-document, each notification
 /// the run changed given its old secret again (from `secrets`, by the INTEGRATION's field name:
 /// "serviceKey", "apiKey", ...) or its old link, every other one kept by its notifierId. Changed
-/// since when a notification the run changed no longer shows the run's last four (or its link).
+/// since when a notification the run changed no longer shows the run's last four (or its link),
+/// or anything else in the document differs from what the run left (the first such field is
+/// named in the detail).
 revert_decision decide_alert_revert(const recorded_alert_change& change,
                                     const boost::json::object& now,
                                     const supplied_secrets& secrets);

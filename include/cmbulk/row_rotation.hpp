@@ -55,6 +55,8 @@ public:
     /// step, or nullopt when no alert step is due.
     std::optional<item_step> start(outcome integration, retry_policy& policy);
     bool active() const { return machine_.has_value(); }
+    /// The alert machine once started (nullptr before).
+    const alert_rotation* machine() const { return machine_ ? &*machine_ : nullptr; }
     item_step next(api_call_result r, retry_policy& policy) { return machine_->next(r, policy); }
     /// The journal step name of the request in flight ("alert:<id>").
     std::string current_step() const;

@@ -56,9 +56,76 @@ api_call_result answered(int status) {
     return r;
 }
 
+/// An alert configuration's row: notification 0 rewritten from ...1111 to ...3333.
+revert_row alert_row_of(const json::object& before) {
+    revert_row r;
+    r.ref = journal_row_ref{0, 2, "p1", "SLACK", "update", "alert:64b6c0f2a1b2c3d4e5f60718"};
+    r.change.type = "SLACK";
+    r.change.done = "rewritten";
+    r.has_before = true;
+    recorded_alert_change a;
+    a.config_id = "64b6c0f2a1b2c3d4e5f60718";
+    a.integration_type = "SLACK";
+    a.before = before;
+    notification_change c;
+    c.type_name = "SLACK";
+    c.field = "apiToken";
+    c.old_last4 = "1111";
+    c.new_last4 = "3333";
+    c.fields_set = {"apiToken"};
+    a.changes = {c};
+    r.alert = std::move(a);
+    return r;
+}
+
+json::object alert_config(const std::string& token) {
+    return json::object{
+        {"id", "64b6c0f2a1b2c3d4e5f60718"},
+        {"eventTypeName", "HOST_DOWN"},
+        {"enabled", true},
+        {"notifications", json::array{json::object{{"typeName", "SLACK"},
+                                                   {"apiToken", mask_value(token)},
+                                                   {"channelName", "#ops"},
+                                                   {"notifierId", "aaaaaaaaaaaaaaaaaaaaaaa1"}}}}};
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(revert_machine_suite)
+
+BOOST_AUTO_TEST_CASE(an_alert_config_is_read_then_put_back_whole) {
+    retry_policy policy;
+    revert_machine m(alert_row_of(alert_config(old_token)), {{"apiToken", old_token}}, false);
+    auto s = m.start(policy);
+    BOOST_TEST((s.request.method == api_method::get));
+    BOOST_TEST(s.request.path.find("/alertConfigs/64b6c0f2a1b2c3d4e5f60718") != std::string::npos);
+    s = m.next(found(alert_config(new_token)), policy);
+    BOOST_TEST_REQUIRE(s.kind == item_step::send);
+    BOOST_TEST((s.request.method == api_method::put));
+    BOOST_TEST(s.changes_state);
+    auto body = s.request.body.value_or("");
+    BOOST_TEST(body.find(old_token) != std::string::npos);
+    BOOST_TEST(body.find("aaaaaaaaaaaaaaaaaaaaaaa1") != std::string::npos);
+    BOOST_TEST(body.find("\"id\"") == std::string::npos);
+    s = m.next(answered(200), policy);
+    BOOST_TEST(s.kind == item_step::done);
+    BOOST_TEST(m.kind() == "put-back");
+    BOOST_TEST((m.result() == outcome::updated));
+
+    // Resumed after its PUT landed: nothing to send.
+    revert_machine again(alert_row_of(alert_config(old_token)), {{"apiToken", old_token}}, false);
+    again.start(policy);
+    s = again.next(found(alert_config(old_token)), policy);
+    BOOST_TEST(s.kind == item_step::done);
+    BOOST_TEST(again.kind() == "nothing");
+
+    // Without the old token: needs-secret, nothing sent.
+    revert_machine bare(alert_row_of(alert_config(old_token)), {}, false);
+    bare.start(policy);
+    s = bare.next(found(alert_config(new_token)), policy);
+    BOOST_TEST(s.kind == item_step::done);
+    BOOST_TEST(bare.error_code() == "NEEDS_SECRET");
+}
 
 BOOST_AUTO_TEST_CASE(created_and_still_ours_is_deleted) {
     retry_policy policy;

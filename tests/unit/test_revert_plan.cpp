@@ -157,6 +157,29 @@ BOOST_AUTO_TEST_CASE(alert_configuration_put_back_whole) {
     BOOST_TEST(to_string(d.kind) == "put-back");
     BOOST_TEST(!d.body.at("notifications").at(0).as_object().contains("integrationId"));
     BOOST_TEST(d.body.at("notifications").at(0).at("serviceKey").as_string() == old_key);
+
+    // Anything else someone changed since the run (here: disabled it) leaves it alone.
+    c.changes[0].linked = false;
+    c.changes[0].new_last4 = "beef";
+    auto disabled = now;
+    disabled["enabled"] = false;
+    disabled["updated"] = "2026-12-01T00:00:00Z";  // read-only fields do not count
+    d = decide_alert_revert(c, disabled, {{"serviceKey", old_key}});
+    BOOST_TEST(to_string(d.kind) == "changed-since");
+    BOOST_TEST(d.detail.find("enabled") != std::string::npos);
+    auto other = now;
+    other["notifications"].as_array()[1].as_object()["apiToken"] = mask_value("xoxb-9-9-9999");
+    d = decide_alert_revert(c, other, {{"serviceKey", old_key}});
+    BOOST_TEST(to_string(d.kind) == "changed-since");
+    auto touched = now;
+    touched["updated"] = "2026-12-01T00:00:00Z";
+    d = decide_alert_revert(c, touched, {{"serviceKey", old_key}});
+    BOOST_TEST(to_string(d.kind) == "put-back");
+
+    // Already put back (a revert killed after its PUT): the before-image shows again.
+    BOOST_TEST(alert_shows_before(c, before));
+    BOOST_TEST(!alert_shows_before(c, now));
+    BOOST_TEST(!alert_shows_before(c, disabled));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
