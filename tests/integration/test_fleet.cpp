@@ -170,10 +170,13 @@ BOOST_AUTO_TEST_CASE(a_revoked_credential_fails_only_its_orgs_rows) {
         http_request(sim.port(), "POST", "/__sim/keys/" + public_key(7) + "/revoke").status == 200);
     auto r = run_process(cmd("all.csv", sim, "all.report.csv"), fleet_env(dir.path()));
     BOOST_TEST(r.exit_code == 1, r.err);
-    // The summary names the organization, never its secret.
+    // The summary names the organization and how many rows it failed, never its secret.
     BOOST_TEST(
         r.err.find("organization " + org_id(7) + " (org-7) was refused") != std::string::npos,
         r.err);
+    BOOST_TEST(r.err.find("; " + std::to_string(projects) + " rows not done, only its rows") !=
+                   std::string::npos,
+               r.err);
     BOOST_TEST(r.err.find(private_key(7)) == std::string::npos);
     auto report = read_file(dir / "all.report.csv");
     std::istringstream lines(report);
@@ -194,6 +197,35 @@ BOOST_AUTO_TEST_CASE(a_revoked_credential_fails_only_its_orgs_rows) {
     BOOST_TEST(ok == (orgs - 1) * projects);
     BOOST_TEST(other == 0);
     check_keys(sim);
+}
+
+// plan and audit name a refused credential alike, with how many of its rows were not done.
+BOOST_AUTO_TEST_CASE(plan_and_audit_count_a_refused_credentials_rows) {
+    temp_dir dir;
+    write_file(dir / "creds.toml", credentials_toml());
+    write_file(dir / "all.csv", manifest(1, orgs, true));
+    sim_process sim(sim_args());
+    BOOST_TEST_REQUIRE(
+        http_request(sim.port(), "POST", "/__sim/keys/" + public_key(7) + "/revoke").status == 200);
+    auto p = run_process({cmbulk_bin(), "plan", "all.csv", "--credentials", "creds.toml",
+                          "--base-url", sim.base_url(), "--action", "update"},
+                         fleet_env(dir.path()));
+    BOOST_TEST(p.exit_code != 0, p.err);
+    const std::string who = "organization " + org_id(7) + " (org-7) was refused";
+    BOOST_TEST(p.err.find(who) != std::string::npos, p.err);
+    BOOST_TEST(p.err.find("; " + std::to_string(projects) + " rows not done") != std::string::npos,
+               p.err);
+    // audit over the manifest's projects (its orgId column routes each to its credential).
+    auto a =
+        run_process({cmbulk_bin(), "audit", "--projects", "all.csv", "--credentials", "creds.toml",
+                     "--base-url", sim.base_url(), "--report", "audit.csv", "-q"},
+                    fleet_env(dir.path()));
+    BOOST_TEST(a.exit_code != 0, a.err);
+    BOOST_TEST(a.err.find(who) != std::string::npos, a.err);
+    BOOST_TEST(
+        a.err.find("; " + std::to_string(projects) + " projects not done") != std::string::npos,
+        a.err);
+    BOOST_TEST(a.err.find(private_key(7)) == std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(audit_all_runs_over_every_configured_credential) {
