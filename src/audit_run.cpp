@@ -14,6 +14,7 @@
 #include "cmbulk/audit_pager.hpp"
 #include "cmbulk/catalogue.hpp"
 #include "cmbulk/exit_status.hpp"
+#include "cmbulk/org_routing.hpp"
 #include "cmbulk/output_paths.hpp"
 #include "cmbulk/version.hpp"
 
@@ -441,7 +442,8 @@ int run_audit(const audit_options& opts, std::ostream& out, std::ostream& err) {
     projects_job projects(st, ctl);
     auto started = std::chrono::steady_clock::now();
     auto discovery_ctx = (*env)->context(0);
-    discovery_ctx.progress = nullptr;  // the progress line counts projects
+    discovery_ctx.progress = nullptr;   // the progress line counts projects
+    discovery_ctx.counts_rows = false;  // a project list is not a project
     // A named std::function: GCC 12 destroys lambda temporaries inside co_await twice.
     std::function<asio::awaitable<void>()> work = [&]() -> asio::awaitable<void> {
         // 1. Discovery, then 2. every project's integrations, under the same stop controller.
@@ -458,6 +460,12 @@ int run_audit(const audit_options& opts, std::ostream& out, std::ostream& err) {
     (*env)->progress().finish();
     auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     st.throttled = (*env)->gate().throttled();
+    // A fleet: each refused credential, with how many of its projects were not read.
+    auto& used = (*env)->credentials();
+    for (auto& [org, why] : used.refusals())
+        for (auto& c : opts.fleet)
+            if (c.org_id == org)
+                err << credential_refused_summary(org, c.name, why, used.not_done(org), "projects");
     return detail::finish_audit(st, ctl, (*env)->gate().requests(), secs);
 }
 

@@ -34,6 +34,7 @@ struct credential_set::state {
     int prover = -1;        ///< the worker that alone may send until `answered`
     bool probed = false;    ///< the key-level probe was sent (see prove_key)
     std::string refusal;    ///< with failed: why (the fatal reason, no secret)
+    std::uint64_t not_done = 0;  ///< its rows that ended not done (credential_set::not_done)
     std::unique_ptr<run_control::event> changed;  ///< wakes the workers waiting for their turn
     std::string source;                           ///< where it came from (messages)
     no_access_streak no_access;  ///< no-access items in a row (the revoked-key rule)
@@ -67,6 +68,15 @@ std::vector<std::pair<std::string, std::string>> credential_set::refusals() cons
     for (auto& [key, s] : creds_)
         if (s->failed) out.emplace_back(key, s->refusal);
     return out;
+}
+
+std::uint64_t credential_set::not_done(std::string_view key) const {
+    auto it = creds_.find(key);
+    return it == creds_.end() ? 0 : it->second->not_done;
+}
+
+void credential_set::count_not_done(std::string_view key) {
+    if (auto* s = find(key)) ++s->not_done;
 }
 
 void credential_set::cancel_all() {
@@ -321,10 +331,18 @@ bool take_parked(engine& e, item_run& run) {
     return true;
 }
 
+/// Hands `run`'s item back to the job, ended `how`; a row not done (never finished, or whose
+/// last answer was a refusal) is counted against its credential for the summary.
+void finish_run(engine& e, item_run& run, item_end how) {
+    if (e.ctx.counts_rows && (how != item_end::done || run.last_auth_failed))
+        e.ctx.credentials.count_not_done(run.item->credential());
+    e.job.finish(std::move(run.item), how);
+}
+
 /// The hard stop: the parked items end unsent or abandoned.
 void drop_parked(engine& e) {
     for (auto& p : e.parked)
-        e.job.finish(std::move(p.item), p.sent == 0 ? item_end::not_started : item_end::abandoned);
+        finish_run(e, p, p.sent == 0 ? item_end::not_started : item_end::abandoned);
     e.parked.clear();
 }
 
@@ -360,7 +378,7 @@ awaitable<void> worker(engine* e, int id) {
         const bool more = co_await next_run(*e, run);
         if (!more) break;
         auto how = co_await run_item(*e, id, senders, run);
-        if (how) e->job.finish(std::move(run.item), *how);
+        if (how) finish_run(*e, run, *how);
     }
 }
 

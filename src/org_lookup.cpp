@@ -55,9 +55,8 @@ void fleet_routing::print_summary(const credential_set& creds, bool looked_up,
     err << "\n";
     for (auto& [org, why] : creds.refusals()) {
         auto it = names.find(org);
-        auto label = it == names.end() || it->second.empty() ? "" : " (" + it->second + ")";
-        err << "cmbulk: fleet: the credential of organization " << org << label
-            << " was refused: " << why << "; only its rows stopped\n";
+        err << credential_refused_summary(org, it == names.end() ? "" : it->second, why,
+                                          creds.not_done(org), "rows");
     }
 }
 
@@ -85,6 +84,7 @@ void run_routed(run_environment& env, const run_params& params, fleet_routing& f
             // Rows without orgId: each credential's project list, read once.
             auto lookup_ctx = env.context(0);
             lookup_ctx.progress = nullptr;
+            lookup_ctx.counts_rows = false;  // a credential's project list is not a row
             co_await run_workers(lookup_ctx, params, lookup);
         }
         fleet.router.lookups_done();

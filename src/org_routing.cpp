@@ -41,4 +41,14 @@ std::string credential_refused_detail(std::string_view org_id, std::string_view 
            "address); rows of other organizations went on";
 }
 
+std::string credential_refused_summary(std::string_view org_id, std::string_view name,
+                                       std::string_view why, std::uint64_t not_done,
+                                       std::string_view unit) {
+    std::string who = "organization " + std::string(org_id);
+    if (!name.empty()) who += " (" + std::string(name) + ")";
+    return "cmbulk: fleet: the credential of " + who + " was refused: " + std::string(why) + "; " +
+           std::to_string(not_done) + " " + std::string(unit) + " not done, only its " +
+           std::string(unit) + " stopped\n";
+}
+
 }  // namespace cmbulk

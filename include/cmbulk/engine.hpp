@@ -157,6 +157,10 @@ public:
     bool refused(std::string_view key) const;
     /// The refused credentials' keys and why (no secret), in key order.
     std::vector<std::pair<std::string, std::string>> refusals() const;
+    /// The items of credential `key` that ended not done (never finished, or refused): a
+    /// refused credential's summary line says how many rows it failed (issue 16).
+    std::uint64_t not_done(std::string_view key) const;
+    void count_not_done(std::string_view key);
     /// Cancels every factory's own waits (token providers): the hard stop.
     void cancel_all();
     ~credential_set();
@@ -173,6 +177,9 @@ struct run_context {
     const run_gate* gate = nullptr;      ///< for the progress line's counts
     progress_meter* progress = nullptr;  ///< ticked while workers run (nullptr: none)
     std::uint64_t total_items = 0;       ///< for the progress line
+    /// Whether this phase's items are the run's rows (counted per credential when not done);
+    /// false for a lookup or discovery phase.
+    bool counts_rows = true;
 };
 
 /// Runs `job` on `params.concurrency` workers until it has no items left or the run stops;

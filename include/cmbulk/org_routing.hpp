@@ -61,4 +61,12 @@ bool credential_failure_stops_run(std::size_t credentials);
 inline constexpr std::string_view credential_refused_code = "CREDENTIAL_REFUSED";
 std::string credential_refused_detail(std::string_view org_id, std::string_view name);
 
+/// The summary line of a refused credential (apply, plan, audit): its organization and label,
+/// why, and how many of its rows (`unit`: "rows", "projects") were not done, e.g.
+/// "cmbulk: fleet: the credential of organization 5f..07 (org-7) was refused: ...; 10 rows not
+/// done, only its rows stopped". Never a secret.
+std::string credential_refused_summary(std::string_view org_id, std::string_view name,
+                                       std::string_view why, std::uint64_t not_done,
+                                       std::string_view unit);
+
 }  // namespace cmbulk

@@ -192,9 +192,10 @@ po::options_description target_options_desc() {
          "  https://cloud.mongodb.com/api/atlas/v2\n"
          "Atlas v1.0 (deprecated):\n"
          "  https://cloud.mongodb.com/api/atlas/v1.0")
-        ("profile", po::value<std::string>(),
+        ("profile", po::value<std::vector<std::string>>()->composing(),
          "NAME (or atlascli:NAME, mongocli:NAME): an Atlas CLI / mongocli profile's key, "
-         "base URL and service");
+         "base URL and service; repeated (--profile a --profile b), a fleet: each profile's "
+         "credential serves its org_id, as a --credentials file of those profiles");
     // clang-format on
     return d;
 }
@@ -280,8 +281,9 @@ bool fill_api_config(const po::variables_map& vm, api_config& cfg, std::string& 
         return false;
     }
     cfg.max_retry_after = std::chrono::milliseconds(static_cast<long>(max_retry_after * 1000));
-    // A fleet's credentials come from --credentials (fill_fleet), one per organization.
-    if (!vm.count("credentials") && !fill_credentials(vm, cfg, msg)) return false;
+    // A fleet's credentials come from --credentials or --profile repeated (fill_fleet), one per
+    // organization.
+    if (!is_fleet(vm) && !fill_credentials(vm, cfg, msg)) return false;
     if (url->root.starts_with("http:") && !is_loopback_host(url->host) && !vm.count("allow-http")) {
         msg = "refusing to send credentials over plain http:// to " + url->host +
               " (use https://, or --allow-http)";
@@ -292,7 +294,48 @@ bool fill_api_config(const po::variables_map& vm, api_config& cfg, std::string& 
     return true;
 }
 
+std::vector<std::string> profiles_given(const po::variables_map& vm) {
+    if (!vm.count("profile")) return {};
+    return vm["profile"].as<std::vector<std::string>>();
+}
+
+bool is_fleet(const po::variables_map& vm) {
+    return vm.count("credentials") > 0 || profiles_given(vm).size() > 1;
+}
+
+namespace {
+
+/// --profile repeated: the fleet a credentials file of those profiles would be (`profiles =
+/// [...]`), resolved by the same code; an entry's place is "--profile:N" (the Nth).
+bool fill_fleet_of_profiles(const po::variables_map& vm, std::vector<org_credential>& fleet,
+                            std::string& msg) {
+    if (vm.count("credentials")) {
+        msg = "--credentials and --profile repeated: give the fleet one way";
+        return false;
+    }
+    std::vector<credential_entry> entries;
+    for (auto& p : profiles_given(vm)) {
+        credential_entry e;
+        e.profile = p;
+        e.file = "--profile";
+        e.line = entries.size() + 1;
+        entries.push_back(std::move(e));
+    }
+    diagnostics diag;
+    auto creds = resolve_credentials_file(entries, ".", process_environment(), disk_file_reader(),
+                                          vm.count("allow-insecure-key-file") > 0, diag);
+    if (!creds) {
+        msg = "--profile: " + to_string(diag);
+        return false;
+    }
+    fleet = std::move(*creds);
+    return true;
+}
+
+}  // namespace
+
 bool fill_fleet(const po::variables_map& vm, std::vector<org_credential>& fleet, std::string& msg) {
+    if (profiles_given(vm).size() > 1) return fill_fleet_of_profiles(vm, fleet, msg);
     if (!vm.count("credentials")) return true;
     diagnostics diag;
     auto creds =

@@ -40,9 +40,14 @@ po::options_description server_options_desc();
 /// timeouts; refuses credentials over plain http to a non-loopback host unless --allow-http; warns
 /// on --insecure. False (with a message) on bad values.
 bool fill_api_config(const po::variables_map& vm, api_config& cfg, std::string& msg);
-/// `--credentials FILE` (a fleet: one credential per organization, credentials_file.hpp) into
-/// `fleet`; nothing when the option is absent. False with a message (never a secret).
+/// `--credentials FILE` or `--profile` repeated (a fleet: one credential per organization,
+/// credentials_file.hpp) into `fleet`; nothing when neither is given (one `--profile` is one
+/// credential, as before). False with a message (never a secret).
 bool fill_fleet(const po::variables_map& vm, std::vector<org_credential>& fleet, std::string& msg);
+/// The --profile values given (each once per flag; the config file's or environment's one).
+std::vector<std::string> profiles_given(const po::variables_map& vm);
+/// Whether the run is a fleet: --credentials, or --profile more than once.
+bool is_fleet(const po::variables_map& vm);
 
 /// What parse_command_line learnt beside the option values.
 struct option_context {

@@ -68,9 +68,10 @@ bool read_config_file(const po::variables_map& vm, std::vector<config_entry>& ou
 std::optional<config_entry> profile_asked(const option_context& ctx, const po::variables_map& vm,
                                           const std::vector<config_entry>& env_entries,
                                           const std::vector<config_entry>& file_entries) {
+    // --profile repeated (a fleet): the first gives the base URL and service.
     if (ctx.sources.count("profile"))
-        return config_entry{"profile", vm["profile"].as<std::string>(), "--profile",
-                            setting_origin::flag};
+        return config_entry{"profile", vm["profile"].as<std::vector<std::string>>().front(),
+                            "--profile", setting_origin::flag};
     if (auto* e = find_entry(env_entries, "profile")) return *e;
     for (auto [var, tool] : {std::pair{"MONGODB_ATLAS_PROFILE", "atlascli:"},
                              std::pair{"MCLI_PROFILE", "mongocli:"}}) {

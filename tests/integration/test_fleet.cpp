@@ -170,10 +170,13 @@ BOOST_AUTO_TEST_CASE(a_revoked_credential_fails_only_its_orgs_rows) {
         http_request(sim.port(), "POST", "/__sim/keys/" + public_key(7) + "/revoke").status == 200);
     auto r = run_process(cmd("all.csv", sim, "all.report.csv"), fleet_env(dir.path()));
     BOOST_TEST(r.exit_code == 1, r.err);
-    // The summary names the organization, never its secret.
+    // The summary names the organization and how many rows it failed, never its secret.
     BOOST_TEST(
         r.err.find("organization " + org_id(7) + " (org-7) was refused") != std::string::npos,
         r.err);
+    BOOST_TEST(r.err.find("; " + std::to_string(projects) + " rows not done, only its rows") !=
+                   std::string::npos,
+               r.err);
     BOOST_TEST(r.err.find(private_key(7)) == std::string::npos);
     auto report = read_file(dir / "all.report.csv");
     std::istringstream lines(report);
@@ -194,6 +197,84 @@ BOOST_AUTO_TEST_CASE(a_revoked_credential_fails_only_its_orgs_rows) {
     BOOST_TEST(ok == (orgs - 1) * projects);
     BOOST_TEST(other == 0);
     check_keys(sim);
+}
+
+// plan and audit name a refused credential alike, with how many of its rows were not done.
+BOOST_AUTO_TEST_CASE(plan_and_audit_count_a_refused_credentials_rows) {
+    temp_dir dir;
+    write_file(dir / "creds.toml", credentials_toml());
+    write_file(dir / "all.csv", manifest(1, orgs, true));
+    sim_process sim(sim_args());
+    BOOST_TEST_REQUIRE(
+        http_request(sim.port(), "POST", "/__sim/keys/" + public_key(7) + "/revoke").status == 200);
+    auto p = run_process({cmbulk_bin(), "plan", "all.csv", "--credentials", "creds.toml",
+                          "--base-url", sim.base_url(), "--action", "update"},
+                         fleet_env(dir.path()));
+    BOOST_TEST(p.exit_code != 0, p.err);
+    const std::string who = "organization " + org_id(7) + " (org-7) was refused";
+    BOOST_TEST(p.err.find(who) != std::string::npos, p.err);
+    BOOST_TEST(p.err.find("; " + std::to_string(projects) + " rows not done") != std::string::npos,
+               p.err);
+    // audit over the manifest's projects (its orgId column routes each to its credential).
+    auto a =
+        run_process({cmbulk_bin(), "audit", "--projects", "all.csv", "--credentials", "creds.toml",
+                     "--base-url", sim.base_url(), "--report", "audit.csv", "-q"},
+                    fleet_env(dir.path()));
+    BOOST_TEST(a.exit_code != 0, a.err);
+    BOOST_TEST(a.err.find(who) != std::string::npos, a.err);
+    BOOST_TEST(
+        a.err.find("; " + std::to_string(projects) + " projects not done") != std::string::npos,
+        a.err);
+    BOOST_TEST(a.err.find(private_key(7)) == std::string::npos);
+}
+
+// --profile repeated: a fleet of Atlas CLI profiles (a fake HOME's config.toml, mode 600), each
+// profile's key serving its org_id, as a credentials file of those profiles would.
+BOOST_AUTO_TEST_CASE(profile_repeated_is_a_fleet_of_those_profiles) {
+    temp_dir dir;
+    sim_process sim(sim_args());
+    constexpr int fleet_orgs = 3;
+    std::string config;
+    for (int o = 1; o <= fleet_orgs; ++o)
+        config += "[p" + std::to_string(o) + "]\norg_id = \"" + org_id(o) +
+                  "\"\npublic_api_key = \"" + public_key(o) + "\"\nprivate_api_key = \"" +
+                  private_key(o) + "\"\nservice = \"cloud-manager\"\nops_manager_url = \"" +
+                  sim.base_url() + "/\"\n";
+    auto file = dir / "home/.config/atlascli/config.toml";
+    std::filesystem::create_directories(file.parent_path());
+    write_file(file, config);
+    std::filesystem::permissions(
+        file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    write_file(dir / "three.csv", manifest(1, fleet_orgs, false));
+    auto env = fleet_env(dir.path());
+    env.env["HOME"] = (dir / "home").string();
+    env.unset_env.push_back("XDG_CONFIG_HOME");
+    env.unset_env.push_back("CMBULK_BASE_URL");
+    auto r = run_process({cmbulk_bin(), "apply", "three.csv", "--profile", "p1", "--profile", "p2",
+                          "--profile", "atlascli:p3", "--action", "update", "--report",
+                          "three.report.csv", "--checkpoint", "three.ckpt", "-q"},
+                         env);
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    // Each row with its org's key; the rows had no orgId: each profile's project list, read once.
+    BOOST_TEST(check_keys(sim) >= fleet_orgs * projects);
+    BOOST_TEST(r.err.find("fleet: 3 organizations; org lookups: 3 requests, 30 projects") !=
+                   std::string::npos,
+               r.err);
+    auto a = integrations(sim);
+    BOOST_TEST(a[project_id(3, projects)].find("xoxb-fleet-0003-00010") != std::string::npos);
+    // No profile's secret in the output, the report or the checkpoint.
+    for (auto& out : {r.out, r.err, read_file(dir / "three.report.csv"),
+                      std::filesystem::exists(dir / "three.ckpt") ? read_file(dir / "three.ckpt")
+                                                                  : std::string()})
+        for (int o = 1; o <= fleet_orgs; ++o)
+            BOOST_TEST(out.find(private_key(o)) == std::string::npos);
+    // Both ways at once is refused before anything is sent.
+    write_file(dir / "creds.toml", credentials_toml());
+    auto both = run_process({cmbulk_bin(), "apply", "three.csv", "--profile", "p1", "--profile",
+                             "p2", "--credentials", "creds.toml", "--action", "update"},
+                            env);
+    BOOST_TEST(both.exit_code == 2, both.err);
+    BOOST_TEST(both.err.find("give the fleet one way") != std::string::npos, both.err);
 }
 
 BOOST_AUTO_TEST_CASE(audit_all_runs_over_every_configured_credential) {

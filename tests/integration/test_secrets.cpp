@@ -281,7 +281,9 @@ void write_fleet_inputs(const fs::path& in, const sim_process& sim) {
     write_file(in / "atlascli" / "config.toml",
                "[rehearsal]\norg_id = \"" + org + "\"\npublic_api_key = \"" + pub +
                    "\"\nprivate_api_key = \"" + priv + "\"\nservice = \"cloud-manager\"\n" +
-                   "ops_manager_url = \"" + sim.base_url() + "\"\n");
+                   "ops_manager_url = \"" + sim.base_url() + "\"\n" +
+                   "[other]\norg_id = \"6b0000000000000000000003\"\npublic_api_key = \"other\"\n" +
+                   "private_api_key = \"" + other_priv + "\"\nservice = \"cloud-manager\"\n");
     fs::permissions(in / "atlascli" / "config.toml",
                     fs::perms::owner_read | fs::perms::owner_write);
     write_file(in / "sa.secret", client_secret + "\n");
@@ -352,6 +354,11 @@ std::vector<step> fleet_steps(const fs::path& in, const fs::path& dir, const sim
          {cmbulk_bin(), "apply", m, "--credentials", (in / "creds.toml").string(), "--base-url",
           sim.base_url(), "--action", "upsert", "--report", out("fleet.csv"), "--html-report",
           out("fleet.html"), "--log-format", "json"},
+         profile,
+         {0, 1}},
+        {"apply --profile repeated (a fleet of two profiles, one an unknown key)",
+         {cmbulk_bin(), "apply", m, "--profile", "rehearsal", "--profile", "other", "--action",
+          "upsert", "--report", out("profiles.csv"), "--log-format", "json"},
          profile,
          {0, 1}},
         {"plan --credentials",
