@@ -106,8 +106,16 @@ public:
 
     void finish(std::unique_ptr<work_item> item, item_end how) override {
         auto& it = static_cast<list_item&>(*item);
-        if (how != item_end::done || it.stopped) return;
         const auto& org = sources_[it.index];
+        if (how != item_end::done && !it.stopped && !ctl_.stopping()) {
+            // A fleet's refused credential (the run goes on): its organization is unread, and the
+            // report says so.
+            const std::string& who = org.empty() ? creds_[it.index] : org;
+            st_.source_errors.push_back(error_row(
+                {}, {}, who, "organization " + who + ": not listed: its credential was refused"));
+            return;
+        }
+        if (how != item_end::done || it.stopped) return;
         if (it.pager.failed()) {
             st_.source_errors.push_back(
                 error_row({}, {}, org,
@@ -460,12 +468,18 @@ int run_audit(const audit_options& opts, std::ostream& out, std::ostream& err) {
     (*env)->progress().finish();
     auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     st.throttled = (*env)->gate().throttled();
-    // A fleet: each refused credential, with how many of its projects were not read.
+    // A fleet: each refused credential, with how many of its projects were not read (or that
+    // its projects were never listed, when the listing itself was refused).
     auto& used = (*env)->credentials();
     for (auto& [org, why] : used.refusals())
-        for (auto& c : opts.fleet)
-            if (c.org_id == org)
-                err << credential_refused_summary(org, c.name, why, used.not_done(org), "projects");
+        for (auto& c : opts.fleet) {
+            if (c.org_id != org) continue;
+            bool listed = std::any_of(st.projects.begin(), st.projects.end(),
+                                      [&](const audit_project& p) { return p.org_id == org; });
+            err << (listed ? credential_refused_summary(org, c.name, why, used.not_done(org),
+                                                        "projects")
+                           : credential_refused_unlisted(org, c.name, why));
+        }
     return detail::finish_audit(st, ctl, (*env)->gate().requests(), secs);
 }
 

@@ -51,4 +51,13 @@ std::string credential_refused_summary(std::string_view org_id, std::string_view
            std::string(unit) + " stopped\n";
 }
 
+std::string credential_refused_unlisted(std::string_view org_id, std::string_view name,
+                                        std::string_view why) {
+    std::string who = "organization " + std::string(org_id);
+    if (!name.empty()) who += " (" + std::string(name) + ")";
+    return "cmbulk: fleet: the credential of " + who + " was refused: " + std::string(why) +
+           "; its projects were never listed, so none of them was read; only its projects "
+           "stopped\n";
+}
+
 }  // namespace cmbulk

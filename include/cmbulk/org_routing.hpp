@@ -68,5 +68,9 @@ std::string credential_refused_detail(std::string_view org_id, std::string_view 
 std::string credential_refused_summary(std::string_view org_id, std::string_view name,
                                        std::string_view why, std::uint64_t not_done,
                                        std::string_view unit);
+/// audit: the same for a credential refused while listing its organization's projects, whose
+/// projects are therefore unknown (not "0 projects not done"). Never a secret.
+std::string credential_refused_unlisted(std::string_view org_id, std::string_view name,
+                                        std::string_view why);
 
 }  // namespace cmbulk

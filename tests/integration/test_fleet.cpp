@@ -226,6 +226,16 @@ BOOST_AUTO_TEST_CASE(plan_and_audit_count_a_refused_credentials_rows) {
         a.err.find("; " + std::to_string(projects) + " projects not done") != std::string::npos,
         a.err);
     BOOST_TEST(a.err.find(private_key(7)) == std::string::npos);
+    // audit --all: the refused credential's project list is never read, and the line says so
+    // instead of counting zero projects.
+    auto all = run_process({cmbulk_bin(), "audit", "--all", "--credentials", "creds.toml",
+                            "--base-url", sim.base_url(), "--report", "all-audit.csv", "-q"},
+                           fleet_env(dir.path()));
+    BOOST_TEST(all.exit_code != 0, all.err);
+    BOOST_TEST(all.err.find(who) != std::string::npos, all.err);
+    BOOST_TEST(all.err.find("its projects were never listed") != std::string::npos, all.err);
+    BOOST_TEST(all.err.find(" 0 projects not done") == std::string::npos, all.err);
+    BOOST_TEST(all.err.find(private_key(7)) == std::string::npos);
 }
 
 // --profile repeated: a fleet of Atlas CLI profiles (a fake HOME's config.toml, mode 600), each
