@@ -474,8 +474,11 @@ int run_audit(const audit_options& opts, std::ostream& out, std::ostream& err) {
     for (auto& [org, why] : used.refusals())
         for (auto& c : opts.fleet) {
             if (c.org_id != org) continue;
-            bool listed = std::any_of(st.projects.begin(), st.projects.end(),
-                                      [&](const audit_project& p) { return p.org_id == org; });
+            // (Not the binding in the lambda: clang 14 refuses to capture a structured binding.)
+            const std::string& refused_org = org;
+            bool listed =
+                std::any_of(st.projects.begin(), st.projects.end(),
+                            [&](const audit_project& p) { return p.org_id == refused_org; });
             err << (listed ? credential_refused_summary(org, c.name, why, used.not_done(org),
                                                         "projects")
                            : credential_refused_unlisted(org, c.name, why));
