@@ -206,12 +206,7 @@ void scope_pacer::learn(std::vector<known_limit> table, time_point) {
 }
 
 const std::string& scope_pacer::family_of_(std::string_view api_path) const {
-    // A request asks twice (reserve, then on_response) and its neighbours for the same path
-    // shape: the last path's family is kept.
-    if (api_path != family_path_) {
-        family_path_.assign(api_path);
-        endpoint_family_into(api_path, family_buf_);
-    }
+    endpoint_family_into(api_path, family_buf_);
     return family_buf_;
 }
 

@@ -146,7 +146,7 @@ private:
     mutable std::map<std::string, std::string, std::less<>> set_cache_;
     /// Buffers reused from request to request (one thread), so pacing a request allocates
     /// nothing once every family and key has been seen.
-    mutable std::string family_path_, family_buf_, key_buf_, project_key_buf_;
+    mutable std::string family_buf_, key_buf_, project_key_buf_;
     /// credential_'s last answer and what it was asked (reset when the sets change).
     rate_controller* last_controller_ = nullptr;
     std::string last_credential_, last_family_;
