@@ -3,7 +3,9 @@
 // revert_machine on the run engine (revert_job), and the report and summary written.
 #include <boost/asio/use_awaitable.hpp>
 #include <fstream>
+#include <initializer_list>
 #include <iostream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -293,28 +295,32 @@ std::unique_ptr<journal_writer> open_checkpoint(const revert_options& o,
     return std::move(*jw);
 }
 
-void print_summary(const revert_counts& c, std::uint64_t nothing, std::ostream& out) {
-    out << "revert: ";
+/// "LABEL: N kind, N kind, ..." for `names` in order (0 for a kind never counted).
+void print_kinds(std::string_view label, const std::map<std::string, std::uint64_t>& kinds,
+                 std::initializer_list<std::string_view> names, std::ostream& out) {
+    out << label << ": ";
     bool first = true;
+    for (auto k : names) {
+        auto it = kinds.find(std::string(k));
+        out << (first ? "" : ", ") << (it == kinds.end() ? 0 : it->second) << " " << k;
+        first = false;
+    }
+    out << "\n";
+}
+
+void print_summary(const revert_counts& c, std::uint64_t nothing, std::ostream& out) {
     auto kinds = c.kinds;
     kinds["nothing"] += nothing;
-    for (std::string_view k : {"delete", "put-back", "recreate", "nothing", "changed-since",
-                               "needs-secret", "no-before-image", "failed"}) {
-        out << (first ? "" : ", ") << kinds[std::string(k)] << " " << k;
-        first = false;
-    }
-    out << "\n";
-    if (c.alert_kinds.empty()) return;
+    print_kinds("revert", kinds,
+                {"delete", "put-back", "recreate", "nothing", "changed-since", "needs-secret",
+                 "no-before-image", "failed"},
+                out);
     // The alert configurations the run's rotation rewrote, counted apart from the integrations.
-    out << "revert alert configs: ";
-    first = true;
-    kinds = c.alert_kinds;
-    for (std::string_view k :
-         {"put-back", "nothing", "changed-since", "needs-secret", "no-before-image", "failed"}) {
-        out << (first ? "" : ", ") << kinds[std::string(k)] << " " << k;
-        first = false;
-    }
-    out << "\n";
+    if (!c.alert_kinds.empty())
+        print_kinds(
+            "revert alert configs", c.alert_kinds,
+            {"put-back", "nothing", "changed-since", "needs-secret", "no-before-image", "failed"},
+            out);
 }
 
 }  // namespace
