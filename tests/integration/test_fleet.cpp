@@ -114,6 +114,20 @@ std::vector<std::string> cmd(const std::string& manifest_path, sim_process& sim,
             sim.base_url(), "--action", "update",      "--report",      report,       "-q"};
 }
 
+/// The fleet (creds.toml, and all.csv with its orgId column, in `dir`) against a simulator in
+/// which org 7's key is revoked.
+struct fleet_with_a_revoked_key {
+    temp_dir dir;
+    sim_process sim{sim_args()};
+    fleet_with_a_revoked_key() {
+        write_file(dir / "creds.toml", credentials_toml());
+        write_file(dir / "all.csv", manifest(1, orgs, true));
+        BOOST_TEST_REQUIRE(
+            http_request(sim.port(), "POST", "/__sim/keys/" + public_key(7) + "/revoke").status ==
+            200);
+    }
+};
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(fleet)
@@ -162,12 +176,9 @@ BOOST_AUTO_TEST_CASE(rows_without_org_id_are_routed_by_each_credentials_project_
 }
 
 BOOST_AUTO_TEST_CASE(a_revoked_credential_fails_only_its_orgs_rows) {
-    temp_dir dir;
-    write_file(dir / "creds.toml", credentials_toml());
-    write_file(dir / "all.csv", manifest(1, orgs, true));
-    sim_process sim(sim_args());
-    BOOST_TEST_REQUIRE(
-        http_request(sim.port(), "POST", "/__sim/keys/" + public_key(7) + "/revoke").status == 200);
+    fleet_with_a_revoked_key fleet;
+    auto& dir = fleet.dir;
+    auto& sim = fleet.sim;
     auto r = run_process(cmd("all.csv", sim, "all.report.csv"), fleet_env(dir.path()));
     BOOST_TEST(r.exit_code == 1, r.err);
     // The summary names the organization and how many rows it failed, never its secret.
@@ -201,12 +212,9 @@ BOOST_AUTO_TEST_CASE(a_revoked_credential_fails_only_its_orgs_rows) {
 
 // plan and audit name a refused credential alike, with how many of its rows were not done.
 BOOST_AUTO_TEST_CASE(plan_and_audit_count_a_refused_credentials_rows) {
-    temp_dir dir;
-    write_file(dir / "creds.toml", credentials_toml());
-    write_file(dir / "all.csv", manifest(1, orgs, true));
-    sim_process sim(sim_args());
-    BOOST_TEST_REQUIRE(
-        http_request(sim.port(), "POST", "/__sim/keys/" + public_key(7) + "/revoke").status == 200);
+    fleet_with_a_revoked_key fleet;
+    auto& dir = fleet.dir;
+    auto& sim = fleet.sim;
     auto p = run_process({cmbulk_bin(), "plan", "all.csv", "--credentials", "creds.toml",
                           "--base-url", sim.base_url(), "--action", "update"},
                          fleet_env(dir.path()));

@@ -11,48 +11,13 @@
 #include "cmbulk/report.hpp"
 #include "cmbulk/sim/core.hpp"
 #include "common/test_support.hpp"
+#include "revert_support.hpp"
 
 namespace json = boost::json;
 using namespace cmbulk::test;
 using namespace std::chrono_literals;
 
 namespace {
-
-const std::string pub(cmbulk::sim::generated_public_key);
-const std::string priv(cmbulk::sim::generated_private_key);
-
-/// The projects and their integrations (ids and counters left out: a recreated integration
-/// may get a new id), and the alert configurations, of a simulator's state.
-json::value comparable_state(sim_process& sim) {
-    auto state = json::parse(http_request(sim.port(), "GET", "/__sim/state").body);
-    json::array projects;
-    for (auto& org : state.at("orgs").as_array())
-        for (auto& p : org.at("projects").as_array()) {
-            json::object proj;
-            proj["id"] = p.at("id");
-            json::array integrations;
-            for (auto& i : p.at("integrations").as_array()) {
-                auto copy = i.as_object();
-                copy.erase("id");
-                integrations.push_back(copy);
-            }
-            std::sort(integrations.begin(), integrations.end(),
-                      [](auto& a, auto& b) { return json::serialize(a) < json::serialize(b); });
-            proj["integrations"] = std::move(integrations);
-            if (auto* a = p.as_object().if_contains("alertConfigs")) proj["alertConfigs"] = *a;
-            projects.push_back(std::move(proj));
-        }
-    return projects;
-}
-
-run_options creds(std::map<std::string, std::string> more = {}) {
-    run_options o;
-    o.env = std::move(more);
-    o.env["CMBULK_PUBLIC_KEY"] = pub;
-    o.env["CMBULK_PRIVATE_KEY"] = priv;
-    o.timeout = std::chrono::seconds(300);
-    return o;
-}
 
 std::vector<std::string> apply_argv(sim_process& sim, const temp_dir& dir,
                                     const std::filesystem::path& manifest,
@@ -134,16 +99,16 @@ BOOST_AUTO_TEST_CASE(create_1000_then_revert_equals_the_seed) {
     auto seed = comparable_state(sim);
     auto ids = project_ids(sim);
     auto manifest = slack_manifest(dir, ids, "new");
-    auto applied = run_process(apply_argv(sim, dir, manifest, {"--concurrency", "8"}), creds());
+    auto applied = run_process(apply_argv(sim, dir, manifest, {"--concurrency", "8"}), sim_creds());
     BOOST_TEST_INFO("apply: " << applied.err);
     BOOST_REQUIRE_EQUAL(applied.exit_code, 0);
     BOOST_TEST(comparable_state(sim) != seed);
     // --plan first: it says what it would do and sends nothing.
-    auto plan = run_process(revert_argv(sim, dir, {"--plan"}), creds());
+    auto plan = run_process(revert_argv(sim, dir, {"--plan"}), sim_creds());
     BOOST_TEST_INFO("plan: " << plan.err);
     BOOST_TEST(plan.exit_code == 0);
     BOOST_TEST(plan.out.find("revert: 1000 delete, 0 put-back") != std::string::npos);
-    auto r = run_process(revert_argv(sim, dir, {"--concurrency", "8"}), creds());
+    auto r = run_process(revert_argv(sim, dir, {"--concurrency", "8"}), sim_creds());
     BOOST_TEST_INFO("revert: " << r.err << r.out);
     BOOST_TEST(r.exit_code == 0);
     BOOST_TEST(r.out.find("revert: 1000 delete") != std::string::npos);
@@ -160,17 +125,17 @@ BOOST_AUTO_TEST_CASE(update_then_revert_with_the_old_secrets_equals_the_seed) {
     BOOST_REQUIRE_EQUAL(old_tokens.size(), 300u);
     auto manifest = slack_manifest(dir, project_ids(sim), "rot");
     auto applied = run_process(
-        apply_argv(sim, dir, manifest, {"--action", "update", "--integrations-only"}), creds());
+        apply_argv(sim, dir, manifest, {"--action", "update", "--integrations-only"}), sim_creds());
     BOOST_TEST_INFO("apply: " << applied.err);
     BOOST_REQUIRE_EQUAL(applied.exit_code, 0);
     auto changed = comparable_state(sim);
     // Without the old secrets: needs-secret, nothing sent.
     auto bare =
-        run_process(revert_argv(sim, dir, {"--report", (dir / "bare.csv").string()}), creds());
+        run_process(revert_argv(sim, dir, {"--report", (dir / "bare.csv").string()}), sim_creds());
     BOOST_TEST(bare.exit_code == 1);
     BOOST_TEST(count_errors(dir / "bare.csv")["NEEDS_SECRET"] == 300);
     BOOST_TEST(comparable_state(sim) == changed);
-    auto r = run_process(revert_argv(sim, dir, {"--old-secrets", old_file.string()}), creds());
+    auto r = run_process(revert_argv(sim, dir, {"--old-secrets", old_file.string()}), sim_creds());
     BOOST_TEST_INFO("revert: " << r.err << r.out);
     BOOST_TEST(r.exit_code == 0);
     BOOST_TEST(r.out.find("300 put-back") != std::string::npos);
@@ -190,7 +155,8 @@ BOOST_AUTO_TEST_CASE(rows_changed_since_the_run_are_left_alone) {
     temp_dir dir;
     auto seed = comparable_state(sim);
     auto ids = project_ids(sim);
-    auto applied = run_process(apply_argv(sim, dir, slack_manifest(dir, ids, "new"), {}), creds());
+    auto applied =
+        run_process(apply_argv(sim, dir, slack_manifest(dir, ids, "new"), {}), sim_creds());
     BOOST_REQUIRE_EQUAL(applied.exit_code, 0);
     // Someone else puts another token on two of them (with the same tool, another run).
     temp_dir other;
@@ -198,9 +164,9 @@ BOOST_AUTO_TEST_CASE(rows_changed_since_the_run_are_left_alone) {
     write_file(theirs, "projectId,type,apiToken,teamName,channelName\n" + ids[3] +
                            ",SLACK,xoxb-theirs-0003-abcd,t,#c\n" + ids[7] +
                            ",SLACK,xoxb-theirs-0007-wxyz,t,#c\n");
-    auto o = run_process(apply_argv(sim, other, theirs, {"--action", "update"}), creds());
+    auto o = run_process(apply_argv(sim, other, theirs, {"--action", "update"}), sim_creds());
     BOOST_REQUIRE_EQUAL(o.exit_code, 0);
-    auto r = run_process(revert_argv(sim, dir, {}), creds());
+    auto r = run_process(revert_argv(sim, dir, {}), sim_creds());
     BOOST_TEST_INFO("revert: " << r.err << r.out);
     BOOST_TEST(r.exit_code == 1);
     BOOST_TEST(r.out.find("18 delete") != std::string::npos);
@@ -221,11 +187,12 @@ BOOST_AUTO_TEST_CASE(sigkill_during_a_revert_then_resume) {
     temp_dir dir;
     auto seed = comparable_state(sim);
     auto ids = project_ids(sim);
-    auto applied = run_process(apply_argv(sim, dir, slack_manifest(dir, ids, "new"), {}), creds());
+    auto applied =
+        run_process(apply_argv(sim, dir, slack_manifest(dir, ids, "new"), {}), sim_creds());
     BOOST_REQUIRE_EQUAL(applied.exit_code, 0);
     auto ckpt = dir / "run.revert.checkpoint.jsonl";
     {
-        child_process child(revert_argv(sim, dir, {"--concurrency", "4"}), creds());
+        child_process child(revert_argv(sim, dir, {"--concurrency", "4"}), sim_creds());
         // Killed once its checkpoint holds some outcomes (not after a fixed time).
         for (int i = 0; i < 3000 && child.running(); ++i) {
             std::error_code ec;
@@ -238,7 +205,7 @@ BOOST_AUTO_TEST_CASE(sigkill_during_a_revert_then_resume) {
         child.signal(SIGKILL);
         child.wait(10s);
     }
-    auto r = run_process(revert_argv(sim, dir, {"--resume"}), creds());
+    auto r = run_process(revert_argv(sim, dir, {"--resume"}), sim_creds());
     BOOST_TEST_INFO("resume: " << r.err << r.out);
     BOOST_TEST(r.exit_code == 0);
     BOOST_TEST(r.err.find("rows finished before") != std::string::npos);
@@ -256,13 +223,13 @@ BOOST_AUTO_TEST_CASE(delete_then_revert_recreates_from_the_before_image) {
     for (auto& id : project_ids(sim)) csv += id + ",SLACK\n";
     write_file(dir / "del.csv", csv);
     auto applied =
-        run_process(apply_argv(sim, dir, dir / "del.csv", {"--action", "delete"}), creds());
+        run_process(apply_argv(sim, dir, dir / "del.csv", {"--action", "delete"}), sim_creds());
     BOOST_REQUIRE_EQUAL(applied.exit_code, 0);
     check_absent(dir / "run.checkpoint.jsonl", old_tokens);
     // The delete's intent carries the integration as read before it (the before-image).
     BOOST_TEST(read_file(dir / "run.checkpoint.jsonl").find("\"m\":\"DELETE\",\"b\":{") !=
                std::string::npos);
-    auto r = run_process(revert_argv(sim, dir, {"--old-secrets", old_file.string()}), creds());
+    auto r = run_process(revert_argv(sim, dir, {"--old-secrets", old_file.string()}), sim_creds());
     BOOST_TEST_INFO("revert: " << r.err << r.out);
     BOOST_TEST(r.exit_code == 0);
     BOOST_TEST(r.out.find("10 recreate") != std::string::npos);

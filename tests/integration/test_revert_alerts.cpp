@@ -12,6 +12,7 @@
 
 #include "cmbulk/sim/core.hpp"
 #include "common/test_support.hpp"
+#include "revert_support.hpp"
 #include "test_sim_support.hpp"
 
 namespace json = boost::json;
@@ -19,38 +20,6 @@ using namespace cmbulk::test;
 using namespace std::chrono_literals;
 
 namespace {
-
-const std::string pub(cmbulk::sim::generated_public_key);
-const std::string priv(cmbulk::sim::generated_private_key);
-
-/// Every project's integrations (ids left out) and alert configurations (`updated` and the
-/// simulator's request counters `puts` / `patches` left out: a PUT moves them), as the simulator
-/// holds them (secrets in clear).
-json::value comparable_state(sim_process& sim) {
-    auto state = json::parse(http_request(sim.port(), "GET", "/__sim/state").body);
-    json::array projects;
-    for (auto& org : state.at("orgs").as_array())
-        for (auto& p : org.at("projects").as_array()) {
-            json::object proj{{"id", p.at("id")}};
-            json::array integrations;
-            for (auto& i : p.at("integrations").as_array()) {
-                auto copy = i.as_object();
-                copy.erase("id");
-                integrations.push_back(copy);
-            }
-            proj["integrations"] = std::move(integrations);
-            json::array alerts;
-            if (auto* a = p.as_object().if_contains("alertConfigs"))
-                for (auto& c : a->as_array()) {
-                    auto copy = c.as_object();
-                    for (auto k : {"updated", "puts", "patches"}) copy.erase(k);
-                    alerts.push_back(copy);
-                }
-            proj["alertConfigs"] = std::move(alerts);
-            projects.push_back(std::move(proj));
-        }
-    return projects;
-}
 
 /// The alert configuration `id` of project `project` as the simulator holds it (serialized).
 std::string config_bytes(sim_process& sim, const std::string& project, const std::string& id) {
@@ -72,14 +41,6 @@ std::string first_config_id(sim_process& sim, const std::string& project) {
     return {};
 }
 
-run_options creds() {
-    run_options o;
-    o.env["CMBULK_PUBLIC_KEY"] = pub;
-    o.env["CMBULK_PRIVATE_KEY"] = priv;
-    o.timeout = std::chrono::seconds(300);
-    return o;
-}
-
 std::string token_for(std::size_t i) { return "xoxb-rot-" + std::to_string(100000 + i) + "-tok"; }
 
 /// A world of `n` projects with a Slack integration and two alert configurations each, updated
@@ -98,7 +59,7 @@ struct rotated_world {
               a.insert(a.end(), sim_extra.begin(), sim_extra.end());
               return a;
           }()) {
-        seed = comparable_state(sim);
+        seed = comparable_state(sim, alert_counters::left_out);
         auto state = json::parse(http_request(sim.port(), "GET", "/__sim/state").body);
         std::string old_csv = "projectId,type,apiToken\n";
         std::string csv = "projectId,type,apiToken,teamName,channelName\n";
@@ -118,7 +79,7 @@ struct rotated_world {
             run_process({cmbulk_bin(), "apply", (dir / "rot.csv").string(), "--action", "update",
                          "--base-url", sim.base_url(), "--report", (dir / "run.csv").string(),
                          "--progress", "plain", "--concurrency", "8"},
-                        creds());
+                        sim_creds());
         BOOST_TEST_INFO("apply: " << applied.err << applied.out);
         BOOST_REQUIRE_EQUAL(applied.exit_code, 0);
     }
@@ -150,22 +111,22 @@ BOOST_AUTO_TEST_CASE(update_with_alerts_then_revert_with_the_old_secrets_equals_
     const char* rows = std::getenv("CMBULK_REVERT_ROWS");
     int n = rows ? std::atoi(rows) : 1000;
     rotated_world w(n);
-    auto changed = comparable_state(w.sim);
+    auto changed = comparable_state(w.sim, alert_counters::left_out);
     BOOST_TEST(changed != w.seed);
-    auto plan = run_process(w.revert_argv({"--plan"}), creds());
+    auto plan = run_process(w.revert_argv({"--plan"}), sim_creds());
     BOOST_TEST_INFO("plan: " << plan.err);
     BOOST_TEST(plan.exit_code == 0);
     auto configs = std::to_string(2 * n);
     BOOST_TEST(plan.out.find("revert alert configs: " + configs + " put-back") !=
                std::string::npos);
     BOOST_TEST(plan.out.find("alertConfig:") != std::string::npos);
-    BOOST_TEST(comparable_state(w.sim) == changed);
-    auto r = run_process(w.revert_argv({"--concurrency", "8"}), creds());
+    BOOST_TEST(comparable_state(w.sim, alert_counters::left_out) == changed);
+    auto r = run_process(w.revert_argv({"--concurrency", "8"}), sim_creds());
     BOOST_TEST_INFO("revert: " << r.err << r.out);
     BOOST_TEST(r.exit_code == 0);
     BOOST_TEST(r.out.find(std::to_string(n) + " put-back") != std::string::npos);
     BOOST_TEST(r.out.find("revert alert configs: " + configs + " put-back") != std::string::npos);
-    BOOST_TEST(comparable_state(w.sim) == w.seed);
+    BOOST_TEST(comparable_state(w.sim, alert_counters::left_out) == w.seed);
     auto report = read_file(w.dir / "run.revert.csv");
     BOOST_TEST(std::count(report.begin(), report.end(), '\n') >= 3 * n);
     BOOST_TEST(report.find("alertConfig:") != std::string::npos);
@@ -181,12 +142,13 @@ BOOST_AUTO_TEST_CASE(an_alert_config_changed_since_the_run_is_left_alone) {
     rotated_world w(6);
     // Someone else disables one rewritten configuration after the run.
     auto id = first_config_id(w.sim, w.ids[2]);
-    curl_client cl(w.sim.port(), pub, priv);
+    curl_client cl(w.sim.port(), std::string(cmbulk::sim::generated_public_key),
+                   std::string(cmbulk::sim::generated_private_key));
     auto patched = cl.call("PATCH", "/api/public/v1.0/groups/" + w.ids[2] + "/alertConfigs/" + id,
                            R"({"enabled":false})");
     BOOST_TEST_REQUIRE(patched.status == 200, patched.body);
     auto theirs = config_bytes(w.sim, w.ids[2], id);
-    auto r = run_process(w.revert_argv({}), creds());
+    auto r = run_process(w.revert_argv({}), sim_creds());
     BOOST_TEST_INFO("revert: " << r.err << r.out);
     BOOST_TEST(r.exit_code == 1);
     BOOST_TEST(r.out.find("revert alert configs: 11 put-back, 0 nothing, 1 changed-since") !=
@@ -201,7 +163,7 @@ BOOST_AUTO_TEST_CASE(sigkill_during_a_revert_with_alerts_then_resume) {
     rotated_world w(100, {"--rate-limit", "200", "--rate-burst", "20"});
     auto ckpt = w.dir / "run.revert.checkpoint.jsonl";
     {
-        child_process child(w.revert_argv({"--concurrency", "4"}), creds());
+        child_process child(w.revert_argv({"--concurrency", "4"}), sim_creds());
         // Killed once its checkpoint holds some alert outcomes (not after a fixed time).
         for (int i = 0; i < 3000 && child.running(); ++i) {
             std::error_code ec;
@@ -218,12 +180,12 @@ BOOST_AUTO_TEST_CASE(sigkill_during_a_revert_with_alerts_then_resume) {
         child.signal(SIGKILL);
         child.wait(10s);
     }
-    BOOST_TEST(comparable_state(w.sim) != w.seed);
-    auto r = run_process(w.revert_argv({"--resume"}), creds());
+    BOOST_TEST(comparable_state(w.sim, alert_counters::left_out) != w.seed);
+    auto r = run_process(w.revert_argv({"--resume"}), sim_creds());
     BOOST_TEST_INFO("resume: " << r.err << r.out);
     BOOST_TEST(r.exit_code == 0);
     BOOST_TEST(r.err.find("rows finished before") != std::string::npos);
-    BOOST_TEST(comparable_state(w.sim) == w.seed);
+    BOOST_TEST(comparable_state(w.sim, alert_counters::left_out) == w.seed);
     w.check_no_secret("the revert's checkpoint", read_file(ckpt));
     w.check_no_secret("the output", r.out + r.err);
 }
