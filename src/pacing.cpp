@@ -28,7 +28,7 @@ std::optional<server_rate_hint> parse_rate_hint(const boost::json::value& body) 
     const double per_second = refill / period;
     if (!std::isfinite(capacity) || !std::isfinite(per_second) || per_second <= 0)
         return std::nullopt;
-    return server_rate_hint{capacity, per_second};
+    return server_rate_hint{capacity, per_second, refill, period};
 }
 
 rate_controller::rate_controller(pacing_params params, time_point now)

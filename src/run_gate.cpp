@@ -38,6 +38,8 @@ boost::asio::awaitable<bool> run_gate::before_send(gate_request r) {
 void run_gate::after_response(const gate_feedback& fb) {
     if (token_request(fb.path)) return;
     if (fb.status == 429) ++throttled_;
+    if (fb.status == 429 && fb.hint && fb.error_code == "RATE_LIMITED_TOKEN_BUCKET")
+        learned_.learn_refusal(fb.refused_set, *fb.hint);
     scope_feedback f;
     f.status = fb.status;
     f.remaining = fb.remaining;
@@ -55,6 +57,7 @@ void run_gate::after_response(const gate_feedback& fb) {
 }
 
 bool run_gate::learn(const boost::json::value& rate_limits) {
+    learned_.learn_table(rate_limits);
     auto table = parse_rate_limits(rate_limits);
     if (table.empty()) return false;
     pacer_.learn(std::move(table), clock_type::now());

@@ -16,6 +16,8 @@ namespace cmbulk {
 struct server_rate_hint {
     double capacity = 0;
     double refill_per_second = 0;
+    /// As the body said them (refill tokens every period seconds), for an emitted seed's limits.
+    double refill = 0, period_seconds = 0;
 };
 
 /// What the api layer tells the gate (and the gate its pacer) about one response, or its absence.

@@ -15,6 +15,7 @@
 #include <map>
 #include <string>
 
+#include "cmbulk/learned_limits.hpp"
 #include "cmbulk/pacing.hpp"
 #include "cmbulk/request_gate.hpp"
 #include "cmbulk/run_control.hpp"
@@ -45,10 +46,13 @@ public:
     double current_rate() const;
     /// How long the Retry-After pause in force still lasts (0: none), for the progress line.
     std::chrono::milliseconds pause_left() const;
+    /// The service's limits as far as rateLimits or the 429s described them (an emitted seed's).
+    const limit_learning& learned_limits() const { return learned_; }
 
 private:
     run_control& control_;
     scope_pacer pacer_;
+    limit_learning learned_;
     /// The credential each deferred project was last answered for (project_ready_at's key).
     std::map<std::string, std::string, std::less<>> deferred_;
     std::uint64_t requests_ = 0;
