@@ -19,20 +19,22 @@ namespace {
 void print_summary(const audit_state& st, const std::vector<audit_row>& rows,
                    std::uint64_t requests, double seconds) {
     std::map<std::string, std::uint64_t> per_type, per_finding;
-    std::uint64_t integrations = 0, empty_projects = 0;
+    std::uint64_t integrations = 0, notifications = 0, empty_projects = 0;
     for (auto& r : rows) {
         for (auto& f : r.findings) per_finding[f]++;
         if (!r.error.empty()) continue;
         if (r.type.empty()) {
             ++empty_projects;
         } else {
-            ++integrations;
+            ++(r.type.rfind("ALERT:", 0) == 0 ? notifications : integrations);
             per_type[r.type]++;
         }
     }
     auto& err = st.err;
     err << "audit: " << st.done << " of " << st.projects.size() << " projects read, "
-        << integrations << " integrations, " << empty_projects << " projects without integrations"
+        << integrations << " integrations, ";
+    if (notifications > 0) err << notifications << " alert notifications, ";
+    err << empty_projects << " projects without integrations"
         << (st.opts.types.empty() ? "" : " of the types asked for") << ", "
         << (st.unreadable + st.source_errors.size()) << " unreadable; " << requests
         << " requests in " << std::fixed;
@@ -136,6 +138,8 @@ int finish_audit(audit_state& st, const run_control& ctl, std::uint64_t requests
     if (!st.opts.emit_sim_seed.empty()) {
         // What was read, as a seed to rehearse on (cmbulk-sim --seed FILE).
         seed_limits lim;
+        lim.source = st.learned.source();
+        lim.sets = st.learned.limits();
         lim.rate_limited_429s = st.throttled;
         lim.observed_requests_per_s = seconds > 0 ? static_cast<double>(requests) / seconds : 0;
         auto seed = sim_seed_of(st.projects, st.results, st.opts.api.api_flavor, lim);

@@ -468,6 +468,7 @@ int run_audit(const audit_options& opts, std::ostream& out, std::ostream& err) {
     (*env)->progress().finish();
     auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     st.throttled = (*env)->gate().throttled();
+    st.learned = (*env)->gate().learned_limits();
     // A fleet: each refused credential, with how many of its projects were not read (or that
     // its projects were never listed, when the listing itself was refused).
     auto& used = (*env)->credentials();

@@ -32,6 +32,7 @@ struct audit_state {
     bool checkpoint_failed = false;  ///< a record could not be written
     std::uint64_t done = 0, unreadable = 0;
     std::uint64_t throttled = 0;  ///< 429 answers met (the seed's limits learned)
+    limit_learning learned;       ///< the limits rateLimits or the 429s described
 
     audit_state(const audit_options& o, std::ostream& e) : opts(o), err(e) {}
     bool wanted_type(std::string_view t) const;

@@ -19,6 +19,7 @@
 #include "cmbulk/api.hpp"
 #include "cmbulk/credentials_file.hpp"
 #include "cmbulk/engine.hpp"
+#include "cmbulk/learned_limits.hpp"
 #include "cmbulk/manifest.hpp"
 #include "cmbulk/report.hpp"
 
@@ -120,7 +121,10 @@ struct audit_options {
 
 /// What an audit learned about the service's limits, for the seed (`cmbulkLimits`).
 struct seed_limits {
-    std::string source = "run";           ///< "run": from this audit's answers
+    /// Where `sets` come from: rateLimits, the bodies of 429s, or nowhere (the simulator's
+    /// live-like defaults apply).
+    limits_source source = limits_source::none;
+    std::vector<learned_limit> sets;      ///< cmbulk-sim reads them as if given by --limit
     std::uint64_t rate_limited_429s = 0;  ///< 429s the audit met
     double observed_requests_per_s = 0;   ///< requests / wall time of the audit
 };

@@ -29,7 +29,7 @@ po::options_description audit_options_desc() {
     run.add_options()
         ("report", po::value<std::string>()->default_value("audit.csv"), "audit report: .csv, .json or .jsonl")
         ("emit-manifest", po::value<std::string>(), "also write a manifest for `cmbulk apply` (.csv, .json or .jsonl)")
-        ("emit-sim-seed", po::value<std::string>(), "also write what was read as a cmbulk-sim seed (JSON) to rehearse on (docs/simulator.md)")
+        ("emit-sim-seed", po::value<std::string>(), "also write what was read as a cmbulk-sim seed (JSON: integrations, alert notifications, the limits learned) to rehearse on (docs/simulator.md)")
         ("stale-only", "with --emit-manifest: only the integrations whose alert notifications are stale (stale-alert-secret)")
         ("secret-ref", po::value<std::vector<std::string>>()->composing(),
          "FIELD=NAME: in the emitted manifest, secret FIELD becomes ${env:NAME} (default TYPE_FIELD, e.g. SLACK_API_TOKEN)")

@@ -103,9 +103,10 @@ po::options_description describe_options() {
         ("limit", po::value<std::vector<std::string>>()->composing(),
             "NAME=SCOPE:CAPACITY:REFILL/PERIOD_SECONDS, repeatable: a bucket per endpoint set "
             "(integrations, projects, all) and scope (project, org, user, ip), e.g. "
-            "integrations=project:2:1/10; replaces that set's default (defaults: "
-            "integrations=project:1200:1200/60; listings have none unless given)")
-        ("no-limits", "no default buckets per endpoint set (only those of --limit)")
+            "integrations=project:2:1/10; replaces that set's default or the seed's (defaults: "
+            "integrations=project:1200:1200/60; listings have none unless given; a seed's "
+            "cmbulkLimits.sets replace the defaults)")
+        ("no-limits", "no default or seed buckets per endpoint set (only those of --limit)")
         ("no-ratelimit-headers", "do not send RateLimit-Limit / RateLimit-Remaining")
         ("max-items-per-page", po::value<int>()->default_value(500),
             "largest itemsPerPage accepted (larger: 400 VALIDATION_ERROR)")
@@ -172,8 +173,10 @@ void read_fault_options(const po::variables_map& vm, core_options& c) {
     }
 }
 
-/// --no-limits and --limit: a set named by --limit loses its defaults.
-void read_limit_options(const po::variables_map& vm, core_options& c) {
+/// The seed's limits (cmbulkLimits.sets) in place of the defaults, then --no-limits and
+/// --limit: a set named by --limit loses the defaults' or the seed's.
+void read_limit_options(const po::variables_map& vm, const world& w, core_options& c) {
+    if (w.limits) c.limits = *w.limits;
     if (vm.count("no-limits")) c.limits.clear();
     if (!vm.count("limit")) return;
     std::vector<limit_set> given;
@@ -206,7 +209,6 @@ void read_server_options(const po::variables_map& vm, sim_options& opts) {
     auto& c = opts.core;
     c.rate_limit = vm["rate-limit"].as<double>();
     c.rate_burst = vm["rate-burst"].as<double>();
-    read_limit_options(vm, c);
     c.ratelimit_headers = vm.count("no-ratelimit-headers") == 0;
     c.max_items_per_page = std::max(1, vm["max-items-per-page"].as<int>());
 }
@@ -314,6 +316,7 @@ int main(int argc, char** argv) {
         read_fault_options(vm, opts.core);
         if (vm.count("key-file")) key_file = vm["key-file"].as<std::string>();
         opts.initial = read_world(vm, key_note);
+        read_limit_options(vm, opts.initial, opts.core);
     } catch (const std::exception& e) {
         std::cerr << "cmbulk-sim: " << e.what() << "\n(try --help)\n";
         return 2;
@@ -324,6 +327,12 @@ int main(int argc, char** argv) {
             std::cerr << "cmbulk-sim: note: " << id
                       << " spans several organizations; on the live Cloud Manager and Atlas a key "
                          "or service account belongs to one (Ops Manager global keys span)\n";
+    if (opts.initial.limits) {
+        // The seed's limits in force (after --limit and --no-limits), so a rehearsal says them.
+        std::cerr << "cmbulk-sim: limits (the seed's cmbulkLimits.sets, then --limit):";
+        for (auto& l : opts.core.limits) std::cerr << " " << l.spec();
+        std::cerr << (opts.core.limits.empty() ? " none" : "") << "\n";
+    }
     std::string state_out = vm.count("state-out") ? vm["state-out"].as<std::string>() : "";
     return run(std::move(opts), key_note, key_file, state_out);
 }

@@ -81,11 +81,14 @@ void read_integrations(const json::object& po, project_state& p, const std::stri
 }
 
 /// A project's alertConfigs, once its integrations are read (integrationId names one of them).
-void read_alert_configs(const json::object& po, project_state& p, const std::string& where) {
+void read_alert_configs(const json::object& po, project_state& p, const std::string& where,
+                        bool masked_as_answered) {
     auto& seed = need_array(po, "alertConfigs", where, true);
     if (seed.empty()) return;
+    auto ctx = seed_alert_context(p, std::string(seed_alert_date));
+    ctx.masked_as_answered = masked_as_answered;
     try {
-        p.alerts.load(seed, seed_alert_context(p, std::string(seed_alert_date)));
+        p.alerts.load(seed, ctx);
     } catch (const std::runtime_error& e) {
         fail(where + ": " + e.what());
     }
@@ -137,6 +140,25 @@ json::array write_principals(const std::vector<principal>& ps, std::string_view 
         out.emplace_back(std::move(o));
     }
     return out;
+}
+
+/// cmbulkLimits.sets, when the seed has them: each a --limit spec.
+std::optional<std::vector<limit_set>> read_limits(const json::object& root) {
+    auto* lim = root.if_contains("cmbulkLimits");
+    if (!lim) return std::nullopt;
+    if (!lim->is_object()) fail("\"cmbulkLimits\" must be an object");
+    if (!lim->get_object().contains("sets")) return std::nullopt;
+    std::vector<limit_set> sets;
+    std::size_t i = 0;
+    for (auto& v : need_array(lim->get_object(), "sets", "cmbulkLimits", false)) {
+        std::string where = "cmbulkLimits.sets[" + std::to_string(i++) + "]";
+        if (!v.is_string()) fail(where + " must be a string (NAME=SCOPE:CAPACITY:REFILL/PERIOD)");
+        std::string error;
+        auto s = limit_set::parse(v.get_string(), error);
+        if (!s) fail(where + " \"" + std::string(v.get_string()) + "\": " + error);
+        sets.push_back(std::move(*s));
+    }
+    return sets;
 }
 
 }  // namespace
@@ -193,6 +215,10 @@ world world::from_json(const json::value& seed, service_kind service) {
     auto& root = seed.get_object();
     world w;
     w.service = service;
+    // An audit's copy (--emit-sim-seed): its alert secrets are masked as the service answered.
+    auto* as_answered = root.if_contains("secretsAsAnswered");
+    if (as_answered && !as_answered->is_bool()) fail("\"secretsAsAnswered\" must be true or false");
+    bool masked_as_answered = as_answered && as_answered->get_bool();
     std::size_t oi = 0;
     for (auto& ov : need_array(root, "orgs", "top level", false)) {
         std::string where = "orgs[" + std::to_string(oi++) + "]";
@@ -217,7 +243,7 @@ world world::from_json(const json::value& seed, service_kind service) {
             p.kind = org.kind;
             if (w.projects.count(p.id)) fail(pwhere + ": duplicate project id " + p.id);
             read_integrations(po, p, pwhere);
-            read_alert_configs(po, p, pwhere);
+            read_alert_configs(po, p, pwhere, masked_as_answered);
             org.project_ids.push_back(p.id);
             w.projects.emplace(p.id, std::move(p));
         }
@@ -229,6 +255,7 @@ world world::from_json(const json::value& seed, service_kind service) {
         read_principals(root, "serviceAccounts", "clientId", "clientSecret", service);
     if (service == service_kind::ops_manager && !w.service_accounts.empty())
         fail("serviceAccounts: Ops Manager has no service accounts (--service cloud)");
+    w.limits = read_limits(root);
     return w;
 }
 

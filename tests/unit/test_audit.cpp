@@ -1,6 +1,7 @@
 // Unit tests for the pure pieces of audit.hpp: findings, report formats, the projects file reader,
 // and --emit-manifest rows (secrets become references, never masked values).
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <boost/test/unit_test.hpp>
 #include <fstream>
 
@@ -184,6 +185,60 @@ BOOST_AUTO_TEST_CASE(sim_seed_keeps_orgs_projects_and_masked_secrets_as_answered
     BOOST_TEST(integ[0].at("apiToken").as_string() == "***************************Prod");
     BOOST_TEST(seed.at("apiKeys").as_array()[0].at("orgIds").as_array().size() == 1u);
     BOOST_TEST(seed.at("cmbulkLimits").at("rateLimited429s").to_number<std::uint64_t>() == 3u);
+}
+
+// The seed carries the alert configurations as the audit read them (issue 16: "orgs, projects,
+// integrations and alert configurations"), not as integrations of a type "ALERT:...", and the
+// limits learned as --limit specs the simulator reads.
+BOOST_AUTO_TEST_CASE(sim_seed_has_alert_configurations_and_the_limits_learned) {
+    audit_project p{"5e2211c17a3e5a48f5497de4", "checkout, prod", "5e2211c17a3e5a48f5497de3"};
+    auto alert = [&](std::string config, std::string type, std::string field, std::string shown,
+                     std::string linked = "") {
+        audit_row r;
+        r.project_id = p.id;
+        r.org_id = p.org_id;
+        r.type = "ALERT:" + type;
+        r.fields["alertConfigId"] = config;
+        r.fields["eventTypeName"] = "HOST_DOWN";
+        r.fields["secretField"] = field;
+        r.fields[field] = shown;
+        r.fields["integrationId"] = linked;
+        return r;
+    };
+    const std::string c1 = "64b0a1e2c3d4e5f6a7b8c901", c2 = "64b0a1e2c3d4e5f6a7b8c902";
+    std::vector<audit_row> rows{
+        slack_row(), alert(c1, "SLACK", "apiToken", "****Prod"),
+        alert(c2, "PAGER_DUTY", "serviceKey", "", "65aa00000000000000000001"),
+        alert(c1, "PAGER_DUTY", "serviceKey", "****c5d6")};
+    seed_limits lim;
+    lim.source = limits_source::refusals;
+    lim.sets.push_back(learned_limit{"integrations", "project", 2, 1, 10});
+    auto seed = sim_seed_of({p}, {rows}, flavor::atlas, lim);
+    auto& project = seed.at("orgs").at(0).at("projects").at(0).as_object();
+    auto& integ = project.at("integrations").as_array();
+    BOOST_REQUIRE(integ.size() == 1u);
+    BOOST_TEST(integ[0].at("type").as_string() == "SLACK");
+    auto& configs = project.at("alertConfigs").as_array();
+    BOOST_REQUIRE(configs.size() == 2u);  // one per alertConfigId, in the order read
+    BOOST_TEST(configs[0].at("id").as_string() == c1);
+    BOOST_TEST(configs[0].at("eventTypeName").as_string() == "HOST_DOWN");
+    auto& n1 = configs[0].at("notifications").as_array();
+    BOOST_REQUIRE(n1.size() == 2u);
+    BOOST_TEST(n1[0].at("typeName").as_string() == "SLACK");
+    BOOST_TEST(n1[0].at("apiToken").as_string() == "****Prod");  // masked, as answered
+    BOOST_TEST(n1[1].at("serviceKey").as_string() == "****c5d6");
+    BOOST_TEST(!n1[1].as_object().contains("integrationId"));
+    auto& n2 = configs[1].at("notifications").as_array()[0].as_object();
+    BOOST_TEST(n2.at("integrationId").as_string() == "65aa00000000000000000001");
+    BOOST_TEST(!n2.contains("serviceKey"));  // linked: no copy of its own was shown
+    auto& limits = seed.at("cmbulkLimits").as_object();
+    BOOST_TEST(limits.at("source").as_string() == "429s");
+    BOOST_TEST(json::serialize(limits.at("sets")) == R"(["integrations=project:2:1/10"])");
+    // Nothing learned: no sets (the simulator's defaults apply), and the seed says so.
+    auto plain = sim_seed_of({p}, {{slack_row()}}, flavor::atlas, seed_limits{});
+    BOOST_TEST(!plain.at("cmbulkLimits").as_object().contains("sets"));
+    BOOST_TEST(plain.at("cmbulkLimits").at("source").as_string() == "none");
+    BOOST_TEST(!plain.at("orgs").at(0).at("projects").at(0).as_object().contains("alertConfigs"));
 }
 
 BOOST_AUTO_TEST_CASE(default_references_and_required_never_returned) {

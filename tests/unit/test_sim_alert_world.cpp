@@ -222,4 +222,37 @@ BOOST_AUTO_TEST_CASE(seed_alert_configs_are_checked) {
         "accepted");
 }
 
+// An audit's copy of a fleet (`"secretsAsAnswered": true`, cmbulk audit --emit-sim-seed) keeps
+// the masked secrets as the service answered them, and is answered with the same visible part;
+// a secret that is not masked must still be one the service would take.
+BOOST_AUTO_TEST_CASE(a_seed_of_answers_keeps_masked_notification_secrets) {
+    auto as_answered = [](const std::string& configs) {
+        auto text = seed_with("cloud-manager", configs);
+        return json::parse(R"({"secretsAsAnswered":true,)" + text.substr(1));
+    };
+    const std::string masked =
+        R"([{"eventTypeName":"HOST_DOWN","notifications":[{"typeName":"SLACK",)"
+        R"("apiToken":"**************0001","channelName":"#c"},{"typeName":"PAGER_DUTY",)"
+        R"("serviceKey":"****************************c5d6"}]}])";
+    auto w = world::from_json(as_answered(masked));
+    auto& p = w.projects.at("6a0000000000000000000001");
+    BOOST_TEST_REQUIRE(p.alerts.configs().size() == 1u);
+    auto ctx = seed_alert_context(p, "2026-01-01T00:00:00Z");
+    auto answered = answered_alert_config(p.alerts.configs()[0], ctx);
+    auto& n = answered.at("notifications").as_array();
+    BOOST_TEST(str_at(n.at(0), "apiToken").ends_with("0001"));
+    BOOST_TEST(str_at(n.at(1), "serviceKey").ends_with("c5d6"));
+    BOOST_TEST(str_at(n.at(1), "serviceKey").find("****") != std::string::npos);
+    try {
+        world::from_json(as_answered(
+            R"([{"eventTypeName":"HOST_DOWN","notifications":[{"typeName":"PAGER_DUTY",)"
+            R"("serviceKey":"not-a-key"}]}])"));
+        BOOST_ERROR("a PagerDuty key that is neither masked nor 32 hex digits was taken");
+    } catch (const std::runtime_error& e) {
+        BOOST_TEST(std::string(e.what()).find("32 hexadecimal") != std::string::npos, e.what());
+    }
+    BOOST_CHECK_THROW(world::from_json(json::parse(R"({"secretsAsAnswered":"yes","orgs":[]})")),
+                      std::runtime_error);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

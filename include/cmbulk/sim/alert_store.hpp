@@ -50,13 +50,17 @@ struct alert_context {
     std::string href_base;
     /// Loading a seed: notifierIds given by the seed are taken as they are.
     bool seeding = false;
+    /// Loading a seed whose secrets are as the service answered them (`"secretsAsAnswered":
+    /// true`, as `cmbulk audit --emit-sim-seed` writes): a masked secret is stored as it is.
+    bool masked_as_answered = false;
 };
 
 /// The alert configurations of one project, in creation order.
 class alert_store {
 public:
-    /// Seed: configurations as the seed file holds them (secrets in clear; missing ids and
-    /// notifierIds are filled in with ctx.new_id). Throws std::runtime_error on a bad one.
+    /// Seed: configurations as the seed file holds them (secrets in clear, or masked as answered
+    /// with ctx.masked_as_answered; missing ids and notifierIds are filled in with ctx.new_id).
+    /// Throws std::runtime_error on a bad one.
     void load(const boost::json::array& seed, const alert_context& ctx);
     /// The seed / state shape: every config with secrets in clear, `puts` and `patches` when
     /// `with_counters`.

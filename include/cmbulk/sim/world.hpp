@@ -17,6 +17,7 @@
 
 #include "cmbulk/catalogue.hpp"
 #include "cmbulk/sim/alert_store.hpp"
+#include "cmbulk/sim/limit_buckets.hpp"
 
 namespace cmbulk::sim {
 
@@ -88,6 +89,9 @@ struct world {
     std::unordered_map<std::string, project_state> projects;  ///< by project id
     std::vector<principal> api_keys;
     std::vector<principal> service_accounts;
+    /// A seed's `cmbulkLimits.sets` (--limit specs, as `audit --emit-sim-seed` writes them):
+    /// they take the place of the live-like defaults; --limit and --no-limits apply over them.
+    std::optional<std::vector<limit_set>> limits;
 
     /// Reads the seed shape (docs/simulator.md) for `service`; throws std::runtime_error naming
     /// the problem (an org kind or integration type the service cannot have, a service account
