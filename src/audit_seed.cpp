@@ -4,6 +4,7 @@
 // as the service answered them (masked; the simulator stores them as they are), one made-up
 // rehearsal key spanning the orgs, and the limits learned (cmbulkLimits.sets, which cmbulk-sim
 // reads as --limit specs). See audit.hpp.
+#include <algorithm>
 #include <boost/json.hpp>
 #include <map>
 
@@ -82,9 +83,11 @@ json::object seed_limits_of(const seed_limits& limits) {
             "nothing this audit read described the service's limits: cmbulk-sim applies its "
             "live-like defaults";
     } else {
-        json::array sets;
-        for (auto& s : limits.sets) sets.emplace_back(s.spec());
-        lim["sets"] = std::move(sets);
+        // Sorted: the seed reads the same whatever order the service listed its sets in.
+        std::vector<std::string> specs;
+        for (auto& s : limits.sets) specs.push_back(s.spec());
+        std::sort(specs.begin(), specs.end());
+        lim["sets"] = json::array(specs.begin(), specs.end());
     }
     if (limits.observed_requests_per_s > 0)
         lim["observedRequestsPerSecond"] = limits.observed_requests_per_s;
